@@ -1,0 +1,204 @@
+//! Base credentials from the standard chain, the management role, member roles.
+
+use std::time::Duration;
+
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_credential_types::provider::SharedCredentialsProvider;
+
+use super::call::{Gate, Service};
+use super::creds::AssumedRole;
+use super::limiter::Rates;
+use crate::error::{AwsErrorKind, Error, Result};
+use crate::secrets::{Credentials, Sensitive};
+use crate::setup::parse_role_arn;
+
+/// The role AWS Organizations creates in every account it creates.
+pub const MEMBER_ROLE: &str = "OrganizationAccountAccessRole";
+
+/// What a connection needs.
+#[derive(Debug, Clone)]
+pub struct ConnectParams {
+    /// The Identity Center home region.
+    pub region: String,
+    /// An AWS CLI profile; `None` uses the default chain (env, default profile, SSO, ...).
+    pub profile: Option<String>,
+    pub credentials: Credentials,
+    pub rates: Rates,
+}
+
+/// Who the base credentials are.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct CallerIdentity {
+    pub account: String,
+    pub arn: String,
+}
+
+/// The clients for one account's session. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Clients {
+    pub account_id: String,
+    pub sts: aws_sdk_sts::Client,
+    pub orgs: aws_sdk_organizations::Client,
+    pub sso: aws_sdk_ssoadmin::Client,
+    pub ids: aws_sdk_identitystore::Client,
+}
+
+/// A connection: the management role assumed, clients built once.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub gate: Gate,
+    pub region: String,
+    pub partition: String,
+    pub caller: CallerIdentity,
+    pub management: Clients,
+    base: SdkConfig,
+}
+
+/// Loads the standard AWS configuration (env, profiles, `aws sso login` sessions).
+/// The endpoint can be overridden by the SDK's standard `AWS_ENDPOINT_URL`.
+pub async fn base_config(region: &str, profile: Option<&str>) -> SdkConfig {
+    let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .region(Region::new(region.to_owned()))
+        .retry_config(
+            RetryConfig::standard()
+                .with_max_attempts(2)
+                .with_initial_backoff(Duration::from_millis(100)),
+        )
+        .timeout_config(
+            TimeoutConfig::builder()
+                .connect_timeout(Duration::from_secs(5))
+                .operation_attempt_timeout(Duration::from_secs(30))
+                .build(),
+        );
+    if let Some(p) = profile {
+        loader = loader.profile_name(p);
+    }
+    loader.load().await
+}
+
+fn org_region(partition: &str) -> &'static str {
+    match partition {
+        "aws-us-gov" => "us-gov-west-1",
+        "aws-cn" => "cn-northwest-1",
+        _ => "us-east-1",
+    }
+}
+
+fn clients(config: &SdkConfig, account_id: &str, partition: &str) -> Clients {
+    let orgs_conf = aws_sdk_organizations::config::Builder::from(config)
+        .region(Region::new(org_region(partition)))
+        .build();
+    Clients {
+        account_id: account_id.to_owned(),
+        sts: aws_sdk_sts::Client::new(config),
+        orgs: aws_sdk_organizations::Client::from_conf(orgs_conf),
+        sso: aws_sdk_ssoadmin::Client::new(config),
+        ids: aws_sdk_identitystore::Client::new(config),
+    }
+}
+
+/// `sts:GetCallerIdentity` on the base credentials, with a fix when they are missing or expired.
+pub async fn caller_identity(base: &SdkConfig, gate: &Gate, profile: Option<&str>) -> Result<CallerIdentity> {
+    let sts = aws_sdk_sts::Client::new(base);
+    let out = gate
+        .call(Service::Sts, "base", "GetCallerIdentity", || sts.get_caller_identity().send())
+        .await
+        .map_err(|e| explain_base_credentials(e, profile))?;
+    Ok(CallerIdentity {
+        account: out.account().unwrap_or_default().to_owned(),
+        arn: out.arn().unwrap_or_default().to_owned(),
+    })
+}
+
+fn explain_base_credentials(e: Error, profile: Option<&str>) -> Error {
+    match e {
+        Error::Aws { kind: AwsErrorKind::Credentials, operation, action, message } => {
+            let login = match profile {
+                Some(p) => format!("aws sso login --profile {p}"),
+                None => "aws sso login --profile NAME".to_owned(),
+            };
+            Error::Aws {
+                kind: AwsErrorKind::Credentials,
+                operation,
+                action,
+                message: format!(
+                    "no valid AWS credentials{}: {message}. If you sign in through IAM Identity Center, run `{login}`; \
+                     otherwise choose a profile with --profile (or AWS_PROFILE) or set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY.",
+                    profile.map(|p| format!(" for profile {p:?}")).unwrap_or_default()
+                ),
+            }
+        }
+        other => other,
+    }
+}
+
+/// Connects: base credentials, then the management role with the External ID.
+pub async fn connect(params: &ConnectParams) -> Result<Session> {
+    let role = parse_role_arn(params.credentials.role_arn.expose())?;
+    let gate = Gate::new(
+        params.rates,
+        vec![
+            params.credentials.role_arn.expose().clone(),
+            params.credentials.external_id.expose().clone(),
+        ],
+    );
+    let base = base_config(&params.region, params.profile.as_deref()).await;
+    let caller = caller_identity(&base, &gate, params.profile.as_deref()).await?;
+    let provider = AssumedRole::new(
+        aws_sdk_sts::Client::new(&base),
+        gate.clone(),
+        caller.account.clone(),
+        params.credentials.role_arn.clone(),
+        Some(params.credentials.external_id.clone()),
+    );
+    provider.credentials().await.map_err(|e| match e {
+        Error::Aws { kind: AwsErrorKind::AccessDenied, operation, action, message } => Error::Aws {
+            kind: AwsErrorKind::AccessDenied,
+            operation,
+            action,
+            message: format!(
+                "could not assume the management role: {message}. Check that the External ID matches the trust \
+                 policy's sts:ExternalId exactly (no spaces around it), that the trust policy allows your principal \
+                 ({}) to call sts:AssumeRole, and that the ARN names the role in the management account.",
+                caller.arn
+            ),
+        },
+        other => other,
+    })?;
+    let config = base
+        .to_builder()
+        .credentials_provider(SharedCredentialsProvider::new(provider))
+        .build();
+    let management = clients(&config, &role.account_id, &role.partition);
+    Ok(Session {
+        gate,
+        region: params.region.clone(),
+        partition: role.partition,
+        caller,
+        management,
+        base,
+    })
+}
+
+impl Session {
+    /// Enters a member account through `OrganizationAccountAccessRole`, from the management session.
+    pub async fn enter_member(&self, account_id: &str) -> Result<Clients> {
+        let arn = format!("arn:{}:iam::{account_id}:role/{MEMBER_ROLE}", self.partition);
+        let provider = AssumedRole::new(
+            self.management.sts.clone(),
+            self.gate.clone(),
+            self.management.account_id.clone(),
+            Sensitive::new(arn),
+            None,
+        );
+        provider.credentials().await?;
+        let config = self
+            .base
+            .to_builder()
+            .credentials_provider(SharedCredentialsProvider::new(provider))
+            .build();
+        Ok(clients(&config, account_id, &self.partition))
+    }
+}

@@ -1,0 +1,119 @@
+//! Identity Store: users, groups and group memberships of one identity store.
+
+use aws_sdk_identitystore::types::MemberId;
+use futures::stream::{self, StreamExt, TryStreamExt};
+
+use super::call::Service;
+use super::{paginate, Clients, Gate};
+use crate::error::Result;
+use crate::model::{Group, Membership, User};
+
+/// The largest page Identity Store serves.
+const PAGE: i32 = 100;
+/// Requests in flight at once; the rate limiter is what really paces them.
+const CONCURRENCY: usize = 16;
+
+pub async fn users(c: &Clients, gate: &Gate, store: &str) -> Result<Vec<User>> {
+    paginate(|token| async move {
+        let out = gate
+            .call(Service::IdentityStore, &c.account_id, "ListUsers", || {
+                c.ids
+                    .list_users()
+                    .identity_store_id(store)
+                    .max_results(PAGE)
+                    .set_next_token(token.clone())
+                    .send()
+            })
+            .await?;
+        let items = out
+            .users()
+            .iter()
+            .map(|u| {
+                let email = u
+                    .emails()
+                    .iter()
+                    .find(|e| e.primary())
+                    .or_else(|| u.emails().first())
+                    .and_then(|e| e.value().map(str::to_owned));
+                User {
+                    identity_store_id: store.to_owned(),
+                    user_id: u.user_id().to_owned(),
+                    user_name: u.user_name().unwrap_or_default().to_owned(),
+                    display_name: u.display_name().map(str::to_owned),
+                    given_name: u.name().and_then(|n| n.given_name()).map(str::to_owned),
+                    family_name: u.name().and_then(|n| n.family_name()).map(str::to_owned),
+                    email,
+                }
+            })
+            .collect();
+        Ok((items, out.next_token().map(str::to_owned)))
+    })
+    .await
+}
+
+pub async fn groups(c: &Clients, gate: &Gate, store: &str) -> Result<Vec<Group>> {
+    paginate(|token| async move {
+        let out = gate
+            .call(Service::IdentityStore, &c.account_id, "ListGroups", || {
+                c.ids
+                    .list_groups()
+                    .identity_store_id(store)
+                    .max_results(PAGE)
+                    .set_next_token(token.clone())
+                    .send()
+            })
+            .await?;
+        let items = out
+            .groups()
+            .iter()
+            .map(|g| Group {
+                identity_store_id: store.to_owned(),
+                group_id: g.group_id().to_owned(),
+                display_name: g.display_name().unwrap_or_default().to_owned(),
+                description: g.description().map(str::to_owned),
+            })
+            .collect();
+        Ok((items, out.next_token().map(str::to_owned)))
+    })
+    .await
+}
+
+async fn members_of(c: &Clients, gate: &Gate, store: &str, group_id: &str) -> Result<Vec<Membership>> {
+    paginate(|token| async move {
+        let out = gate
+            .call(Service::IdentityStore, &c.account_id, "ListGroupMemberships", || {
+                c.ids
+                    .list_group_memberships()
+                    .identity_store_id(store)
+                    .group_id(group_id)
+                    .max_results(PAGE)
+                    .set_next_token(token.clone())
+                    .send()
+            })
+            .await?;
+        let items = out
+            .group_memberships()
+            .iter()
+            .filter_map(|m| match m.member_id() {
+                Some(MemberId::UserId(user_id)) => Some(Membership {
+                    identity_store_id: store.to_owned(),
+                    group_id: group_id.to_owned(),
+                    user_id: user_id.clone(),
+                }),
+                _ => None,
+            })
+            .collect();
+        Ok((items, out.next_token().map(str::to_owned)))
+    })
+    .await
+}
+
+/// Every membership of `groups`, one paginated listing per group (fewer calls than per user).
+pub async fn memberships(c: &Clients, gate: &Gate, store: &str, groups: &[Group]) -> Result<Vec<Membership>> {
+    let lists: Vec<Vec<Membership>> = stream::iter(groups.iter())
+        .map(|g| members_of(c, gate, store, &g.group_id))
+        .buffer_unordered(CONCURRENCY)
+        .try_collect()
+        .await?;
+    Ok(lists.into_iter().flatten().collect())
+}

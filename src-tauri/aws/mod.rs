@@ -1,0 +1,35 @@
+//! The only code that talks to AWS: connection, rate limits, paginated fetchers, error classes.
+
+mod call;
+pub mod connect;
+mod creds;
+pub mod directory;
+pub mod limiter;
+pub mod org;
+pub mod sso;
+
+use std::future::Future;
+
+pub use call::{Gate, Service};
+pub use connect::{connect, CallerIdentity, Clients, ConnectParams, Session};
+pub use limiter::Rates;
+
+use crate::error::Result;
+
+/// Follows every `NextToken` until the last page.
+pub(crate) async fn paginate<T, F, Fut>(mut page: F) -> Result<Vec<T>>
+where
+    F: FnMut(Option<String>) -> Fut,
+    Fut: Future<Output = Result<(Vec<T>, Option<String>)>>,
+{
+    let mut all = Vec::new();
+    let mut token = None;
+    loop {
+        let (items, next) = page(token.take()).await?;
+        all.extend(items);
+        match next.filter(|t| !t.is_empty()) {
+            Some(t) => token = Some(t),
+            None => return Ok(all),
+        }
+    }
+}

@@ -1,0 +1,346 @@
+//! IAM Identity Center admin: instances, permission sets, provisioning, assignments.
+
+use aws_sdk_ssoadmin::types::{PrincipalType as SdkPrincipal, ProvisioningStatus};
+use futures::stream::{self, StreamExt, TryStreamExt};
+
+use super::call::Service;
+use super::{paginate, Clients, Gate};
+use crate::error::{AwsErrorKind, Result};
+use crate::model::*;
+
+/// The largest page Identity Center admin serves.
+const PAGE: i32 = 100;
+/// Requests in flight at once; the rate limiter is what really paces them.
+const CONCURRENCY: usize = 16;
+
+/// An instance as `ListInstances` describes it.
+#[derive(Debug, Clone)]
+pub struct InstanceMeta {
+    pub instance_arn: String,
+    pub identity_store_id: String,
+    pub owner_account_id: String,
+    pub name: Option<String>,
+    pub status: Option<String>,
+}
+
+/// The instances visible to this account's session in the session's region.
+pub async fn instances(c: &Clients, gate: &Gate) -> Result<Vec<InstanceMeta>> {
+    paginate(|token| async move {
+        let out = gate
+            .call(Service::SsoAdmin, &c.account_id, "ListInstances", || {
+                c.sso
+                    .list_instances()
+                    .max_results(PAGE)
+                    .set_next_token(token.clone())
+                    .send()
+            })
+            .await?;
+        let items = out
+            .instances()
+            .iter()
+            .map(|i| InstanceMeta {
+                instance_arn: i.instance_arn().unwrap_or_default().to_owned(),
+                identity_store_id: i.identity_store_id().unwrap_or_default().to_owned(),
+                owner_account_id: i.owner_account_id().unwrap_or(&c.account_id).to_owned(),
+                name: i.name().map(str::to_owned),
+                status: i.status().map(|s| s.as_str().to_owned()),
+            })
+            .collect();
+        Ok((items, out.next_token().map(str::to_owned)))
+    })
+    .await
+}
+
+pub async fn permission_set_arns(c: &Clients, gate: &Gate, instance: &str) -> Result<Vec<String>> {
+    paginate(|token| async move {
+        let out = gate
+            .call(Service::SsoAdmin, &c.account_id, "ListPermissionSets", || {
+                c.sso
+                    .list_permission_sets()
+                    .instance_arn(instance)
+                    .max_results(PAGE)
+                    .set_next_token(token.clone())
+                    .send()
+            })
+            .await?;
+        Ok((out.permission_sets().to_vec(), out.next_token().map(str::to_owned)))
+    })
+    .await
+}
+
+/// Everything about one permission set: attributes, inline policy, managed and
+/// customer-managed policies, permissions boundary.
+pub async fn permission_set(c: &Clients, gate: &Gate, instance: &str, arn: &str) -> Result<PermissionSet> {
+    let describe = gate.call(Service::SsoAdmin, &c.account_id, "DescribePermissionSet", || {
+        c.sso
+            .describe_permission_set()
+            .instance_arn(instance)
+            .permission_set_arn(arn)
+            .send()
+    });
+    let inline = gate.call(Service::SsoAdmin, &c.account_id, "GetInlinePolicyForPermissionSet", || {
+        c.sso
+            .get_inline_policy_for_permission_set()
+            .instance_arn(instance)
+            .permission_set_arn(arn)
+            .send()
+    });
+    let managed = paginate(|token| async move {
+        let out = gate
+            .call(Service::SsoAdmin, &c.account_id, "ListManagedPoliciesInPermissionSet", || {
+                c.sso
+                    .list_managed_policies_in_permission_set()
+                    .instance_arn(instance)
+                    .permission_set_arn(arn)
+                    .max_results(PAGE)
+                    .set_next_token(token.clone())
+                    .send()
+            })
+            .await?;
+        let items = out
+            .attached_managed_policies()
+            .iter()
+            .filter_map(|p| p.arn().map(str::to_owned))
+            .collect();
+        Ok((items, out.next_token().map(str::to_owned)))
+    });
+    let customer = paginate(|token| async move {
+        let out = gate
+            .call(
+                Service::SsoAdmin,
+                &c.account_id,
+                "ListCustomerManagedPolicyReferencesInPermissionSet",
+                || {
+                    c.sso
+                        .list_customer_managed_policy_references_in_permission_set()
+                        .instance_arn(instance)
+                        .permission_set_arn(arn)
+                        .max_results(PAGE)
+                        .set_next_token(token.clone())
+                        .send()
+                },
+            )
+            .await?;
+        let items = out
+            .customer_managed_policy_references()
+            .iter()
+            .map(|r| CustomerManagedRef {
+                name: r.name().to_owned(),
+                path: r.path().unwrap_or("/").to_owned(),
+            })
+            .collect();
+        Ok((items, out.next_token().map(str::to_owned)))
+    });
+    let boundary = async {
+        let result = gate
+            .call(Service::SsoAdmin, &c.account_id, "GetPermissionsBoundaryForPermissionSet", || {
+                c.sso
+                    .get_permissions_boundary_for_permission_set()
+                    .instance_arn(instance)
+                    .permission_set_arn(arn)
+                    .send()
+            })
+            .await;
+        match result {
+            Ok(out) => Ok(out.permissions_boundary().map(|b| PermissionsBoundary {
+                managed_policy_arn: b.managed_policy_arn().map(str::to_owned),
+                customer_managed: b.customer_managed_policy_reference().map(|r| CustomerManagedRef {
+                    name: r.name().to_owned(),
+                    path: r.path().unwrap_or("/").to_owned(),
+                }),
+            })),
+            // No boundary is answered as "not found".
+            Err(e) if e.aws_kind() == Some(AwsErrorKind::NotFound) => Ok(None),
+            Err(e) => Err(e),
+        }
+    };
+    let (describe, inline, mut managed, mut customer, boundary) =
+        futures::try_join!(describe, inline, managed, customer, boundary)?;
+    let ps = describe.permission_set();
+    managed.sort();
+    customer.sort();
+    Ok(PermissionSet {
+        arn: arn.to_owned(),
+        instance_arn: instance.to_owned(),
+        name: ps.and_then(|p| p.name()).unwrap_or_default().to_owned(),
+        description: ps.and_then(|p| p.description()).map(str::to_owned),
+        session_duration: ps.and_then(|p| p.session_duration()).map(str::to_owned),
+        relay_state: ps.and_then(|p| p.relay_state()).map(str::to_owned),
+        inline_policy: inline.inline_policy().filter(|p| !p.is_empty()).map(str::to_owned),
+        managed_policies: managed,
+        customer_managed_policies: customer,
+        permissions_boundary: boundary,
+    })
+}
+
+pub async fn permission_sets(c: &Clients, gate: &Gate, instance: &str, arns: &[String]) -> Result<Vec<PermissionSet>> {
+    stream::iter(arns.iter())
+        .map(|arn| permission_set(c, gate, instance, arn))
+        .buffered(CONCURRENCY / 4)
+        .try_collect()
+        .await
+}
+
+async fn provisioned_accounts(
+    c: &Clients,
+    gate: &Gate,
+    instance: &str,
+    ps: &str,
+    status: Option<ProvisioningStatus>,
+) -> Result<Vec<String>> {
+    paginate(|token| {
+        let status = status.clone();
+        async move {
+            let out = gate
+                .call(Service::SsoAdmin, &c.account_id, "ListAccountsForProvisionedPermissionSet", || {
+                    c.sso
+                        .list_accounts_for_provisioned_permission_set()
+                        .instance_arn(instance)
+                        .permission_set_arn(ps)
+                        .set_provisioning_status(status.clone())
+                        .max_results(PAGE)
+                        .set_next_token(token.clone())
+                        .send()
+                })
+                .await?;
+            Ok((out.account_ids().to_vec(), out.next_token().map(str::to_owned)))
+        }
+    })
+    .await
+}
+
+/// Where each permission set is provisioned, and where that copy is outdated.
+pub async fn provisioned(c: &Clients, gate: &Gate, instance: &str, arns: &[String]) -> Result<Vec<Provisioned>> {
+    let per_ps: Vec<Vec<Provisioned>> = stream::iter(arns.iter())
+        .map(|ps| async move {
+            let (all, outdated) = futures::try_join!(
+                provisioned_accounts(c, gate, instance, ps, None),
+                provisioned_accounts(
+                    c,
+                    gate,
+                    instance,
+                    ps,
+                    Some(ProvisioningStatus::LatestPermissionSetNotProvisioned)
+                ),
+            )?;
+            Ok::<_, crate::error::Error>(
+                all.into_iter()
+                    .map(|account_id| Provisioned {
+                        instance_arn: instance.to_owned(),
+                        permission_set_arn: ps.clone(),
+                        outdated: outdated.contains(&account_id),
+                        account_id,
+                    })
+                    .collect(),
+            )
+        })
+        .buffer_unordered(CONCURRENCY / 2)
+        .try_collect()
+        .await?;
+    Ok(per_ps.into_iter().flatten().collect())
+}
+
+fn principal(kind: Option<&SdkPrincipal>) -> Option<PrincipalType> {
+    match kind? {
+        SdkPrincipal::User => Some(PrincipalType::User),
+        SdkPrincipal::Group => Some(PrincipalType::Group),
+        _ => None,
+    }
+}
+
+/// Assignments of one (permission set, account) pair.
+async fn pair_assignments(c: &Clients, gate: &Gate, instance: &str, ps: &str, account: &str) -> Result<Vec<Assignment>> {
+    paginate(|token| async move {
+        let out = gate
+            .call(Service::SsoAdmin, &c.account_id, "ListAccountAssignments", || {
+                c.sso
+                    .list_account_assignments()
+                    .instance_arn(instance)
+                    .account_id(account)
+                    .permission_set_arn(ps)
+                    .max_results(PAGE)
+                    .set_next_token(token.clone())
+                    .send()
+            })
+            .await?;
+        let items = out
+            .account_assignments()
+            .iter()
+            .filter_map(|a| {
+                Some(Assignment {
+                    instance_arn: instance.to_owned(),
+                    account_id: a.account_id()?.to_owned(),
+                    permission_set_arn: a.permission_set_arn()?.to_owned(),
+                    principal_type: principal(a.principal_type())?,
+                    principal_id: a.principal_id()?.to_owned(),
+                })
+            })
+            .collect();
+        Ok((items, out.next_token().map(str::to_owned)))
+    })
+    .await
+}
+
+/// Every assignment, one listing per provisioned (permission set, account) pair.
+pub async fn assignments_by_pairs(c: &Clients, gate: &Gate, instance: &str, pairs: &[Provisioned]) -> Result<Vec<Assignment>> {
+    let lists: Vec<Vec<Assignment>> = stream::iter(pairs.iter())
+        .map(|p| pair_assignments(c, gate, instance, &p.permission_set_arn, &p.account_id))
+        .buffer_unordered(CONCURRENCY)
+        .try_collect()
+        .await?;
+    Ok(lists.into_iter().flatten().collect())
+}
+
+async fn principal_assignments(c: &Clients, gate: &Gate, instance: &str, kind: PrincipalType, id: &str) -> Result<Vec<Assignment>> {
+    let sdk_kind = match kind {
+        PrincipalType::User => SdkPrincipal::User,
+        PrincipalType::Group => SdkPrincipal::Group,
+    };
+    paginate(|token| {
+        let sdk_kind = sdk_kind.clone();
+        async move {
+            let out = gate
+                .call(Service::SsoAdmin, &c.account_id, "ListAccountAssignmentsForPrincipal", || {
+                    c.sso
+                        .list_account_assignments_for_principal()
+                        .instance_arn(instance)
+                        .principal_id(id)
+                        .principal_type(sdk_kind.clone())
+                        .max_results(PAGE)
+                        .set_next_token(token.clone())
+                        .send()
+                })
+                .await?;
+            let items = out
+                .account_assignments()
+                .iter()
+                .filter_map(|a| {
+                    Some(Assignment {
+                        instance_arn: instance.to_owned(),
+                        account_id: a.account_id()?.to_owned(),
+                        permission_set_arn: a.permission_set_arn()?.to_owned(),
+                        principal_type: kind,
+                        principal_id: a.principal_id()?.to_owned(),
+                    })
+                })
+                .collect();
+            Ok((items, out.next_token().map(str::to_owned)))
+        }
+    })
+    .await
+}
+
+/// Every assignment, one listing per user and group.
+pub async fn assignments_by_principal(
+    c: &Clients,
+    gate: &Gate,
+    instance: &str,
+    principals: &[(PrincipalType, String)],
+) -> Result<Vec<Assignment>> {
+    let lists: Vec<Vec<Assignment>> = stream::iter(principals.iter())
+        .map(|(kind, id)| principal_assignments(c, gate, instance, *kind, id))
+        .buffer_unordered(CONCURRENCY)
+        .try_collect()
+        .await?;
+    Ok(lists.into_iter().flatten().collect())
+}

@@ -1,0 +1,276 @@
+//! The headless interface: `hallpass <command>`, over the same core as the desktop app.
+
+mod output;
+mod show;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::aws::{ConnectParams, Rates};
+use crate::error::{Error, Result};
+use crate::model::Strategy;
+use crate::secrets::{Credentials, Keychain, SecretStore, Sensitive};
+use crate::setup::{parse_role_arn, validate_external_id};
+use crate::store::{self, queries::AccessQuery, snapshots};
+use crate::sync::{self, StrategyChoice, SyncOptions};
+
+#[derive(Debug, Parser)]
+#[command(name = "hallpass", version, about = "Your team's AWS access through IAM Identity Center, on your laptop.")]
+pub struct Cli {
+    /// Folder holding the database (default: the platform's data folder).
+    #[arg(long, env = "HALLPASS_DATA_DIR", global = true)]
+    data_dir: Option<PathBuf>,
+    /// Identity Center home region (default: the one stored by `connect`).
+    #[arg(long, env = "HALLPASS_REGION", global = true)]
+    region: Option<String>,
+    /// AWS CLI profile for the base credentials (default: the one stored by `connect`, else the default chain).
+    #[arg(long, env = "AWS_PROFILE", global = true)]
+    profile: Option<String>,
+    /// Print machine-readable JSON.
+    #[arg(long, global = true)]
+    json: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Args)]
+struct SecretArgs {
+    /// Management role ARN for this run only (never stored).
+    #[arg(long, env = "HALLPASS_ROLE_ARN", hide_env_values = true)]
+    role_arn: Option<String>,
+    /// External ID for this run only (never stored).
+    #[arg(long, env = "HALLPASS_EXTERNAL_ID", hide_env_values = true)]
+    external_id: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Store the management role ARN and External ID in the OS keychain, and the region and profile.
+    Connect {
+        #[arg(long)]
+        role_arn: String,
+        #[arg(long)]
+        external_id: String,
+    },
+    /// Remove the stored role ARN and External ID from the keychain.
+    Disconnect,
+    /// Read the whole organization into a new snapshot.
+    Sync {
+        #[command(flatten)]
+        secrets: SecretArgs,
+        /// Enter every member account to look for Identity Center instances.
+        #[arg(long)]
+        full_scan: bool,
+        /// How to read account assignments (default: whichever needs fewer calls).
+        #[arg(long, value_enum, default_value_t = StrategyArg::Auto)]
+        strategy: StrategyArg,
+        /// Client-side request rates, e.g. `sso=18,identitystore=18,organizations=1,sts=10`.
+        #[arg(long, env = "HALLPASS_RATES")]
+        rates: Option<String>,
+    },
+    /// List the snapshots.
+    Snapshots,
+    /// List entities of a snapshot.
+    Show {
+        #[arg(value_enum)]
+        what: ShowKind,
+        /// Snapshot id (default: the newest complete one).
+        #[arg(long)]
+        snapshot: Option<i64>,
+    },
+    /// Effective access: which account, which permission set, direct or through which group.
+    Access {
+        #[arg(long, group = "who")]
+        user: Option<String>,
+        #[arg(long, group = "who")]
+        group: Option<String>,
+        #[arg(long, group = "who")]
+        account: Option<String>,
+        #[arg(long)]
+        snapshot: Option<i64>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum StrategyArg {
+    Auto,
+    Pairs,
+    Principal,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub(crate) enum ShowKind {
+    Accounts,
+    Ous,
+    Instances,
+    PermissionSets,
+    Users,
+    Groups,
+    Memberships,
+    Assignments,
+    /// Member accounts the last full scan could or could not enter.
+    MemberAccess,
+}
+
+/// Runs the CLI; returns the process exit code.
+pub fn main() -> i32 {
+    let cli = Cli::parse();
+    let json = cli.json;
+    match run(cli) {
+        Ok(()) => 0,
+        Err(e) => {
+            if json {
+                println!("{}", serde_json::json!({ "error": e }));
+            } else {
+                eprintln!("error: {e}");
+            }
+            1
+        }
+    }
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::io("cannot start the async runtime", e))
+}
+
+fn run(cli: Cli) -> Result<()> {
+    let data_dir = crate::paths::data_dir(cli.data_dir.clone())?;
+    match cli.command {
+        Command::Connect { ref role_arn, ref external_id } => {
+            parse_role_arn(role_arn)?;
+            validate_external_id(external_id)?;
+            let region = cli.region.clone().ok_or_else(|| {
+                Error::InvalidInput("pass --region with the Identity Center home region (e.g. eu-north-1)".into())
+            })?;
+            validate_region(&region)?;
+            let conn = store::open(&data_dir)?;
+            Keychain::default().save(&Credentials {
+                role_arn: Sensitive::new(role_arn.clone()),
+                external_id: Sensitive::new(external_id.clone()),
+            })?;
+            store::set_setting(&conn, "region", &region)?;
+            match &cli.profile {
+                Some(p) => store::set_setting(&conn, "profile", p)?,
+                None => {
+                    conn.execute("DELETE FROM settings WHERE key = 'profile'", [])?;
+                }
+            }
+            output::message(cli.json, "Stored the role ARN and External ID in the OS keychain. Run `hallpass sync` next.");
+            Ok(())
+        }
+        Command::Disconnect => {
+            Keychain::default().delete()?;
+            output::message(cli.json, "Removed the role ARN and External ID from the OS keychain.");
+            Ok(())
+        }
+        Command::Sync { ref secrets, full_scan, strategy, ref rates } => {
+            let conn = store::open(&data_dir)?;
+            let params = connect_params(&cli, &conn, secrets, rates.as_deref())?;
+            drop(conn);
+            let json = cli.json;
+            let opts = SyncOptions {
+                full_scan,
+                strategy: match strategy {
+                    StrategyArg::Auto => StrategyChoice::Auto,
+                    StrategyArg::Pairs => StrategyChoice::Force(Strategy::ProvisionedPairs),
+                    StrategyArg::Principal => StrategyChoice::Force(Strategy::PerPrincipal),
+                },
+                progress: Some(Arc::new(move |p: sync::Progress| {
+                    if !json {
+                        eprintln!("[{}] {} ({} calls)", p.phase, p.detail, p.calls);
+                    }
+                })),
+            };
+            let report = runtime()?.block_on(sync::run(&data_dir, &params, &opts))?;
+            let conn = store::open(&data_dir)?;
+            let calls = snapshots::calls(&conn, report.snapshot.id)?;
+            output::sync_report(cli.json, &report, &calls);
+            Ok(())
+        }
+        Command::Snapshots => {
+            let conn = store::open(&data_dir)?;
+            output::snapshots(cli.json, &snapshots::list(&conn)?);
+            Ok(())
+        }
+        Command::Show { what, snapshot } => {
+            let conn = store::open(&data_dir)?;
+            let snap = snapshots::resolve(&conn, snapshot)?;
+            show::show(&conn, snap, what, cli.json)
+        }
+        Command::Access { ref user, ref group, ref account, snapshot } => {
+            let query = match (user, group, account) {
+                (Some(u), _, _) => AccessQuery::User(u.clone()),
+                (_, Some(g), _) => AccessQuery::Group(g.clone()),
+                (_, _, Some(a)) => AccessQuery::Account(a.clone()),
+                _ => {
+                    return Err(Error::InvalidInput(
+                        "say whose access to show: --user NAME, --group NAME or --account ID".into(),
+                    ))
+                }
+            };
+            let conn = store::open(&data_dir)?;
+            let snap = snapshots::resolve(&conn, snapshot)?;
+            let rows = store::queries::access(&conn, snap, &query)?;
+            output::access(cli.json, &rows);
+            Ok(())
+        }
+    }
+}
+
+fn validate_region(region: &str) -> Result<()> {
+    let ok = !region.is_empty()
+        && region.len() <= 32
+        && region.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && region.contains('-');
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::InvalidInput(format!(
+            "{region:?} is not an AWS region name (e.g. us-east-1, eu-north-1)"
+        )))
+    }
+}
+
+fn connect_params(cli: &Cli, conn: &rusqlite::Connection, secrets: &SecretArgs, rates: Option<&str>) -> Result<ConnectParams> {
+    let region = match &cli.region {
+        Some(r) => r.clone(),
+        None => store::get_setting(conn, "region")?.ok_or_else(|| {
+            Error::NotConnected("no region known: pass --region, or run `hallpass connect` first".into())
+        })?,
+    };
+    validate_region(&region)?;
+    let profile = match &cli.profile {
+        Some(p) => Some(p.clone()),
+        None => store::get_setting(conn, "profile")?,
+    };
+    let credentials = match (&secrets.role_arn, &secrets.external_id) {
+        (Some(arn), Some(ext)) => {
+            parse_role_arn(arn)?;
+            validate_external_id(ext)?;
+            Credentials {
+                role_arn: Sensitive::new(arn.clone()),
+                external_id: Sensitive::new(ext.clone()),
+            }
+        }
+        (Some(_), None) | (None, Some(_)) => {
+            return Err(Error::InvalidInput(
+                "pass both --role-arn and --external-id (or HALLPASS_ROLE_ARN and HALLPASS_EXTERNAL_ID), or neither to use the keychain".into(),
+            ))
+        }
+        (None, None) => Keychain::default().load()?.ok_or_else(|| {
+            Error::NotConnected(
+                "no connection stored: run `hallpass connect --role-arn ARN --external-id ID --region REGION` first".into(),
+            )
+        })?,
+    };
+    let rates = match rates {
+        Some(spec) => Rates::parse(spec)?,
+        None => Rates::default(),
+    };
+    Ok(ConnectParams { region, profile, credentials, rates })
+}

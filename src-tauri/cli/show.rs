@@ -1,0 +1,190 @@
+//! `hallpass show <what>`: entity lists of one snapshot.
+
+use std::collections::HashMap;
+
+use rusqlite::Connection;
+
+use super::output::{json, table};
+use super::ShowKind;
+use crate::error::Result;
+use crate::store::queries as q;
+
+pub fn show(conn: &Connection, snap: i64, what: ShowKind, as_json: bool) -> Result<()> {
+    match what {
+        ShowKind::Accounts => {
+            let list = q::accounts(conn, snap)?;
+            if as_json {
+                return Ok(json(&list));
+            }
+            let ous: HashMap<String, String> = q::ous(conn, snap)?.into_iter().map(|o| (o.id, o.name)).collect();
+            let rows = list
+                .iter()
+                .map(|a| {
+                    vec![
+                        a.id.clone(),
+                        a.name.clone(),
+                        ous.get(&a.parent_id).cloned().unwrap_or_else(|| a.parent_id.clone()),
+                        a.status.clone().unwrap_or_default(),
+                        a.email.clone().unwrap_or_default(),
+                    ]
+                })
+                .collect::<Vec<_>>();
+            table(&["ID", "NAME", "OU", "STATUS", "EMAIL"], &rows);
+        }
+        ShowKind::Ous => {
+            let list = q::ous(conn, snap)?;
+            if as_json {
+                return Ok(json(&list));
+            }
+            let rows = list
+                .iter()
+                .map(|o| vec![o.id.clone(), o.name.clone(), o.parent_id.clone().unwrap_or_else(|| "(root)".into())])
+                .collect::<Vec<_>>();
+            table(&["ID", "NAME", "PARENT"], &rows);
+        }
+        ShowKind::Instances => {
+            let list = q::instances(conn, snap)?;
+            if as_json {
+                return Ok(json(&list));
+            }
+            let rows = list
+                .iter()
+                .map(|i| {
+                    vec![
+                        i.instance_arn.clone(),
+                        i.identity_store_id.clone(),
+                        i.owner_account_id.clone(),
+                        i.region.clone(),
+                        i.source.as_str().to_owned(),
+                    ]
+                })
+                .collect::<Vec<_>>();
+            table(&["INSTANCE", "IDENTITY STORE", "OWNER", "REGION", "FOUND IN"], &rows);
+        }
+        ShowKind::PermissionSets => {
+            let list = q::permission_sets(conn, snap)?;
+            if as_json {
+                return Ok(json(&list));
+            }
+            let rows = list
+                .iter()
+                .map(|p| {
+                    vec![
+                        p.name.clone(),
+                        p.session_duration.clone().unwrap_or_default(),
+                        if p.inline_policy.is_some() { "yes".into() } else { "".into() },
+                        p.managed_policies.len().to_string(),
+                        p.customer_managed_policies.len().to_string(),
+                        if p.permissions_boundary.is_some() { "yes".into() } else { "".into() },
+                        p.arn.clone(),
+                    ]
+                })
+                .collect::<Vec<_>>();
+            table(&["NAME", "SESSION", "INLINE", "MANAGED", "CUSTOMER", "BOUNDARY", "ARN"], &rows);
+        }
+        ShowKind::Users => {
+            let list = q::users(conn, snap)?;
+            if as_json {
+                return Ok(json(&list));
+            }
+            let rows = list
+                .iter()
+                .map(|u| {
+                    vec![
+                        u.user_name.clone(),
+                        u.display_name.clone().unwrap_or_default(),
+                        u.email.clone().unwrap_or_default(),
+                        u.identity_store_id.clone(),
+                        u.user_id.clone(),
+                    ]
+                })
+                .collect::<Vec<_>>();
+            table(&["USER NAME", "DISPLAY NAME", "EMAIL", "IDENTITY STORE", "ID"], &rows);
+        }
+        ShowKind::Groups => {
+            let list = q::groups(conn, snap)?;
+            if as_json {
+                return Ok(json(&list));
+            }
+            let rows = list
+                .iter()
+                .map(|g| {
+                    vec![
+                        g.display_name.clone(),
+                        g.description.clone().unwrap_or_default(),
+                        g.identity_store_id.clone(),
+                        g.group_id.clone(),
+                    ]
+                })
+                .collect::<Vec<_>>();
+            table(&["GROUP", "DESCRIPTION", "IDENTITY STORE", "ID"], &rows);
+        }
+        ShowKind::Memberships => {
+            let list = q::memberships(conn, snap)?;
+            if as_json {
+                return Ok(json(&list));
+            }
+            let users: HashMap<String, String> =
+                q::users(conn, snap)?.into_iter().map(|u| (u.user_id, u.user_name)).collect();
+            let groups: HashMap<String, String> =
+                q::groups(conn, snap)?.into_iter().map(|g| (g.group_id, g.display_name)).collect();
+            let rows = list
+                .iter()
+                .map(|m| {
+                    vec![
+                        groups.get(&m.group_id).cloned().unwrap_or_else(|| m.group_id.clone()),
+                        users.get(&m.user_id).cloned().unwrap_or_else(|| m.user_id.clone()),
+                    ]
+                })
+                .collect::<Vec<_>>();
+            table(&["GROUP", "USER"], &rows);
+        }
+        ShowKind::Assignments => {
+            let list = q::assignments(conn, snap)?;
+            if as_json {
+                return Ok(json(&list));
+            }
+            let users: HashMap<String, String> =
+                q::users(conn, snap)?.into_iter().map(|u| (u.user_id, u.user_name)).collect();
+            let groups: HashMap<String, String> =
+                q::groups(conn, snap)?.into_iter().map(|g| (g.group_id, g.display_name)).collect();
+            let ps: HashMap<String, String> =
+                q::permission_sets(conn, snap)?.into_iter().map(|p| (p.arn, p.name)).collect();
+            let rows = list
+                .iter()
+                .map(|a| {
+                    let names = match a.principal_type {
+                        crate::model::PrincipalType::User => &users,
+                        crate::model::PrincipalType::Group => &groups,
+                    };
+                    vec![
+                        a.account_id.clone(),
+                        ps.get(&a.permission_set_arn).cloned().unwrap_or_else(|| a.permission_set_arn.clone()),
+                        a.principal_type.as_str().to_owned(),
+                        names.get(&a.principal_id).cloned().unwrap_or_else(|| a.principal_id.clone()),
+                    ]
+                })
+                .collect::<Vec<_>>();
+            table(&["ACCOUNT", "PERMISSION SET", "TYPE", "PRINCIPAL"], &rows);
+        }
+        ShowKind::MemberAccess => {
+            let list = q::member_access(conn, snap)?;
+            if as_json {
+                return Ok(json(&list));
+            }
+            let rows = list
+                .iter()
+                .map(|m| {
+                    vec![
+                        m.account_id.clone(),
+                        if m.reachable { "entered".into() } else { "refused".into() },
+                        if m.holds_instance { "yes".into() } else { "".into() },
+                        m.detail.clone().unwrap_or_default(),
+                    ]
+                })
+                .collect::<Vec<_>>();
+            table(&["ACCOUNT", "ROLE", "INSTANCE", "DETAIL"], &rows);
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,110 @@
+//! The one error type. Every layer returns it; the UI receives `{code, message}`.
+
+use serde::{Serialize, Serializer};
+
+/// What went wrong with an AWS call, in the terms the checks and the UI need.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AwsErrorKind {
+    /// Rate exceeded; retried until the retry budget ran out.
+    Throttled,
+    /// The caller lacks a permission (`action` names it when AWS said which).
+    AccessDenied,
+    /// The resource does not exist.
+    NotFound,
+    /// Base credentials are missing, invalid or expired.
+    Credentials,
+    /// The network or the endpoint could not be reached.
+    Network,
+    /// Anything else AWS answered.
+    Service,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("{0}")]
+    InvalidInput(String),
+
+    #[error("{0}")]
+    NotConnected(String),
+
+    #[error("{message}")]
+    Aws {
+        kind: AwsErrorKind,
+        /// `service:Operation`, e.g. `sso:ListInstances`.
+        operation: String,
+        /// The IAM action AWS said was denied, when it said so.
+        action: Option<String>,
+        message: String,
+    },
+
+    #[error("keychain: {0}")]
+    Keychain(String),
+
+    #[error("database: {0}")]
+    Store(String),
+
+    #[error("{0}")]
+    NotFound(String),
+
+    #[error("{context}: {source}")]
+    Io {
+        context: String,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    /// A stable code the UI and scripts can branch on.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::InvalidInput(_) => "invalid-input",
+            Error::NotConnected(_) => "not-connected",
+            Error::Aws { kind, .. } => match kind {
+                AwsErrorKind::Throttled => "aws-throttled",
+                AwsErrorKind::AccessDenied => "aws-access-denied",
+                AwsErrorKind::NotFound => "aws-not-found",
+                AwsErrorKind::Credentials => "aws-credentials",
+                AwsErrorKind::Network => "aws-network",
+                AwsErrorKind::Service => "aws-service",
+            },
+            Error::Keychain(_) => "keychain",
+            Error::Store(_) => "store",
+            Error::NotFound(_) => "not-found",
+            Error::Io { .. } => "io",
+        }
+    }
+
+    pub fn aws_kind(&self) -> Option<AwsErrorKind> {
+        match self {
+            Error::Aws { kind, .. } => Some(*kind),
+            _ => None,
+        }
+    }
+
+    pub fn io(context: impl Into<String>, source: std::io::Error) -> Self {
+        Error::Io {
+            context: context.into(),
+            source,
+        }
+    }
+}
+
+impl From<rusqlite::Error> for Error {
+    fn from(e: rusqlite::Error) -> Self {
+        Error::Store(e.to_string())
+    }
+}
+
+impl Serialize for Error {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut s = serializer.serialize_struct("Error", 2)?;
+        s.serialize_field("code", self.code())?;
+        s.serialize_field("message", &self.to_string())?;
+        s.end()
+    }
+}

@@ -1,0 +1,19 @@
+//! Hallpass: a local-first tool for running a small team's AWS access through
+//! IAM Identity Center. The core (AWS, sync, store) builds without the desktop
+//! shell; the CLI and the desktop app are thin layers over it.
+
+pub mod aws;
+pub mod cli;
+mod clock;
+pub mod error;
+pub mod model;
+pub mod paths;
+pub mod secrets;
+pub mod setup;
+pub mod store;
+pub mod sync;
+
+#[cfg(feature = "desktop")]
+pub mod desktop;
+
+pub use error::{Error, Result};

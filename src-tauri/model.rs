@@ -1,0 +1,249 @@
+//! Domain types shared by every layer. Nothing here knows AWS SDK or SQLite types.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Organization {
+    pub id: String,
+    pub management_account_id: String,
+    pub feature_set: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrgUnit {
+    pub id: String,
+    pub name: String,
+    /// The root id or another OU's id; `None` for the root itself.
+    pub parent_id: Option<String>,
+    pub is_root: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Account {
+    pub id: String,
+    pub name: String,
+    pub email: Option<String>,
+    pub status: Option<String>,
+    pub joined_method: Option<String>,
+    pub parent_id: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum InstanceSource {
+    /// Found in the management account.
+    Management,
+    /// Found in a member account that is a delegated administrator for Identity Center.
+    Delegated,
+    /// Found in a member account by the member-account scan.
+    Member,
+}
+
+impl InstanceSource {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            InstanceSource::Management => "management",
+            InstanceSource::Delegated => "delegated",
+            InstanceSource::Member => "member",
+        }
+    }
+    pub fn parse(s: &str) -> Self {
+        match s {
+            "delegated" => InstanceSource::Delegated,
+            "member" => InstanceSource::Member,
+            _ => InstanceSource::Management,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Instance {
+    pub instance_arn: String,
+    pub identity_store_id: String,
+    pub owner_account_id: String,
+    pub region: String,
+    pub name: Option<String>,
+    pub status: Option<String>,
+    pub source: InstanceSource,
+    /// The account whose session reads this instance (the management account or a member).
+    pub accessed_from: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct CustomerManagedRef {
+    pub name: String,
+    pub path: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PermissionsBoundary {
+    pub managed_policy_arn: Option<String>,
+    pub customer_managed: Option<CustomerManagedRef>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PermissionSet {
+    pub arn: String,
+    pub instance_arn: String,
+    pub name: String,
+    pub description: Option<String>,
+    pub session_duration: Option<String>,
+    pub relay_state: Option<String>,
+    pub inline_policy: Option<String>,
+    pub managed_policies: Vec<String>,
+    pub customer_managed_policies: Vec<CustomerManagedRef>,
+    pub permissions_boundary: Option<PermissionsBoundary>,
+}
+
+/// A permission set provisioned to an account; `outdated` when the account
+/// holds an older version than the permission set's latest.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Provisioned {
+    pub instance_arn: String,
+    pub permission_set_arn: String,
+    pub account_id: String,
+    pub outdated: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct User {
+    pub identity_store_id: String,
+    pub user_id: String,
+    pub user_name: String,
+    pub display_name: Option<String>,
+    pub given_name: Option<String>,
+    pub family_name: Option<String>,
+    pub email: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Group {
+    pub identity_store_id: String,
+    pub group_id: String,
+    pub display_name: String,
+    pub description: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Membership {
+    pub identity_store_id: String,
+    pub group_id: String,
+    pub user_id: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum PrincipalType {
+    User,
+    Group,
+}
+
+impl PrincipalType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PrincipalType::User => "USER",
+            PrincipalType::Group => "GROUP",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "USER" => Some(PrincipalType::User),
+            "GROUP" => Some(PrincipalType::Group),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Assignment {
+    pub instance_arn: String,
+    pub account_id: String,
+    pub permission_set_arn: String,
+    pub principal_type: PrincipalType,
+    pub principal_id: String,
+}
+
+/// Whether the member-account scan could enter an account, and if not, why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberAccess {
+    pub account_id: String,
+    pub reachable: bool,
+    pub holds_instance: bool,
+    pub detail: Option<String>,
+}
+
+/// Which way account assignments were read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Strategy {
+    /// `ListAccountsForProvisionedPermissionSet` then `ListAccountAssignments` per pair.
+    ProvisionedPairs,
+    /// `ListAccountAssignmentsForPrincipal` per user and group.
+    PerPrincipal,
+}
+
+impl Strategy {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Strategy::ProvisionedPairs => "provisioned-pairs",
+            Strategy::PerPrincipal => "per-principal",
+        }
+    }
+}
+
+/// Everything one sync read from AWS.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct OrgData {
+    pub organization: Option<Organization>,
+    pub ous: Vec<OrgUnit>,
+    pub accounts: Vec<Account>,
+    pub delegated_admins: Vec<String>,
+    pub instances: Vec<Instance>,
+    pub permission_sets: Vec<PermissionSet>,
+    pub provisioned: Vec<Provisioned>,
+    pub users: Vec<User>,
+    pub groups: Vec<Group>,
+    pub memberships: Vec<Membership>,
+    pub assignments: Vec<Assignment>,
+    /// Present only when this sync scanned every member account.
+    pub member_scan: Option<Vec<MemberAccess>>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SnapshotInfo {
+    pub id: i64,
+    pub started_at: String,
+    pub finished_at: String,
+    pub status: String,
+    pub strategy: Option<String>,
+    pub full_scan: bool,
+    pub api_calls: u64,
+    pub duration_ms: u64,
+    pub error: Option<String>,
+    pub rows_changed: u64,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Counts {
+    pub accounts: u64,
+    pub ous: u64,
+    pub instances: u64,
+    pub permission_sets: u64,
+    pub users: u64,
+    pub groups: u64,
+    pub memberships: u64,
+    pub assignments: u64,
+}
+
+/// One line of effective access: who reaches which account with which permission set, and how.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct AccessRow {
+    pub account_id: String,
+    pub account_name: Option<String>,
+    pub permission_set: String,
+    pub principal_type: PrincipalType,
+    pub principal_name: String,
+    /// `None` for a direct assignment, otherwise the group it comes through.
+    pub via_group: Option<String>,
+    pub instance_arn: String,
+}

@@ -1,0 +1,141 @@
+//! The role ARN and External ID: kept in the OS keychain and nowhere else.
+//!
+//! macOS Keychain, Windows Credential Manager, the Secret Service on Linux.
+//! Headless runs may pass them by flag or `HALLPASS_ROLE_ARN` /
+//! `HALLPASS_EXTERNAL_ID`; those are used for the run and never written.
+
+use crate::error::{Error, Result};
+
+const SERVICE: &str = "hallpass";
+const ROLE_ARN: &str = "management-role-arn";
+const EXTERNAL_ID: &str = "external-id";
+
+/// A value that must not be printed: its `Debug` shows `<redacted>`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Sensitive<T>(T);
+
+impl<T> Sensitive<T> {
+    pub fn new(value: T) -> Self {
+        Self(value)
+    }
+    pub fn expose(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T> std::fmt::Debug for Sensitive<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
+/// The two secrets of a connection.
+#[derive(Debug, Clone)]
+pub struct Credentials {
+    pub role_arn: Sensitive<String>,
+    pub external_id: Sensitive<String>,
+}
+
+/// Where secrets are kept. The product uses the keychain; the trait keeps callers honest.
+pub trait SecretStore {
+    fn load(&self) -> Result<Option<Credentials>>;
+    fn save(&self, creds: &Credentials) -> Result<()>;
+    fn delete(&self) -> Result<()>;
+}
+
+/// The OS keychain through the `keyring` crate.
+#[derive(Debug, Clone)]
+pub struct Keychain {
+    service: String,
+}
+
+impl Default for Keychain {
+    fn default() -> Self {
+        Self {
+            service: SERVICE.to_owned(),
+        }
+    }
+}
+
+impl Keychain {
+    /// A keychain namespace other than the product's (tests use their own).
+    pub fn with_service(service: impl Into<String>) -> Self {
+        Self {
+            service: service.into(),
+        }
+    }
+
+    fn entry(&self, name: &str) -> Result<keyring::Entry> {
+        keyring::Entry::new(&self.service, name).map_err(keychain_error)
+    }
+
+    fn get(&self, name: &str) -> Result<Option<String>> {
+        match self.entry(name)?.get_password() {
+            Ok(v) => Ok(Some(v)),
+            Err(keyring::Error::NoEntry) => Ok(None),
+            Err(e) => Err(keychain_error(e)),
+        }
+    }
+}
+
+fn keychain_error(e: keyring::Error) -> Error {
+    let hint = match &e {
+        keyring::Error::NoStorageAccess(_) | keyring::Error::PlatformFailure(_) => {
+            " No usable OS keychain was found (on Linux: a Secret Service such as gnome-keyring or KeePassXC, unlocked, \
+             on a D-Bus session). Start one, or run headless by passing --role-arn/--external-id \
+             (or HALLPASS_ROLE_ARN/HALLPASS_EXTERNAL_ID) to each command; those are never stored."
+        }
+        _ => "",
+    };
+    Error::Keychain(format!("{e}.{hint}"))
+}
+
+impl SecretStore for Keychain {
+    fn load(&self) -> Result<Option<Credentials>> {
+        let role_arn = self.get(ROLE_ARN)?;
+        let external_id = self.get(EXTERNAL_ID)?;
+        Ok(match (role_arn, external_id) {
+            (Some(r), Some(e)) => Some(Credentials {
+                role_arn: Sensitive::new(r),
+                external_id: Sensitive::new(e),
+            }),
+            _ => None,
+        })
+    }
+
+    fn save(&self, creds: &Credentials) -> Result<()> {
+        self.entry(ROLE_ARN)?
+            .set_password(creds.role_arn.expose())
+            .map_err(keychain_error)?;
+        self.entry(EXTERNAL_ID)?
+            .set_password(creds.external_id.expose())
+            .map_err(keychain_error)
+    }
+
+    fn delete(&self) -> Result<()> {
+        for name in [ROLE_ARN, EXTERNAL_ID] {
+            match self.entry(name)?.delete_credential() {
+                Ok(()) | Err(keyring::Error::NoEntry) => {}
+                Err(e) => return Err(keychain_error(e)),
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_output_is_redacted() {
+        let c = Credentials {
+            role_arn: Sensitive::new("arn:aws:iam::123456789012:role/X".into()),
+            external_id: Sensitive::new("very-secret-external-id".into()),
+        };
+        let shown = format!("{c:?}");
+        assert!(!shown.contains("123456789012"));
+        assert!(!shown.contains("very-secret"));
+        assert!(shown.contains("<redacted>"));
+    }
+}

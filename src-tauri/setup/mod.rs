@@ -1,0 +1,162 @@
+//! Setting up a connection: the role ARN and External ID rules, External ID generation.
+
+use rand::Rng;
+
+use crate::error::{Error, Result};
+
+/// A management role ARN, checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoleArn {
+    pub partition: String,
+    pub account_id: String,
+    pub name: String,
+}
+
+const PARTITIONS: &[&str] = &["aws", "aws-us-gov", "aws-cn"];
+
+/// Checks that `arn` is an IAM role ARN (`arn:aws:iam::123456789012:role/Name`).
+pub fn parse_role_arn(arn: &str) -> Result<RoleArn> {
+    let fix = "Copy the ARN from the role's summary page in the IAM console; it looks like \
+               arn:aws:iam::123456789012:role/HallpassManagementRole.";
+    if arn.trim() != arn {
+        return Err(Error::InvalidInput(format!(
+            "the role ARN has spaces or line breaks around it. {fix}"
+        )));
+    }
+    let parts: Vec<&str> = arn.splitn(6, ':').collect();
+    if parts.len() != 6 || parts[0] != "arn" {
+        return Err(Error::InvalidInput(format!("this is not an ARN. {fix}")));
+    }
+    let (partition, service, region, account, resource) =
+        (parts[1], parts[2], parts[3], parts[4], parts[5]);
+    if !PARTITIONS.contains(&partition) {
+        return Err(Error::InvalidInput(format!(
+            "unknown AWS partition {partition:?} (expected aws, aws-us-gov or aws-cn). {fix}"
+        )));
+    }
+    if service != "iam" {
+        return Err(Error::InvalidInput(format!(
+            "this is an ARN of the {service:?} service, not an IAM role. {fix}"
+        )));
+    }
+    if !region.is_empty() {
+        return Err(Error::InvalidInput(format!(
+            "IAM role ARNs have no region, but this one has {region:?}. {fix}"
+        )));
+    }
+    if account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(Error::InvalidInput(format!(
+            "the account id {account:?} is not 12 digits. {fix}"
+        )));
+    }
+    let Some(path_and_name) = resource.strip_prefix("role/") else {
+        return Err(Error::InvalidInput(format!(
+            "this ARN names a {:?}, not a role. {fix}",
+            resource.split('/').next().unwrap_or(resource)
+        )));
+    };
+    let name = path_and_name.rsplit('/').next().unwrap_or("");
+    let valid_char = |c: char| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c);
+    if name.is_empty() || name.len() > 64 || !name.chars().all(valid_char) {
+        return Err(Error::InvalidInput(format!(
+            "the role name {name:?} is not a valid IAM role name (1–64 letters, digits or +=,.@_-). {fix}"
+        )));
+    }
+    if !path_and_name.chars().all(|c| valid_char(c) || c == '/') {
+        return Err(Error::InvalidInput(format!(
+            "the role path in {path_and_name:?} has characters IAM does not allow. {fix}"
+        )));
+    }
+    Ok(RoleArn {
+        partition: partition.to_owned(),
+        account_id: account.to_owned(),
+        name: name.to_owned(),
+    })
+}
+
+/// Checks an External ID against what `sts:AssumeRole` accepts (2–1224 characters of
+/// letters, digits and `+=,.@:/-_`), refusing surrounding whitespace, which would
+/// never match the trust policy.
+pub fn validate_external_id(id: &str) -> Result<()> {
+    let fix = "Copy it exactly as it appears in the trust policy's sts:ExternalId condition.";
+    if id.trim() != id {
+        return Err(Error::InvalidInput(format!(
+            "the External ID has spaces or line breaks around it, so it would never match the trust policy. {fix}"
+        )));
+    }
+    if id.len() < 2 || id.len() > 1224 {
+        return Err(Error::InvalidInput(format!(
+            "the External ID must be 2 to 1224 characters long; this one has {}. {fix}",
+            id.len()
+        )));
+    }
+    if let Some(bad) = id
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || "+=,.@:/-_".contains(*c)))
+    {
+        return Err(Error::InvalidInput(format!(
+            "the External ID contains {bad:?}, which AWS does not accept (letters, digits and +=,.@:/-_ only). {fix}"
+        )));
+    }
+    Ok(())
+}
+
+/// A new External ID: 40 random characters from letters and digits (about 238 bits).
+pub fn generate_external_id() -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    let mut rng = rand::thread_rng();
+    (0..40)
+        .map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accepts_role_arns() {
+        let r = parse_role_arn("arn:aws:iam::123456789012:role/HallpassManagementRole").unwrap();
+        assert_eq!(r.account_id, "123456789012");
+        assert_eq!(r.name, "HallpassManagementRole");
+        let r = parse_role_arn("arn:aws-us-gov:iam::123456789012:role/team/ops/Hallpass").unwrap();
+        assert_eq!(r.partition, "aws-us-gov");
+        assert_eq!(r.name, "Hallpass");
+    }
+
+    #[test]
+    fn refuses_other_arns_with_the_reason() {
+        let cases = [
+            (" arn:aws:iam::123456789012:role/X", "spaces"),
+            ("arn:aws:s3:::bucket", "\"s3\" service"),
+            ("arn:aws:iam::123456789012:user/alice", "\"user\""),
+            ("arn:aws:iam::12345:role/X", "12 digits"),
+            ("arn:azure:iam::123456789012:role/X", "partition"),
+            ("arn:aws:iam:us-east-1:123456789012:role/X", "no region"),
+            ("arn:aws:iam::123456789012:role/Bad Name", "not a valid IAM role name"),
+            ("HallpassManagementRole", "not an ARN"),
+        ];
+        for (arn, why) in cases {
+            let err = parse_role_arn(arn).unwrap_err().to_string();
+            assert!(err.contains(why), "{arn}: {err}");
+        }
+    }
+
+    #[test]
+    fn external_id_rules() {
+        assert!(validate_external_id("abc-DEF_123:=/.@+,").is_ok());
+        assert!(validate_external_id(" padded").unwrap_err().to_string().contains("spaces"));
+        assert!(validate_external_id("x").unwrap_err().to_string().contains("2 to 1224"));
+        assert!(validate_external_id("has space").unwrap_err().to_string().contains("' '"));
+        assert!(validate_external_id(&"a".repeat(1225)).is_err());
+    }
+
+    #[test]
+    fn generated_ids_are_valid_and_distinct() {
+        let a = generate_external_id();
+        let b = generate_external_id();
+        assert_eq!(a.len(), 40);
+        assert_ne!(a, b);
+        validate_external_id(&a).unwrap();
+    }
+}

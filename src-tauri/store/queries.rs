@@ -1,0 +1,237 @@
+//! Read queries over one snapshot: entity lists, counts, effective access.
+
+use std::collections::HashMap;
+
+use rusqlite::Connection;
+
+pub use super::rows::DelegatedAdmin;
+use super::versioned::{read_at, read_where};
+use crate::error::{Error, Result};
+use crate::model::*;
+
+pub fn organization(conn: &Connection, snap: i64) -> Result<Option<Organization>> {
+    Ok(read_at::<Organization>(conn, snap)?.into_iter().next())
+}
+
+pub fn ous(conn: &Connection, snap: i64) -> Result<Vec<OrgUnit>> {
+    read_at(conn, snap)
+}
+
+pub fn accounts(conn: &Connection, snap: i64) -> Result<Vec<Account>> {
+    read_at(conn, snap)
+}
+
+pub fn delegated_admins(conn: &Connection, snap: i64) -> Result<Vec<String>> {
+    Ok(read_at::<DelegatedAdmin>(conn, snap)?
+        .into_iter()
+        .map(|d| d.0)
+        .collect())
+}
+
+pub fn instances(conn: &Connection, snap: i64) -> Result<Vec<Instance>> {
+    read_at(conn, snap)
+}
+
+pub fn permission_sets(conn: &Connection, snap: i64) -> Result<Vec<PermissionSet>> {
+    read_at(conn, snap)
+}
+
+pub fn provisioned(conn: &Connection, snap: i64) -> Result<Vec<Provisioned>> {
+    read_at(conn, snap)
+}
+
+pub fn users(conn: &Connection, snap: i64) -> Result<Vec<User>> {
+    read_at(conn, snap)
+}
+
+pub fn groups(conn: &Connection, snap: i64) -> Result<Vec<Group>> {
+    read_at(conn, snap)
+}
+
+pub fn memberships(conn: &Connection, snap: i64) -> Result<Vec<Membership>> {
+    read_at(conn, snap)
+}
+
+pub fn assignments(conn: &Connection, snap: i64) -> Result<Vec<Assignment>> {
+    read_at(conn, snap)
+}
+
+/// The newest member-account scan as of `snap` (which accounts could be entered, and why not).
+pub fn member_access(conn: &Connection, snap: i64) -> Result<Vec<MemberAccess>> {
+    read_at(conn, snap)
+}
+
+pub fn counts(conn: &Connection, snap: i64) -> Result<Counts> {
+    let count = |table: &str| -> Result<u64> {
+        Ok(conn.query_row(
+            &format!(
+                "SELECT COUNT(*) FROM {table} WHERE valid_from <= ?1 AND (valid_to IS NULL OR valid_to > ?1)"
+            ),
+            [snap],
+            |r| r.get::<_, i64>(0),
+        )? as u64)
+    };
+    Ok(Counts {
+        accounts: count("accounts")?,
+        ous: count("ous")?,
+        instances: count("instances")?,
+        permission_sets: count("permission_sets")?,
+        users: count("dir_users")?,
+        groups: count("dir_groups")?,
+        memberships: count("dir_memberships")?,
+        assignments: count("assignments")?,
+    })
+}
+
+/// Whose effective access to show.
+#[derive(Debug, Clone)]
+pub enum AccessQuery {
+    User(String),
+    Group(String),
+    Account(String),
+}
+
+struct Names {
+    accounts: HashMap<String, String>,
+    permission_sets: HashMap<String, String>,
+}
+
+impl Names {
+    fn load(conn: &Connection, snap: i64) -> Result<Self> {
+        Ok(Self {
+            accounts: accounts(conn, snap)?
+                .into_iter()
+                .map(|a| (a.id, a.name))
+                .collect(),
+            permission_sets: permission_sets(conn, snap)?
+                .into_iter()
+                .map(|p| (p.arn, p.name))
+                .collect(),
+        })
+    }
+
+    fn row(
+        &self,
+        a: &Assignment,
+        principal_type: PrincipalType,
+        principal_name: &str,
+        via_group: Option<&str>,
+    ) -> AccessRow {
+        AccessRow {
+            account_id: a.account_id.clone(),
+            account_name: self.accounts.get(&a.account_id).cloned(),
+            permission_set: self
+                .permission_sets
+                .get(&a.permission_set_arn)
+                .cloned()
+                .unwrap_or_else(|| a.permission_set_arn.clone()),
+            principal_type,
+            principal_name: principal_name.to_owned(),
+            via_group: via_group.map(str::to_owned),
+            instance_arn: a.instance_arn.clone(),
+        }
+    }
+}
+
+fn assignments_of(conn: &Connection, snap: i64, kind: PrincipalType, id: &str) -> Result<Vec<Assignment>> {
+    read_where(
+        conn,
+        snap,
+        "principal_id = ?2 AND principal_type = ?3",
+        &[&id, &kind.as_str()],
+    )
+}
+
+fn group_by_id(conn: &Connection, snap: i64, id: &str) -> Result<Option<Group>> {
+    Ok(read_where::<Group>(conn, snap, "group_id = ?2", &[&id])?
+        .into_iter()
+        .next())
+}
+
+fn user_by_id(conn: &Connection, snap: i64, id: &str) -> Result<Option<User>> {
+    Ok(read_where::<User>(conn, snap, "user_id = ?2", &[&id])?
+        .into_iter()
+        .next())
+}
+
+/// Effective access in `snap`: which account, which permission set, direct or through which group.
+pub fn access(conn: &Connection, snap: i64, query: &AccessQuery) -> Result<Vec<AccessRow>> {
+    let names = Names::load(conn, snap)?;
+    let mut rows = Vec::new();
+    match query {
+        AccessQuery::User(name) => {
+            let users = read_where::<User>(conn, snap, "user_name = ?2", &[name])?;
+            if users.is_empty() {
+                return Err(Error::NotFound(format!(
+                    "no user named {name:?} in snapshot {snap}; `hallpass show users` lists them"
+                )));
+            }
+            for user in &users {
+                for a in assignments_of(conn, snap, PrincipalType::User, &user.user_id)? {
+                    rows.push(names.row(&a, PrincipalType::User, &user.user_name, None));
+                }
+                let member_of =
+                    read_where::<Membership>(conn, snap, "user_id = ?2", &[&user.user_id])?;
+                for m in member_of {
+                    let group_name = group_by_id(conn, snap, &m.group_id)?
+                        .map(|g| g.display_name)
+                        .unwrap_or_else(|| m.group_id.clone());
+                    for a in assignments_of(conn, snap, PrincipalType::Group, &m.group_id)? {
+                        rows.push(names.row(&a, PrincipalType::User, &user.user_name, Some(&group_name)));
+                    }
+                }
+            }
+        }
+        AccessQuery::Group(name) => {
+            let groups = read_where::<Group>(conn, snap, "display_name = ?2", &[name])?;
+            if groups.is_empty() {
+                return Err(Error::NotFound(format!(
+                    "no group named {name:?} in snapshot {snap}; `hallpass show groups` lists them"
+                )));
+            }
+            for g in &groups {
+                for a in assignments_of(conn, snap, PrincipalType::Group, &g.group_id)? {
+                    rows.push(names.row(&a, PrincipalType::Group, &g.display_name, None));
+                }
+            }
+        }
+        AccessQuery::Account(id) => {
+            if !names.accounts.contains_key(id) {
+                return Err(Error::NotFound(format!(
+                    "no account {id} in snapshot {snap}; `hallpass show accounts` lists them"
+                )));
+            }
+            for a in read_where::<Assignment>(conn, snap, "account_id = ?2", &[id])? {
+                match a.principal_type {
+                    PrincipalType::User => {
+                        let name = user_by_id(conn, snap, &a.principal_id)?
+                            .map(|u| u.user_name)
+                            .unwrap_or_else(|| a.principal_id.clone());
+                        rows.push(names.row(&a, PrincipalType::User, &name, None));
+                    }
+                    PrincipalType::Group => {
+                        let group = group_by_id(conn, snap, &a.principal_id)?;
+                        let group_name = group
+                            .as_ref()
+                            .map(|g| g.display_name.clone())
+                            .unwrap_or_else(|| a.principal_id.clone());
+                        let members =
+                            read_where::<Membership>(conn, snap, "group_id = ?2", &[&a.principal_id])?;
+                        if members.is_empty() {
+                            rows.push(names.row(&a, PrincipalType::Group, &group_name, None));
+                        }
+                        for m in members {
+                            let user = user_by_id(conn, snap, &m.user_id)?
+                                .map(|u| u.user_name)
+                                .unwrap_or_else(|| m.user_id.clone());
+                            rows.push(names.row(&a, PrincipalType::User, &user, Some(&group_name)));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    rows.sort();
+    rows.dedup();
+    Ok(rows)
+}

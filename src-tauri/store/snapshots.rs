@@ -1,0 +1,175 @@
+//! Writing one sync as one snapshot (whole or absent), recording failures, listing.
+
+use std::collections::BTreeMap;
+
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
+
+use super::rows::DelegatedAdmin;
+use super::versioned::apply;
+use crate::error::{Error, Result};
+use crate::model::{OrgData, SnapshotInfo, Strategy};
+
+/// What a sync knows about itself besides the data it read.
+#[derive(Debug, Clone)]
+pub struct SyncMeta {
+    pub started_at: String,
+    pub finished_at: String,
+    pub strategy: Option<Strategy>,
+    pub full_scan: bool,
+    pub calls: BTreeMap<String, u64>,
+    pub duration_ms: u64,
+}
+
+impl SyncMeta {
+    pub fn total_calls(&self) -> u64 {
+        self.calls.values().sum()
+    }
+}
+
+/// Writes `data` as a new complete snapshot in one transaction.
+pub fn write_snapshot(conn: &mut Connection, data: &OrgData, meta: &SyncMeta) -> Result<SnapshotInfo> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    tx.execute(
+        "INSERT INTO snapshots(started_at, finished_at, status, strategy, full_scan, api_calls, duration_ms)
+         VALUES (?1, ?2, 'complete', ?3, ?4, ?5, ?6)",
+        rusqlite::params![
+            meta.started_at,
+            meta.finished_at,
+            meta.strategy.map(|s| s.as_str()),
+            meta.full_scan,
+            meta.total_calls() as i64,
+            meta.duration_ms as i64
+        ],
+    )?;
+    let id = tx.last_insert_rowid();
+    insert_calls(&tx, id, &meta.calls)?;
+    let mut changed = 0;
+    let org: Vec<_> = data.organization.iter().cloned().collect();
+    changed += apply(&tx, id, &org)?;
+    changed += apply(&tx, id, &data.ous)?;
+    changed += apply(&tx, id, &data.accounts)?;
+    let admins: Vec<DelegatedAdmin> = data
+        .delegated_admins
+        .iter()
+        .cloned()
+        .map(DelegatedAdmin)
+        .collect();
+    changed += apply(&tx, id, &admins)?;
+    changed += apply(&tx, id, &data.instances)?;
+    changed += apply(&tx, id, &data.permission_sets)?;
+    changed += apply(&tx, id, &data.provisioned)?;
+    changed += apply(&tx, id, &data.users)?;
+    changed += apply(&tx, id, &data.groups)?;
+    changed += apply(&tx, id, &data.memberships)?;
+    changed += apply(&tx, id, &data.assignments)?;
+    if let Some(scan) = &data.member_scan {
+        changed += apply(&tx, id, scan)?;
+    }
+    tx.execute(
+        "UPDATE snapshots SET rows_changed = ?1 WHERE id = ?2",
+        rusqlite::params![changed as i64, id],
+    )?;
+    tx.commit()?;
+    snapshot(conn, id)?.ok_or_else(|| Error::Store(format!("snapshot {id} vanished after writing")))
+}
+
+/// Records a sync that failed: an entry with its error and calls, and no data.
+pub fn record_failure(conn: &mut Connection, meta: &SyncMeta, error: &str) -> Result<SnapshotInfo> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    tx.execute(
+        "INSERT INTO snapshots(started_at, finished_at, status, strategy, full_scan, api_calls, duration_ms, error)
+         VALUES (?1, ?2, 'failed', ?3, ?4, ?5, ?6, ?7)",
+        rusqlite::params![
+            meta.started_at,
+            meta.finished_at,
+            meta.strategy.map(|s| s.as_str()),
+            meta.full_scan,
+            meta.total_calls() as i64,
+            meta.duration_ms as i64,
+            error
+        ],
+    )?;
+    let id = tx.last_insert_rowid();
+    insert_calls(&tx, id, &meta.calls)?;
+    tx.commit()?;
+    snapshot(conn, id)?.ok_or_else(|| Error::Store(format!("snapshot {id} vanished after writing")))
+}
+
+fn insert_calls(conn: &Connection, id: i64, calls: &BTreeMap<String, u64>) -> Result<()> {
+    let mut stmt = conn.prepare(
+        "INSERT INTO snapshot_calls(snapshot_id, operation, calls) VALUES (?1, ?2, ?3)",
+    )?;
+    for (op, n) in calls {
+        stmt.execute(rusqlite::params![id, op, *n as i64])?;
+    }
+    Ok(())
+}
+
+const SNAPSHOT_COLS: &str =
+    "id, started_at, finished_at, status, strategy, full_scan, api_calls, duration_ms, error, rows_changed";
+
+fn info(r: &rusqlite::Row<'_>) -> rusqlite::Result<SnapshotInfo> {
+    Ok(SnapshotInfo {
+        id: r.get(0)?,
+        started_at: r.get(1)?,
+        finished_at: r.get(2)?,
+        status: r.get(3)?,
+        strategy: r.get(4)?,
+        full_scan: r.get(5)?,
+        api_calls: r.get::<_, i64>(6)? as u64,
+        duration_ms: r.get::<_, i64>(7)? as u64,
+        error: r.get(8)?,
+        rows_changed: r.get::<_, i64>(9)? as u64,
+    })
+}
+
+pub fn snapshot(conn: &Connection, id: i64) -> Result<Option<SnapshotInfo>> {
+    Ok(conn
+        .query_row(
+            &format!("SELECT {SNAPSHOT_COLS} FROM snapshots WHERE id = ?1"),
+            [id],
+            info,
+        )
+        .optional()?)
+}
+
+pub fn list(conn: &Connection) -> Result<Vec<SnapshotInfo>> {
+    let mut stmt = conn.prepare(&format!("SELECT {SNAPSHOT_COLS} FROM snapshots ORDER BY id"))?;
+    let rows = stmt.query_map([], info)?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
+pub fn calls(conn: &Connection, id: i64) -> Result<BTreeMap<String, u64>> {
+    let mut stmt =
+        conn.prepare("SELECT operation, calls FROM snapshot_calls WHERE snapshot_id = ?1")?;
+    let rows = stmt.query_map([id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64)))?;
+    Ok(rows.collect::<rusqlite::Result<BTreeMap<_, _>>>()?)
+}
+
+/// The newest complete snapshot, if any.
+pub fn latest_complete(conn: &Connection) -> Result<Option<i64>> {
+    Ok(conn
+        .query_row(
+            "SELECT MAX(id) FROM snapshots WHERE status = 'complete'",
+            [],
+            |r| r.get::<_, Option<i64>>(0),
+        )?)
+}
+
+/// The snapshot a read command should use: the one asked for, or the newest complete one.
+pub fn resolve(conn: &Connection, requested: Option<i64>) -> Result<i64> {
+    match requested {
+        Some(id) => match snapshot(conn, id)? {
+            Some(s) if s.status == "complete" => Ok(id),
+            Some(_) => Err(Error::InvalidInput(format!(
+                "snapshot {id} is a failed sync and holds no data; `hallpass snapshots` lists the complete ones"
+            ))),
+            None => Err(Error::NotFound(format!(
+                "there is no snapshot {id}; `hallpass snapshots` lists them"
+            ))),
+        },
+        None => latest_complete(conn)?.ok_or_else(|| {
+            Error::NotFound("no snapshot yet: run `hallpass sync` first".into())
+        }),
+    }
+}

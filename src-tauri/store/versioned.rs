@@ -1,0 +1,118 @@
+//! Rows stored with the snapshots they are valid in.
+//!
+//! Writing snapshot S compares the new rows with the table's open rows by key:
+//! unchanged rows are left alone, changed or removed rows are closed
+//! (`valid_to = S`), new or changed rows are inserted (`valid_from = S`).
+
+use std::collections::HashMap;
+
+use rusqlite::types::Value;
+use rusqlite::{params_from_iter, Connection, Row};
+
+use crate::error::Result;
+
+pub trait Versioned: Sized {
+    const TABLE: &'static str;
+    /// Column names; the first `KEY_LEN` identify the row across snapshots.
+    const COLUMNS: &'static [&'static str];
+    const KEY_LEN: usize;
+    fn to_row(&self) -> Vec<Value>;
+    fn from_row(row: &Row<'_>) -> rusqlite::Result<Self>;
+}
+
+fn key_of(values: &[Value], key_len: usize) -> String {
+    let mut key = String::new();
+    for v in &values[..key_len] {
+        match v {
+            Value::Text(s) => key.push_str(s),
+            Value::Integer(i) => key.push_str(&i.to_string()),
+            Value::Null => key.push('\u{0}'),
+            Value::Real(r) => key.push_str(&r.to_string()),
+            Value::Blob(b) => key.push_str(&String::from_utf8_lossy(b)),
+        }
+        key.push('\u{1f}');
+    }
+    key
+}
+
+/// Writes `items` as the content of `T`'s table in snapshot `snapshot`; returns rows changed.
+pub fn apply<T: Versioned>(conn: &Connection, snapshot: i64, items: &[T]) -> Result<u64> {
+    let cols = T::COLUMNS.join(", ");
+    let mut open: HashMap<String, (i64, Vec<Value>)> = HashMap::new();
+    {
+        let mut stmt = conn.prepare(&format!(
+            "SELECT row_id, {cols} FROM {} WHERE valid_to IS NULL",
+            T::TABLE
+        ))?;
+        let mut rows = stmt.query([])?;
+        while let Some(row) = rows.next()? {
+            let row_id: i64 = row.get(0)?;
+            let values = (0..T::COLUMNS.len())
+                .map(|i| row.get::<_, Value>(i + 1))
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            open.insert(key_of(&values, T::KEY_LEN), (row_id, values));
+        }
+    }
+    let placeholders = (1..=T::COLUMNS.len() + 1)
+        .map(|i| format!("?{i}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut insert = conn.prepare(&format!(
+        "INSERT INTO {} ({cols}, valid_from) VALUES ({placeholders})",
+        T::TABLE
+    ))?;
+    let mut close = conn.prepare(&format!(
+        "UPDATE {} SET valid_to = ?1 WHERE row_id = ?2",
+        T::TABLE
+    ))?;
+    let mut changed = 0u64;
+    for item in items {
+        let values = item.to_row();
+        let key = key_of(&values, T::KEY_LEN);
+        match open.remove(&key) {
+            Some((_, old)) if old == values => continue,
+            Some((row_id, _)) => {
+                close.execute(rusqlite::params![snapshot, row_id])?;
+                changed += 1;
+            }
+            None => {}
+        }
+        let mut params = values;
+        params.push(Value::Integer(snapshot));
+        insert.execute(params_from_iter(params))?;
+        changed += 1;
+    }
+    for (_, (row_id, _)) in open {
+        close.execute(rusqlite::params![snapshot, row_id])?;
+        changed += 1;
+    }
+    Ok(changed)
+}
+
+/// Every row of `T` visible in `snapshot`.
+pub fn read_at<T: Versioned>(conn: &Connection, snapshot: i64) -> Result<Vec<T>> {
+    read_where(conn, snapshot, "", &[])
+}
+
+/// Rows of `T` visible in `snapshot` that also match `filter` (an SQL condition using `?2`…).
+pub fn read_where<T: Versioned>(
+    conn: &Connection,
+    snapshot: i64,
+    filter: &str,
+    args: &[&dyn rusqlite::ToSql],
+) -> Result<Vec<T>> {
+    let cols = T::COLUMNS.join(", ");
+    let extra = if filter.is_empty() {
+        String::new()
+    } else {
+        format!(" AND ({filter})")
+    };
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {cols} FROM {} WHERE valid_from <= ?1 AND (valid_to IS NULL OR valid_to > ?1){extra}",
+        T::TABLE
+    ))?;
+    let mut all: Vec<&dyn rusqlite::ToSql> = vec![&snapshot];
+    all.extend_from_slice(args);
+    let rows = stmt.query_map(all.as_slice(), |r| T::from_row(r))?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}

@@ -1,0 +1,236 @@
+//! Reading the organization: Organizations and the management instance at once,
+//! then the member accounts that hold instances, then each instance's data.
+
+use std::collections::BTreeSet;
+
+use futures::stream::{self, StreamExt};
+
+use super::strategy::choose;
+use super::{Prior, Progress, SyncOptions};
+use crate::aws::sso::InstanceMeta;
+use crate::aws::{directory, org, sso, Clients, Session};
+use crate::error::Result;
+use crate::model::*;
+
+/// Member accounts entered at once during a scan.
+const MEMBER_CONCURRENCY: usize = 8;
+
+pub(crate) struct Fetched {
+    pub data: OrgData,
+    /// The strategy used for each instance, management instance first.
+    pub strategies: Vec<(String, Strategy)>,
+}
+
+struct InstanceData {
+    permission_sets: Vec<PermissionSet>,
+    provisioned: Vec<Provisioned>,
+    users: Vec<User>,
+    groups: Vec<Group>,
+    memberships: Vec<Membership>,
+    assignments: Vec<Assignment>,
+    strategy: Strategy,
+}
+
+fn report(session: &Session, opts: &SyncOptions, phase: &str, detail: String) {
+    if let Some(p) = &opts.progress {
+        p(Progress {
+            phase: phase.to_owned(),
+            detail,
+            calls: session.gate.calls().values().sum(),
+        });
+    }
+}
+
+async fn fetch_instance(session: &Session, c: &Clients, meta: &InstanceMeta, opts: &SyncOptions) -> Result<InstanceData> {
+    let gate = &session.gate;
+    let store = meta.identity_store_id.as_str();
+    let instance = meta.instance_arn.as_str();
+    let directory = async {
+        let (users, groups) = futures::try_join!(
+            directory::users(c, gate, store),
+            directory::groups(c, gate, store)
+        )?;
+        report(session, opts, "directory", format!("{} users, {} groups; reading memberships", users.len(), groups.len()));
+        let memberships = directory::memberships(c, gate, store, &groups).await?;
+        Ok::<_, crate::error::Error>((users, groups, memberships))
+    };
+    let permission_sets = async {
+        let arns = sso::permission_set_arns(c, gate, instance).await?;
+        report(session, opts, "permission-sets", format!("{} permission sets", arns.len()));
+        futures::try_join!(
+            sso::permission_sets(c, gate, instance, &arns),
+            sso::provisioned(c, gate, instance, &arns)
+        )
+    };
+    let ((users, groups, mut memberships), (permission_sets, provisioned)) =
+        futures::try_join!(directory, permission_sets)?;
+    let strategy = choose(opts.strategy, provisioned.len(), users.len() + groups.len());
+    report(
+        session,
+        opts,
+        "assignments",
+        format!(
+            "{} provisioned pairs, {} principals: reading by {}",
+            provisioned.len(),
+            users.len() + groups.len(),
+            strategy.as_str()
+        ),
+    );
+    let mut assignments = match strategy {
+        Strategy::ProvisionedPairs => sso::assignments_by_pairs(c, gate, instance, &provisioned).await?,
+        Strategy::PerPrincipal => {
+            let principals: Vec<(PrincipalType, String)> = users
+                .iter()
+                .map(|u| (PrincipalType::User, u.user_id.clone()))
+                .chain(groups.iter().map(|g| (PrincipalType::Group, g.group_id.clone())))
+                .collect();
+            sso::assignments_by_principal(c, gate, instance, &principals).await?
+        }
+    };
+    assignments.sort();
+    assignments.dedup();
+    memberships.sort_by(|a, b| (&a.group_id, &a.user_id).cmp(&(&b.group_id, &b.user_id)));
+    memberships.dedup();
+    Ok(InstanceData { permission_sets, provisioned, users, groups, memberships, assignments, strategy })
+}
+
+fn add(data: &mut OrgData, strategies: &mut Vec<(String, Strategy)>, instance: Instance, d: InstanceData) {
+    strategies.push((instance.instance_arn.clone(), d.strategy));
+    data.instances.push(instance);
+    data.permission_sets.extend(d.permission_sets);
+    data.provisioned.extend(d.provisioned);
+    data.users.extend(d.users);
+    data.groups.extend(d.groups);
+    data.memberships.extend(d.memberships);
+    data.assignments.extend(d.assignments);
+}
+
+fn instance(meta: &InstanceMeta, region: &str, source: InstanceSource, accessed_from: &str) -> Instance {
+    Instance {
+        instance_arn: meta.instance_arn.clone(),
+        identity_store_id: meta.identity_store_id.clone(),
+        owner_account_id: meta.owner_account_id.clone(),
+        region: region.to_owned(),
+        name: meta.name.clone(),
+        status: meta.status.clone(),
+        source,
+        accessed_from: accessed_from.to_owned(),
+    }
+}
+
+/// What one member account showed.
+enum Visit {
+    Entered(Clients, Vec<InstanceMeta>),
+    Refused(String),
+}
+
+async fn visit(session: &Session, account: &str) -> Visit {
+    let clients = match session.enter_member(account).await {
+        Ok(c) => c,
+        Err(e) => return Visit::Refused(e.to_string()),
+    };
+    match sso::instances(&clients, &session.gate).await {
+        Ok(list) => Visit::Entered(clients, list),
+        Err(e) => Visit::Refused(e.to_string()),
+    }
+}
+
+pub(crate) async fn fetch_all(session: &Session, prior: &Prior, full_scan: bool, opts: &SyncOptions) -> Result<Fetched> {
+    let gate = &session.gate;
+    let mgmt = &session.management;
+    let organization = async {
+        report(session, opts, "organization", "reading the organization, OUs and accounts".into());
+        let organization = org::describe_organization(mgmt, gate).await?;
+        let (ous, accounts) = org::tree(mgmt, gate).await?;
+        let admins = org::delegated_admins(mgmt, gate).await?;
+        report(session, opts, "organization", format!("{} accounts in {} OUs", accounts.len(), ous.len()));
+        Ok::<_, crate::error::Error>((organization, ous, accounts, admins))
+    };
+    let management_instances = async {
+        let metas = sso::instances(mgmt, gate).await?;
+        report(session, opts, "instances", format!("{} instance(s) in the management account", metas.len()));
+        let mut out = Vec::new();
+        for meta in metas {
+            let d = fetch_instance(session, mgmt, &meta, opts).await?;
+            out.push((meta, d));
+        }
+        Ok::<_, crate::error::Error>(out)
+    };
+    let ((organization, ous, accounts, admins), mgmt_data) =
+        futures::try_join!(organization, management_instances)?;
+
+    let mut data = OrgData::default();
+    let mut strategies = Vec::new();
+    let mut seen: BTreeSet<String> = BTreeSet::new();
+    for (meta, d) in mgmt_data {
+        seen.insert(meta.instance_arn.clone());
+        let inst = instance(&meta, &session.region, InstanceSource::Management, &mgmt.account_id);
+        add(&mut data, &mut strategies, inst, d);
+    }
+
+    // Member accounts: all of them on a full scan, otherwise only those known to
+    // hold an instance and the delegated administrators.
+    let members: Vec<String> = if full_scan {
+        accounts
+            .iter()
+            .filter(|a| a.id != mgmt.account_id && a.status.as_deref() != Some("SUSPENDED"))
+            .map(|a| a.id.clone())
+            .collect()
+    } else {
+        let mut set: BTreeSet<String> = prior.holders.iter().cloned().collect();
+        set.extend(admins.iter().cloned());
+        set.remove(&mgmt.account_id);
+        set.into_iter().collect()
+    };
+    report(
+        session,
+        opts,
+        "members",
+        format!("visiting {} member account(s){}", members.len(), if full_scan { " (full scan)" } else { "" }),
+    );
+    let visits: Vec<(String, Visit)> = stream::iter(members.iter())
+        .map(|account| async move { (account.clone(), visit(session, account).await) })
+        .buffer_unordered(MEMBER_CONCURRENCY)
+        .collect()
+        .await;
+    let mut scan = Vec::new();
+    let mut to_fetch = Vec::new();
+    for (account, v) in visits {
+        match v {
+            Visit::Entered(clients, metas) => {
+                scan.push(MemberAccess {
+                    account_id: account.clone(),
+                    reachable: true,
+                    holds_instance: !metas.is_empty(),
+                    detail: None,
+                });
+                for meta in metas {
+                    if seen.insert(meta.instance_arn.clone()) {
+                        to_fetch.push((account.clone(), clients.clone(), meta));
+                    }
+                }
+            }
+            Visit::Refused(why) => scan.push(MemberAccess {
+                account_id: account,
+                reachable: false,
+                holds_instance: false,
+                detail: Some(why),
+            }),
+        }
+    }
+    to_fetch.sort_by(|a, b| a.2.instance_arn.cmp(&b.2.instance_arn));
+    for (account, clients, meta) in to_fetch {
+        report(session, opts, "instances", format!("instance in member account {account}"));
+        let d = fetch_instance(session, &clients, &meta, opts).await?;
+        let source = if admins.contains(&account) { InstanceSource::Delegated } else { InstanceSource::Member };
+        add(&mut data, &mut strategies, instance(&meta, &session.region, source, &account), d);
+    }
+
+    data.organization = Some(organization);
+    data.ous = ous;
+    data.accounts = accounts;
+    data.delegated_admins = admins;
+    scan.sort_by(|a, b| a.account_id.cmp(&b.account_id));
+    data.member_scan = full_scan.then_some(scan);
+    Ok(Fetched { data, strategies })
+}

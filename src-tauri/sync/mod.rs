@@ -1,0 +1,136 @@
+//! One sync: connect, read every service concurrently under its limits, write one snapshot.
+
+mod fetch;
+pub mod strategy;
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+
+use crate::aws::{connect, ConnectParams};
+use crate::error::Result;
+use crate::model::{Counts, InstanceSource, MemberAccess, SnapshotInfo, Strategy};
+use crate::store::{self, queries, snapshots};
+
+pub use strategy::StrategyChoice;
+
+/// A full member-account scan is repeated at least this often.
+pub const FULL_SCAN_INTERVAL: Duration = Duration::from_secs(7 * 24 * 3600);
+
+/// What the sync is doing now, for a progress bar or a log line.
+#[derive(Debug, Clone, Serialize)]
+pub struct Progress {
+    pub phase: String,
+    pub detail: String,
+    /// API calls made so far.
+    pub calls: u64,
+}
+
+pub type ProgressFn = Arc<dyn Fn(Progress) + Send + Sync>;
+
+#[derive(Clone, Default)]
+pub struct SyncOptions {
+    /// Scan every member account for Identity Center instances, whatever the schedule says.
+    pub full_scan: bool,
+    pub strategy: StrategyChoice,
+    pub progress: Option<ProgressFn>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SyncReport {
+    pub snapshot: SnapshotInfo,
+    pub counts: Counts,
+    pub strategies: Vec<(String, Strategy)>,
+    /// Member accounts the scan could not enter (only on full scans).
+    pub unreachable: Vec<MemberAccess>,
+}
+
+/// What the previous snapshots tell this sync.
+pub(crate) struct Prior {
+    /// Member accounts known to hold (or reach) an instance.
+    pub holders: Vec<String>,
+    pub full_scan_due: bool,
+}
+
+fn prior(conn: &rusqlite::Connection) -> Result<Prior> {
+    let Some(latest) = snapshots::latest_complete(conn)? else {
+        return Ok(Prior { holders: vec![], full_scan_due: true });
+    };
+    let holders = queries::instances(conn, latest)?
+        .into_iter()
+        .filter(|i| i.source != InstanceSource::Management)
+        .map(|i| i.accessed_from)
+        .collect();
+    let last_full: Option<String> = conn.query_row(
+        "SELECT MAX(finished_at) FROM snapshots WHERE status = 'complete' AND full_scan = 1",
+        [],
+        |r| r.get(0),
+    )?;
+    let due = match last_full.and_then(|t| {
+        time::OffsetDateTime::parse(&t, &time::format_description::well_known::Rfc3339).ok()
+    }) {
+        Some(t) => (time::OffsetDateTime::now_utc() - t) > FULL_SCAN_INTERVAL,
+        None => true,
+    };
+    Ok(Prior { holders, full_scan_due: due })
+}
+
+/// Runs one full sync into the database in `data_dir`. A failure is recorded as a
+/// failed snapshot entry and leaves every earlier snapshot untouched.
+pub async fn run(data_dir: &Path, params: &ConnectParams, opts: &SyncOptions) -> Result<SyncReport> {
+    let mut conn = store::open(data_dir)?;
+    let prior = prior(&conn)?;
+    let full_scan = opts.full_scan || prior.full_scan_due;
+    let started_at = crate::clock::now_rfc3339();
+    let clock = Instant::now();
+    let mut gate_calls = None;
+    let fetched = async {
+        let session = connect(params).await?;
+        gate_calls = Some(session.gate.clone());
+        fetch::fetch_all(&session, &prior, full_scan, opts).await
+    }
+    .await;
+    let meta = |strategy| snapshots::SyncMeta {
+        started_at: started_at.clone(),
+        finished_at: crate::clock::now_rfc3339(),
+        strategy,
+        full_scan,
+        calls: gate_calls.as_ref().map(|g| g.calls()).unwrap_or_default(),
+        duration_ms: clock.elapsed().as_millis() as u64,
+    };
+    match fetched {
+        Ok(result) => {
+            let main_strategy = result.strategies.first().map(|s| s.1);
+            if let Some(p) = &opts.progress {
+                p(Progress {
+                    phase: "write".into(),
+                    detail: "writing the snapshot".into(),
+                    calls: gate_calls.as_ref().map(|g| g.calls().values().sum()).unwrap_or(0),
+                });
+            }
+            let info = snapshots::write_snapshot(&mut conn, &result.data, &meta(main_strategy))?;
+            let counts = queries::counts(&conn, info.id)?;
+            let unreachable = result
+                .data
+                .member_scan
+                .iter()
+                .flatten()
+                .filter(|m| !m.reachable)
+                .cloned()
+                .collect();
+            Ok(SyncReport {
+                snapshot: info,
+                counts,
+                strategies: result.strategies,
+                unreachable,
+            })
+        }
+        Err(e) => {
+            // Recording the failure must not hide the cause.
+            let _ = snapshots::record_failure(&mut conn, &meta(None), &e.to_string());
+            Err(e)
+        }
+    }
+}

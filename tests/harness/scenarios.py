@@ -1,0 +1,377 @@
+"""Scenario builders for the emulator harness.
+
+A scenario is seeded straight into moto's Python objects (seeding over HTTP
+takes a minute for the large org; this takes well under a second) and answers
+with its ground truth: every entity, with the ids moto gave it, so tests can
+compare a sync with what is really there.
+
+``small``: a few OUs, 20 accounts, 50 users, 10 groups, 8 permission sets with
+inline and managed policies, user and group assignments, one invited account
+without OrganizationAccountAccessRole, and one member account holding an
+Identity Center instance of its own (registered as delegated administrator for
+sso.amazonaws.com) with its own users, groups, permission sets, assignments.
+
+``large``: 200 accounts in 10 OUs, 1,000 users, 100 groups, 5,000 memberships,
+50 permission sets, 5,000 assignments.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from typing import Any
+
+from moto.iam.models import iam_backends
+from moto.identitystore.models import identitystore_backends
+from moto.organizations.models import organizations_backends
+from moto.ssoadmin.models import ssoadmin_backends
+
+MANAGEMENT_ACCOUNT = "123456789012"
+MANAGED_POLICIES = [
+    "arn:aws:iam::aws:policy/AdministratorAccess",
+    "arn:aws:iam::aws:policy/ReadOnlyAccess",
+    "arn:aws:iam::aws:policy/ViewOnlyAccess",
+    "arn:aws:iam::aws:policy/PowerUserAccess",
+    "arn:aws:iam::aws:policy/Billing",
+    "arn:aws:iam::aws:policy/SecurityAudit",
+]
+SESSION_DURATIONS = ["PT1H", "PT4H", "PT8H", "PT12H"]
+
+
+def trust_policy(principal: str, external_id: str | None) -> str:
+    stmt: dict[str, Any] = {
+        "Effect": "Allow",
+        "Principal": {"AWS": principal},
+        "Action": "sts:AssumeRole",
+    }
+    if external_id is not None:
+        stmt["Condition"] = {"StringEquals": {"sts:ExternalId": external_id}}
+    return json.dumps({"Version": "2012-10-17", "Statement": [stmt]})
+
+
+def inline_policy(i: int) -> str:
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Sid": f"Allow{i}",
+                    "Effect": "Allow",
+                    "Action": ["s3:GetObject", "s3:ListBucket"],
+                    "Resource": [f"arn:aws:s3:::team-bucket-{i}", f"arn:aws:s3:::team-bucket-{i}/*"],
+                }
+            ],
+        },
+        separators=(",", ":"),
+    )
+
+
+class Builder:
+    """Seeds one Identity Center instance's directory and permission sets."""
+
+    def __init__(self, harness: Any, truth: dict, account: str, region: str):
+        self.harness = harness
+        self.truth = truth
+        self.sso = ssoadmin_backends[account][region]
+        self.instance = self.sso.instances[0]
+        self.ids = identitystore_backends[account][region]
+        self.store = self.instance.identity_store_id
+        harness.visible_instances.add((account, region))
+        truth["instances"].append(
+            {
+                "instance_arn": self.instance.instance_arn,
+                "identity_store_id": self.store,
+                "owner_account_id": account,
+                "region": region,
+            }
+        )
+
+    def user(self, name: str, given: str, family: str) -> str:
+        email = f"{name}@example.com"
+        user_id, _ = self.ids.create_user(
+            identity_store_id=self.store,
+            user_name=name,
+            name={"GivenName": given, "FamilyName": family, "Formatted": f"{given} {family}"},
+            display_name=f"{given} {family}",
+            nick_name=None,
+            profile_url=None,
+            emails=[{"Value": email, "Type": "work", "Primary": True}],
+            addresses=None,
+            phone_numbers=None,
+            user_type=None,
+            title=None,
+            preferred_language=None,
+            locale=None,
+            timezone=None,
+        )
+        self.truth["users"].append(
+            {
+                "identity_store_id": self.store,
+                "user_id": user_id,
+                "user_name": name,
+                "display_name": f"{given} {family}",
+                "given_name": given,
+                "family_name": family,
+                "email": email,
+            }
+        )
+        return user_id
+
+    def group(self, name: str, description: str) -> str:
+        group_id, _ = self.ids.create_group(self.store, name, description)
+        self.truth["groups"].append(
+            {"identity_store_id": self.store, "group_id": group_id, "display_name": name, "description": description}
+        )
+        return group_id
+
+    def membership(self, group_id: str, user_id: str) -> None:
+        self.ids.create_group_membership(self.store, group_id, {"UserId": user_id})
+        self.truth["memberships"].append({"identity_store_id": self.store, "group_id": group_id, "user_id": user_id})
+
+    def permission_set(self, i: int, name: str, managed: list[str], customer: list[dict], boundary: dict | None) -> str:
+        duration = SESSION_DURATIONS[i % len(SESSION_DURATIONS)]
+        relay = f"https://console.aws.amazon.com/console/home?ps={i}" if i % 3 == 0 else None
+        ps = self.sso.create_permission_set(
+            name=name,
+            description=f"{name} access",
+            instance_arn=self.instance.instance_arn,
+            session_duration=duration,
+            relay_state=relay,
+            tags=[],
+        )
+        arn = ps["PermissionSetArn"]
+        policy = inline_policy(i) if i % 4 != 3 else None
+        if policy:
+            self.sso.put_inline_policy_to_permission_set(self.instance.instance_arn, arn, policy)
+        for m in managed:
+            self.sso.attach_managed_policy_to_permission_set(self.instance.instance_arn, arn, m)
+        for c in customer:
+            self.sso.attach_customer_managed_policy_reference_to_permission_set(self.instance.instance_arn, arn, c)
+        if boundary:
+            self.harness.boundaries[arn] = boundary
+        self.truth["permission_sets"].append(
+            {
+                "instance_arn": self.instance.instance_arn,
+                "arn": arn,
+                "name": name,
+                "description": f"{name} access",
+                "session_duration": duration,
+                "relay_state": relay,
+                "inline_policy": policy,
+                "managed_policies": sorted(managed),
+                "customer_managed_policies": sorted(f"{c.get('Path', '/')}{c['Name']}" for c in customer),
+                "permissions_boundary": boundary,
+            }
+        )
+        return arn
+
+    def assignment(self, account: str, ps_arn: str, principal_type: str, principal_id: str) -> None:
+        self.sso.create_account_assignment(
+            self.instance.instance_arn, account, "AWS_ACCOUNT", ps_arn, principal_type, principal_id
+        )
+        self.truth["assignments"].append(
+            {
+                "instance_arn": self.instance.instance_arn,
+                "account_id": account,
+                "permission_set_arn": ps_arn,
+                "principal_type": principal_type,
+                "principal_id": principal_id,
+            }
+        )
+
+
+def build(harness: Any, spec: dict) -> dict:
+    name = spec.get("name", "small")
+    region = spec.get("region", "eu-north-1")
+    rng = random.Random(spec.get("seed", 42))
+    external_id = spec.get("external_id")
+    role_name = spec.get("role_name", "HallpassManagementRole")
+    truth: dict[str, Any] = {
+        "scenario": name,
+        "home_region": region,
+        "management_account_id": MANAGEMENT_ACCOUNT,
+        "ous": [],
+        "accounts": [],
+        "instances": [],
+        "unreachable_accounts": [],
+        "delegated_admins": [],
+        "permission_sets": [],
+        "users": [],
+        "groups": [],
+        "memberships": [],
+        "assignments": [],
+    }
+    orgs = organizations_backends[MANAGEMENT_ACCOUNT]["aws"]
+    org = orgs.create_organization(region=region, FeatureSet="ALL")["Organization"]
+    truth["organization_id"] = org["Id"]
+    root_id = orgs.list_roots()["Roots"][0]["Id"]
+    truth["root_id"] = root_id
+    iam = iam_backends[MANAGEMENT_ACCOUNT]["aws"]
+    iam.create_role(
+        role_name=role_name,
+        assume_role_policy_document=trust_policy(f"arn:aws:iam::{MANAGEMENT_ACCOUNT}:root", external_id),
+        path="/",
+        permissions_boundary=None,
+        description="Hallpass management role",
+        tags=[],
+        max_session_duration="3600",
+    )
+    truth["role_arn"] = f"arn:aws:iam::{MANAGEMENT_ACCOUNT}:role/{role_name}"
+    truth["accounts"].append(
+        {"id": MANAGEMENT_ACCOUNT, "name": "master", "parent_id": root_id, "email": orgs.accounts[0].email}
+    )
+
+    def ou(name: str, parent: str) -> str:
+        ou_id = orgs.create_organizational_unit(ParentId=parent, Name=name)["OrganizationalUnit"]["Id"]
+        truth["ous"].append({"id": ou_id, "name": name, "parent_id": parent})
+        return ou_id
+
+    def account(name: str, parent: str) -> str:
+        status = orgs.create_account(AccountName=name, Email=f"aws+{name}@example.com")
+        acct = status["CreateAccountStatus"]["AccountId"]
+        orgs.move_account(AccountId=acct, SourceParentId=root_id, DestinationParentId=parent)
+        truth["accounts"].append({"id": acct, "name": name, "parent_id": parent, "email": f"aws+{name}@example.com"})
+        return acct
+
+    if name == "small":
+        build_small(harness, truth, rng, region, ou, account, root_id, orgs)
+    elif name == "large":
+        build_large(harness, truth, rng, region, ou, account, root_id)
+    else:
+        raise ValueError(f"unknown scenario {name!r}")
+    return truth
+
+
+def build_small(harness: Any, truth: dict, rng: random.Random, region: str, ou: Any, account: Any, root_id: str, orgs: Any) -> None:
+    security = ou("Security", root_id)
+    workloads = ou("Workloads", root_id)
+    prod = ou("Prod", workloads)
+    dev = ou("Dev", workloads)
+    sandbox = ou("Sandbox", root_id)
+    parents = [security, prod, dev, sandbox, root_id]
+    accounts = [account(f"acct-{i:02d}", parents[i % len(parents)]) for i in range(1, 18)]
+    # An invited account whose admin never created OrganizationAccountAccessRole.
+    invited = account("invited-legacy", sandbox)
+    iam_backends[invited]["aws"].delete_role("OrganizationAccountAccessRole")
+    for acct in orgs.accounts:
+        if acct.id == invited:
+            acct.joined_method = "INVITED"
+    truth["unreachable_accounts"].append(invited)
+    # A member account that holds an Identity Center instance of its own.
+    identity = account("identity-sandbox", sandbox)
+    accounts.append(invited)
+    member_accounts = accounts + [identity]
+
+    main = Builder(harness, truth, MANAGEMENT_ACCOUNT, region)
+    first = ["Ada", "Grace", "Alan", "Edsger", "Barbara", "Donald", "Ken", "Dennis", "Frances", "John"]
+    last = ["Lovelace", "Hopper", "Turing", "Dijkstra", "Liskov"]
+    users = [main.user(f"user{i:02d}", first[i % 10], last[i % 5]) for i in range(1, 51)]
+    groups = [main.group(f"team-{g}", f"The {g} team") for g in
+              ["platform", "data", "web", "mobile", "security", "finance", "support", "ops", "ml", "empty"]]
+    for gi, gid in enumerate(groups[:-1]):
+        for uid in rng.sample(users, 6 + gi):
+            main.membership(gid, uid)
+    ps_names = ["AdministratorAccess", "ReadOnly", "ViewOnly", "PowerUser", "Billing", "SecurityAudit", "DataEngineer", "Developer"]
+    ps_arns = []
+    for i, ps_name in enumerate(ps_names):
+        managed = [MANAGED_POLICIES[i % len(MANAGED_POLICIES)]] if i < 6 else [MANAGED_POLICIES[1]]
+        customer = [{"Name": f"{ps_name}Extras", "Path": "/hallpass/"}] if i in (6, 7) else []
+        boundary = (
+            {"ManagedPolicyArn": "arn:aws:iam::aws:policy/PowerUserAccess"} if i == 7 else
+            {"CustomerManagedPolicyReference": {"Name": "DevBoundary", "Path": "/"}} if i == 6 else None
+        )
+        ps_arns.append(main.permission_set(i, ps_name, managed, customer, boundary))
+    seen = set()
+    for gi, gid in enumerate(groups):
+        for acct in rng.sample(member_accounts, 5):
+            ps = ps_arns[(gi + len(acct)) % len(ps_arns)] if gi else ps_arns[0]
+            if (acct, ps, gid) not in seen:
+                seen.add((acct, ps, gid))
+                main.assignment(acct, ps, "GROUP", gid)
+    for uid in users[:6]:
+        acct = rng.choice(member_accounts)
+        if (acct, ps_arns[3], uid) not in seen:
+            seen.add((acct, ps_arns[3], uid))
+            main.assignment(acct, ps_arns[3], "USER", uid)
+
+    other = Builder(harness, truth, identity, region)
+    o_users = [other.user(f"sandbox-user{i}", first[i], last[i % 5]) for i in range(5)]
+    o_groups = [other.group("sandbox-admins", "Sandbox admins"), other.group("sandbox-devs", "Sandbox developers")]
+    for uid in o_users[:2]:
+        other.membership(o_groups[0], uid)
+    for uid in o_users[1:]:
+        other.membership(o_groups[1], uid)
+    o_ps = [
+        other.permission_set(20, "SandboxAdmin", [MANAGED_POLICIES[0]], [], None),
+        other.permission_set(21, "SandboxDev", [MANAGED_POLICIES[3]], [], None),
+    ]
+    other.assignment(identity, o_ps[0], "GROUP", o_groups[0])
+    other.assignment(identity, o_ps[1], "GROUP", o_groups[1])
+    other.assignment(identity, o_ps[1], "USER", o_users[4])
+    orgs.register_delegated_administrator(AccountId=identity, ServicePrincipal="sso.amazonaws.com")
+    truth["delegated_admins"].append(identity)
+
+
+def build_large(harness: Any, truth: dict, rng: random.Random, region: str, ou: Any, account: Any, root_id: str) -> None:
+    ous = [ou(f"ou-{i:02d}", root_id) for i in range(10)]
+    accounts = [account(f"acct-{i:03d}", ous[i % 10]) for i in range(1, 200)]
+    accounts.append(MANAGEMENT_ACCOUNT)
+    main = Builder(harness, truth, MANAGEMENT_ACCOUNT, region)
+    users = [main.user(f"user{i:04d}", f"Given{i}", f"Family{i % 97}") for i in range(1000)]
+    groups = [main.group(f"group-{i:03d}", f"Group {i}") for i in range(100)]
+    pairs = set()
+    while len(pairs) < 5000:
+        pairs.add((rng.randrange(100), rng.randrange(1000)))
+    for g, u in sorted(pairs):
+        main.membership(groups[g], users[u])
+    ps_arns = [
+        main.permission_set(i, f"PermissionSet{i:02d}", [MANAGED_POLICIES[i % len(MANAGED_POLICIES)]],
+                            [{"Name": f"Extra{i}", "Path": "/"}] if i % 5 == 0 else [], None)
+        for i in range(50)
+    ]
+    triples = set()
+    while len(triples) < 5000:
+        if rng.random() < 0.8:
+            triples.add((rng.choice(accounts), rng.randrange(50), "GROUP", rng.randrange(100)))
+        else:
+            triples.add((rng.choice(accounts), rng.randrange(50), "USER", rng.randrange(1000)))
+    for acct, p, kind, idx in sorted(triples):
+        principal = groups[idx] if kind == "GROUP" else users[idx]
+        main.assignment(acct, ps_arns[p], kind, principal)
+
+
+def mutate(harness: Any, change: dict) -> dict:
+    """Applies one change to a seeded org, as an admin would in the console."""
+    kind = change["kind"]
+    account = change.get("account", MANAGEMENT_ACCOUNT)
+    region = change["region"]
+    sso = ssoadmin_backends[account][region]
+    instance = sso.instances[0]
+    if kind == "add_user":
+        ids = identitystore_backends[account][region]
+        user_id, _ = ids.create_user(
+            identity_store_id=instance.identity_store_id,
+            user_name=change["user_name"],
+            name={"GivenName": "New", "FamilyName": "User"},
+            display_name="New User",
+            nick_name=None, profile_url=None,
+            emails=[{"Value": f"{change['user_name']}@example.com", "Type": "work", "Primary": True}],
+            addresses=None, phone_numbers=None, user_type=None, title=None,
+            preferred_language=None, locale=None, timezone=None,
+        )
+        return {"user_id": user_id}
+    if kind == "add_assignment":
+        sso.create_account_assignment(instance.instance_arn, change["account_id"], "AWS_ACCOUNT",
+                                      change["permission_set_arn"], change["principal_type"], change["principal_id"])
+        return {"ok": True}
+    if kind == "delete_assignment":
+        sso.account_assignments = [
+            a for a in sso.account_assignments
+            if not (a.target_id == change["account_id"] and a.permission_set_arn == change["permission_set_arn"]
+                    and a.principal_id == change["principal_id"])
+        ]
+        return {"ok": True}
+    if kind == "set_inline_policy":
+        sso.put_inline_policy_to_permission_set(instance.instance_arn, change["permission_set_arn"], change["policy"])
+        return {"ok": True}
+    raise ValueError(f"unknown mutation {kind!r}")

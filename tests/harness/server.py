@@ -1,0 +1,607 @@
+#!/usr/bin/env python3
+"""The AWS emulator harness: moto in server mode, plus what moto leaves out.
+
+moto answers the AWS APIs Hallpass uses, but differs from real AWS in ways that
+matter to a sync and to the troubleshooting checks (see shared/DESIGN.md). This
+server wraps moto's WSGI application in a middleware that:
+
+* shows an Identity Center instance only where real AWS has one (the home
+  region of the management account, plus member accounts a scenario gives one);
+* enforces the trust policy on sts:AssumeRole (principal and sts:ExternalId);
+* derives the provisioned-* list operations from real assignments and tracks
+  which accounts hold an outdated permission set;
+* answers the operations moto fails with HTTP 500 (permissions boundary, tags,
+  provisioning status) as AWS would;
+* injects faults per operation (throttling, access denied, latency) and
+  enforces per-service rate limits like AWS's (off by default);
+* counts calls per operation, and caps page sizes so tests exercise paging.
+
+It listens on loopback, prints ``HARNESS_READY <url>`` once serving, and is
+steered through ``/_harness/*`` (JSON): ``scenario``, ``config``, ``counters``,
+``counters/reset``, ``mutate``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import random
+import re
+import sys
+import threading
+import time
+import uuid
+from collections import Counter
+from typing import Any
+from urllib.parse import parse_qs
+
+from werkzeug.serving import make_server
+from werkzeug.wrappers import Request, Response
+
+from moto.iam.models import get_account_id_from, iam_backends
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+from moto.organizations.models import FakeDelegatedAdministrator
+from moto.ssoadmin.models import ssoadmin_backends
+from moto.sts.models import sts_backends
+
+import scenarios
+
+# moto refuses to register a delegated administrator for Identity Center.
+if "sso.amazonaws.com" not in FakeDelegatedAdministrator.SUPPORTED_SERVICES:
+    FakeDelegatedAdministrator.SUPPORTED_SERVICES.append("sso.amazonaws.com")
+
+CRED_RE = re.compile(r"Credential=([^/]+)/[^/]+/([^/]+)/([^/]+)/aws4_request")
+
+THROTTLE_CODE = {
+    "sso": "ThrottlingException",
+    "identitystore": "ThrottlingException",
+    "organizations": "TooManyRequestsException",
+    "sts": "Throttling",
+}
+
+# Operations that change a permission set: accounts holding it become outdated.
+PS_MUTATIONS = {
+    "UpdatePermissionSet",
+    "PutInlinePolicyToPermissionSet",
+    "DeleteInlinePolicyFromPermissionSet",
+    "AttachManagedPolicyToPermissionSet",
+    "DetachManagedPolicyFromPermissionSet",
+    "AttachCustomerManagedPolicyReferenceToPermissionSet",
+    "DetachCustomerManagedPolicyReferenceFromPermissionSet",
+    "PutPermissionsBoundaryToPermissionSet",
+    "DeletePermissionsBoundaryFromPermissionSet",
+}
+
+
+class Call:
+    """One AWS API call as the middleware sees it."""
+
+    def __init__(self, service: str, region: str, op: str, params: dict, access_key: str):
+        self.service = service
+        self.region = region
+        self.op = op
+        self.params = params
+        self.access_key = access_key
+
+    @property
+    def key(self) -> str:
+        return f"{self.service}:{self.op}"
+
+
+class TokenBucket:
+    def __init__(self, rate: float, burst: float):
+        self.rate = rate
+        self.burst = burst
+        self.tokens = burst
+        self.stamp = time.monotonic()
+
+    def take(self) -> bool:
+        now = time.monotonic()
+        self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.rate)
+        self.stamp = now
+        if self.tokens >= 1.0:
+            self.tokens -= 1.0
+            return True
+        return False
+
+
+class Harness:
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.moto = DomainDispatcherApplication(create_backend_app)
+        self.counters: Counter = Counter()
+        self.faults: dict[str, dict] = {}
+        self.limits: dict[str, dict] = {}
+        self.buckets: dict[tuple[str, str], TokenBucket] = {}
+        self.latency_ms = 0.0
+        self.page_cap: int | None = None
+        self.visible_instances: set[tuple[str, str]] = set()
+        self.boundaries: dict[str, dict] = {}
+        self.tags: dict[str, list] = {}
+        self.outdated: dict[str, set[str]] = {}
+        self.provisioning: dict[str, dict] = {}
+        self.key_accounts: dict[str, str] = {}
+        self.rng = random.Random(7)
+
+    # ------------------------------------------------------------------ WSGI
+    def __call__(self, environ: dict, start_response: Any) -> Any:
+        path = environ.get("PATH_INFO", "")
+        if path.startswith("/_harness/"):
+            return self.control(Request(environ))(environ, start_response)
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        body = environ["wsgi.input"].read(length) if length else b""
+        call = self.parse_call(environ, body)
+        if call is None:
+            return self.forward(environ, body, start_response)
+        with self.lock:
+            self.counters[call.key] += 1
+            fault = self.pick_fault(call)
+            throttled = self.over_limit(call)
+        delay = self.latency_ms + (fault or {}).get("latency_ms", 0)
+        if delay:
+            time.sleep(delay / 1000.0)
+        if throttled:
+            return self.throttle(call)(environ, start_response)
+        if fault and fault["kind"] == "throttle":
+            return self.throttle(call)(environ, start_response)
+        if fault and fault["kind"] == "access_denied":
+            return self.access_denied(call, f"{call.service}:{call.op}")(environ, start_response)
+        override = self.override(call)
+        if override is not None:
+            return override(environ, start_response)
+        body = self.cap_page(call, body)
+        if call.op in ("DescribePermissionSet", "CreatePermissionSet", "UpdatePermissionSet") or (
+            call.service == "sso" and call.op in PS_MUTATIONS
+        ):
+            return self.forward_and_fix(environ, body, start_response, call)
+        return self.forward(environ, body, start_response)
+
+    def forward(self, environ: dict, body: bytes, start_response: Any) -> Any:
+        environ["wsgi.input"] = io.BytesIO(body)
+        environ["CONTENT_LENGTH"] = str(len(body))
+        return self.moto(environ, start_response)
+
+    def forward_and_fix(self, environ: dict, body: bytes, start_response: Any, call: Call) -> Any:
+        captured: dict = {}
+
+        def capture(status: str, headers: list, exc_info: Any = None) -> Any:
+            captured["status"] = status
+            captured["headers"] = headers
+            return lambda data: None
+
+        chunks = b"".join(self.forward(environ, body, capture))
+        status = captured["status"]
+        headers = [(k, v) for k, v in captured["headers"] if k.lower() != "content-length"]
+        if status.startswith("200"):
+            if call.op in PS_MUTATIONS:
+                self.mark_outdated(call)
+            try:
+                doc = json.loads(chunks or b"{}")
+                ps = doc.get("PermissionSet")
+                if isinstance(ps, dict):
+                    # moto returns the default SessionDuration as a number.
+                    sd = ps.get("SessionDuration")
+                    if sd is None or not isinstance(sd, str):
+                        ps["SessionDuration"] = "PT1H"
+                    if call.op == "CreatePermissionSet" and call.params.get("Tags"):
+                        self.tags[ps["PermissionSetArn"]] = list(call.params["Tags"])
+                chunks = json.dumps(doc).encode()
+            except ValueError:
+                pass
+        headers.append(("Content-Length", str(len(chunks))))
+        start_response(status, headers)
+        return [chunks]
+
+    # ------------------------------------------------------------- parsing
+    def parse_call(self, environ: dict, body: bytes) -> Call | None:
+        auth = environ.get("HTTP_AUTHORIZATION", "")
+        m = CRED_RE.search(auth)
+        if not m:
+            return None
+        access_key, region, service = m.group(1), m.group(2), m.group(3)
+        target = environ.get("HTTP_X_AMZ_TARGET")
+        if target:
+            op = target.split(".")[-1]
+            try:
+                params = json.loads(body or b"{}")
+            except ValueError:
+                params = {}
+        else:
+            form = {k: v[0] for k, v in parse_qs(body.decode("utf-8", "replace")).items()}
+            op = form.get("Action", "Unknown")
+            params = form
+        return Call(service, region, op, params, access_key)
+
+    def account_of(self, access_key: str) -> str:
+        with self.lock:
+            cached = self.key_accounts.get(access_key)
+        if cached:
+            return cached
+        account = get_account_id_from(access_key)
+        with self.lock:
+            self.key_accounts[access_key] = account
+        return account
+
+    def caller_arn(self, call: Call) -> str:
+        account = self.account_of(call.access_key)
+        for backend in sts_backends[account].values():
+            role = backend.get_assumed_role_from_access_key(call.access_key)
+            if role is not None:
+                return role.arn
+        return f"arn:aws:iam::{account}:user/hallpass-test"
+
+    # --------------------------------------------------------------- faults
+    def pick_fault(self, call: Call) -> dict | None:
+        for key in (call.key, f"{call.service}:*", "*"):
+            fault = self.faults.get(key)
+            if not fault:
+                continue
+            if fault.get("remaining") is not None:
+                if fault["remaining"] <= 0:
+                    continue
+            if self.rng.random() >= fault.get("probability", 1.0):
+                continue
+            if fault.get("remaining") is not None:
+                fault["remaining"] -= 1
+            return fault
+        return None
+
+    def over_limit(self, call: Call) -> bool:
+        limit = self.limits.get(call.service)
+        if not limit:
+            return False
+        bucket_key = (self.account_of_unlocked(call.access_key), call.service)
+        bucket = self.buckets.get(bucket_key)
+        if bucket is None:
+            bucket = TokenBucket(limit["rate"], limit.get("burst", limit["rate"]))
+            self.buckets[bucket_key] = bucket
+        return not bucket.take()
+
+    def account_of_unlocked(self, access_key: str) -> str:
+        cached = self.key_accounts.get(access_key)
+        if cached:
+            return cached
+        account = get_account_id_from(access_key)
+        self.key_accounts[access_key] = account
+        return account
+
+    def throttle(self, call: Call) -> Response:
+        code = THROTTLE_CODE.get(call.service, "ThrottlingException")
+        if call.service == "sts":
+            return xml_error(code, "Rate exceeded", 400)
+        return json_error(code, "Rate exceeded", 400)
+
+    def access_denied(self, call: Call, action: str, resource: str | None = None) -> Response:
+        caller = self.caller_arn(call)
+        message = f"User: {caller} is not authorized to perform: {action}"
+        if resource:
+            message += f" on resource: {resource}"
+        if call.service == "sts":
+            return xml_error("AccessDenied", message, 403)
+        message += f" because no identity-based policy allows the {action} action"
+        return json_error("AccessDeniedException", message, 400)
+
+    def cap_page(self, call: Call, body: bytes) -> bytes:
+        if self.page_cap is None or not isinstance(call.params, dict) or call.service == "sts":
+            return body
+        if not call.op.startswith("List"):
+            return body
+        params = dict(call.params)
+        params["MaxResults"] = min(int(params.get("MaxResults") or self.page_cap), self.page_cap)
+        return json.dumps(params).encode()
+
+    # ------------------------------------------------------------ overrides
+    def override(self, call: Call) -> Response | None:
+        if call.service == "sts" and call.op == "AssumeRole":
+            return self.check_trust(call)
+        if call.service != "sso":
+            return None
+        handler = getattr(self, f"sso_{call.op}", None)
+        return handler(call) if handler else None
+
+    def check_trust(self, call: Call) -> Response | None:
+        role_arn = call.params.get("RoleArn", "")
+        m = re.match(r"^arn:aws:iam::(\d{12}):role/(?:.*/)?([\w+=,.@-]+)$", role_arn)
+        if not m:
+            return xml_error("ValidationError", f"{role_arn} is invalid", 400)
+        account, name = m.group(1), m.group(2)
+        try:
+            role = iam_backends[account]["aws"].get_role(name)
+        except Exception:
+            return self.access_denied(call, "sts:AssumeRole", role_arn)
+        policy = json.loads(role.assume_role_policy_document or "{}")
+        caller_account = self.account_of(call.access_key)
+        caller = self.caller_arn(call)
+        external_id = call.params.get("ExternalId")
+        for stmt in policy.get("Statement", []):
+            if stmt.get("Effect") != "Allow":
+                continue
+            actions = stmt.get("Action", [])
+            actions = [actions] if isinstance(actions, str) else actions
+            if not any(a in ("sts:AssumeRole", "sts:*", "*") for a in actions):
+                continue
+            if not principal_matches(stmt.get("Principal", {}), caller_account, caller):
+                continue
+            if not condition_matches(stmt.get("Condition", {}), external_id):
+                continue
+            return None  # allowed: let moto issue the credentials
+        return self.access_denied(call, "sts:AssumeRole", role_arn)
+
+    def backend_for(self, call: Call) -> Any:
+        return ssoadmin_backends[self.account_of(call.access_key)][call.region]
+
+    def sso_ListInstances(self, call: Call) -> Response:
+        account = self.account_of(call.access_key)
+        if (account, call.region) not in self.visible_instances:
+            return json_response({"Instances": []})
+        backend = ssoadmin_backends[account][call.region]
+        return json_response({"Instances": [i.to_json() for i in backend.instances]})
+
+    def provisioned_pairs(self, backend: Any, instance_arn: str) -> set[tuple[str, str]]:
+        return {
+            (a.permission_set_arn, a.target_id)
+            for a in backend.account_assignments
+            if a.instance_arn == instance_arn
+        }
+
+    def status_filter(self, call: Call, ps_arn: str, account: str) -> bool:
+        wanted = call.params.get("ProvisioningStatus")
+        if not wanted:
+            return True
+        outdated = account in self.outdated.get(ps_arn, set())
+        if wanted == "LATEST_PERMISSION_SET_NOT_PROVISIONED":
+            return outdated
+        return not outdated
+
+    def sso_ListAccountsForProvisionedPermissionSet(self, call: Call) -> Response:
+        backend = self.backend_for(call)
+        ps_arn = call.params["PermissionSetArn"]
+        accounts = sorted(
+            acct
+            for ps, acct in self.provisioned_pairs(backend, call.params["InstanceArn"])
+            if ps == ps_arn and self.status_filter(call, ps, acct)
+        )
+        return paged(call, accounts, "AccountIds", self.page_cap)
+
+    def sso_ListPermissionSetsProvisionedToAccount(self, call: Call) -> Response:
+        backend = self.backend_for(call)
+        account = call.params["AccountId"]
+        arns = sorted(
+            ps
+            for ps, acct in self.provisioned_pairs(backend, call.params["InstanceArn"])
+            if acct == account and self.status_filter(call, ps, acct)
+        )
+        return paged(call, arns, "PermissionSets", self.page_cap)
+
+    def find_ps(self, call: Call) -> Any:
+        backend = self.backend_for(call)
+        ps_arn = call.params.get("PermissionSetArn")
+        for ps in backend.permission_sets:
+            if ps.permission_set_arn == ps_arn and ps.instance_arn == call.params.get("InstanceArn"):
+                return ps
+        return None
+
+    def not_found(self, what: str) -> Response:
+        return json_error("ResourceNotFoundException", f"{what} not found", 400)
+
+    def sso_GetPermissionsBoundaryForPermissionSet(self, call: Call) -> Response:
+        ps = self.find_ps(call)
+        if ps is None:
+            return self.not_found("Permission set")
+        boundary = self.boundaries.get(ps.permission_set_arn)
+        if boundary is None:
+            return self.not_found("Permissions boundary")
+        return json_response({"PermissionsBoundary": boundary})
+
+    def sso_PutPermissionsBoundaryToPermissionSet(self, call: Call) -> Response:
+        ps = self.find_ps(call)
+        if ps is None:
+            return self.not_found("Permission set")
+        self.boundaries[ps.permission_set_arn] = call.params["PermissionsBoundary"]
+        self.mark_outdated(call)
+        return json_response({})
+
+    def sso_DeletePermissionsBoundaryFromPermissionSet(self, call: Call) -> Response:
+        ps = self.find_ps(call)
+        if ps is None:
+            return self.not_found("Permission set")
+        self.boundaries.pop(ps.permission_set_arn, None)
+        self.mark_outdated(call)
+        return json_response({})
+
+    def sso_ListTagsForResource(self, call: Call) -> Response:
+        return paged(call, self.tags.get(call.params.get("ResourceArn"), []), "Tags", self.page_cap)
+
+    def sso_TagResource(self, call: Call) -> Response:
+        tags = self.tags.setdefault(call.params["ResourceArn"], [])
+        new = {t["Key"]: t for t in call.params.get("Tags", [])}
+        tags[:] = [t for t in tags if t["Key"] not in new] + list(new.values())
+        return json_response({})
+
+    def sso_UntagResource(self, call: Call) -> Response:
+        keys = set(call.params.get("TagKeys", []))
+        tags = self.tags.setdefault(call.params["ResourceArn"], [])
+        tags[:] = [t for t in tags if t["Key"] not in keys]
+        return json_response({})
+
+    def sso_ProvisionPermissionSet(self, call: Call) -> Response:
+        ps = self.find_ps(call)
+        if ps is None:
+            return self.not_found("Permission set")
+        target = call.params.get("TargetId")
+        with self.lock:
+            outdated = self.outdated.setdefault(ps.permission_set_arn, set())
+            if call.params.get("TargetType") == "AWS_ACCOUNT" and target:
+                outdated.discard(target)
+            else:
+                outdated.clear()
+        status = {
+            "Status": "SUCCEEDED",
+            "RequestId": str(uuid.uuid4()),
+            "PermissionSetArn": ps.permission_set_arn,
+            "CreatedDate": time.time(),
+        }
+        if target:
+            status["AccountId"] = target
+        self.provisioning[status["RequestId"]] = status
+        return json_response({"PermissionSetProvisioningStatus": status})
+
+    def sso_DescribePermissionSetProvisioningStatus(self, call: Call) -> Response:
+        status = self.provisioning.get(call.params.get("ProvisionPermissionSetRequestId"))
+        if status is None:
+            return self.not_found("Provisioning request")
+        return json_response({"PermissionSetProvisioningStatus": status})
+
+    def sso_ListPermissionSetProvisioningStatus(self, call: Call) -> Response:
+        items = [
+            {"Status": s["Status"], "RequestId": s["RequestId"], "CreatedDate": s["CreatedDate"]}
+            for s in self.provisioning.values()
+        ]
+        return paged(call, items, "PermissionSetsProvisioningStatus", self.page_cap)
+
+    def mark_outdated(self, call: Call) -> None:
+        backend = self.backend_for(call)
+        ps_arn = call.params.get("PermissionSetArn")
+        accounts = {
+            acct
+            for ps, acct in self.provisioned_pairs(backend, call.params.get("InstanceArn"))
+            if ps == ps_arn
+        }
+        with self.lock:
+            self.outdated.setdefault(ps_arn, set()).update(accounts)
+
+    # -------------------------------------------------------------- control
+    def control(self, request: Request) -> Response:
+        what = request.path[len("/_harness/"):]
+        try:
+            payload = request.get_json(force=True, silent=True) or {}
+            if what == "scenario":
+                truth = scenarios.build(self, payload)
+                return json_response(truth)
+            if what == "config":
+                self.configure(payload)
+                return json_response({"ok": True})
+            if what == "counters":
+                with self.lock:
+                    return json_response(dict(self.counters))
+            if what == "counters/reset":
+                with self.lock:
+                    self.counters.clear()
+                return json_response({"ok": True})
+            if what == "mutate":
+                return json_response(scenarios.mutate(self, payload))
+            return json_response({"error": f"unknown control path {what}"}, 404)
+        except Exception as exc:  # the test sees the cause instead of a hang
+            return json_response({"error": f"{type(exc).__name__}: {exc}"}, 500)
+
+    def configure(self, payload: dict) -> None:
+        with self.lock:
+            if "faults" in payload:
+                self.faults = {f["operation"]: dict(f) for f in payload["faults"]}
+            if "limits" in payload:
+                self.limits = dict(payload["limits"] or {})
+                self.buckets.clear()
+            if "latency_ms" in payload:
+                self.latency_ms = float(payload["latency_ms"] or 0)
+            if "page_cap" in payload:
+                self.page_cap = payload["page_cap"]
+            if "seed" in payload:
+                self.rng.seed(payload["seed"])
+
+
+def principal_matches(principal: Any, caller_account: str, caller_arn: str) -> bool:
+    if principal == "*":
+        return True
+    aws = principal.get("AWS", []) if isinstance(principal, dict) else []
+    aws = [aws] if isinstance(aws, str) else aws
+    for p in aws:
+        if p == "*" or p == caller_account or p == f"arn:aws:iam::{caller_account}:root":
+            return True
+        if p == caller_arn:
+            return True
+        # an assumed-role session is trusted through its role's ARN
+        m = re.match(r"^arn:aws:sts::(\d{12}):assumed-role/([^/]+)/", caller_arn)
+        if m and p == f"arn:aws:iam::{m.group(1)}:role/{m.group(2)}":
+            return True
+    return False
+
+
+def condition_matches(condition: dict, external_id: str | None) -> bool:
+    for operator, clauses in condition.items():
+        for key, expected in clauses.items():
+            if key.lower() != "sts:externalid":
+                continue
+            values = [expected] if isinstance(expected, str) else list(expected)
+            if external_id is None:
+                return False
+            if operator == "StringEquals" and external_id not in values:
+                return False
+            if operator == "StringLike" and not any(
+                re.fullmatch(re.escape(v).replace(r"\*", ".*"), external_id) for v in values
+            ):
+                return False
+    return True
+
+
+def json_response(doc: Any, status: int = 200) -> Response:
+    return Response(
+        json.dumps(doc, default=str),
+        status,
+        headers={"Content-Type": "application/x-amz-json-1.1", "x-amzn-RequestId": str(uuid.uuid4())},
+    )
+
+
+def json_error(code: str, message: str, status: int) -> Response:
+    return Response(
+        json.dumps({"__type": code, "message": message}),
+        status,
+        headers={
+            "Content-Type": "application/x-amz-json-1.1",
+            "x-amzn-ErrorType": code,
+            "x-amzn-RequestId": str(uuid.uuid4()),
+        },
+    )
+
+
+def xml_error(code: str, message: str, status: int) -> Response:
+    rid = str(uuid.uuid4())
+    body = (
+        '<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">'
+        f"<Error><Type>Sender</Type><Code>{code}</Code><Message>{xml_escape(message)}</Message></Error>"
+        f"<RequestId>{rid}</RequestId></ErrorResponse>"
+    )
+    return Response(body, status, headers={"Content-Type": "text/xml", "x-amzn-RequestId": rid})
+
+
+def xml_escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def paged(call: Call, items: list, key: str, cap: int | None) -> Response:
+    limit = int(call.params.get("MaxResults") or 100)
+    if cap:
+        limit = min(limit, cap)
+    start = int(call.params.get("NextToken") or 0)
+    page = items[start : start + limit]
+    doc: dict = {key: page}
+    if start + limit < len(items):
+        doc["NextToken"] = str(start + limit)
+    return json_response(doc)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--port", type=int, default=0)
+    args = parser.parse_args()
+    harness = Harness()
+    server = make_server("127.0.0.1", args.port, harness, threaded=True)
+    print(f"HARNESS_READY http://127.0.0.1:{server.server_port}", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+
+
+if __name__ == "__main__":
+    sys.exit(main())
