@@ -141,11 +141,13 @@ class Harness:
         delay = self.latency_ms + (fault or {}).get("latency_ms", 0)
         if delay:
             time.sleep(delay / 1000.0)
-        if throttled:
-            return self.throttle(call)(environ, start_response)
-        if fault and fault["kind"] == "throttle":
+        if throttled or (fault and fault["kind"] == "throttle"):
+            with self.lock:
+                self.counters["harness:throttled"] += 1
             return self.throttle(call)(environ, start_response)
         if fault and fault["kind"] == "access_denied":
+            with self.lock:
+                self.counters["harness:access_denied"] += 1
             return self.access_denied(call, f"{call.service}:{call.op}")(environ, start_response)
         override = self.override(call)
         if override is not None:
