@@ -1,5 +1,8 @@
 // No console window on Windows release builds of the desktop app.
-#![cfg_attr(all(not(debug_assertions), feature = "desktop"), windows_subsystem = "windows")]
+#![cfg_attr(
+    all(not(debug_assertions), feature = "desktop"),
+    windows_subsystem = "windows"
+)]
 
 fn main() {
     // No arguments: the desktop window (when built with it); otherwise the CLI.

@@ -10,7 +10,7 @@ pub fn data_dir(explicit: Option<PathBuf>) -> Result<PathBuf> {
     if let Some(dir) = explicit {
         return Ok(dir);
     }
-    dirs::data_dir()
-        .map(|d| d.join("hallpass"))
-        .ok_or_else(|| Error::InvalidInput("cannot find this system's data folder; pass --data-dir DIR".into()))
+    dirs::data_dir().map(|d| d.join("hallpass")).ok_or_else(|| {
+        Error::InvalidInput("cannot find this system's data folder; pass --data-dir DIR".into())
+    })
 }

@@ -12,80 +12,203 @@ use serde_json::json;
 /// Everything the newest snapshot holds equals the scenario's ground truth.
 fn assert_matches_truth(env: &Env, truth: &Truth) {
     let conn = env.db();
-    let snap = snapshots::latest_complete(&conn).unwrap().expect("a complete snapshot");
+    let snap = snapshots::latest_complete(&conn)
+        .unwrap()
+        .expect("a complete snapshot");
 
     let org = q::organization(&conn, snap).unwrap().expect("organization");
     assert_eq!(org.id, truth.organization_id);
     assert_eq!(org.management_account_id, truth.management_account_id);
 
-    let ous: BTreeSet<_> = q::ous(&conn, snap).unwrap().into_iter()
+    let ous: BTreeSet<_> = q::ous(&conn, snap)
+        .unwrap()
+        .into_iter()
         .filter(|o| !o.is_root)
         .map(|o| (o.id, o.name, o.parent_id.unwrap_or_default()))
         .collect();
-    let want: BTreeSet<_> = truth.ous.iter().map(|o| (o.id.clone(), o.name.clone(), o.parent_id.clone())).collect();
+    let want: BTreeSet<_> = truth
+        .ous
+        .iter()
+        .map(|o| (o.id.clone(), o.name.clone(), o.parent_id.clone()))
+        .collect();
     assert_eq!(ous, want, "OU tree");
 
-    let accounts: BTreeSet<_> = q::accounts(&conn, snap).unwrap().into_iter()
+    let accounts: BTreeSet<_> = q::accounts(&conn, snap)
+        .unwrap()
+        .into_iter()
         .map(|a| (a.id, a.name, a.parent_id, a.email.unwrap_or_default()))
         .collect();
-    let want: BTreeSet<_> = truth.accounts.iter()
-        .map(|a| (a.id.clone(), a.name.clone(), a.parent_id.clone(), a.email.clone()))
+    let want: BTreeSet<_> = truth
+        .accounts
+        .iter()
+        .map(|a| {
+            (
+                a.id.clone(),
+                a.name.clone(),
+                a.parent_id.clone(),
+                a.email.clone(),
+            )
+        })
         .collect();
     assert_eq!(accounts, want, "accounts with their OUs");
 
-    let instances: BTreeSet<_> = q::instances(&conn, snap).unwrap().into_iter()
-        .map(|i| (i.instance_arn, i.identity_store_id, i.owner_account_id, i.region))
+    let instances: BTreeSet<_> = q::instances(&conn, snap)
+        .unwrap()
+        .into_iter()
+        .map(|i| {
+            (
+                i.instance_arn,
+                i.identity_store_id,
+                i.owner_account_id,
+                i.region,
+            )
+        })
         .collect();
-    let want: BTreeSet<_> = truth.instances.iter()
-        .map(|i| (i.instance_arn.clone(), i.identity_store_id.clone(), i.owner_account_id.clone(), i.region.clone()))
+    let want: BTreeSet<_> = truth
+        .instances
+        .iter()
+        .map(|i| {
+            (
+                i.instance_arn.clone(),
+                i.identity_store_id.clone(),
+                i.owner_account_id.clone(),
+                i.region.clone(),
+            )
+        })
         .collect();
     assert_eq!(instances, want, "instances");
 
     let pss = q::permission_sets(&conn, snap).unwrap();
     assert_eq!(pss.len(), truth.permission_sets.len(), "permission sets");
     for want in &truth.permission_sets {
-        let got = pss.iter().find(|p| p.arn == want.arn).unwrap_or_else(|| panic!("missing {}", want.name));
+        let got = pss
+            .iter()
+            .find(|p| p.arn == want.arn)
+            .unwrap_or_else(|| panic!("missing {}", want.name));
         assert_eq!(got.instance_arn, want.instance_arn);
         assert_eq!(got.name, want.name);
         assert_eq!(got.description.as_deref(), Some(want.description.as_str()));
-        assert_eq!(got.session_duration.as_deref(), Some(want.session_duration.as_str()));
-        assert_eq!(got.relay_state, want.relay_state, "{} relay state", want.name);
-        assert_eq!(got.inline_policy, want.inline_policy, "{} inline policy", want.name);
-        assert_eq!(got.managed_policies, want.managed_policies, "{} managed policies", want.name);
-        let cmp: Vec<String> = got.customer_managed_policies.iter().map(|c| format!("{}{}", c.path, c.name)).collect();
-        assert_eq!(cmp, want.customer_managed_policies, "{} customer-managed", want.name);
-        let boundary = got.permissions_boundary.as_ref().map(|b| match (&b.managed_policy_arn, &b.customer_managed) {
-            (Some(arn), _) => json!({ "ManagedPolicyArn": arn }),
-            (_, Some(c)) => json!({ "CustomerManagedPolicyReference": { "Name": c.name, "Path": c.path } }),
-            _ => json!(null),
+        assert_eq!(
+            got.session_duration.as_deref(),
+            Some(want.session_duration.as_str())
+        );
+        assert_eq!(
+            got.relay_state, want.relay_state,
+            "{} relay state",
+            want.name
+        );
+        assert_eq!(
+            got.inline_policy, want.inline_policy,
+            "{} inline policy",
+            want.name
+        );
+        assert_eq!(
+            got.managed_policies, want.managed_policies,
+            "{} managed policies",
+            want.name
+        );
+        let cmp: Vec<String> = got
+            .customer_managed_policies
+            .iter()
+            .map(|c| format!("{}{}", c.path, c.name))
+            .collect();
+        assert_eq!(
+            cmp, want.customer_managed_policies,
+            "{} customer-managed",
+            want.name
+        );
+        let boundary = got.permissions_boundary.as_ref().map(|b| {
+            match (&b.managed_policy_arn, &b.customer_managed) {
+                (Some(arn), _) => json!({ "ManagedPolicyArn": arn }),
+                (_, Some(c)) => {
+                    json!({ "CustomerManagedPolicyReference": { "Name": c.name, "Path": c.path } })
+                }
+                _ => json!(null),
+            }
         });
-        assert_eq!(boundary, want.permissions_boundary, "{} boundary", want.name);
+        assert_eq!(
+            boundary, want.permissions_boundary,
+            "{} boundary",
+            want.name
+        );
     }
 
-    let users: BTreeSet<_> = q::users(&conn, snap).unwrap().into_iter()
-        .map(|u| (u.identity_store_id, u.user_id, u.user_name, u.display_name.unwrap_or_default(),
-                  u.given_name.unwrap_or_default(), u.family_name.unwrap_or_default(), u.email.unwrap_or_default()))
+    let users: BTreeSet<_> = q::users(&conn, snap)
+        .unwrap()
+        .into_iter()
+        .map(|u| {
+            (
+                u.identity_store_id,
+                u.user_id,
+                u.user_name,
+                u.display_name.unwrap_or_default(),
+                u.given_name.unwrap_or_default(),
+                u.family_name.unwrap_or_default(),
+                u.email.unwrap_or_default(),
+            )
+        })
         .collect();
-    let want: BTreeSet<_> = truth.users.iter()
-        .map(|u| (u.identity_store_id.clone(), u.user_id.clone(), u.user_name.clone(), u.display_name.clone(),
-                  u.given_name.clone(), u.family_name.clone(), u.email.clone()))
+    let want: BTreeSet<_> = truth
+        .users
+        .iter()
+        .map(|u| {
+            (
+                u.identity_store_id.clone(),
+                u.user_id.clone(),
+                u.user_name.clone(),
+                u.display_name.clone(),
+                u.given_name.clone(),
+                u.family_name.clone(),
+                u.email.clone(),
+            )
+        })
         .collect();
     assert_eq!(users, want, "users");
 
-    let groups: BTreeSet<_> = q::groups(&conn, snap).unwrap().into_iter()
-        .map(|g| (g.identity_store_id, g.group_id, g.display_name, g.description.unwrap_or_default()))
+    let groups: BTreeSet<_> = q::groups(&conn, snap)
+        .unwrap()
+        .into_iter()
+        .map(|g| {
+            (
+                g.identity_store_id,
+                g.group_id,
+                g.display_name,
+                g.description.unwrap_or_default(),
+            )
+        })
         .collect();
-    let want: BTreeSet<_> = truth.groups.iter()
-        .map(|g| (g.identity_store_id.clone(), g.group_id.clone(), g.display_name.clone(), g.description.clone()))
+    let want: BTreeSet<_> = truth
+        .groups
+        .iter()
+        .map(|g| {
+            (
+                g.identity_store_id.clone(),
+                g.group_id.clone(),
+                g.display_name.clone(),
+                g.description.clone(),
+            )
+        })
         .collect();
     assert_eq!(groups, want, "groups");
 
-    let memberships: BTreeSet<_> = q::memberships(&conn, snap).unwrap().into_iter()
-        .map(|m| TruthMembership { identity_store_id: m.identity_store_id, group_id: m.group_id, user_id: m.user_id })
+    let memberships: BTreeSet<_> = q::memberships(&conn, snap)
+        .unwrap()
+        .into_iter()
+        .map(|m| TruthMembership {
+            identity_store_id: m.identity_store_id,
+            group_id: m.group_id,
+            user_id: m.user_id,
+        })
         .collect();
-    assert_eq!(memberships, truth.memberships.iter().cloned().collect(), "memberships");
+    assert_eq!(
+        memberships,
+        truth.memberships.iter().cloned().collect(),
+        "memberships"
+    );
 
-    let assignments: BTreeSet<_> = q::assignments(&conn, snap).unwrap().into_iter()
+    let assignments: BTreeSet<_> = q::assignments(&conn, snap)
+        .unwrap()
+        .into_iter()
         .map(|a| TruthAssignment {
             instance_arn: a.instance_arn,
             account_id: a.account_id,
@@ -109,24 +232,56 @@ fn small_scenario_syncs_completely_with_every_page_followed() {
     assert_matches_truth(&env, &truth);
 
     let calls = h.counters();
-    assert!(calls["identitystore:ListUsers"] >= 50 / 3, "users were paged: {calls:?}");
-    assert!(calls["organizations:ListAccountsForParent"] > 6, "accounts were paged: {calls:?}");
+    assert!(
+        calls["identitystore:ListUsers"] >= 50 / 3,
+        "users were paged: {calls:?}"
+    );
+    assert!(
+        calls["organizations:ListAccountsForParent"] > 6,
+        "accounts were paged: {calls:?}"
+    );
 
     let conn = env.db();
     let snap = snapshots::latest_complete(&conn).unwrap().unwrap();
     // The member account's own instance was found by the full scan and is a delegated admin's.
     let instances = q::instances(&conn, snap).unwrap();
     let member = &truth.delegated_admins[0];
-    let inst = instances.iter().find(|i| &i.owner_account_id == member).expect("member-held instance");
+    let inst = instances
+        .iter()
+        .find(|i| &i.owner_account_id == member)
+        .expect("member-held instance");
     assert_eq!(inst.source, InstanceSource::Delegated);
     assert_eq!(inst.accessed_from, *member);
     // The invited account without OrganizationAccountAccessRole is recorded, with why.
     let access = q::member_access(&conn, snap).unwrap();
     let refused: Vec<_> = access.iter().filter(|m| !m.reachable).collect();
-    assert_eq!(refused.iter().map(|m| m.account_id.clone()).collect::<Vec<_>>(), truth.unreachable_accounts);
-    assert!(refused[0].detail.as_deref().unwrap_or("").contains("AccessDenied"), "{refused:?}");
-    assert_eq!(access.len(), truth.accounts.len() - 1, "every member account was visited");
-    assert!(out.contains(&format!("Could not enter member account {}", truth.unreachable_accounts[0])), "{out}");
+    assert_eq!(
+        refused
+            .iter()
+            .map(|m| m.account_id.clone())
+            .collect::<Vec<_>>(),
+        truth.unreachable_accounts
+    );
+    assert!(
+        refused[0]
+            .detail
+            .as_deref()
+            .unwrap_or("")
+            .contains("AccessDenied"),
+        "{refused:?}"
+    );
+    assert_eq!(
+        access.len(),
+        truth.accounts.len() - 1,
+        "every member account was visited"
+    );
+    assert!(
+        out.contains(&format!(
+            "Could not enter member account {}",
+            truth.unreachable_accounts[0]
+        )),
+        "{out}"
+    );
 }
 
 #[test]
@@ -140,12 +295,25 @@ fn both_assignment_strategies_read_the_same_assignments() {
         assert_matches_truth(&env, &truth);
         let calls = h.counters();
         let (used, unused) = if strategy == "pairs" {
-            ("sso:ListAccountAssignments", "sso:ListAccountAssignmentsForPrincipal")
+            (
+                "sso:ListAccountAssignments",
+                "sso:ListAccountAssignmentsForPrincipal",
+            )
         } else {
-            ("sso:ListAccountAssignmentsForPrincipal", "sso:ListAccountAssignments")
+            (
+                "sso:ListAccountAssignmentsForPrincipal",
+                "sso:ListAccountAssignments",
+            )
         };
-        assert!(calls.get(used).copied().unwrap_or(0) > 0, "{strategy}: {calls:?}");
-        assert_eq!(calls.get(unused).copied().unwrap_or(0), 0, "{strategy}: {calls:?}");
+        assert!(
+            calls.get(used).copied().unwrap_or(0) > 0,
+            "{strategy}: {calls:?}"
+        );
+        assert_eq!(
+            calls.get(unused).copied().unwrap_or(0),
+            0,
+            "{strategy}: {calls:?}"
+        );
     }
 }
 
@@ -165,7 +333,10 @@ fn throttling_on_every_list_operation_still_gives_an_identical_snapshot() {
     env.ok(&["sync"]);
     assert_matches_truth(&env, &truth);
     let throttled = h.counters().get("harness:throttled").copied().unwrap_or(0);
-    assert!(throttled > 20, "the storm really happened: {throttled} throttled answers");
+    assert!(
+        throttled > 20,
+        "the storm really happened: {throttled} throttled answers"
+    );
 }
 
 #[test]
@@ -177,7 +348,10 @@ fn wrong_external_id_fails_clearly_and_keeps_secrets_out_of_the_message() {
     let out = env.run(&["sync"]);
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("could not assume the management role"), "{err}");
+    assert!(
+        err.contains("could not assume the management role"),
+        "{err}"
+    );
     assert!(err.contains("External ID"), "{err}");
     assert!(!err.contains(&env.external_id), "External ID leaked: {err}");
     assert!(!err.contains(&truth.role_arn), "role ARN leaked: {err}");
@@ -195,7 +369,10 @@ fn wrong_external_id_fails_clearly_and_keeps_secrets_out_of_the_message() {
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("spaces or line breaks around it"), "{err}");
-    assert!(h.counters().is_empty(), "no AWS call for an invalid External ID");
+    assert!(
+        h.counters().is_empty(),
+        "no AWS call for an invalid External ID"
+    );
 }
 
 #[test]
@@ -245,41 +422,86 @@ fn effective_access_and_show_commands_work_offline() {
     drop(h); // the network is gone: the emulator is stopped
 
     // Expected access of user01: direct assignments plus those of each group they are in.
-    let user = truth.users.iter().find(|u| u.user_name == "user01").unwrap();
-    let groups: BTreeSet<&str> = truth.memberships.iter()
-        .filter(|m| m.user_id == user.user_id).map(|m| m.group_id.as_str()).collect();
-    let want: BTreeSet<(String, String, Option<String>)> = truth.assignments.iter()
-        .filter(|a| (a.principal_type == "USER" && a.principal_id == user.user_id)
-            || (a.principal_type == "GROUP" && groups.contains(a.principal_id.as_str())))
+    let user = truth
+        .users
+        .iter()
+        .find(|u| u.user_name == "user01")
+        .unwrap();
+    let groups: BTreeSet<&str> = truth
+        .memberships
+        .iter()
+        .filter(|m| m.user_id == user.user_id)
+        .map(|m| m.group_id.as_str())
+        .collect();
+    let want: BTreeSet<(String, String, Option<String>)> = truth
+        .assignments
+        .iter()
+        .filter(|a| {
+            (a.principal_type == "USER" && a.principal_id == user.user_id)
+                || (a.principal_type == "GROUP" && groups.contains(a.principal_id.as_str()))
+        })
         .map(|a| {
-            let ps = truth.permission_sets.iter().find(|p| p.arn == a.permission_set_arn).unwrap().name.clone();
+            let ps = truth
+                .permission_sets
+                .iter()
+                .find(|p| p.arn == a.permission_set_arn)
+                .unwrap()
+                .name
+                .clone();
             let via = (a.principal_type == "GROUP").then(|| {
-                truth.groups.iter().find(|g| g.group_id == a.principal_id).unwrap().display_name.clone()
+                truth
+                    .groups
+                    .iter()
+                    .find(|g| g.group_id == a.principal_id)
+                    .unwrap()
+                    .display_name
+                    .clone()
             });
             (a.account_id.clone(), ps, via)
         })
         .collect();
     assert!(!want.is_empty(), "user01 has access in the scenario");
     let rows = env.json(&["access", "--user", "user01"]);
-    let got: BTreeSet<(String, String, Option<String>)> = rows.as_array().unwrap().iter()
-        .map(|r| (
-            r["account_id"].as_str().unwrap().to_owned(),
-            r["permission_set"].as_str().unwrap().to_owned(),
-            r["via_group"].as_str().map(str::to_owned),
-        ))
+    let got: BTreeSet<(String, String, Option<String>)> = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["account_id"].as_str().unwrap().to_owned(),
+                r["permission_set"].as_str().unwrap().to_owned(),
+                r["via_group"].as_str().map(str::to_owned),
+            )
+        })
         .collect();
     assert_eq!(got, want);
 
     // An account's view lists users through groups.
-    let a = &truth.assignments.iter().find(|a| a.principal_type == "GROUP").unwrap().account_id;
+    let a = &truth
+        .assignments
+        .iter()
+        .find(|a| a.principal_type == "GROUP")
+        .unwrap()
+        .account_id;
     let rows = env.json(&["access", "--account", a]);
-    assert!(rows.as_array().unwrap().iter().all(|r| r["account_id"] == a.as_str()));
-    assert!(rows.as_array().unwrap().iter().any(|r| r["via_group"].is_string()));
+    assert!(rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|r| r["account_id"] == a.as_str()));
+    assert!(rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|r| r["via_group"].is_string()));
 
     let users = env.json(&["show", "users"]);
     assert_eq!(users.as_array().unwrap().len(), truth.users.len());
     let text = env.ok(&["show", "assignments"]);
-    assert!(text.lines().count() > truth.assignments.len(), "a header and a line per assignment");
+    assert!(
+        text.lines().count() > truth.assignments.len(),
+        "a header and a line per assignment"
+    );
     let missing = env.run(&["access", "--user", "nobody-here"]);
     assert!(String::from_utf8_lossy(&missing.stderr).contains("no user named \"nobody-here\""));
     let _ = PrincipalType::User;

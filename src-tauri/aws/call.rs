@@ -51,7 +51,9 @@ struct GateInner {
 
 impl std::fmt::Debug for Gate {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Gate").field("rates", &self.inner.rates).finish_non_exhaustive()
+        f.debug_struct("Gate")
+            .field("rates", &self.inner.rates)
+            .finish_non_exhaustive()
     }
 }
 
@@ -69,7 +71,11 @@ impl Gate {
 
     /// Calls made so far, per `service:Operation`.
     pub fn calls(&self) -> BTreeMap<String, u64> {
-        self.inner.calls.lock().map(|c| c.clone()).unwrap_or_default()
+        self.inner
+            .calls
+            .lock()
+            .map(|c| c.clone())
+            .unwrap_or_default()
     }
 
     fn limiter(&self, account: &str, service: Service) -> Arc<Limiter> {
@@ -205,7 +211,11 @@ where
                 ),
                 _ => format!("{operation} failed: {detail}"),
             };
-            Classified { kind, action: None, message }
+            Classified {
+                kind,
+                action: None,
+                message,
+            }
         }
         _ => {
             let detail = chain(&err);
@@ -225,15 +235,27 @@ where
 
 pub(crate) fn kind_for_code(code: &str) -> AwsErrorKind {
     match code {
-        "ThrottlingException" | "Throttling" | "TooManyRequestsException"
-        | "RequestLimitExceeded" | "SlowDown" | "RequestThrottled" => AwsErrorKind::Throttled,
-        "AccessDenied" | "AccessDeniedException" | "UnauthorizedOperation"
+        "ThrottlingException"
+        | "Throttling"
+        | "TooManyRequestsException"
+        | "RequestLimitExceeded"
+        | "SlowDown"
+        | "RequestThrottled" => AwsErrorKind::Throttled,
+        "AccessDenied"
+        | "AccessDeniedException"
+        | "UnauthorizedOperation"
         | "AuthorizationError" => AwsErrorKind::AccessDenied,
-        "ResourceNotFoundException" | "NoSuchEntity" | "NotFoundException"
+        "ResourceNotFoundException"
+        | "NoSuchEntity"
+        | "NotFoundException"
         | "AccountNotFoundException" => AwsErrorKind::NotFound,
-        "ExpiredToken" | "ExpiredTokenException" | "InvalidClientTokenId"
-        | "UnrecognizedClientException" | "InvalidSignatureException"
-        | "SignatureDoesNotMatch" | "IncompleteSignature" => AwsErrorKind::Credentials,
+        "ExpiredToken"
+        | "ExpiredTokenException"
+        | "InvalidClientTokenId"
+        | "UnrecognizedClientException"
+        | "InvalidSignatureException"
+        | "SignatureDoesNotMatch"
+        | "IncompleteSignature" => AwsErrorKind::Credentials,
         _ => AwsErrorKind::Service,
     }
 }
@@ -279,13 +301,19 @@ mod tests {
     #[test]
     fn finds_the_denied_action() {
         let m = "User: arn:aws:sts::1:assumed-role/R/s is not authorized to perform: sso:DeleteAccountAssignment on resource: x";
-        assert_eq!(denied_action(m).as_deref(), Some("sso:DeleteAccountAssignment"));
+        assert_eq!(
+            denied_action(m).as_deref(),
+            Some("sso:DeleteAccountAssignment")
+        );
         assert_eq!(denied_action("Access denied"), None);
     }
 
     #[test]
     fn classifies_codes() {
-        assert_eq!(kind_for_code("TooManyRequestsException"), AwsErrorKind::Throttled);
+        assert_eq!(
+            kind_for_code("TooManyRequestsException"),
+            AwsErrorKind::Throttled
+        );
         assert_eq!(kind_for_code("AccessDenied"), AwsErrorKind::AccessDenied);
         assert_eq!(kind_for_code("ExpiredToken"), AwsErrorKind::Credentials);
         assert_eq!(kind_for_code("ConflictException"), AwsErrorKind::Service);
@@ -293,7 +321,10 @@ mod tests {
 
     #[test]
     fn scrubs_secrets_from_messages() {
-        let g = Gate::new(Rates::default(), vec!["arn:aws:iam::1:role/R".into(), "ext-id".into()]);
+        let g = Gate::new(
+            Rates::default(),
+            vec!["arn:aws:iam::1:role/R".into(), "ext-id".into()],
+        );
         assert_eq!(
             g.scrub("denied on arn:aws:iam::1:role/R with ext-id"),
             "denied on <redacted> with <redacted>"

@@ -100,10 +100,16 @@ fn clients(config: &SdkConfig, account_id: &str, partition: &str) -> Clients {
 }
 
 /// `sts:GetCallerIdentity` on the base credentials, with a fix when they are missing or expired.
-pub async fn caller_identity(base: &SdkConfig, gate: &Gate, profile: Option<&str>) -> Result<CallerIdentity> {
+pub async fn caller_identity(
+    base: &SdkConfig,
+    gate: &Gate,
+    profile: Option<&str>,
+) -> Result<CallerIdentity> {
     let sts = aws_sdk_sts::Client::new(base);
     let out = gate
-        .call(Service::Sts, "base", "GetCallerIdentity", || sts.get_caller_identity().send())
+        .call(Service::Sts, "base", "GetCallerIdentity", || {
+            sts.get_caller_identity().send()
+        })
         .await
         .map_err(|e| explain_base_credentials(e, profile))?;
     Ok(CallerIdentity {
@@ -114,7 +120,12 @@ pub async fn caller_identity(base: &SdkConfig, gate: &Gate, profile: Option<&str
 
 fn explain_base_credentials(e: Error, profile: Option<&str>) -> Error {
     match e {
-        Error::Aws { kind: AwsErrorKind::Credentials, operation, action, message } => {
+        Error::Aws {
+            kind: AwsErrorKind::Credentials,
+            operation,
+            action,
+            message,
+        } => {
             let login = match profile {
                 Some(p) => format!("aws sso login --profile {p}"),
                 None => "aws sso login --profile NAME".to_owned(),
@@ -137,11 +148,17 @@ fn explain_base_credentials(e: Error, profile: Option<&str>) -> Error {
 /// Connects: base credentials, then the management role with the External ID.
 pub async fn connect(params: &ConnectParams) -> Result<Session> {
     let role = parse_role_arn(params.credentials.role_arn.expose())?;
+    // The role ARN, the External ID, and the session ARN that names the role
+    // (`arn:aws:sts::ACCOUNT:assumed-role/NAME/...`) never reach a message.
     let gate = Gate::new(
         params.rates,
         vec![
             params.credentials.role_arn.expose().clone(),
             params.credentials.external_id.expose().clone(),
+            format!(
+                "arn:{}:sts::{}:assumed-role/{}",
+                role.partition, role.account_id, role.name
+            ),
         ],
     );
     let base = base_config(&params.region, params.profile.as_deref()).await;
@@ -185,7 +202,10 @@ pub async fn connect(params: &ConnectParams) -> Result<Session> {
 impl Session {
     /// Enters a member account through `OrganizationAccountAccessRole`, from the management session.
     pub async fn enter_member(&self, account_id: &str) -> Result<Clients> {
-        let arn = format!("arn:{}:iam::{account_id}:role/{MEMBER_ROLE}", self.partition);
+        let arn = format!(
+            "arn:{}:iam::{account_id}:role/{MEMBER_ROLE}",
+            self.partition
+        );
         let provider = AssumedRole::new(
             self.management.sts.clone(),
             self.gate.clone(),

@@ -78,18 +78,28 @@ pub async fn groups(c: &Clients, gate: &Gate, store: &str) -> Result<Vec<Group>>
     .await
 }
 
-async fn members_of(c: &Clients, gate: &Gate, store: &str, group_id: &str) -> Result<Vec<Membership>> {
+async fn members_of(
+    c: &Clients,
+    gate: &Gate,
+    store: &str,
+    group_id: &str,
+) -> Result<Vec<Membership>> {
     paginate(|token| async move {
         let out = gate
-            .call(Service::IdentityStore, &c.account_id, "ListGroupMemberships", || {
-                c.ids
-                    .list_group_memberships()
-                    .identity_store_id(store)
-                    .group_id(group_id)
-                    .max_results(PAGE)
-                    .set_next_token(token.clone())
-                    .send()
-            })
+            .call(
+                Service::IdentityStore,
+                &c.account_id,
+                "ListGroupMemberships",
+                || {
+                    c.ids
+                        .list_group_memberships()
+                        .identity_store_id(store)
+                        .group_id(group_id)
+                        .max_results(PAGE)
+                        .set_next_token(token.clone())
+                        .send()
+                },
+            )
             .await?;
         let items = out
             .group_memberships()
@@ -109,7 +119,12 @@ async fn members_of(c: &Clients, gate: &Gate, store: &str, group_id: &str) -> Re
 }
 
 /// Every membership of `groups`, one paginated listing per group (fewer calls than per user).
-pub async fn memberships(c: &Clients, gate: &Gate, store: &str, groups: &[Group]) -> Result<Vec<Membership>> {
+pub async fn memberships(
+    c: &Clients,
+    gate: &Gate,
+    store: &str,
+    groups: &[Group],
+) -> Result<Vec<Membership>> {
     let lists: Vec<Vec<Membership>> = stream::iter(groups.iter())
         .map(|g| members_of(c, gate, store, &g.group_id))
         .buffer_unordered(CONCURRENCY)

@@ -44,9 +44,16 @@ impl Rates {
                     "rate {part:?} is not NAME=PER_SECOND (e.g. sso=18,organizations=1)"
                 ))
             })?;
-            let value: f64 = value.trim().parse().ok().filter(|v: &f64| *v > 0.0 && v.is_finite()).ok_or_else(|| {
-                Error::InvalidInput(format!("rate for {name} must be a positive number, got {value:?}"))
-            })?;
+            let value: f64 = value
+                .trim()
+                .parse()
+                .ok()
+                .filter(|v: &f64| *v > 0.0 && v.is_finite())
+                .ok_or_else(|| {
+                    Error::InvalidInput(format!(
+                        "rate for {name} must be a positive number, got {value:?}"
+                    ))
+                })?;
             match name.trim() {
                 "sso" => rates.sso = value,
                 "identitystore" => rates.identitystore = value,
@@ -118,12 +125,18 @@ mod tests {
         for _ in 0..3 {
             l.acquire().await;
         }
-        assert!(start.elapsed() < Duration::from_millis(5), "burst is immediate");
+        assert!(
+            start.elapsed() < Duration::from_millis(5),
+            "burst is immediate"
+        );
         for _ in 0..10 {
             l.acquire().await;
         }
         // 10 more at 10/s take about a second.
         let e = start.elapsed();
-        assert!(e >= Duration::from_millis(900) && e < Duration::from_millis(1200), "{e:?}");
+        assert!(
+            e >= Duration::from_millis(900) && e < Duration::from_millis(1200),
+            "{e:?}"
+        );
     }
 }

@@ -12,13 +12,16 @@ const PAGE: i32 = 20;
 
 pub async fn describe_organization(c: &Clients, gate: &Gate) -> Result<Organization> {
     let out = gate
-        .call(Service::Organizations, &c.account_id, "DescribeOrganization", || {
-            c.orgs.describe_organization().send()
-        })
+        .call(
+            Service::Organizations,
+            &c.account_id,
+            "DescribeOrganization",
+            || c.orgs.describe_organization().send(),
+        )
         .await?;
-    let org = out.organization().ok_or_else(|| {
-        Error::NotFound("DescribeOrganization returned no organization".into())
-    })?;
+    let org = out
+        .organization()
+        .ok_or_else(|| Error::NotFound("DescribeOrganization returned no organization".into()))?;
     Ok(Organization {
         id: org.id().unwrap_or_default().to_owned(),
         management_account_id: org.master_account_id().unwrap_or_default().to_owned(),
@@ -48,8 +51,11 @@ pub async fn tree(c: &Clients, gate: &Gate) -> Result<(Vec<OrgUnit>, Vec<Account
     while next < ous.len() {
         let parent = ous[next].id.clone();
         next += 1;
-        let (children, mut accts) =
-            try_join(child_ous(c, gate, &parent), child_accounts(c, gate, &parent)).await?;
+        let (children, mut accts) = try_join(
+            child_ous(c, gate, &parent),
+            child_accounts(c, gate, &parent),
+        )
+        .await?;
         ous.extend(children);
         accounts.append(&mut accts);
     }
@@ -59,14 +65,19 @@ pub async fn tree(c: &Clients, gate: &Gate) -> Result<(Vec<OrgUnit>, Vec<Account
 async fn child_ous(c: &Clients, gate: &Gate, parent: &str) -> Result<Vec<OrgUnit>> {
     paginate(|token| async move {
         let out = gate
-            .call(Service::Organizations, &c.account_id, "ListOrganizationalUnitsForParent", || {
-                c.orgs
-                    .list_organizational_units_for_parent()
-                    .parent_id(parent)
-                    .max_results(PAGE)
-                    .set_next_token(token.clone())
-                    .send()
-            })
+            .call(
+                Service::Organizations,
+                &c.account_id,
+                "ListOrganizationalUnitsForParent",
+                || {
+                    c.orgs
+                        .list_organizational_units_for_parent()
+                        .parent_id(parent)
+                        .max_results(PAGE)
+                        .set_next_token(token.clone())
+                        .send()
+                },
+            )
             .await?;
         let items = out
             .organizational_units()
@@ -86,14 +97,19 @@ async fn child_ous(c: &Clients, gate: &Gate, parent: &str) -> Result<Vec<OrgUnit
 async fn child_accounts(c: &Clients, gate: &Gate, parent: &str) -> Result<Vec<Account>> {
     paginate(|token| async move {
         let out = gate
-            .call(Service::Organizations, &c.account_id, "ListAccountsForParent", || {
-                c.orgs
-                    .list_accounts_for_parent()
-                    .parent_id(parent)
-                    .max_results(PAGE)
-                    .set_next_token(token.clone())
-                    .send()
-            })
+            .call(
+                Service::Organizations,
+                &c.account_id,
+                "ListAccountsForParent",
+                || {
+                    c.orgs
+                        .list_accounts_for_parent()
+                        .parent_id(parent)
+                        .max_results(PAGE)
+                        .set_next_token(token.clone())
+                        .send()
+                },
+            )
             .await?;
         let items = out
             .accounts()
@@ -116,14 +132,19 @@ async fn child_accounts(c: &Clients, gate: &Gate, parent: &str) -> Result<Vec<Ac
 pub async fn delegated_admins(c: &Clients, gate: &Gate) -> Result<Vec<String>> {
     paginate(|token| async move {
         let out = gate
-            .call(Service::Organizations, &c.account_id, "ListDelegatedAdministrators", || {
-                c.orgs
-                    .list_delegated_administrators()
-                    .service_principal("sso.amazonaws.com")
-                    .max_results(PAGE)
-                    .set_next_token(token.clone())
-                    .send()
-            })
+            .call(
+                Service::Organizations,
+                &c.account_id,
+                "ListDelegatedAdministrators",
+                || {
+                    c.orgs
+                        .list_delegated_administrators()
+                        .service_principal("sso.amazonaws.com")
+                        .max_results(PAGE)
+                        .set_next_token(token.clone())
+                        .send()
+                },
+            )
             .await?;
         let items = out
             .delegated_administrators()

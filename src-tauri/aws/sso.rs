@@ -54,48 +54,76 @@ pub async fn instances(c: &Clients, gate: &Gate) -> Result<Vec<InstanceMeta>> {
 pub async fn permission_set_arns(c: &Clients, gate: &Gate, instance: &str) -> Result<Vec<String>> {
     paginate(|token| async move {
         let out = gate
-            .call(Service::SsoAdmin, &c.account_id, "ListPermissionSets", || {
-                c.sso
-                    .list_permission_sets()
-                    .instance_arn(instance)
-                    .max_results(PAGE)
-                    .set_next_token(token.clone())
-                    .send()
-            })
+            .call(
+                Service::SsoAdmin,
+                &c.account_id,
+                "ListPermissionSets",
+                || {
+                    c.sso
+                        .list_permission_sets()
+                        .instance_arn(instance)
+                        .max_results(PAGE)
+                        .set_next_token(token.clone())
+                        .send()
+                },
+            )
             .await?;
-        Ok((out.permission_sets().to_vec(), out.next_token().map(str::to_owned)))
+        Ok((
+            out.permission_sets().to_vec(),
+            out.next_token().map(str::to_owned),
+        ))
     })
     .await
 }
 
 /// Everything about one permission set: attributes, inline policy, managed and
 /// customer-managed policies, permissions boundary.
-pub async fn permission_set(c: &Clients, gate: &Gate, instance: &str, arn: &str) -> Result<PermissionSet> {
-    let describe = gate.call(Service::SsoAdmin, &c.account_id, "DescribePermissionSet", || {
-        c.sso
-            .describe_permission_set()
-            .instance_arn(instance)
-            .permission_set_arn(arn)
-            .send()
-    });
-    let inline = gate.call(Service::SsoAdmin, &c.account_id, "GetInlinePolicyForPermissionSet", || {
-        c.sso
-            .get_inline_policy_for_permission_set()
-            .instance_arn(instance)
-            .permission_set_arn(arn)
-            .send()
-    });
+pub async fn permission_set(
+    c: &Clients,
+    gate: &Gate,
+    instance: &str,
+    arn: &str,
+) -> Result<PermissionSet> {
+    let describe = gate.call(
+        Service::SsoAdmin,
+        &c.account_id,
+        "DescribePermissionSet",
+        || {
+            c.sso
+                .describe_permission_set()
+                .instance_arn(instance)
+                .permission_set_arn(arn)
+                .send()
+        },
+    );
+    let inline = gate.call(
+        Service::SsoAdmin,
+        &c.account_id,
+        "GetInlinePolicyForPermissionSet",
+        || {
+            c.sso
+                .get_inline_policy_for_permission_set()
+                .instance_arn(instance)
+                .permission_set_arn(arn)
+                .send()
+        },
+    );
     let managed = paginate(|token| async move {
         let out = gate
-            .call(Service::SsoAdmin, &c.account_id, "ListManagedPoliciesInPermissionSet", || {
-                c.sso
-                    .list_managed_policies_in_permission_set()
-                    .instance_arn(instance)
-                    .permission_set_arn(arn)
-                    .max_results(PAGE)
-                    .set_next_token(token.clone())
-                    .send()
-            })
+            .call(
+                Service::SsoAdmin,
+                &c.account_id,
+                "ListManagedPoliciesInPermissionSet",
+                || {
+                    c.sso
+                        .list_managed_policies_in_permission_set()
+                        .instance_arn(instance)
+                        .permission_set_arn(arn)
+                        .max_results(PAGE)
+                        .set_next_token(token.clone())
+                        .send()
+                },
+            )
             .await?;
         let items = out
             .attached_managed_policies()
@@ -133,20 +161,27 @@ pub async fn permission_set(c: &Clients, gate: &Gate, instance: &str, arn: &str)
     });
     let boundary = async {
         let result = gate
-            .call(Service::SsoAdmin, &c.account_id, "GetPermissionsBoundaryForPermissionSet", || {
-                c.sso
-                    .get_permissions_boundary_for_permission_set()
-                    .instance_arn(instance)
-                    .permission_set_arn(arn)
-                    .send()
-            })
+            .call(
+                Service::SsoAdmin,
+                &c.account_id,
+                "GetPermissionsBoundaryForPermissionSet",
+                || {
+                    c.sso
+                        .get_permissions_boundary_for_permission_set()
+                        .instance_arn(instance)
+                        .permission_set_arn(arn)
+                        .send()
+                },
+            )
             .await;
         match result {
             Ok(out) => Ok(out.permissions_boundary().map(|b| PermissionsBoundary {
                 managed_policy_arn: b.managed_policy_arn().map(str::to_owned),
-                customer_managed: b.customer_managed_policy_reference().map(|r| CustomerManagedRef {
-                    name: r.name().to_owned(),
-                    path: r.path().unwrap_or("/").to_owned(),
+                customer_managed: b.customer_managed_policy_reference().map(|r| {
+                    CustomerManagedRef {
+                        name: r.name().to_owned(),
+                        path: r.path().unwrap_or("/").to_owned(),
+                    }
                 }),
             })),
             // No boundary is answered as "not found".
@@ -166,14 +201,22 @@ pub async fn permission_set(c: &Clients, gate: &Gate, instance: &str, arn: &str)
         description: ps.and_then(|p| p.description()).map(str::to_owned),
         session_duration: ps.and_then(|p| p.session_duration()).map(str::to_owned),
         relay_state: ps.and_then(|p| p.relay_state()).map(str::to_owned),
-        inline_policy: inline.inline_policy().filter(|p| !p.is_empty()).map(str::to_owned),
+        inline_policy: inline
+            .inline_policy()
+            .filter(|p| !p.is_empty())
+            .map(str::to_owned),
         managed_policies: managed,
         customer_managed_policies: customer,
         permissions_boundary: boundary,
     })
 }
 
-pub async fn permission_sets(c: &Clients, gate: &Gate, instance: &str, arns: &[String]) -> Result<Vec<PermissionSet>> {
+pub async fn permission_sets(
+    c: &Clients,
+    gate: &Gate,
+    instance: &str,
+    arns: &[String],
+) -> Result<Vec<PermissionSet>> {
     stream::iter(arns.iter())
         .map(|arn| permission_set(c, gate, instance, arn))
         .buffered(CONCURRENCY / 4)
@@ -192,25 +235,38 @@ async fn provisioned_accounts(
         let status = status.clone();
         async move {
             let out = gate
-                .call(Service::SsoAdmin, &c.account_id, "ListAccountsForProvisionedPermissionSet", || {
-                    c.sso
-                        .list_accounts_for_provisioned_permission_set()
-                        .instance_arn(instance)
-                        .permission_set_arn(ps)
-                        .set_provisioning_status(status.clone())
-                        .max_results(PAGE)
-                        .set_next_token(token.clone())
-                        .send()
-                })
+                .call(
+                    Service::SsoAdmin,
+                    &c.account_id,
+                    "ListAccountsForProvisionedPermissionSet",
+                    || {
+                        c.sso
+                            .list_accounts_for_provisioned_permission_set()
+                            .instance_arn(instance)
+                            .permission_set_arn(ps)
+                            .set_provisioning_status(status.clone())
+                            .max_results(PAGE)
+                            .set_next_token(token.clone())
+                            .send()
+                    },
+                )
                 .await?;
-            Ok((out.account_ids().to_vec(), out.next_token().map(str::to_owned)))
+            Ok((
+                out.account_ids().to_vec(),
+                out.next_token().map(str::to_owned),
+            ))
         }
     })
     .await
 }
 
 /// Where each permission set is provisioned, and where that copy is outdated.
-pub async fn provisioned(c: &Clients, gate: &Gate, instance: &str, arns: &[String]) -> Result<Vec<Provisioned>> {
+pub async fn provisioned(
+    c: &Clients,
+    gate: &Gate,
+    instance: &str,
+    arns: &[String],
+) -> Result<Vec<Provisioned>> {
     let per_ps: Vec<Vec<Provisioned>> = stream::iter(arns.iter())
         .map(|ps| async move {
             let (all, outdated) = futures::try_join!(
@@ -249,19 +305,30 @@ fn principal(kind: Option<&SdkPrincipal>) -> Option<PrincipalType> {
 }
 
 /// Assignments of one (permission set, account) pair.
-async fn pair_assignments(c: &Clients, gate: &Gate, instance: &str, ps: &str, account: &str) -> Result<Vec<Assignment>> {
+async fn pair_assignments(
+    c: &Clients,
+    gate: &Gate,
+    instance: &str,
+    ps: &str,
+    account: &str,
+) -> Result<Vec<Assignment>> {
     paginate(|token| async move {
         let out = gate
-            .call(Service::SsoAdmin, &c.account_id, "ListAccountAssignments", || {
-                c.sso
-                    .list_account_assignments()
-                    .instance_arn(instance)
-                    .account_id(account)
-                    .permission_set_arn(ps)
-                    .max_results(PAGE)
-                    .set_next_token(token.clone())
-                    .send()
-            })
+            .call(
+                Service::SsoAdmin,
+                &c.account_id,
+                "ListAccountAssignments",
+                || {
+                    c.sso
+                        .list_account_assignments()
+                        .instance_arn(instance)
+                        .account_id(account)
+                        .permission_set_arn(ps)
+                        .max_results(PAGE)
+                        .set_next_token(token.clone())
+                        .send()
+                },
+            )
             .await?;
         let items = out
             .account_assignments()
@@ -282,7 +349,12 @@ async fn pair_assignments(c: &Clients, gate: &Gate, instance: &str, ps: &str, ac
 }
 
 /// Every assignment, one listing per provisioned (permission set, account) pair.
-pub async fn assignments_by_pairs(c: &Clients, gate: &Gate, instance: &str, pairs: &[Provisioned]) -> Result<Vec<Assignment>> {
+pub async fn assignments_by_pairs(
+    c: &Clients,
+    gate: &Gate,
+    instance: &str,
+    pairs: &[Provisioned],
+) -> Result<Vec<Assignment>> {
     let lists: Vec<Vec<Assignment>> = stream::iter(pairs.iter())
         .map(|p| pair_assignments(c, gate, instance, &p.permission_set_arn, &p.account_id))
         .buffer_unordered(CONCURRENCY)
@@ -291,7 +363,13 @@ pub async fn assignments_by_pairs(c: &Clients, gate: &Gate, instance: &str, pair
     Ok(lists.into_iter().flatten().collect())
 }
 
-async fn principal_assignments(c: &Clients, gate: &Gate, instance: &str, kind: PrincipalType, id: &str) -> Result<Vec<Assignment>> {
+async fn principal_assignments(
+    c: &Clients,
+    gate: &Gate,
+    instance: &str,
+    kind: PrincipalType,
+    id: &str,
+) -> Result<Vec<Assignment>> {
     let sdk_kind = match kind {
         PrincipalType::User => SdkPrincipal::User,
         PrincipalType::Group => SdkPrincipal::Group,
@@ -300,16 +378,21 @@ async fn principal_assignments(c: &Clients, gate: &Gate, instance: &str, kind: P
         let sdk_kind = sdk_kind.clone();
         async move {
             let out = gate
-                .call(Service::SsoAdmin, &c.account_id, "ListAccountAssignmentsForPrincipal", || {
-                    c.sso
-                        .list_account_assignments_for_principal()
-                        .instance_arn(instance)
-                        .principal_id(id)
-                        .principal_type(sdk_kind.clone())
-                        .max_results(PAGE)
-                        .set_next_token(token.clone())
-                        .send()
-                })
+                .call(
+                    Service::SsoAdmin,
+                    &c.account_id,
+                    "ListAccountAssignmentsForPrincipal",
+                    || {
+                        c.sso
+                            .list_account_assignments_for_principal()
+                            .instance_arn(instance)
+                            .principal_id(id)
+                            .principal_type(sdk_kind.clone())
+                            .max_results(PAGE)
+                            .set_next_token(token.clone())
+                            .send()
+                    },
+                )
                 .await?;
             let items = out
                 .account_assignments()

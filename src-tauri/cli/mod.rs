@@ -17,7 +17,11 @@ use crate::store::{self, queries::AccessQuery, snapshots};
 use crate::sync::{self, StrategyChoice, SyncOptions};
 
 #[derive(Debug, Parser)]
-#[command(name = "hallpass", version, about = "Your team's AWS access through IAM Identity Center, on your laptop.")]
+#[command(
+    name = "hallpass",
+    version,
+    about = "Your team's AWS access through IAM Identity Center, on your laptop."
+)]
 pub struct Cli {
     /// Folder holding the database (default: the platform's data folder).
     #[arg(long, env = "HALLPASS_DATA_DIR", global = true)]
@@ -141,11 +145,16 @@ fn runtime() -> Result<tokio::runtime::Runtime> {
 fn run(cli: Cli) -> Result<()> {
     let data_dir = crate::paths::data_dir(cli.data_dir.clone())?;
     match cli.command {
-        Command::Connect { ref role_arn, ref external_id } => {
+        Command::Connect {
+            ref role_arn,
+            ref external_id,
+        } => {
             parse_role_arn(role_arn)?;
             validate_external_id(external_id)?;
             let region = cli.region.clone().ok_or_else(|| {
-                Error::InvalidInput("pass --region with the Identity Center home region (e.g. eu-north-1)".into())
+                Error::InvalidInput(
+                    "pass --region with the Identity Center home region (e.g. eu-north-1)".into(),
+                )
             })?;
             validate_region(&region)?;
             let conn = store::open(&data_dir)?;
@@ -160,15 +169,26 @@ fn run(cli: Cli) -> Result<()> {
                     conn.execute("DELETE FROM settings WHERE key = 'profile'", [])?;
                 }
             }
-            output::message(cli.json, "Stored the role ARN and External ID in the OS keychain. Run `hallpass sync` next.");
+            output::message(
+                cli.json,
+                "Stored the role ARN and External ID in the OS keychain. Run `hallpass sync` next.",
+            );
             Ok(())
         }
         Command::Disconnect => {
             Keychain::default().delete()?;
-            output::message(cli.json, "Removed the role ARN and External ID from the OS keychain.");
+            output::message(
+                cli.json,
+                "Removed the role ARN and External ID from the OS keychain.",
+            );
             Ok(())
         }
-        Command::Sync { ref secrets, full_scan, strategy, ref rates } => {
+        Command::Sync {
+            ref secrets,
+            full_scan,
+            strategy,
+            ref rates,
+        } => {
             let conn = store::open(&data_dir)?;
             let params = connect_params(&cli, &conn, secrets, rates.as_deref())?;
             drop(conn);
@@ -202,14 +222,20 @@ fn run(cli: Cli) -> Result<()> {
             let snap = snapshots::resolve(&conn, snapshot)?;
             show::show(&conn, snap, what, cli.json)
         }
-        Command::Access { ref user, ref group, ref account, snapshot } => {
+        Command::Access {
+            ref user,
+            ref group,
+            ref account,
+            snapshot,
+        } => {
             let query = match (user, group, account) {
                 (Some(u), _, _) => AccessQuery::User(u.clone()),
                 (_, Some(g), _) => AccessQuery::Group(g.clone()),
                 (_, _, Some(a)) => AccessQuery::Account(a.clone()),
                 _ => {
                     return Err(Error::InvalidInput(
-                        "say whose access to show: --user NAME, --group NAME or --account ID".into(),
+                        "say whose access to show: --user NAME, --group NAME or --account ID"
+                            .into(),
                     ))
                 }
             };
@@ -225,7 +251,9 @@ fn run(cli: Cli) -> Result<()> {
 fn validate_region(region: &str) -> Result<()> {
     let ok = !region.is_empty()
         && region.len() <= 32
-        && region.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && region
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
         && region.contains('-');
     if ok {
         Ok(())
@@ -236,11 +264,18 @@ fn validate_region(region: &str) -> Result<()> {
     }
 }
 
-fn connect_params(cli: &Cli, conn: &rusqlite::Connection, secrets: &SecretArgs, rates: Option<&str>) -> Result<ConnectParams> {
+fn connect_params(
+    cli: &Cli,
+    conn: &rusqlite::Connection,
+    secrets: &SecretArgs,
+    rates: Option<&str>,
+) -> Result<ConnectParams> {
     let region = match &cli.region {
         Some(r) => r.clone(),
         None => store::get_setting(conn, "region")?.ok_or_else(|| {
-            Error::NotConnected("no region known: pass --region, or run `hallpass connect` first".into())
+            Error::NotConnected(
+                "no region known: pass --region, or run `hallpass connect` first".into(),
+            )
         })?,
     };
     validate_region(&region)?;
@@ -272,5 +307,10 @@ fn connect_params(cli: &Cli, conn: &rusqlite::Connection, secrets: &SecretArgs, 
         Some(spec) => Rates::parse(spec)?,
         None => Rates::default(),
     };
-    Ok(ConnectParams { region, profile, credentials, rates })
+    Ok(ConnectParams {
+        region,
+        profile,
+        credentials,
+        rates,
+    })
 }

@@ -1,15 +1,28 @@
 //! Printing results: aligned tables for people, JSON for scripts.
 
 use std::collections::BTreeMap;
+use std::io::Write;
 
 use serde::Serialize;
 
 use crate::model::{AccessRow, SnapshotInfo};
 use crate::sync::SyncReport;
 
+/// Writes one line to stdout; a closed pipe (`hallpass show users | head`) ends the process quietly.
+pub fn emit(line: &str) {
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = writeln!(out, "{line}") {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        eprintln!("error: cannot write output: {e}");
+        std::process::exit(1);
+    }
+}
+
 pub fn json<T: Serialize + ?Sized>(value: &T) {
     match serde_json::to_string_pretty(value) {
-        Ok(s) => println!("{s}"),
+        Ok(s) => emit(&s),
         Err(e) => eprintln!("error: cannot print JSON: {e}"),
     }
 }
@@ -18,7 +31,7 @@ pub fn message(as_json: bool, text: &str) {
     if as_json {
         json(&serde_json::json!({ "message": text }));
     } else {
-        println!("{text}");
+        emit(text);
     }
 }
 
@@ -36,7 +49,7 @@ pub fn table(headers: &[&str], rows: &[Vec<String>]) {
             .zip(&widths)
             .map(|(c, w)| format!("{c:<w$}"))
             .collect();
-        println!("{}", parts.join("  ").trim_end());
+        emit(parts.join("  ").trim_end());
     };
     line(headers.to_vec());
     for row in rows {
@@ -49,7 +62,7 @@ pub fn snapshots(as_json: bool, list: &[SnapshotInfo]) {
         return json(list);
     }
     if list.is_empty() {
-        println!("No snapshots yet: run `hallpass sync`.");
+        emit(&format!("No snapshots yet: run `hallpass sync`."));
         return;
     }
     let rows: Vec<Vec<String>> = list
@@ -69,7 +82,17 @@ pub fn snapshots(as_json: bool, list: &[SnapshotInfo]) {
         })
         .collect();
     table(
-        &["ID", "FINISHED", "STATUS", "STRATEGY", "FULL SCAN", "API CALLS", "DURATION", "CHANGES", "ERROR"],
+        &[
+            "ID",
+            "FINISHED",
+            "STATUS",
+            "STRATEGY",
+            "FULL SCAN",
+            "API CALLS",
+            "DURATION",
+            "CHANGES",
+            "ERROR",
+        ],
         &rows,
     );
 }
@@ -80,28 +103,38 @@ pub fn sync_report(as_json: bool, report: &SyncReport, calls: &BTreeMap<String, 
     }
     let s = &report.snapshot;
     let c = &report.counts;
-    println!(
+    emit(&format!(
         "Snapshot {}: {} accounts, {} OUs, {} instance(s), {} permission sets, {} users, {} groups, {} memberships, {} assignments.",
         s.id, c.accounts, c.ous, c.instances, c.permission_sets, c.users, c.groups, c.memberships, c.assignments
-    );
+    ));
     for (instance, strategy) in &report.strategies {
-        println!("Assignments of {instance} read by {}.", strategy.as_str());
+        emit(&format!(
+            "Assignments of {instance} read by {}.",
+            strategy.as_str()
+        ));
     }
-    println!(
+    emit(&format!(
         "{} API calls in {:.1}s{}; {} rows changed.",
         s.api_calls,
         s.duration_ms as f64 / 1000.0,
-        if s.full_scan { " (full member-account scan)" } else { "" },
+        if s.full_scan {
+            " (full member-account scan)"
+        } else {
+            ""
+        },
         s.rows_changed
-    );
+    ));
     for m in &report.unreachable {
-        println!(
+        emit(&format!(
             "Could not enter member account {}: {}",
             m.account_id,
             m.detail.as_deref().unwrap_or("unknown reason")
-        );
+        ));
     }
-    let rows: Vec<Vec<String>> = calls.iter().map(|(op, n)| vec![op.clone(), n.to_string()]).collect();
+    let rows: Vec<Vec<String>> = calls
+        .iter()
+        .map(|(op, n)| vec![op.clone(), n.to_string()])
+        .collect();
     table(&["OPERATION", "CALLS"], &rows);
 }
 
@@ -110,7 +143,7 @@ pub fn access(as_json: bool, rows: &[AccessRow]) {
         return json(rows);
     }
     if rows.is_empty() {
-        println!("No access found.");
+        emit(&format!("No access found."));
         return;
     }
     let rows: Vec<Vec<String>> = rows
@@ -120,10 +153,20 @@ pub fn access(as_json: bool, rows: &[AccessRow]) {
                 r.account_id.clone(),
                 r.account_name.clone().unwrap_or_default(),
                 r.permission_set.clone(),
-                format!("{} {}", r.principal_type.as_str().to_lowercase(), r.principal_name),
-                r.via_group.as_ref().map(|g| format!("group {g}")).unwrap_or_else(|| "direct".into()),
+                format!(
+                    "{} {}",
+                    r.principal_type.as_str().to_lowercase(),
+                    r.principal_name
+                ),
+                r.via_group
+                    .as_ref()
+                    .map(|g| format!("group {g}"))
+                    .unwrap_or_else(|| "direct".into()),
             ]
         })
         .collect();
-    table(&["ACCOUNT", "NAME", "PERMISSION SET", "PRINCIPAL", "VIA"], &rows);
+    table(
+        &["ACCOUNT", "NAME", "PERMISSION SET", "PRINCIPAL", "VIA"],
+        &rows,
+    );
 }

@@ -16,14 +16,19 @@ pub fn show(conn: &Connection, snap: i64, what: ShowKind, as_json: bool) -> Resu
             if as_json {
                 return Ok(json(&list));
             }
-            let ous: HashMap<String, String> = q::ous(conn, snap)?.into_iter().map(|o| (o.id, o.name)).collect();
+            let ous: HashMap<String, String> = q::ous(conn, snap)?
+                .into_iter()
+                .map(|o| (o.id, o.name))
+                .collect();
             let rows = list
                 .iter()
                 .map(|a| {
                     vec![
                         a.id.clone(),
                         a.name.clone(),
-                        ous.get(&a.parent_id).cloned().unwrap_or_else(|| a.parent_id.clone()),
+                        ous.get(&a.parent_id)
+                            .cloned()
+                            .unwrap_or_else(|| a.parent_id.clone()),
                         a.status.clone().unwrap_or_default(),
                         a.email.clone().unwrap_or_default(),
                     ]
@@ -38,7 +43,13 @@ pub fn show(conn: &Connection, snap: i64, what: ShowKind, as_json: bool) -> Resu
             }
             let rows = list
                 .iter()
-                .map(|o| vec![o.id.clone(), o.name.clone(), o.parent_id.clone().unwrap_or_else(|| "(root)".into())])
+                .map(|o| {
+                    vec![
+                        o.id.clone(),
+                        o.name.clone(),
+                        o.parent_id.clone().unwrap_or_else(|| "(root)".into()),
+                    ]
+                })
                 .collect::<Vec<_>>();
             table(&["ID", "NAME", "PARENT"], &rows);
         }
@@ -59,7 +70,10 @@ pub fn show(conn: &Connection, snap: i64, what: ShowKind, as_json: bool) -> Resu
                     ]
                 })
                 .collect::<Vec<_>>();
-            table(&["INSTANCE", "IDENTITY STORE", "OWNER", "REGION", "FOUND IN"], &rows);
+            table(
+                &["INSTANCE", "IDENTITY STORE", "OWNER", "REGION", "FOUND IN"],
+                &rows,
+            );
         }
         ShowKind::PermissionSets => {
             let list = q::permission_sets(conn, snap)?;
@@ -72,15 +86,28 @@ pub fn show(conn: &Connection, snap: i64, what: ShowKind, as_json: bool) -> Resu
                     vec![
                         p.name.clone(),
                         p.session_duration.clone().unwrap_or_default(),
-                        if p.inline_policy.is_some() { "yes".into() } else { "".into() },
+                        if p.inline_policy.is_some() {
+                            "yes".into()
+                        } else {
+                            "".into()
+                        },
                         p.managed_policies.len().to_string(),
                         p.customer_managed_policies.len().to_string(),
-                        if p.permissions_boundary.is_some() { "yes".into() } else { "".into() },
+                        if p.permissions_boundary.is_some() {
+                            "yes".into()
+                        } else {
+                            "".into()
+                        },
                         p.arn.clone(),
                     ]
                 })
                 .collect::<Vec<_>>();
-            table(&["NAME", "SESSION", "INLINE", "MANAGED", "CUSTOMER", "BOUNDARY", "ARN"], &rows);
+            table(
+                &[
+                    "NAME", "SESSION", "INLINE", "MANAGED", "CUSTOMER", "BOUNDARY", "ARN",
+                ],
+                &rows,
+            );
         }
         ShowKind::Users => {
             let list = q::users(conn, snap)?;
@@ -99,7 +126,10 @@ pub fn show(conn: &Connection, snap: i64, what: ShowKind, as_json: bool) -> Resu
                     ]
                 })
                 .collect::<Vec<_>>();
-            table(&["USER NAME", "DISPLAY NAME", "EMAIL", "IDENTITY STORE", "ID"], &rows);
+            table(
+                &["USER NAME", "DISPLAY NAME", "EMAIL", "IDENTITY STORE", "ID"],
+                &rows,
+            );
         }
         ShowKind::Groups => {
             let list = q::groups(conn, snap)?;
@@ -124,16 +154,26 @@ pub fn show(conn: &Connection, snap: i64, what: ShowKind, as_json: bool) -> Resu
             if as_json {
                 return Ok(json(&list));
             }
-            let users: HashMap<String, String> =
-                q::users(conn, snap)?.into_iter().map(|u| (u.user_id, u.user_name)).collect();
-            let groups: HashMap<String, String> =
-                q::groups(conn, snap)?.into_iter().map(|g| (g.group_id, g.display_name)).collect();
+            let users: HashMap<String, String> = q::users(conn, snap)?
+                .into_iter()
+                .map(|u| (u.user_id, u.user_name))
+                .collect();
+            let groups: HashMap<String, String> = q::groups(conn, snap)?
+                .into_iter()
+                .map(|g| (g.group_id, g.display_name))
+                .collect();
             let rows = list
                 .iter()
                 .map(|m| {
                     vec![
-                        groups.get(&m.group_id).cloned().unwrap_or_else(|| m.group_id.clone()),
-                        users.get(&m.user_id).cloned().unwrap_or_else(|| m.user_id.clone()),
+                        groups
+                            .get(&m.group_id)
+                            .cloned()
+                            .unwrap_or_else(|| m.group_id.clone()),
+                        users
+                            .get(&m.user_id)
+                            .cloned()
+                            .unwrap_or_else(|| m.user_id.clone()),
                     ]
                 })
                 .collect::<Vec<_>>();
@@ -144,12 +184,18 @@ pub fn show(conn: &Connection, snap: i64, what: ShowKind, as_json: bool) -> Resu
             if as_json {
                 return Ok(json(&list));
             }
-            let users: HashMap<String, String> =
-                q::users(conn, snap)?.into_iter().map(|u| (u.user_id, u.user_name)).collect();
-            let groups: HashMap<String, String> =
-                q::groups(conn, snap)?.into_iter().map(|g| (g.group_id, g.display_name)).collect();
-            let ps: HashMap<String, String> =
-                q::permission_sets(conn, snap)?.into_iter().map(|p| (p.arn, p.name)).collect();
+            let users: HashMap<String, String> = q::users(conn, snap)?
+                .into_iter()
+                .map(|u| (u.user_id, u.user_name))
+                .collect();
+            let groups: HashMap<String, String> = q::groups(conn, snap)?
+                .into_iter()
+                .map(|g| (g.group_id, g.display_name))
+                .collect();
+            let ps: HashMap<String, String> = q::permission_sets(conn, snap)?
+                .into_iter()
+                .map(|p| (p.arn, p.name))
+                .collect();
             let rows = list
                 .iter()
                 .map(|a| {
@@ -159,9 +205,14 @@ pub fn show(conn: &Connection, snap: i64, what: ShowKind, as_json: bool) -> Resu
                     };
                     vec![
                         a.account_id.clone(),
-                        ps.get(&a.permission_set_arn).cloned().unwrap_or_else(|| a.permission_set_arn.clone()),
+                        ps.get(&a.permission_set_arn)
+                            .cloned()
+                            .unwrap_or_else(|| a.permission_set_arn.clone()),
                         a.principal_type.as_str().to_owned(),
-                        names.get(&a.principal_id).cloned().unwrap_or_else(|| a.principal_id.clone()),
+                        names
+                            .get(&a.principal_id)
+                            .cloned()
+                            .unwrap_or_else(|| a.principal_id.clone()),
                     ]
                 })
                 .collect::<Vec<_>>();
@@ -177,8 +228,16 @@ pub fn show(conn: &Connection, snap: i64, what: ShowKind, as_json: bool) -> Resu
                 .map(|m| {
                     vec![
                         m.account_id.clone(),
-                        if m.reachable { "entered".into() } else { "refused".into() },
-                        if m.holds_instance { "yes".into() } else { "".into() },
+                        if m.reachable {
+                            "entered".into()
+                        } else {
+                            "refused".into()
+                        },
+                        if m.holds_instance {
+                            "yes".into()
+                        } else {
+                            "".into()
+                        },
                         m.detail.clone().unwrap_or_default(),
                     ]
                 })

@@ -133,7 +133,10 @@ mod tests {
             ("arn:aws:iam::12345:role/X", "12 digits"),
             ("arn:azure:iam::123456789012:role/X", "partition"),
             ("arn:aws:iam:us-east-1:123456789012:role/X", "no region"),
-            ("arn:aws:iam::123456789012:role/Bad Name", "not a valid IAM role name"),
+            (
+                "arn:aws:iam::123456789012:role/Bad Name",
+                "not a valid IAM role name",
+            ),
             ("HallpassManagementRole", "not an ARN"),
         ];
         for (arn, why) in cases {
@@ -145,9 +148,18 @@ mod tests {
     #[test]
     fn external_id_rules() {
         assert!(validate_external_id("abc-DEF_123:=/.@+,").is_ok());
-        assert!(validate_external_id(" padded").unwrap_err().to_string().contains("spaces"));
-        assert!(validate_external_id("x").unwrap_err().to_string().contains("2 to 1224"));
-        assert!(validate_external_id("has space").unwrap_err().to_string().contains("' '"));
+        assert!(validate_external_id(" padded")
+            .unwrap_err()
+            .to_string()
+            .contains("spaces"));
+        assert!(validate_external_id("x")
+            .unwrap_err()
+            .to_string()
+            .contains("2 to 1224"));
+        assert!(validate_external_id("has space")
+            .unwrap_err()
+            .to_string()
+            .contains("' '"));
         assert!(validate_external_id(&"a".repeat(1225)).is_err());
     }
 

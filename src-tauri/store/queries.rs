@@ -133,7 +133,12 @@ impl Names {
     }
 }
 
-fn assignments_of(conn: &Connection, snap: i64, kind: PrincipalType, id: &str) -> Result<Vec<Assignment>> {
+fn assignments_of(
+    conn: &Connection,
+    snap: i64,
+    kind: PrincipalType,
+    id: &str,
+) -> Result<Vec<Assignment>> {
     read_where(
         conn,
         snap,
@@ -177,7 +182,12 @@ pub fn access(conn: &Connection, snap: i64, query: &AccessQuery) -> Result<Vec<A
                         .map(|g| g.display_name)
                         .unwrap_or_else(|| m.group_id.clone());
                     for a in assignments_of(conn, snap, PrincipalType::Group, &m.group_id)? {
-                        rows.push(names.row(&a, PrincipalType::User, &user.user_name, Some(&group_name)));
+                        rows.push(names.row(
+                            &a,
+                            PrincipalType::User,
+                            &user.user_name,
+                            Some(&group_name),
+                        ));
                     }
                 }
             }
@@ -215,8 +225,12 @@ pub fn access(conn: &Connection, snap: i64, query: &AccessQuery) -> Result<Vec<A
                             .as_ref()
                             .map(|g| g.display_name.clone())
                             .unwrap_or_else(|| a.principal_id.clone());
-                        let members =
-                            read_where::<Membership>(conn, snap, "group_id = ?2", &[&a.principal_id])?;
+                        let members = read_where::<Membership>(
+                            conn,
+                            snap,
+                            "group_id = ?2",
+                            &[&a.principal_id],
+                        )?;
                         if members.is_empty() {
                             rows.push(names.row(&a, PrincipalType::Group, &group_name, None));
                         }

@@ -69,8 +69,14 @@ impl Versioned for OrgUnit {
 
 impl Versioned for Account {
     const TABLE: &'static str = "accounts";
-    const COLUMNS: &'static [&'static str] =
-        &["id", "name", "email", "status", "joined_method", "parent_id"];
+    const COLUMNS: &'static [&'static str] = &[
+        "id",
+        "name",
+        "email",
+        "status",
+        "joined_method",
+        "parent_id",
+    ];
     const KEY_LEN: usize = 1;
     fn to_row(&self) -> Vec<Value> {
         vec![
@@ -203,8 +209,12 @@ impl Versioned for PermissionSet {
 
 impl Versioned for Provisioned {
     const TABLE: &'static str = "provisioned";
-    const COLUMNS: &'static [&'static str] =
-        &["instance_arn", "permission_set_arn", "account_id", "outdated"];
+    const COLUMNS: &'static [&'static str] = &[
+        "instance_arn",
+        "permission_set_arn",
+        "account_id",
+        "outdated",
+    ];
     const KEY_LEN: usize = 3;
     fn to_row(&self) -> Vec<Value> {
         vec![
@@ -262,8 +272,12 @@ impl Versioned for User {
 
 impl Versioned for Group {
     const TABLE: &'static str = "dir_groups";
-    const COLUMNS: &'static [&'static str] =
-        &["identity_store_id", "group_id", "display_name", "description"];
+    const COLUMNS: &'static [&'static str] = &[
+        "identity_store_id",
+        "group_id",
+        "display_name",
+        "description",
+    ];
     const KEY_LEN: usize = 2;
     fn to_row(&self) -> Vec<Value> {
         vec![

@@ -27,7 +27,11 @@ impl SyncMeta {
 }
 
 /// Writes `data` as a new complete snapshot in one transaction.
-pub fn write_snapshot(conn: &mut Connection, data: &OrgData, meta: &SyncMeta) -> Result<SnapshotInfo> {
+pub fn write_snapshot(
+    conn: &mut Connection,
+    data: &OrgData,
+    meta: &SyncMeta,
+) -> Result<SnapshotInfo> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     tx.execute(
         "INSERT INTO snapshots(started_at, finished_at, status, strategy, full_scan, api_calls, duration_ms)
@@ -96,9 +100,8 @@ pub fn record_failure(conn: &mut Connection, meta: &SyncMeta, error: &str) -> Re
 }
 
 fn insert_calls(conn: &Connection, id: i64, calls: &BTreeMap<String, u64>) -> Result<()> {
-    let mut stmt = conn.prepare(
-        "INSERT INTO snapshot_calls(snapshot_id, operation, calls) VALUES (?1, ?2, ?3)",
-    )?;
+    let mut stmt = conn
+        .prepare("INSERT INTO snapshot_calls(snapshot_id, operation, calls) VALUES (?1, ?2, ?3)")?;
     for (op, n) in calls {
         stmt.execute(rusqlite::params![id, op, *n as i64])?;
     }
@@ -134,7 +137,9 @@ pub fn snapshot(conn: &Connection, id: i64) -> Result<Option<SnapshotInfo>> {
 }
 
 pub fn list(conn: &Connection) -> Result<Vec<SnapshotInfo>> {
-    let mut stmt = conn.prepare(&format!("SELECT {SNAPSHOT_COLS} FROM snapshots ORDER BY id"))?;
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {SNAPSHOT_COLS} FROM snapshots ORDER BY id"
+    ))?;
     let rows = stmt.query_map([], info)?;
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
 }
@@ -142,18 +147,19 @@ pub fn list(conn: &Connection) -> Result<Vec<SnapshotInfo>> {
 pub fn calls(conn: &Connection, id: i64) -> Result<BTreeMap<String, u64>> {
     let mut stmt =
         conn.prepare("SELECT operation, calls FROM snapshot_calls WHERE snapshot_id = ?1")?;
-    let rows = stmt.query_map([id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64)))?;
+    let rows = stmt.query_map([id], |r| {
+        Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64))
+    })?;
     Ok(rows.collect::<rusqlite::Result<BTreeMap<_, _>>>()?)
 }
 
 /// The newest complete snapshot, if any.
 pub fn latest_complete(conn: &Connection) -> Result<Option<i64>> {
-    Ok(conn
-        .query_row(
-            "SELECT MAX(id) FROM snapshots WHERE status = 'complete'",
-            [],
-            |r| r.get::<_, Option<i64>>(0),
-        )?)
+    Ok(conn.query_row(
+        "SELECT MAX(id) FROM snapshots WHERE status = 'complete'",
+        [],
+        |r| r.get::<_, Option<i64>>(0),
+    )?)
 }
 
 /// The snapshot a read command should use: the one asked for, or the newest complete one.

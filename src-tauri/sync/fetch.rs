@@ -41,7 +41,12 @@ fn report(session: &Session, opts: &SyncOptions, phase: &str, detail: String) {
     }
 }
 
-async fn fetch_instance(session: &Session, c: &Clients, meta: &InstanceMeta, opts: &SyncOptions) -> Result<InstanceData> {
+async fn fetch_instance(
+    session: &Session,
+    c: &Clients,
+    meta: &InstanceMeta,
+    opts: &SyncOptions,
+) -> Result<InstanceData> {
     let gate = &session.gate;
     let store = meta.identity_store_id.as_str();
     let instance = meta.instance_arn.as_str();
@@ -50,13 +55,27 @@ async fn fetch_instance(session: &Session, c: &Clients, meta: &InstanceMeta, opt
             directory::users(c, gate, store),
             directory::groups(c, gate, store)
         )?;
-        report(session, opts, "directory", format!("{} users, {} groups; reading memberships", users.len(), groups.len()));
+        report(
+            session,
+            opts,
+            "directory",
+            format!(
+                "{} users, {} groups; reading memberships",
+                users.len(),
+                groups.len()
+            ),
+        );
         let memberships = directory::memberships(c, gate, store, &groups).await?;
         Ok::<_, crate::error::Error>((users, groups, memberships))
     };
     let permission_sets = async {
         let arns = sso::permission_set_arns(c, gate, instance).await?;
-        report(session, opts, "permission-sets", format!("{} permission sets", arns.len()));
+        report(
+            session,
+            opts,
+            "permission-sets",
+            format!("{} permission sets", arns.len()),
+        );
         futures::try_join!(
             sso::permission_sets(c, gate, instance, &arns),
             sso::provisioned(c, gate, instance, &arns)
@@ -77,12 +96,18 @@ async fn fetch_instance(session: &Session, c: &Clients, meta: &InstanceMeta, opt
         ),
     );
     let mut assignments = match strategy {
-        Strategy::ProvisionedPairs => sso::assignments_by_pairs(c, gate, instance, &provisioned).await?,
+        Strategy::ProvisionedPairs => {
+            sso::assignments_by_pairs(c, gate, instance, &provisioned).await?
+        }
         Strategy::PerPrincipal => {
             let principals: Vec<(PrincipalType, String)> = users
                 .iter()
                 .map(|u| (PrincipalType::User, u.user_id.clone()))
-                .chain(groups.iter().map(|g| (PrincipalType::Group, g.group_id.clone())))
+                .chain(
+                    groups
+                        .iter()
+                        .map(|g| (PrincipalType::Group, g.group_id.clone())),
+                )
                 .collect();
             sso::assignments_by_principal(c, gate, instance, &principals).await?
         }
@@ -91,10 +116,23 @@ async fn fetch_instance(session: &Session, c: &Clients, meta: &InstanceMeta, opt
     assignments.dedup();
     memberships.sort_by(|a, b| (&a.group_id, &a.user_id).cmp(&(&b.group_id, &b.user_id)));
     memberships.dedup();
-    Ok(InstanceData { permission_sets, provisioned, users, groups, memberships, assignments, strategy })
+    Ok(InstanceData {
+        permission_sets,
+        provisioned,
+        users,
+        groups,
+        memberships,
+        assignments,
+        strategy,
+    })
 }
 
-fn add(data: &mut OrgData, strategies: &mut Vec<(String, Strategy)>, instance: Instance, d: InstanceData) {
+fn add(
+    data: &mut OrgData,
+    strategies: &mut Vec<(String, Strategy)>,
+    instance: Instance,
+    d: InstanceData,
+) {
     strategies.push((instance.instance_arn.clone(), d.strategy));
     data.instances.push(instance);
     data.permission_sets.extend(d.permission_sets);
@@ -105,7 +143,12 @@ fn add(data: &mut OrgData, strategies: &mut Vec<(String, Strategy)>, instance: I
     data.assignments.extend(d.assignments);
 }
 
-fn instance(meta: &InstanceMeta, region: &str, source: InstanceSource, accessed_from: &str) -> Instance {
+fn instance(
+    meta: &InstanceMeta,
+    region: &str,
+    source: InstanceSource,
+    accessed_from: &str,
+) -> Instance {
     Instance {
         instance_arn: meta.instance_arn.clone(),
         identity_store_id: meta.identity_store_id.clone(),
@@ -135,20 +178,40 @@ async fn visit(session: &Session, account: &str) -> Visit {
     }
 }
 
-pub(crate) async fn fetch_all(session: &Session, prior: &Prior, full_scan: bool, opts: &SyncOptions) -> Result<Fetched> {
+pub(crate) async fn fetch_all(
+    session: &Session,
+    prior: &Prior,
+    full_scan: bool,
+    opts: &SyncOptions,
+) -> Result<Fetched> {
     let gate = &session.gate;
     let mgmt = &session.management;
     let organization = async {
-        report(session, opts, "organization", "reading the organization, OUs and accounts".into());
+        report(
+            session,
+            opts,
+            "organization",
+            "reading the organization, OUs and accounts".into(),
+        );
         let organization = org::describe_organization(mgmt, gate).await?;
         let (ous, accounts) = org::tree(mgmt, gate).await?;
         let admins = org::delegated_admins(mgmt, gate).await?;
-        report(session, opts, "organization", format!("{} accounts in {} OUs", accounts.len(), ous.len()));
+        report(
+            session,
+            opts,
+            "organization",
+            format!("{} accounts in {} OUs", accounts.len(), ous.len()),
+        );
         Ok::<_, crate::error::Error>((organization, ous, accounts, admins))
     };
     let management_instances = async {
         let metas = sso::instances(mgmt, gate).await?;
-        report(session, opts, "instances", format!("{} instance(s) in the management account", metas.len()));
+        report(
+            session,
+            opts,
+            "instances",
+            format!("{} instance(s) in the management account", metas.len()),
+        );
         let mut out = Vec::new();
         for meta in metas {
             let d = fetch_instance(session, mgmt, &meta, opts).await?;
@@ -164,7 +227,12 @@ pub(crate) async fn fetch_all(session: &Session, prior: &Prior, full_scan: bool,
     let mut seen: BTreeSet<String> = BTreeSet::new();
     for (meta, d) in mgmt_data {
         seen.insert(meta.instance_arn.clone());
-        let inst = instance(&meta, &session.region, InstanceSource::Management, &mgmt.account_id);
+        let inst = instance(
+            &meta,
+            &session.region,
+            InstanceSource::Management,
+            &mgmt.account_id,
+        );
         add(&mut data, &mut strategies, inst, d);
     }
 
@@ -186,7 +254,11 @@ pub(crate) async fn fetch_all(session: &Session, prior: &Prior, full_scan: bool,
         session,
         opts,
         "members",
-        format!("visiting {} member account(s){}", members.len(), if full_scan { " (full scan)" } else { "" }),
+        format!(
+            "visiting {} member account(s){}",
+            members.len(),
+            if full_scan { " (full scan)" } else { "" }
+        ),
     );
     let visits: Vec<(String, Visit)> = stream::iter(members.iter())
         .map(|account| async move { (account.clone(), visit(session, account).await) })
@@ -220,10 +292,24 @@ pub(crate) async fn fetch_all(session: &Session, prior: &Prior, full_scan: bool,
     }
     to_fetch.sort_by(|a, b| a.2.instance_arn.cmp(&b.2.instance_arn));
     for (account, clients, meta) in to_fetch {
-        report(session, opts, "instances", format!("instance in member account {account}"));
+        report(
+            session,
+            opts,
+            "instances",
+            format!("instance in member account {account}"),
+        );
         let d = fetch_instance(session, &clients, &meta, opts).await?;
-        let source = if admins.contains(&account) { InstanceSource::Delegated } else { InstanceSource::Member };
-        add(&mut data, &mut strategies, instance(&meta, &session.region, source, &account), d);
+        let source = if admins.contains(&account) {
+            InstanceSource::Delegated
+        } else {
+            InstanceSource::Member
+        };
+        add(
+            &mut data,
+            &mut strategies,
+            instance(&meta, &session.region, source, &account),
+            d,
+        );
     }
 
     data.organization = Some(organization);

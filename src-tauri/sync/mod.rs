@@ -56,7 +56,10 @@ pub(crate) struct Prior {
 
 fn prior(conn: &rusqlite::Connection) -> Result<Prior> {
     let Some(latest) = snapshots::latest_complete(conn)? else {
-        return Ok(Prior { holders: vec![], full_scan_due: true });
+        return Ok(Prior {
+            holders: vec![],
+            full_scan_due: true,
+        });
     };
     let holders = queries::instances(conn, latest)?
         .into_iter()
@@ -74,12 +77,19 @@ fn prior(conn: &rusqlite::Connection) -> Result<Prior> {
         Some(t) => (time::OffsetDateTime::now_utc() - t) > FULL_SCAN_INTERVAL,
         None => true,
     };
-    Ok(Prior { holders, full_scan_due: due })
+    Ok(Prior {
+        holders,
+        full_scan_due: due,
+    })
 }
 
 /// Runs one full sync into the database in `data_dir`. A failure is recorded as a
 /// failed snapshot entry and leaves every earlier snapshot untouched.
-pub async fn run(data_dir: &Path, params: &ConnectParams, opts: &SyncOptions) -> Result<SyncReport> {
+pub async fn run(
+    data_dir: &Path,
+    params: &ConnectParams,
+    opts: &SyncOptions,
+) -> Result<SyncReport> {
     let mut conn = store::open(data_dir)?;
     let prior = prior(&conn)?;
     let full_scan = opts.full_scan || prior.full_scan_due;
@@ -107,7 +117,10 @@ pub async fn run(data_dir: &Path, params: &ConnectParams, opts: &SyncOptions) ->
                 p(Progress {
                     phase: "write".into(),
                     detail: "writing the snapshot".into(),
-                    calls: gate_calls.as_ref().map(|g| g.calls().values().sum()).unwrap_or(0),
+                    calls: gate_calls
+                        .as_ref()
+                        .map(|g| g.calls().values().sum())
+                        .unwrap_or(0),
                 });
             }
             let info = snapshots::write_snapshot(&mut conn, &result.data, &meta(main_strategy))?;

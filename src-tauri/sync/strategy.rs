@@ -34,10 +34,19 @@ mod tests {
     #[test]
     fn picks_the_cheaper_listing() {
         // 50 permission sets over 200 accounts, 1,000 users and 100 groups.
-        assert_eq!(choose(StrategyChoice::Auto, 3_900, 1_100), Strategy::PerPrincipal);
+        assert_eq!(
+            choose(StrategyChoice::Auto, 3_900, 1_100),
+            Strategy::PerPrincipal
+        );
         // A small org with few provisioned pairs.
-        assert_eq!(choose(StrategyChoice::Auto, 40, 62), Strategy::ProvisionedPairs);
-        assert_eq!(choose(StrategyChoice::Auto, 62, 62), Strategy::ProvisionedPairs);
+        assert_eq!(
+            choose(StrategyChoice::Auto, 40, 62),
+            Strategy::ProvisionedPairs
+        );
+        assert_eq!(
+            choose(StrategyChoice::Auto, 62, 62),
+            Strategy::ProvisionedPairs
+        );
         assert_eq!(
             choose(StrategyChoice::Force(Strategy::PerPrincipal), 1, 1_000),
             Strategy::PerPrincipal

@@ -48,7 +48,9 @@ impl Harness {
             .expect("start the emulator harness (python3 with moto[server]; run scripts/test to install it)");
         let stdout = child.stdout.take().expect("harness stdout");
         let mut line = String::new();
-        BufReader::new(stdout).read_line(&mut line).expect("read harness banner");
+        BufReader::new(stdout)
+            .read_line(&mut line)
+            .expect("read harness banner");
         let url = line
             .strip_prefix("HARNESS_READY ")
             .unwrap_or_else(|| panic!("harness did not start: {line:?}"))
@@ -61,7 +63,9 @@ impl Harness {
         let resp = ureq::post(&format!("{}/_harness/{path}", self.url))
             .send_json(body)
             .unwrap_or_else(|e| match e {
-                ureq::Error::Status(_, r) => panic!("harness {path}: {}", r.into_string().unwrap_or_default()),
+                ureq::Error::Status(_, r) => {
+                    panic!("harness {path}: {}", r.into_string().unwrap_or_default())
+                }
                 other => panic!("harness {path}: {other}"),
             });
         resp.into_json().expect("harness answers JSON")
@@ -231,7 +235,10 @@ impl Env {
             .env("AWS_SECRET_ACCESS_KEY", "hallpass-test-secret-access-key")
             .env("AWS_EC2_METADATA_DISABLED", "true")
             .env("AWS_CONFIG_FILE", self.dir.path().join("no-aws-config"))
-            .env("AWS_SHARED_CREDENTIALS_FILE", self.dir.path().join("no-aws-credentials"))
+            .env(
+                "AWS_SHARED_CREDENTIALS_FILE",
+                self.dir.path().join("no-aws-credentials"),
+            )
             .env_remove("AWS_PROFILE")
             .env_remove("AWS_SESSION_TOKEN")
             .env("HALLPASS_DATA_DIR", self.dir.path())

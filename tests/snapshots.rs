@@ -1,0 +1,119 @@
+//! Snapshots: whole or absent, and growing with change rather than with time.
+
+mod common;
+
+use std::time::Duration;
+
+use common::*;
+use hallpass::store::{queries as q, snapshots};
+use serde_json::json;
+
+#[test]
+fn a_sync_killed_midway_leaves_the_previous_snapshot_intact_and_no_partial_one() {
+    let h = Harness::start();
+    let truth = h.seed("small");
+    let env = Env::new(&h, &truth);
+    env.ok(&["sync"]);
+    let before = {
+        let conn = env.db();
+        (
+            snapshots::list(&conn).unwrap(),
+            q::counts(&conn, 1).unwrap(),
+            q::assignments(&conn, 1).unwrap(),
+        )
+    };
+
+    // Slow every call down so the kill lands in the middle of the API phases.
+    h.config(json!({ "latency_ms": 40 }));
+    h.reset_counters();
+    let mut child = env.command().arg("sync").spawn().expect("spawn sync");
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while h.counters().values().sum::<u64>() < 30 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "sync made no progress"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    child.kill().expect("kill sync");
+    child.wait().unwrap();
+
+    let conn = env.db();
+    let integrity: String = conn
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(integrity, "ok");
+    let after = snapshots::list(&conn).unwrap();
+    assert_eq!(after.len(), 1, "no partial snapshot: {after:?}");
+    assert_eq!(after[0].id, before.0[0].id);
+    assert_eq!(after[0].finished_at, before.0[0].finished_at);
+    assert_eq!(
+        q::counts(&conn, 1).unwrap().assignments,
+        before.1.assignments
+    );
+    assert_eq!(q::assignments(&conn, 1).unwrap(), before.2);
+    drop(conn);
+
+    // The next sync succeeds and finds nothing changed.
+    h.config(json!({ "latency_ms": 0 }));
+    env.ok(&["sync"]);
+    let conn = env.db();
+    let list = snapshots::list(&conn).unwrap();
+    assert_eq!(list.len(), 2);
+    assert_eq!(list[1].status, "complete");
+    assert_eq!(list[1].rows_changed, 0);
+}
+
+#[test]
+fn an_unchanged_resync_adds_almost_nothing_and_a_change_adds_only_itself() {
+    let h = Harness::start();
+    let truth = h.seed("small");
+    let env = Env::new(&h, &truth);
+    env.ok(&["sync"]);
+    let first = env.db_size();
+    env.ok(&["sync"]);
+    let second = env.db_size();
+    let grown = second.saturating_sub(first);
+    eprintln!(
+        "database: {first} bytes after the first sync, +{grown} bytes after an unchanged resync"
+    );
+    assert!(
+        grown < 64 * 1024,
+        "an unchanged resync grew the database by {grown} bytes"
+    );
+    {
+        let conn = env.db();
+        let list = snapshots::list(&conn).unwrap();
+        assert_eq!(list[1].rows_changed, 0);
+        assert!(
+            !list[1].full_scan,
+            "the second sync visits only known instance holders"
+        );
+        assert_eq!(
+            q::counts(&conn, 2).unwrap().instances,
+            2,
+            "the member-held instance is still synced"
+        );
+    }
+
+    // One new user: snapshot 3 has it, snapshot 2 still does not.
+    h.mutate(json!({ "kind": "add_user", "region": REGION, "user_name": "newcomer" }));
+    env.ok(&["sync"]);
+    let conn = env.db();
+    let list = snapshots::list(&conn).unwrap();
+    assert_eq!(list[2].rows_changed, 1);
+    let has = |snap| {
+        q::users(&conn, snap)
+            .unwrap()
+            .iter()
+            .any(|u| u.user_name == "newcomer")
+    };
+    assert!(has(3));
+    assert!(!has(2));
+    assert_eq!(q::users(&conn, 2).unwrap().len(), truth.users.len());
+    // Reading an older snapshot by id works from the CLI too.
+    let old = env.json(&["show", "users", "--snapshot", "2"]);
+    assert_eq!(old.as_array().unwrap().len(), truth.users.len());
+    let bad = env.run(&["show", "users", "--snapshot", "99"]);
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("there is no snapshot 99"));
+}
