@@ -117,3 +117,28 @@ fn an_unchanged_resync_adds_almost_nothing_and_a_change_adds_only_itself() {
     let bad = env.run(&["show", "users", "--snapshot", "99"]);
     assert!(String::from_utf8_lossy(&bad.stderr).contains("there is no snapshot 99"));
 }
+
+#[test]
+fn losing_access_to_a_member_account_that_held_an_instance_fails_and_keeps_the_old_data() {
+    let h = Harness::start();
+    let truth = h.seed("small");
+    let env = Env::new(&h, &truth);
+    env.ok(&["sync"]);
+    let holder = truth.delegated_admins[0].clone();
+    h.mutate(json!({ "kind": "delete_role", "region": REGION, "account_id": holder, "role_name": "OrganizationAccountAccessRole" }));
+    let out = env.run(&["sync"]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&format!("could not enter member account {holder}")),
+        "{err}"
+    );
+    assert!(err.contains("OrganizationAccountAccessRole"), "{err}");
+    let conn = env.db();
+    let list = snapshots::list(&conn).unwrap();
+    assert_eq!(list.len(), 2);
+    assert_eq!(list[1].status, "failed");
+    assert!(list[1].error.as_deref().unwrap_or("").contains(&holder));
+    assert_eq!(snapshots::latest_complete(&conn).unwrap(), Some(1));
+    assert_eq!(q::counts(&conn, 1).unwrap().instances, 2);
+}

@@ -62,7 +62,7 @@ pub fn snapshots(as_json: bool, list: &[SnapshotInfo]) {
         return json(list);
     }
     if list.is_empty() {
-        emit(&format!("No snapshots yet: run `hallpass sync`."));
+        emit("No snapshots yet: run `hallpass sync`.");
         return;
     }
     let rows: Vec<Vec<String>> = list
@@ -143,7 +143,7 @@ pub fn access(as_json: bool, rows: &[AccessRow]) {
         return json(rows);
     }
     if rows.is_empty() {
-        emit(&format!("No access found."));
+        emit("No access found.");
         return;
     }
     let rows: Vec<Vec<String>> = rows

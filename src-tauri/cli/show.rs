@@ -14,7 +14,8 @@ pub fn show(conn: &Connection, snap: i64, what: ShowKind, as_json: bool) -> Resu
         ShowKind::Accounts => {
             let list = q::accounts(conn, snap)?;
             if as_json {
-                return Ok(json(&list));
+                json(&list);
+                return Ok(());
             }
             let ous: HashMap<String, String> = q::ous(conn, snap)?
                 .into_iter()
@@ -39,7 +40,8 @@ pub fn show(conn: &Connection, snap: i64, what: ShowKind, as_json: bool) -> Resu
         ShowKind::Ous => {
             let list = q::ous(conn, snap)?;
             if as_json {
-                return Ok(json(&list));
+                json(&list);
+                return Ok(());
             }
             let rows = list
                 .iter()
@@ -56,7 +58,8 @@ pub fn show(conn: &Connection, snap: i64, what: ShowKind, as_json: bool) -> Resu
         ShowKind::Instances => {
             let list = q::instances(conn, snap)?;
             if as_json {
-                return Ok(json(&list));
+                json(&list);
+                return Ok(());
             }
             let rows = list
                 .iter()
@@ -78,7 +81,8 @@ pub fn show(conn: &Connection, snap: i64, what: ShowKind, as_json: bool) -> Resu
         ShowKind::PermissionSets => {
             let list = q::permission_sets(conn, snap)?;
             if as_json {
-                return Ok(json(&list));
+                json(&list);
+                return Ok(());
             }
             let rows = list
                 .iter()
@@ -112,7 +116,8 @@ pub fn show(conn: &Connection, snap: i64, what: ShowKind, as_json: bool) -> Resu
         ShowKind::Users => {
             let list = q::users(conn, snap)?;
             if as_json {
-                return Ok(json(&list));
+                json(&list);
+                return Ok(());
             }
             let rows = list
                 .iter()
@@ -134,7 +139,8 @@ pub fn show(conn: &Connection, snap: i64, what: ShowKind, as_json: bool) -> Resu
         ShowKind::Groups => {
             let list = q::groups(conn, snap)?;
             if as_json {
-                return Ok(json(&list));
+                json(&list);
+                return Ok(());
             }
             let rows = list
                 .iter()
@@ -152,7 +158,8 @@ pub fn show(conn: &Connection, snap: i64, what: ShowKind, as_json: bool) -> Resu
         ShowKind::Memberships => {
             let list = q::memberships(conn, snap)?;
             if as_json {
-                return Ok(json(&list));
+                json(&list);
+                return Ok(());
             }
             let users: HashMap<String, String> = q::users(conn, snap)?
                 .into_iter()
@@ -182,7 +189,8 @@ pub fn show(conn: &Connection, snap: i64, what: ShowKind, as_json: bool) -> Resu
         ShowKind::Assignments => {
             let list = q::assignments(conn, snap)?;
             if as_json {
-                return Ok(json(&list));
+                json(&list);
+                return Ok(());
             }
             let users: HashMap<String, String> = q::users(conn, snap)?
                 .into_iter()
@@ -221,7 +229,8 @@ pub fn show(conn: &Connection, snap: i64, what: ShowKind, as_json: bool) -> Resu
         ShowKind::MemberAccess => {
             let list = q::member_access(conn, snap)?;
             if as_json {
-                return Ok(json(&list));
+                json(&list);
+                return Ok(());
             }
             let rows = list
                 .iter()

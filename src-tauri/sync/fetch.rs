@@ -9,7 +9,7 @@ use super::strategy::choose;
 use super::{Prior, Progress, SyncOptions};
 use crate::aws::sso::InstanceMeta;
 use crate::aws::{directory, org, sso, Clients, Session};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::model::*;
 
 /// Member accounts entered at once during a scan.
@@ -281,6 +281,15 @@ pub(crate) async fn fetch_all(
                         to_fetch.push((account.clone(), clients.clone(), meta));
                     }
                 }
+            }
+            // Losing an account that held an instance would make its users, groups and
+            // assignments vanish from the snapshot: fail instead, keeping the old data.
+            Visit::Refused(why) if prior.holders.contains(&account) => {
+                return Err(Error::NotConnected(format!(
+                    "could not enter member account {account}, which held an Identity Center instance at the \
+                     last sync: {why}. Check that OrganizationAccountAccessRole exists there and trusts the \
+                     management account; the previous snapshot is kept."
+                )))
             }
             Visit::Refused(why) => scan.push(MemberAccess {
                 account_id: account,

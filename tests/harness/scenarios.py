@@ -374,4 +374,7 @@ def mutate(harness: Any, change: dict) -> dict:
     if kind == "set_inline_policy":
         sso.put_inline_policy_to_permission_set(instance.instance_arn, change["permission_set_arn"], change["policy"])
         return {"ok": True}
+    if kind == "delete_role":
+        iam_backends[change["account_id"]]["aws"].delete_role(change["role_name"])
+        return {"ok": True}
     raise ValueError(f"unknown mutation {kind!r}")
