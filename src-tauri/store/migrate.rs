@@ -36,3 +36,41 @@ pub fn migrate(conn: &mut Connection) -> Result<()> {
     tx.commit()?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn refuses_a_database_from_a_newer_hallpass_and_leaves_it_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let conn = crate::store::open(dir.path()).unwrap();
+        conn.execute(
+            "INSERT INTO schema_migrations(version, name, applied_at) VALUES (999, 'future', 'x')",
+            [],
+        )
+        .unwrap();
+        drop(conn);
+        let err = crate::store::open(dir.path()).unwrap_err().to_string();
+        assert!(err.contains("newer Hallpass"), "{err}");
+        assert!(err.contains("schema version 999"), "{err}");
+        let conn = rusqlite::Connection::open(crate::store::db_path(dir.path())).unwrap();
+        let n: i64 = conn
+            .query_row("SELECT COUNT(*) FROM schema_migrations", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(n, 2, "nothing was changed");
+    }
+
+    #[test]
+    fn opening_twice_applies_each_migration_once() {
+        let dir = tempfile::tempdir().unwrap();
+        drop(crate::store::open(dir.path()).unwrap());
+        let conn = crate::store::open(dir.path()).unwrap();
+        let n: i64 = conn
+            .query_row("SELECT COUNT(*) FROM schema_migrations", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(n, 1);
+        let mode: String = conn
+            .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(mode, "wal");
+    }
+}

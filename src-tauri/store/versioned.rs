@@ -116,3 +116,70 @@ pub fn read_where<T: Versioned>(
     let rows = stmt.query_map(all.as_slice(), |r| T::from_row(r))?;
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{PrincipalType, User};
+
+    fn user(id: &str, name: &str) -> User {
+        User {
+            identity_store_id: "d-1".into(),
+            user_id: id.into(),
+            user_name: name.into(),
+            display_name: None,
+            given_name: None,
+            family_name: None,
+            email: None,
+        }
+    }
+
+    fn rows(conn: &Connection) -> i64 {
+        conn.query_row("SELECT COUNT(*) FROM dir_users", [], |r| r.get(0))
+            .unwrap()
+    }
+
+    #[test]
+    fn rows_live_as_long_as_they_are_unchanged() {
+        let dir = tempfile::tempdir().unwrap();
+        let conn = crate::store::open(dir.path()).unwrap();
+        let v1 = vec![user("u1", "ada"), user("u2", "alan")];
+        assert_eq!(apply(&conn, 1, &v1).unwrap(), 2);
+        // Unchanged: nothing written.
+        assert_eq!(apply(&conn, 2, &v1).unwrap(), 0);
+        assert_eq!(rows(&conn), 2);
+        // A rename closes one row and opens another; a removal closes one.
+        let v3 = vec![user("u1", "ada.lovelace")];
+        assert_eq!(apply(&conn, 3, &v3).unwrap(), 3);
+        assert_eq!(rows(&conn), 3);
+        let names = |s| {
+            let mut n: Vec<String> = read_at::<User>(&conn, s)
+                .unwrap()
+                .into_iter()
+                .map(|u| u.user_name)
+                .collect();
+            n.sort();
+            n
+        };
+        assert_eq!(names(1), ["ada", "alan"]);
+        assert_eq!(names(2), ["ada", "alan"]);
+        assert_eq!(names(3), ["ada.lovelace"]);
+        // Back again: a new row, the old ones stay history.
+        assert_eq!(apply(&conn, 4, &v1).unwrap(), 3);
+        assert_eq!(names(4), ["ada", "alan"]);
+        assert_eq!(names(3), ["ada.lovelace"]);
+        let _ = PrincipalType::User;
+    }
+
+    #[test]
+    fn filtered_reads_see_only_their_snapshot() {
+        let dir = tempfile::tempdir().unwrap();
+        let conn = crate::store::open(dir.path()).unwrap();
+        apply(&conn, 1, &[user("u1", "ada")]).unwrap();
+        apply(&conn, 2, &[user("u1", "ada2")]).unwrap();
+        let at1 = read_where::<User>(&conn, 1, "user_id = ?2", &[&"u1"]).unwrap();
+        let at2 = read_where::<User>(&conn, 2, "user_id = ?2", &[&"u1"]).unwrap();
+        assert_eq!(at1[0].user_name, "ada");
+        assert_eq!(at2[0].user_name, "ada2");
+    }
+}
