@@ -2,8 +2,6 @@
 
 mod common;
 
-use std::collections::BTreeSet;
-
 use common::*;
 use hallpass::store::{queries as q, snapshots};
 
@@ -28,28 +26,11 @@ fn large_scenario_syncs_completely_with_far_fewer_calls_than_accounts_times_perm
     assert_eq!(counts.users as usize, truth.users.len());
     assert_eq!(counts.groups as usize, truth.groups.len());
     assert_eq!(counts.permission_sets as usize, truth.permission_sets.len());
-    let memberships: BTreeSet<_> = q::memberships(&conn, snap)
-        .unwrap()
-        .into_iter()
-        .map(|m| TruthMembership {
-            identity_store_id: m.identity_store_id,
-            group_id: m.group_id,
-            user_id: m.user_id,
-        })
-        .collect();
-    assert_eq!(memberships, truth.memberships.iter().cloned().collect());
-    let assignments: BTreeSet<_> = q::assignments(&conn, snap)
-        .unwrap()
-        .into_iter()
-        .map(|a| TruthAssignment {
-            instance_arn: a.instance_arn,
-            account_id: a.account_id,
-            permission_set_arn: a.permission_set_arn,
-            principal_type: a.principal_type.as_str().to_owned(),
-            principal_id: a.principal_id,
-        })
-        .collect();
-    assert_eq!(assignments, truth.assignment_set());
+    assert_eq!(
+        snapshot_memberships(&conn, snap),
+        truth.memberships.iter().cloned().collect()
+    );
+    assert_eq!(snapshot_assignments(&conn, snap), truth.assignment_set());
 
     let info = snapshots::snapshot(&conn, snap).unwrap().unwrap();
     let calls = snapshots::calls(&conn, snap).unwrap();

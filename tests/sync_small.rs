@@ -191,33 +191,17 @@ fn assert_matches_truth(env: &Env, truth: &Truth) {
         .collect();
     assert_eq!(groups, want, "groups");
 
-    let memberships: BTreeSet<_> = q::memberships(&conn, snap)
-        .unwrap()
-        .into_iter()
-        .map(|m| TruthMembership {
-            identity_store_id: m.identity_store_id,
-            group_id: m.group_id,
-            user_id: m.user_id,
-        })
-        .collect();
     assert_eq!(
-        memberships,
+        snapshot_memberships(&conn, snap),
         truth.memberships.iter().cloned().collect(),
         "memberships"
     );
 
-    let assignments: BTreeSet<_> = q::assignments(&conn, snap)
-        .unwrap()
-        .into_iter()
-        .map(|a| TruthAssignment {
-            instance_arn: a.instance_arn,
-            account_id: a.account_id,
-            permission_set_arn: a.permission_set_arn,
-            principal_type: a.principal_type.as_str().to_owned(),
-            principal_id: a.principal_id,
-        })
-        .collect();
-    assert_eq!(assignments, truth.assignment_set(), "assignments");
+    assert_eq!(
+        snapshot_assignments(&conn, snap),
+        truth.assignment_set(),
+        "assignments"
+    );
 }
 
 #[test]

@@ -9,6 +9,26 @@ use super::ShowKind;
 use crate::error::Result;
 use crate::store::queries as q;
 
+/// User names by user id and group names by group id.
+type Names = HashMap<String, String>;
+
+fn principal_names(conn: &Connection, snap: i64) -> Result<(Names, Names)> {
+    let users = q::users(conn, snap)?
+        .into_iter()
+        .map(|u| (u.user_id, u.user_name))
+        .collect();
+    let groups = q::groups(conn, snap)?
+        .into_iter()
+        .map(|g| (g.group_id, g.display_name))
+        .collect();
+    Ok((users, groups))
+}
+
+/// `names[id]`, or the id itself when the snapshot has no such entity.
+fn name_of(names: &Names, id: &str) -> String {
+    names.get(id).cloned().unwrap_or_else(|| id.to_owned())
+}
+
 pub fn show(conn: &Connection, snap: i64, what: ShowKind, as_json: bool) -> Result<()> {
     match what {
         ShowKind::Accounts => {
@@ -161,28 +181,10 @@ pub fn show(conn: &Connection, snap: i64, what: ShowKind, as_json: bool) -> Resu
                 json(&list);
                 return Ok(());
             }
-            let users: HashMap<String, String> = q::users(conn, snap)?
-                .into_iter()
-                .map(|u| (u.user_id, u.user_name))
-                .collect();
-            let groups: HashMap<String, String> = q::groups(conn, snap)?
-                .into_iter()
-                .map(|g| (g.group_id, g.display_name))
-                .collect();
+            let (users, groups) = principal_names(conn, snap)?;
             let rows = list
                 .iter()
-                .map(|m| {
-                    vec![
-                        groups
-                            .get(&m.group_id)
-                            .cloned()
-                            .unwrap_or_else(|| m.group_id.clone()),
-                        users
-                            .get(&m.user_id)
-                            .cloned()
-                            .unwrap_or_else(|| m.user_id.clone()),
-                    ]
-                })
+                .map(|m| vec![name_of(&groups, &m.group_id), name_of(&users, &m.user_id)])
                 .collect::<Vec<_>>();
             table(&["GROUP", "USER"], &rows);
         }
@@ -192,15 +194,8 @@ pub fn show(conn: &Connection, snap: i64, what: ShowKind, as_json: bool) -> Resu
                 json(&list);
                 return Ok(());
             }
-            let users: HashMap<String, String> = q::users(conn, snap)?
-                .into_iter()
-                .map(|u| (u.user_id, u.user_name))
-                .collect();
-            let groups: HashMap<String, String> = q::groups(conn, snap)?
-                .into_iter()
-                .map(|g| (g.group_id, g.display_name))
-                .collect();
-            let ps: HashMap<String, String> = q::permission_sets(conn, snap)?
+            let (users, groups) = principal_names(conn, snap)?;
+            let ps: Names = q::permission_sets(conn, snap)?
                 .into_iter()
                 .map(|p| (p.arn, p.name))
                 .collect();
@@ -213,14 +208,9 @@ pub fn show(conn: &Connection, snap: i64, what: ShowKind, as_json: bool) -> Resu
                     };
                     vec![
                         a.account_id.clone(),
-                        ps.get(&a.permission_set_arn)
-                            .cloned()
-                            .unwrap_or_else(|| a.permission_set_arn.clone()),
+                        name_of(&ps, &a.permission_set_arn),
                         a.principal_type.as_str().to_owned(),
-                        names
-                            .get(&a.principal_id)
-                            .cloned()
-                            .unwrap_or_else(|| a.principal_id.clone()),
+                        name_of(names, &a.principal_id),
                     ]
                 })
                 .collect::<Vec<_>>();

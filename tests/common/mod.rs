@@ -283,3 +283,31 @@ impl Env {
             + std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0)
     }
 }
+
+/// A snapshot's memberships in the ground truth's terms.
+pub fn snapshot_memberships(conn: &rusqlite::Connection, snap: i64) -> BTreeSet<TruthMembership> {
+    hallpass::store::queries::memberships(conn, snap)
+        .unwrap()
+        .into_iter()
+        .map(|m| TruthMembership {
+            identity_store_id: m.identity_store_id,
+            group_id: m.group_id,
+            user_id: m.user_id,
+        })
+        .collect()
+}
+
+/// A snapshot's assignments in the ground truth's terms.
+pub fn snapshot_assignments(conn: &rusqlite::Connection, snap: i64) -> BTreeSet<TruthAssignment> {
+    hallpass::store::queries::assignments(conn, snap)
+        .unwrap()
+        .into_iter()
+        .map(|a| TruthAssignment {
+            instance_arn: a.instance_arn,
+            account_id: a.account_id,
+            permission_set_arn: a.permission_set_arn,
+            principal_type: a.principal_type.as_str().to_owned(),
+            principal_id: a.principal_id,
+        })
+        .collect()
+}
