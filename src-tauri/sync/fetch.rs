@@ -8,7 +8,7 @@ use futures::stream::{self, StreamExt};
 use super::strategy::choose;
 use super::{Prior, Progress, SyncOptions};
 use crate::aws::sso::InstanceMeta;
-use crate::aws::{directory, org, sso, Clients, Session};
+use crate::aws::{assignments, directory, org, sso, Clients, Session};
 use crate::error::{Error, Result};
 use crate::model::*;
 
@@ -97,7 +97,7 @@ async fn fetch_instance(
     );
     let mut assignments = match strategy {
         Strategy::ProvisionedPairs => {
-            sso::assignments_by_pairs(c, gate, instance, &provisioned).await?
+            assignments::by_pairs(c, gate, instance, &provisioned).await?
         }
         Strategy::PerPrincipal => {
             let principals: Vec<(PrincipalType, String)> = users
@@ -109,7 +109,7 @@ async fn fetch_instance(
                         .map(|g| (PrincipalType::Group, g.group_id.clone())),
                 )
                 .collect();
-            sso::assignments_by_principal(c, gate, instance, &principals).await?
+            assignments::by_principal(c, gate, instance, &principals).await?
         }
     };
     assignments.sort();

@@ -1,0 +1,142 @@
+//! IAM Identity Center admin: account assignments, read one of two ways (see sync/strategy.rs).
+
+use aws_sdk_ssoadmin::types::PrincipalType as SdkPrincipal;
+use futures::stream::{self, StreamExt, TryStreamExt};
+
+use super::call::Service;
+use super::sso::{CONCURRENCY, PAGE};
+use super::{paginate, Clients, Gate};
+use crate::error::Result;
+use crate::model::{Assignment, PrincipalType, Provisioned};
+
+fn principal(kind: Option<&SdkPrincipal>) -> Option<PrincipalType> {
+    match kind? {
+        SdkPrincipal::User => Some(PrincipalType::User),
+        SdkPrincipal::Group => Some(PrincipalType::Group),
+        _ => None,
+    }
+}
+
+/// Assignments of one (permission set, account) pair.
+async fn pair_assignments(
+    c: &Clients,
+    gate: &Gate,
+    instance: &str,
+    ps: &str,
+    account: &str,
+) -> Result<Vec<Assignment>> {
+    paginate(|token| async move {
+        let out = gate
+            .call(
+                Service::SsoAdmin,
+                &c.account_id,
+                "ListAccountAssignments",
+                || {
+                    c.sso
+                        .list_account_assignments()
+                        .instance_arn(instance)
+                        .account_id(account)
+                        .permission_set_arn(ps)
+                        .max_results(PAGE)
+                        .set_next_token(token.clone())
+                        .send()
+                },
+            )
+            .await?;
+        let items = out
+            .account_assignments()
+            .iter()
+            .filter_map(|a| {
+                Some(Assignment {
+                    instance_arn: instance.to_owned(),
+                    account_id: a.account_id()?.to_owned(),
+                    permission_set_arn: a.permission_set_arn()?.to_owned(),
+                    principal_type: principal(a.principal_type())?,
+                    principal_id: a.principal_id()?.to_owned(),
+                })
+            })
+            .collect();
+        Ok((items, out.next_token().map(str::to_owned)))
+    })
+    .await
+}
+
+/// Every assignment, one listing per provisioned (permission set, account) pair.
+pub async fn by_pairs(
+    c: &Clients,
+    gate: &Gate,
+    instance: &str,
+    pairs: &[Provisioned],
+) -> Result<Vec<Assignment>> {
+    let lists: Vec<Vec<Assignment>> = stream::iter(pairs.iter())
+        .map(|p| pair_assignments(c, gate, instance, &p.permission_set_arn, &p.account_id))
+        .buffer_unordered(CONCURRENCY)
+        .try_collect()
+        .await?;
+    Ok(lists.into_iter().flatten().collect())
+}
+
+async fn principal_assignments(
+    c: &Clients,
+    gate: &Gate,
+    instance: &str,
+    kind: PrincipalType,
+    id: &str,
+) -> Result<Vec<Assignment>> {
+    let sdk_kind = match kind {
+        PrincipalType::User => SdkPrincipal::User,
+        PrincipalType::Group => SdkPrincipal::Group,
+    };
+    paginate(|token| {
+        let sdk_kind = sdk_kind.clone();
+        async move {
+            let out = gate
+                .call(
+                    Service::SsoAdmin,
+                    &c.account_id,
+                    "ListAccountAssignmentsForPrincipal",
+                    || {
+                        c.sso
+                            .list_account_assignments_for_principal()
+                            .instance_arn(instance)
+                            .principal_id(id)
+                            .principal_type(sdk_kind.clone())
+                            .max_results(PAGE)
+                            .set_next_token(token.clone())
+                            .send()
+                    },
+                )
+                .await?;
+            let items = out
+                .account_assignments()
+                .iter()
+                .filter_map(|a| {
+                    Some(Assignment {
+                        instance_arn: instance.to_owned(),
+                        account_id: a.account_id()?.to_owned(),
+                        permission_set_arn: a.permission_set_arn()?.to_owned(),
+                        principal_type: kind,
+                        principal_id: a.principal_id()?.to_owned(),
+                    })
+                })
+                .collect();
+            Ok((items, out.next_token().map(str::to_owned)))
+        }
+    })
+    .await
+}
+
+/// Every assignment, one listing per user and group.
+pub async fn by_principal(
+    c: &Clients,
+    gate: &Gate,
+    instance: &str,
+    principals: &[(PrincipalType, String)],
+) -> Result<Vec<Assignment>> {
+    let lists: Vec<Vec<Assignment>> = stream::iter(principals.iter())
+        .map(|(kind, id)| principal_assignments(c, gate, instance, *kind, id))
+        .buffer_unordered(CONCURRENCY)
+        .try_collect()
+        .await?;
+    Ok(lists.into_iter().flatten().collect())
+}
