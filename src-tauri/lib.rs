@@ -5,6 +5,7 @@
 pub mod aws;
 pub mod cli;
 mod clock;
+pub mod demo;
 pub mod error;
 pub mod model;
 pub mod paths;

@@ -1,15 +1,18 @@
 //! Domain types shared by every layer. Nothing here knows AWS SDK or SQLite types.
 
 use serde::{Deserialize, Serialize};
+use ts_rs::TS;
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
 pub struct Organization {
     pub id: String,
     pub management_account_id: String,
     pub feature_set: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
 pub struct OrgUnit {
     pub id: String,
     pub name: String,
@@ -18,7 +21,8 @@ pub struct OrgUnit {
     pub is_root: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
 pub struct Account {
     pub id: String,
     pub name: String,
@@ -28,7 +32,8 @@ pub struct Account {
     pub parent_id: String,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
 #[serde(rename_all = "kebab-case")]
 pub enum InstanceSource {
     /// Found in the management account.
@@ -56,7 +61,8 @@ impl InstanceSource {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
 pub struct Instance {
     pub instance_arn: String,
     pub identity_store_id: String,
@@ -69,19 +75,22 @@ pub struct Instance {
     pub accessed_from: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, TS)]
+#[ts(export)]
 pub struct CustomerManagedRef {
     pub name: String,
     pub path: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
 pub struct PermissionsBoundary {
     pub managed_policy_arn: Option<String>,
     pub customer_managed: Option<CustomerManagedRef>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
 pub struct PermissionSet {
     pub arn: String,
     pub instance_arn: String,
@@ -97,7 +106,8 @@ pub struct PermissionSet {
 
 /// A permission set provisioned to an account; `outdated` when the account
 /// holds an older version than the permission set's latest.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
 pub struct Provisioned {
     pub instance_arn: String,
     pub permission_set_arn: String,
@@ -105,7 +115,8 @@ pub struct Provisioned {
     pub outdated: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
 pub struct User {
     pub identity_store_id: String,
     pub user_id: String,
@@ -116,7 +127,8 @@ pub struct User {
     pub email: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
 pub struct Group {
     pub identity_store_id: String,
     pub group_id: String,
@@ -124,14 +136,16 @@ pub struct Group {
     pub description: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
 pub struct Membership {
     pub identity_store_id: String,
     pub group_id: String,
     pub user_id: String,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, TS)]
+#[ts(export)]
 #[serde(rename_all = "UPPERCASE")]
 pub enum PrincipalType {
     User,
@@ -154,7 +168,8 @@ impl PrincipalType {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, TS)]
+#[ts(export)]
 pub struct Assignment {
     pub instance_arn: String,
     pub account_id: String,
@@ -164,7 +179,8 @@ pub struct Assignment {
 }
 
 /// Whether the member-account scan could enter an account, and if not, why.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
 pub struct MemberAccess {
     pub account_id: String,
     pub reachable: bool,
@@ -173,7 +189,8 @@ pub struct MemberAccess {
 }
 
 /// Which way account assignments were read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
 #[serde(rename_all = "kebab-case")]
 pub enum Strategy {
     /// `ListAccountsForProvisionedPermissionSet` then `ListAccountAssignments` per pair.
@@ -192,7 +209,8 @@ impl Strategy {
 }
 
 /// Everything one sync read from AWS.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, TS)]
+#[ts(export)]
 pub struct OrgData {
     pub organization: Option<Organization>,
     pub ous: Vec<OrgUnit>,
@@ -209,34 +227,49 @@ pub struct OrgData {
     pub member_scan: Option<Vec<MemberAccess>>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[ts(export)]
 pub struct SnapshotInfo {
+    #[ts(type = "number")]
     pub id: i64,
     pub started_at: String,
     pub finished_at: String,
     pub status: String,
     pub strategy: Option<String>,
     pub full_scan: bool,
+    #[ts(type = "number")]
     pub api_calls: u64,
+    #[ts(type = "number")]
     pub duration_ms: u64,
     pub error: Option<String>,
+    #[ts(type = "number")]
     pub rows_changed: u64,
 }
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, TS)]
+#[ts(export)]
 pub struct Counts {
+    #[ts(type = "number")]
     pub accounts: u64,
+    #[ts(type = "number")]
     pub ous: u64,
+    #[ts(type = "number")]
     pub instances: u64,
+    #[ts(type = "number")]
     pub permission_sets: u64,
+    #[ts(type = "number")]
     pub users: u64,
+    #[ts(type = "number")]
     pub groups: u64,
+    #[ts(type = "number")]
     pub memberships: u64,
+    #[ts(type = "number")]
     pub assignments: u64,
 }
 
 /// One line of effective access: who reaches which account with which permission set, and how.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, TS)]
+#[ts(export)]
 pub struct AccessRow {
     pub account_id: String,
     pub account_name: Option<String>,

@@ -54,6 +54,7 @@ pub struct Session {
     pub caller: CallerIdentity,
     pub management: Clients,
     base: SdkConfig,
+    management_config: SdkConfig,
 }
 
 /// Loads the standard AWS configuration (env, profiles, `aws sso login` sessions).
@@ -196,10 +197,22 @@ pub async fn connect(params: &ConnectParams) -> Result<Session> {
         caller,
         management,
         base,
+        management_config: config,
     })
 }
 
 impl Session {
+    /// Other regions where the management role sees an Identity Center instance.
+    pub async fn other_instance_regions(&self) -> Vec<String> {
+        super::regions::regions_with_instance(
+            &self.management_config,
+            &self.gate,
+            &self.management.account_id,
+            Some(&self.region),
+        )
+        .await
+    }
+
     /// Enters a member account through `OrganizationAccountAccessRole`, from the management session.
     pub async fn enter_member(&self, account_id: &str) -> Result<Clients> {
         let arn = format!(
@@ -221,4 +234,16 @@ impl Session {
             .build();
         Ok(clients(&config, account_id, &self.partition))
     }
+}
+
+/// Finds the Identity Center region with the base credentials alone (the setup wizard's "detect").
+pub async fn detect_region(
+    profile: Option<&str>,
+    rates: Rates,
+) -> Result<(CallerIdentity, Vec<String>)> {
+    let gate = Gate::new(rates, vec![]);
+    let base = base_config("us-east-1", profile).await;
+    let caller = caller_identity(&base, &gate, profile).await?;
+    let regions = super::regions::regions_with_instance(&base, &gate, &caller.account, None).await;
+    Ok((caller, regions))
 }

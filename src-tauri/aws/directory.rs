@@ -132,3 +132,16 @@ pub async fn memberships(
         .await?;
     Ok(lists.into_iter().flatten().collect())
 }
+
+/// One `ListUsers` call of one user: can this session read the identity store?
+pub async fn probe(c: &Clients, gate: &Gate, store: &str) -> Result<()> {
+    gate.call(Service::IdentityStore, &c.account_id, "ListUsers", || {
+        c.ids
+            .list_users()
+            .identity_store_id(store)
+            .max_results(1)
+            .send()
+    })
+    .await
+    .map(|_| ())
+}

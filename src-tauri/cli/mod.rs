@@ -8,11 +8,10 @@ use std::sync::Arc;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::aws::{ConnectParams, Rates};
 use crate::error::{Error, Result};
 use crate::model::Strategy;
-use crate::secrets::{Credentials, Keychain, SecretStore, Sensitive};
-use crate::setup::{parse_role_arn, validate_external_id};
+use crate::secrets::{Keychain, SecretStore};
+use crate::setup::connection::{self, Overrides};
 use crate::store::{self, queries::AccessQuery, snapshots};
 use crate::sync::{self, StrategyChoice, SyncOptions};
 
@@ -149,26 +148,20 @@ fn run(cli: Cli) -> Result<()> {
             ref role_arn,
             ref external_id,
         } => {
-            parse_role_arn(role_arn)?;
-            validate_external_id(external_id)?;
             let region = cli.region.clone().ok_or_else(|| {
                 Error::InvalidInput(
                     "pass --region with the Identity Center home region (e.g. eu-north-1)".into(),
                 )
             })?;
-            validate_region(&region)?;
             let conn = store::open(&data_dir)?;
-            Keychain::default().save(&Credentials {
-                role_arn: Sensitive::new(role_arn.clone()),
-                external_id: Sensitive::new(external_id.clone()),
-            })?;
-            store::set_setting(&conn, "region", &region)?;
-            match &cli.profile {
-                Some(p) => store::set_setting(&conn, "profile", p)?,
-                None => {
-                    conn.execute("DELETE FROM settings WHERE key = 'profile'", [])?;
-                }
-            }
+            connection::save(
+                &conn,
+                &Keychain::default(),
+                role_arn,
+                external_id,
+                &region,
+                cli.profile.as_deref(),
+            )?;
             output::message(
                 cli.json,
                 "Stored the role ARN and External ID in the OS keychain. Run `hallpass sync` next.",
@@ -190,7 +183,17 @@ fn run(cli: Cli) -> Result<()> {
             ref rates,
         } => {
             let conn = store::open(&data_dir)?;
-            let params = connect_params(&cli, &conn, secrets, rates.as_deref())?;
+            let params = connection::params(
+                &conn,
+                &Keychain::default(),
+                &Overrides {
+                    region: cli.region.clone(),
+                    profile: cli.profile.clone(),
+                    role_arn: secrets.role_arn.clone(),
+                    external_id: secrets.external_id.clone(),
+                    rates: rates.clone(),
+                },
+            )?;
             drop(conn);
             let json = cli.json;
             let opts = SyncOptions {
@@ -246,71 +249,4 @@ fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
     }
-}
-
-fn validate_region(region: &str) -> Result<()> {
-    let ok = !region.is_empty()
-        && region.len() <= 32
-        && region
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-        && region.contains('-');
-    if ok {
-        Ok(())
-    } else {
-        Err(Error::InvalidInput(format!(
-            "{region:?} is not an AWS region name (e.g. us-east-1, eu-north-1)"
-        )))
-    }
-}
-
-fn connect_params(
-    cli: &Cli,
-    conn: &rusqlite::Connection,
-    secrets: &SecretArgs,
-    rates: Option<&str>,
-) -> Result<ConnectParams> {
-    let region = match &cli.region {
-        Some(r) => r.clone(),
-        None => store::get_setting(conn, "region")?.ok_or_else(|| {
-            Error::NotConnected(
-                "no region known: pass --region, or run `hallpass connect` first".into(),
-            )
-        })?,
-    };
-    validate_region(&region)?;
-    let profile = match &cli.profile {
-        Some(p) => Some(p.clone()),
-        None => store::get_setting(conn, "profile")?,
-    };
-    let credentials = match (&secrets.role_arn, &secrets.external_id) {
-        (Some(arn), Some(ext)) => {
-            parse_role_arn(arn)?;
-            validate_external_id(ext)?;
-            Credentials {
-                role_arn: Sensitive::new(arn.clone()),
-                external_id: Sensitive::new(ext.clone()),
-            }
-        }
-        (Some(_), None) | (None, Some(_)) => {
-            return Err(Error::InvalidInput(
-                "pass both --role-arn and --external-id (or HALLPASS_ROLE_ARN and HALLPASS_EXTERNAL_ID), or neither to use the keychain".into(),
-            ))
-        }
-        (None, None) => Keychain::default().load()?.ok_or_else(|| {
-            Error::NotConnected(
-                "no connection stored: run `hallpass connect --role-arn ARN --external-id ID --region REGION` first".into(),
-            )
-        })?,
-    };
-    let rates = match rates {
-        Some(spec) => Rates::parse(spec)?,
-        None => Rates::default(),
-    };
-    Ok(ConnectParams {
-        region,
-        profile,
-        credentials,
-        rates,
-    })
 }

@@ -1,4 +1,10 @@
-//! Setting up a connection: the role ARN and External ID rules, External ID generation.
+//! Setting up a connection: the role ARN and External ID rules, External ID generation,
+//! the policy documents, the stored connection, and the step-by-step connection test.
+
+pub mod check;
+pub mod connection;
+pub mod policies;
+pub mod profiles;
 
 use rand::Rng;
 

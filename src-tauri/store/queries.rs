@@ -86,9 +86,15 @@ pub fn counts(conn: &Connection, snap: i64) -> Result<Counts> {
 /// Whose effective access to show.
 #[derive(Debug, Clone)]
 pub enum AccessQuery {
+    /// Users with this user name (one per identity store).
     User(String),
+    /// Groups with this display name.
     Group(String),
     Account(String),
+    UserId(String),
+    GroupId(String),
+    /// Where a permission set is assigned, to whom as assigned (groups not expanded).
+    PermissionSet(String),
 }
 
 struct Names {
@@ -159,6 +165,54 @@ fn user_by_id(conn: &Connection, snap: i64, id: &str) -> Result<Option<User>> {
         .next())
 }
 
+/// A user's direct assignments and those of every group they are in.
+fn user_rows(
+    conn: &Connection,
+    snap: i64,
+    names: &Names,
+    user: &User,
+    rows: &mut Vec<AccessRow>,
+) -> Result<()> {
+    for a in assignments_of(conn, snap, PrincipalType::User, &user.user_id)? {
+        rows.push(names.row(&a, PrincipalType::User, &user.user_name, None));
+    }
+    for g in groups_of_user(conn, snap, &user.user_id)? {
+        for a in assignments_of(conn, snap, PrincipalType::Group, &g.group_id)? {
+            rows.push(names.row(
+                &a,
+                PrincipalType::User,
+                &user.user_name,
+                Some(&g.display_name),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The groups a user is a member of in `snap`.
+pub fn groups_of_user(conn: &Connection, snap: i64, user_id: &str) -> Result<Vec<Group>> {
+    let mut groups = Vec::new();
+    for m in read_where::<Membership>(conn, snap, "user_id = ?2", &[&user_id])? {
+        if let Some(g) = group_by_id(conn, snap, &m.group_id)? {
+            groups.push(g);
+        }
+    }
+    groups.sort_by(|a, b| a.display_name.cmp(&b.display_name));
+    Ok(groups)
+}
+
+/// The members of a group in `snap`.
+pub fn members_of_group(conn: &Connection, snap: i64, group_id: &str) -> Result<Vec<User>> {
+    let mut users = Vec::new();
+    for m in read_where::<Membership>(conn, snap, "group_id = ?2", &[&group_id])? {
+        if let Some(u) = user_by_id(conn, snap, &m.user_id)? {
+            users.push(u);
+        }
+    }
+    users.sort_by(|a, b| a.user_name.cmp(&b.user_name));
+    Ok(users)
+}
+
 /// Effective access in `snap`: which account, which permission set, direct or through which group.
 pub fn access(conn: &Connection, snap: i64, query: &AccessQuery) -> Result<Vec<AccessRow>> {
     let names = Names::load(conn, snap)?;
@@ -172,24 +226,35 @@ pub fn access(conn: &Connection, snap: i64, query: &AccessQuery) -> Result<Vec<A
                 )));
             }
             for user in &users {
-                for a in assignments_of(conn, snap, PrincipalType::User, &user.user_id)? {
-                    rows.push(names.row(&a, PrincipalType::User, &user.user_name, None));
-                }
-                let member_of =
-                    read_where::<Membership>(conn, snap, "user_id = ?2", &[&user.user_id])?;
-                for m in member_of {
-                    let group_name = group_by_id(conn, snap, &m.group_id)?
-                        .map(|g| g.display_name)
-                        .unwrap_or_else(|| m.group_id.clone());
-                    for a in assignments_of(conn, snap, PrincipalType::Group, &m.group_id)? {
-                        rows.push(names.row(
-                            &a,
-                            PrincipalType::User,
-                            &user.user_name,
-                            Some(&group_name),
-                        ));
+                user_rows(conn, snap, &names, user, &mut rows)?;
+            }
+        }
+        AccessQuery::UserId(id) => {
+            let user = user_by_id(conn, snap, id)?.ok_or_else(|| {
+                Error::NotFound(format!("no user with id {id} in snapshot {snap}"))
+            })?;
+            user_rows(conn, snap, &names, &user, &mut rows)?;
+        }
+        AccessQuery::GroupId(id) => {
+            let g = group_by_id(conn, snap, id)?.ok_or_else(|| {
+                Error::NotFound(format!("no group with id {id} in snapshot {snap}"))
+            })?;
+            for a in assignments_of(conn, snap, PrincipalType::Group, &g.group_id)? {
+                rows.push(names.row(&a, PrincipalType::Group, &g.display_name, None));
+            }
+        }
+        AccessQuery::PermissionSet(arn) => {
+            for a in read_where::<Assignment>(conn, snap, "permission_set_arn = ?2", &[arn])? {
+                let name = match a.principal_type {
+                    PrincipalType::User => {
+                        user_by_id(conn, snap, &a.principal_id)?.map(|u| u.user_name)
+                    }
+                    PrincipalType::Group => {
+                        group_by_id(conn, snap, &a.principal_id)?.map(|g| g.display_name)
                     }
                 }
+                .unwrap_or_else(|| a.principal_id.clone());
+                rows.push(names.row(&a, a.principal_type, &name, None));
             }
         }
         AccessQuery::Group(name) => {

@@ -1,0 +1,191 @@
+//! The stored connection: secrets in the keychain, region/profile/interval in settings.
+
+use rusqlite::Connection;
+use serde::Serialize;
+use ts_rs::TS;
+
+use super::{parse_role_arn, validate_external_id};
+use crate::aws::{ConnectParams, Rates};
+use crate::error::{Error, Result};
+use crate::secrets::{Credentials, SecretStore, Sensitive};
+use crate::store;
+
+/// Default minutes between background syncs while the app is open.
+pub const DEFAULT_SYNC_INTERVAL_MINUTES: u32 = 60;
+
+/// What the user may override for one run (flags, environment).
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    pub region: Option<String>,
+    pub profile: Option<String>,
+    pub role_arn: Option<String>,
+    pub external_id: Option<String>,
+    pub rates: Option<String>,
+}
+
+/// The connection as the UI shows it: the role ARN the user typed, the External ID masked.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct ConnectionInfo {
+    pub connected: bool,
+    pub role_arn: Option<String>,
+    pub external_id_masked: Option<String>,
+    pub region: Option<String>,
+    pub profile: Option<String>,
+    pub sync_interval_minutes: u32,
+}
+
+pub fn validate_region(region: &str) -> Result<()> {
+    let ok = !region.is_empty()
+        && region.len() <= 32
+        && region
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && region.contains('-');
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::InvalidInput(format!(
+            "{region:?} is not an AWS region name (e.g. us-east-1, eu-north-1)"
+        )))
+    }
+}
+
+/// `abcd…wxyz`: enough to recognise an External ID, not enough to use it.
+pub fn mask(secret: &str) -> String {
+    let n = secret.chars().count();
+    if n <= 8 {
+        return "•".repeat(n);
+    }
+    let head: String = secret.chars().take(4).collect();
+    let tail: String = secret.chars().skip(n - 4).collect();
+    format!("{head}{}{tail}", "•".repeat(n - 8))
+}
+
+/// Validates and stores a connection: secrets in the keychain, the rest in settings.
+pub fn save(
+    conn: &Connection,
+    secrets: &dyn SecretStore,
+    role_arn: &str,
+    external_id: &str,
+    region: &str,
+    profile: Option<&str>,
+) -> Result<()> {
+    parse_role_arn(role_arn)?;
+    validate_external_id(external_id)?;
+    validate_region(region)?;
+    if let Some(p) = profile {
+        super::profiles::validate_profile_name(p)?;
+    }
+    secrets.save(&Credentials {
+        role_arn: Sensitive::new(role_arn.to_owned()),
+        external_id: Sensitive::new(external_id.to_owned()),
+    })?;
+    store::set_setting(conn, "region", region)?;
+    match profile {
+        Some(p) => store::set_setting(conn, "profile", p)?,
+        None => store::delete_setting(conn, "profile")?,
+    }
+    Ok(())
+}
+
+/// Removes the secrets; region, profile and snapshots stay.
+pub fn forget(secrets: &dyn SecretStore) -> Result<()> {
+    secrets.delete()
+}
+
+pub fn sync_interval_minutes(conn: &Connection) -> Result<u32> {
+    Ok(store::get_setting(conn, "sync_interval_minutes")?
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(DEFAULT_SYNC_INTERVAL_MINUTES))
+}
+
+pub fn set_sync_interval_minutes(conn: &Connection, minutes: u32) -> Result<()> {
+    if minutes > 24 * 60 {
+        return Err(Error::InvalidInput(
+            "the sync interval is at most 1440 minutes (a day); 0 turns background sync off".into(),
+        ));
+    }
+    store::set_setting(conn, "sync_interval_minutes", &minutes.to_string())
+}
+
+pub fn info(conn: &Connection, secrets: &dyn SecretStore) -> Result<ConnectionInfo> {
+    let creds = secrets.load()?;
+    Ok(ConnectionInfo {
+        connected: creds.is_some(),
+        role_arn: creds.as_ref().map(|c| c.role_arn.expose().clone()),
+        external_id_masked: creds.as_ref().map(|c| mask(c.external_id.expose())),
+        region: store::get_setting(conn, "region")?,
+        profile: store::get_setting(conn, "profile")?,
+        sync_interval_minutes: sync_interval_minutes(conn)?,
+    })
+}
+
+/// Everything a sync needs, from the overrides first, then the stored connection.
+pub fn params(
+    conn: &Connection,
+    secrets: &dyn SecretStore,
+    o: &Overrides,
+) -> Result<ConnectParams> {
+    let region = match &o.region {
+        Some(r) => r.clone(),
+        None => store::get_setting(conn, "region")?.ok_or_else(|| {
+            Error::NotConnected(
+                "no region known: pass --region, or run `hallpass connect` (or the setup wizard) first".into(),
+            )
+        })?,
+    };
+    validate_region(&region)?;
+    let profile = match &o.profile {
+        Some(p) => Some(p.clone()),
+        None => store::get_setting(conn, "profile")?,
+    };
+    let credentials = match (&o.role_arn, &o.external_id) {
+        (Some(arn), Some(ext)) => {
+            parse_role_arn(arn)?;
+            validate_external_id(ext)?;
+            Credentials {
+                role_arn: Sensitive::new(arn.clone()),
+                external_id: Sensitive::new(ext.clone()),
+            }
+        }
+        (Some(_), None) | (None, Some(_)) => {
+            return Err(Error::InvalidInput(
+                "pass both --role-arn and --external-id (or HALLPASS_ROLE_ARN and HALLPASS_EXTERNAL_ID), or neither to use the keychain".into(),
+            ))
+        }
+        (None, None) => secrets.load()?.ok_or_else(|| {
+            Error::NotConnected(
+                "no connection stored: run `hallpass connect --role-arn ARN --external-id ID --region REGION` (or the setup wizard) first".into(),
+            )
+        })?,
+    };
+    let rates = match &o.rates {
+        Some(spec) => Rates::parse(spec)?,
+        None => Rates::default(),
+    };
+    Ok(ConnectParams {
+        region,
+        profile,
+        credentials,
+        rates,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn masks_all_but_the_ends() {
+        assert_eq!(mask("abcdefghijklmnop"), "abcd••••••••mnop");
+        assert_eq!(mask("short"), "•••••");
+    }
+
+    #[test]
+    fn regions_are_checked() {
+        assert!(validate_region("eu-north-1").is_ok());
+        assert!(validate_region("EU North").is_err());
+        assert!(validate_region("").is_err());
+    }
+}
