@@ -93,6 +93,23 @@ impl Error {
     }
 }
 
+/// An error as the UI receives it.
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[ts(export)]
+pub struct ErrorInfo {
+    pub code: String,
+    pub message: String,
+}
+
+impl From<&Error> for ErrorInfo {
+    fn from(e: &Error) -> Self {
+        Self {
+            code: e.code().to_owned(),
+            message: e.to_string(),
+        }
+    }
+}
+
 impl From<rusqlite::Error> for Error {
     fn from(e: rusqlite::Error) -> Self {
         Error::Store(e.to_string())

@@ -13,6 +13,7 @@ pub mod secrets;
 pub mod setup;
 pub mod store;
 pub mod sync;
+pub mod views;
 
 #[cfg(feature = "desktop")]
 pub mod desktop;

@@ -7,9 +7,12 @@
 fn main() {
     // No arguments: the desktop window (when built with it); otherwise the CLI.
     #[cfg(feature = "desktop")]
-    if std::env::args_os().len() <= 1 {
-        hallpass::desktop::run();
-        return;
+    {
+        let args: Vec<_> = std::env::args_os().skip(1).collect();
+        if args.is_empty() || (args.len() == 1 && args[0] == "--demo") {
+            hallpass::desktop::run(!args.is_empty());
+            return;
+        }
     }
     std::process::exit(hallpass::cli::main());
 }

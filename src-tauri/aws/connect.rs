@@ -29,7 +29,8 @@ pub struct ConnectParams {
 }
 
 /// Who the base credentials are.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, ts_rs::TS)]
+#[ts(export)]
 pub struct CallerIdentity {
     pub account: String,
     pub arn: String,

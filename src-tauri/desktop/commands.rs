@@ -1,31 +1,193 @@
 //! Tauri commands: a few lines each over a core function.
 
-use serde::Serialize;
-use tauri::State;
+use tauri::{AppHandle, State};
 
-use super::AppState;
+use super::background;
+use super::state::{AppState, AppStatus};
+use crate::aws::{connect::CallerIdentity, Rates};
 use crate::error::Result;
-use crate::model::{Counts, SnapshotInfo};
-use crate::store::{self, queries, snapshots};
+use crate::model::{AccessRow, PermissionSet, SnapshotInfo};
+use crate::setup::check::{self, CheckStep};
+use crate::setup::connection::{self, ConnectionInfo, Overrides};
+use crate::setup::{generate_external_id as new_external_id, profiles};
+use crate::store::{self, snapshots as snaps};
+use crate::views::{
+    self, GroupDetail, OrgTree, People, PermissionSetDetail, PolicyDocuments, UserDetail,
+};
 
-/// The newest snapshot and what it holds, or nothing before the first sync.
-#[derive(Debug, Serialize)]
-pub struct Overview {
-    pub snapshot: Option<SnapshotInfo>,
-    pub counts: Option<Counts>,
+#[tauri::command]
+pub fn app_status(state: State<'_, AppState>) -> Result<AppStatus> {
+    state.status()
 }
 
 #[tauri::command]
-pub fn overview(state: State<'_, AppState>) -> Result<Overview> {
-    let conn = store::open(&state.data_dir)?;
-    let Some(id) = snapshots::latest_complete(&conn)? else {
-        return Ok(Overview {
-            snapshot: None,
-            counts: None,
-        });
-    };
-    Ok(Overview {
-        snapshot: snapshots::snapshot(&conn, id)?,
-        counts: Some(queries::counts(&conn, id)?),
+pub fn list_profiles() -> Vec<String> {
+    profiles::list_profiles()
+}
+
+#[tauri::command]
+pub async fn caller_identity(profile: Option<String>) -> Result<CallerIdentity> {
+    if let Some(p) = &profile {
+        profiles::validate_profile_name(p)?;
+    }
+    super::off_thread(move || async move {
+        let base = crate::aws::connect::base_config("us-east-1", profile.as_deref()).await;
+        let gate = crate::aws::Gate::new(Rates::default(), vec![]);
+        crate::aws::connect::caller_identity(&base, &gate, profile.as_deref()).await
     })
+    .await
+}
+
+#[tauri::command]
+pub async fn detect_region(profile: Option<String>) -> Result<Vec<String>> {
+    if let Some(p) = &profile {
+        profiles::validate_profile_name(p)?;
+    }
+    super::off_thread(move || async move {
+        Ok(
+            crate::aws::connect::detect_region(profile.as_deref(), Rates::default())
+                .await?
+                .1,
+        )
+    })
+    .await
+}
+
+#[tauri::command]
+pub fn generate_external_id() -> String {
+    new_external_id()
+}
+
+#[tauri::command]
+pub fn policy_documents(caller_arn: String, external_id: String) -> Result<PolicyDocuments> {
+    views::policy_documents(&caller_arn, &external_id)
+}
+
+#[tauri::command]
+pub fn save_connection(
+    state: State<'_, AppState>,
+    role_arn: String,
+    external_id: String,
+    region: String,
+    profile: Option<String>,
+) -> Result<ConnectionInfo> {
+    let conn = store::open(state.live_dir())?;
+    connection::save(
+        &conn,
+        &state.keychain,
+        &role_arn,
+        &external_id,
+        &region,
+        profile.as_deref(),
+    )?;
+    connection::info(&conn, &state.keychain)
+}
+
+#[tauri::command]
+pub async fn test_connection(state: State<'_, AppState>) -> Result<Vec<CheckStep>> {
+    let params = {
+        let conn = store::open(state.live_dir())?;
+        let rates = std::env::var("HALLPASS_RATES").ok();
+        connection::params(
+            &conn,
+            &state.keychain,
+            &Overrides {
+                rates,
+                ..Default::default()
+            },
+        )?
+    };
+    super::off_thread(move || async move { Ok(check::test_connection(&params).await) }).await
+}
+
+#[tauri::command]
+pub fn forget_connection(state: State<'_, AppState>) -> Result<ConnectionInfo> {
+    connection::forget(&state.keychain)?;
+    connection::info(&store::open(state.live_dir())?, &state.keychain)
+}
+
+#[tauri::command]
+pub fn set_sync_interval(state: State<'_, AppState>, minutes: u32) -> Result<ConnectionInfo> {
+    let conn = store::open(state.live_dir())?;
+    connection::set_sync_interval_minutes(&conn, minutes)?;
+    connection::info(&conn, &state.keychain)
+}
+
+/// Starts a sync; progress arrives as `sync-progress` events, the end as `sync-finished`.
+#[tauri::command]
+pub fn start_sync(app: AppHandle, full_scan: bool) -> Result<bool> {
+    background::spawn_sync(&app, full_scan)
+}
+
+#[tauri::command]
+pub fn snapshots(state: State<'_, AppState>) -> Result<Vec<SnapshotInfo>> {
+    let mut list = snaps::list(&state.db()?)?;
+    list.reverse();
+    Ok(list)
+}
+
+#[tauri::command]
+pub fn org_tree(state: State<'_, AppState>, snapshot: Option<i64>) -> Result<OrgTree> {
+    views::org_tree(&state.db()?, snapshot)
+}
+
+#[tauri::command]
+pub fn account_access(
+    state: State<'_, AppState>,
+    snapshot: Option<i64>,
+    account_id: String,
+) -> Result<Vec<AccessRow>> {
+    views::account_access(&state.db()?, snapshot, &account_id)
+}
+
+#[tauri::command]
+pub fn people(state: State<'_, AppState>, snapshot: Option<i64>) -> Result<People> {
+    views::people(&state.db()?, snapshot)
+}
+
+#[tauri::command]
+pub fn user_detail(
+    state: State<'_, AppState>,
+    snapshot: Option<i64>,
+    user_id: String,
+) -> Result<UserDetail> {
+    views::user_detail(&state.db()?, snapshot, &user_id)
+}
+
+#[tauri::command]
+pub fn group_detail(
+    state: State<'_, AppState>,
+    snapshot: Option<i64>,
+    group_id: String,
+) -> Result<GroupDetail> {
+    views::group_detail(&state.db()?, snapshot, &group_id)
+}
+
+#[tauri::command]
+pub fn permission_sets(
+    state: State<'_, AppState>,
+    snapshot: Option<i64>,
+) -> Result<Vec<PermissionSet>> {
+    views::permission_sets(&state.db()?, snapshot)
+}
+
+#[tauri::command]
+pub fn permission_set_detail(
+    state: State<'_, AppState>,
+    snapshot: Option<i64>,
+    arn: String,
+) -> Result<PermissionSetDetail> {
+    views::permission_set_detail(&state.db()?, snapshot, &arn)
+}
+
+#[tauri::command]
+pub fn open_demo(state: State<'_, AppState>) -> Result<AppStatus> {
+    state.set_demo(true)?;
+    state.status()
+}
+
+#[tauri::command]
+pub fn leave_demo(state: State<'_, AppState>) -> Result<AppStatus> {
+    state.set_demo(false)?;
+    state.status()
 }

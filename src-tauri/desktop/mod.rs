@@ -1,15 +1,44 @@
 //! The desktop shell (Tauri 2). Commands are thin adapters over the same core the CLI calls.
 
+mod background;
 mod commands;
+mod state;
 
+use std::future::Future;
 use std::path::PathBuf;
 
-/// What every command may need.
-pub struct AppState {
-    pub data_dir: PathBuf,
+pub use state::AppState;
+
+use crate::error::{Error, Result};
+
+/// Runs AWS work on a thread of its own with a single-threaded runtime, so its
+/// futures need not be `Send`; the caller awaits the result.
+pub(crate) async fn off_thread<T, Fut>(make: impl FnOnce() -> Fut + Send + 'static) -> Result<T>
+where
+    Fut: Future<Output = Result<T>> + 'static,
+    T: Send + 'static,
+{
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(block_on(make()));
+    });
+    rx.await.map_err(|_| Error::Io {
+        context: "the worker thread stopped".into(),
+        source: std::io::Error::other("worker ended"),
+    })?
 }
 
-pub fn run() {
+/// Drives `fut` to completion on a fresh single-threaded runtime.
+pub(crate) fn block_on<T, Fut: Future<Output = Result<T>>>(fut: Fut) -> Result<T> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::io("cannot start the worker runtime", e))?
+        .block_on(fut)
+}
+
+/// Opens the window. `demo` opens the bundled demo organization instead of yours.
+pub fn run(demo: bool) {
     let data_dir =
         match crate::paths::data_dir(std::env::var_os("HALLPASS_DATA_DIR").map(PathBuf::from)) {
             Ok(d) => d,
@@ -18,9 +47,36 @@ pub fn run() {
                 std::process::exit(1);
             }
         };
+    let state = AppState::new(data_dir, demo);
     let result = tauri::Builder::default()
-        .manage(AppState { data_dir })
-        .invoke_handler(tauri::generate_handler![commands::overview])
+        .manage(state)
+        .setup(|app| {
+            background::start(app.handle().clone());
+            Ok(())
+        })
+        .invoke_handler(tauri::generate_handler![
+            commands::app_status,
+            commands::list_profiles,
+            commands::caller_identity,
+            commands::detect_region,
+            commands::generate_external_id,
+            commands::policy_documents,
+            commands::save_connection,
+            commands::test_connection,
+            commands::forget_connection,
+            commands::set_sync_interval,
+            commands::start_sync,
+            commands::snapshots,
+            commands::org_tree,
+            commands::account_access,
+            commands::people,
+            commands::user_detail,
+            commands::group_detail,
+            commands::permission_sets,
+            commands::permission_set_detail,
+            commands::open_demo,
+            commands::leave_demo,
+        ])
         .run(tauri::generate_context!());
     if let Err(e) = result {
         eprintln!("error: cannot start the Hallpass window: {e}");

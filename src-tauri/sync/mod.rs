@@ -20,11 +20,13 @@ pub use strategy::StrategyChoice;
 pub const FULL_SCAN_INTERVAL: Duration = Duration::from_secs(7 * 24 * 3600);
 
 /// What the sync is doing now, for a progress bar or a log line.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[ts(export)]
 pub struct Progress {
     pub phase: String,
     pub detail: String,
     /// API calls made so far.
+    #[ts(type = "number")]
     pub calls: u64,
 }
 

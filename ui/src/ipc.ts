@@ -1,47 +1,74 @@
-// Every call from the UI to the Rust core goes through this module.
+// Every call from the UI to the Rust core goes through this module. The types
+// are generated from the Rust types (src/bindings, by ts-rs).
 import { invoke } from "@tauri-apps/api/core";
+import { listen, type UnlistenFn } from "@tauri-apps/api/event";
+import type { AccessRow } from "./bindings/AccessRow";
+import type { AppStatus } from "./bindings/AppStatus";
+import type { CallerIdentity } from "./bindings/CallerIdentity";
+import type { CheckStep } from "./bindings/CheckStep";
+import type { ConnectionInfo } from "./bindings/ConnectionInfo";
+import type { ErrorInfo } from "./bindings/ErrorInfo";
+import type { GroupDetail } from "./bindings/GroupDetail";
+import type { OrgTree } from "./bindings/OrgTree";
+import type { People } from "./bindings/People";
+import type { PermissionSet } from "./bindings/PermissionSet";
+import type { PermissionSetDetail } from "./bindings/PermissionSetDetail";
+import type { PolicyDocuments } from "./bindings/PolicyDocuments";
+import type { Progress } from "./bindings/Progress";
+import type { SnapshotInfo } from "./bindings/SnapshotInfo";
+import type { SyncFinished } from "./bindings/SyncFinished";
+import type { UserDetail } from "./bindings/UserDetail";
 
-export interface AppError {
-  code: string;
-  message: string;
-}
+/** The snapshot a view reads: `null` is the newest complete one. */
+export type SnapshotPin = number | null;
 
-export interface SnapshotInfo {
-  id: number;
-  started_at: string;
-  finished_at: string;
-  status: string;
-  strategy: string | null;
-  full_scan: boolean;
-  api_calls: number;
-  duration_ms: number;
-  error: string | null;
-  rows_changed: number;
-}
+export const appStatus = () => invoke<AppStatus>("app_status");
+export const listProfiles = () => invoke<string[]>("list_profiles");
+export const callerIdentity = (profile: string | null) =>
+  invoke<CallerIdentity>("caller_identity", { profile });
+export const detectRegion = (profile: string | null) =>
+  invoke<string[]>("detect_region", { profile });
+export const generateExternalId = () => invoke<string>("generate_external_id");
+export const policyDocuments = (callerArn: string, externalId: string) =>
+  invoke<PolicyDocuments>("policy_documents", { callerArn, externalId });
+export const saveConnection = (
+  roleArn: string,
+  externalId: string,
+  region: string,
+  profile: string | null,
+) => invoke<ConnectionInfo>("save_connection", { roleArn, externalId, region, profile });
+export const testConnection = () => invoke<CheckStep[]>("test_connection");
+export const forgetConnection = () => invoke<ConnectionInfo>("forget_connection");
+export const setSyncInterval = (minutes: number) =>
+  invoke<ConnectionInfo>("set_sync_interval", { minutes });
+export const startSync = (fullScan: boolean) => invoke<boolean>("start_sync", { fullScan });
+export const snapshots = () => invoke<SnapshotInfo[]>("snapshots");
+export const orgTree = (snapshot: SnapshotPin) => invoke<OrgTree>("org_tree", { snapshot });
+export const accountAccess = (snapshot: SnapshotPin, accountId: string) =>
+  invoke<AccessRow[]>("account_access", { snapshot, accountId });
+export const people = (snapshot: SnapshotPin) => invoke<People>("people", { snapshot });
+export const userDetail = (snapshot: SnapshotPin, userId: string) =>
+  invoke<UserDetail>("user_detail", { snapshot, userId });
+export const groupDetail = (snapshot: SnapshotPin, groupId: string) =>
+  invoke<GroupDetail>("group_detail", { snapshot, groupId });
+export const permissionSets = (snapshot: SnapshotPin) =>
+  invoke<PermissionSet[]>("permission_sets", { snapshot });
+export const permissionSetDetail = (snapshot: SnapshotPin, arn: string) =>
+  invoke<PermissionSetDetail>("permission_set_detail", { snapshot, arn });
+export const openDemo = () => invoke<AppStatus>("open_demo");
+export const leaveDemo = () => invoke<AppStatus>("leave_demo");
 
-export interface Counts {
-  accounts: number;
-  ous: number;
-  instances: number;
-  permission_sets: number;
-  users: number;
-  groups: number;
-  memberships: number;
-  assignments: number;
-}
+export const onSyncProgress = (f: (p: Progress) => void): Promise<UnlistenFn> =>
+  listen<Progress>("sync-progress", (e) => f(e.payload));
+export const onSyncFinished = (f: (p: SyncFinished) => void): Promise<UnlistenFn> =>
+  listen<SyncFinished>("sync-finished", (e) => f(e.payload));
+export const onStatusChanged = (f: () => void): Promise<UnlistenFn> =>
+  listen("status-changed", () => f());
 
-export interface Overview {
-  snapshot: SnapshotInfo | null;
-  counts: Counts | null;
-}
-
-export function overview(): Promise<Overview> {
-  return invoke<Overview>("overview");
-}
-
+/** The message of whatever a command rejected with. */
 export function errorMessage(e: unknown): string {
   if (typeof e === "object" && e !== null && "message" in e) {
-    return String((e as AppError).message);
+    return String((e as ErrorInfo).message);
   }
   return String(e);
 }

@@ -1,0 +1,151 @@
+//! Work that runs beside the window: syncs (on demand and periodic) and the offline probe.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::Serialize;
+use tauri::{AppHandle, Emitter, Manager};
+use ts_rs::TS;
+
+use super::AppState;
+use crate::aws::{self, Rates};
+use crate::error::{AwsErrorKind, Error, ErrorInfo, Result};
+use crate::setup::connection::{self, Overrides};
+use crate::store::{self, snapshots};
+use crate::sync::{self, Progress, SyncOptions};
+
+/// How often the background loop looks at the clock.
+const TICK: Duration = Duration::from_secs(30);
+
+/// Sent as `sync-finished` when a sync ends.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct SyncFinished {
+    #[ts(type = "number | null")]
+    pub snapshot_id: Option<i64>,
+    pub error: Option<ErrorInfo>,
+}
+
+fn overrides() -> Overrides {
+    // The same client-side rate setting the CLI honours.
+    Overrides {
+        rates: std::env::var("HALLPASS_RATES").ok(),
+        ..Default::default()
+    }
+}
+
+/// Starts a sync in the background; `Ok(false)` when one is already running.
+pub fn spawn_sync(app: &AppHandle, full_scan: bool) -> Result<bool> {
+    let state = app.state::<AppState>();
+    if state.is_demo() {
+        return Err(Error::InvalidInput(
+            "the demo organization is read-only; leave the demo to sync your own".into(),
+        ));
+    }
+    let live = state.live_dir().to_path_buf();
+    let params = connection::params(&store::open(&live)?, &state.keychain, &overrides())?;
+    if !state.begin_sync() {
+        return Ok(false);
+    }
+    let app = app.clone();
+    std::thread::spawn(move || {
+        let emitter = app.clone();
+        let opts = SyncOptions {
+            full_scan,
+            progress: Some(Arc::new(move |p: Progress| {
+                let _ = emitter.emit("sync-progress", p);
+            })),
+            ..Default::default()
+        };
+        let result = super::block_on(sync::run(&live, &params, &opts));
+        let state = app.state::<AppState>();
+        state.end_sync();
+        let finished = match result {
+            Ok(report) => {
+                state.set_offline(None);
+                SyncFinished {
+                    snapshot_id: Some(report.snapshot.id),
+                    error: None,
+                }
+            }
+            Err(e) => {
+                if e.aws_kind() == Some(AwsErrorKind::Network) {
+                    state.set_offline(Some(e.to_string()));
+                }
+                SyncFinished {
+                    snapshot_id: None,
+                    error: Some(ErrorInfo::from(&e)),
+                }
+            }
+        };
+        let _ = app.emit("sync-finished", finished);
+    });
+    Ok(true)
+}
+
+/// Can AWS be reached with the stored connection's base credentials?
+async fn probe(app: &AppHandle) {
+    let state = app.state::<AppState>();
+    let Ok(params) = store::open(state.live_dir())
+        .and_then(|c| connection::params(&c, &state.keychain, &overrides()))
+    else {
+        return;
+    };
+    let result = super::off_thread(move || async move {
+        let base = aws::connect::base_config(&params.region, params.profile.as_deref()).await;
+        let gate = aws::Gate::new(Rates::default(), vec![]);
+        aws::connect::caller_identity(&base, &gate, params.profile.as_deref()).await
+    })
+    .await;
+    match result {
+        Err(e) if e.aws_kind() == Some(AwsErrorKind::Network) => {
+            state.set_offline(Some(e.to_string()))
+        }
+        _ => state.set_offline(None),
+    }
+    let _ = app.emit("status-changed", ());
+}
+
+fn sync_due(app: &AppHandle) -> Result<bool> {
+    let state = app.state::<AppState>();
+    if state.is_demo() {
+        return Ok(false);
+    }
+    let conn = store::open(state.live_dir())?;
+    let minutes = connection::sync_interval_minutes(&conn)?;
+    if minutes == 0 {
+        return Ok(false);
+    }
+    let Some(id) = snapshots::latest_complete(&conn)? else {
+        return Ok(false); // the first sync is the wizard's
+    };
+    let finished = snapshots::snapshot(&conn, id)?
+        .map(|s| s.finished_at)
+        .unwrap_or_default();
+    let age =
+        time::OffsetDateTime::parse(&finished, &time::format_description::well_known::Rfc3339)
+            .map(|t| time::OffsetDateTime::now_utc() - t)
+            .unwrap_or(time::Duration::MAX);
+    Ok(age >= time::Duration::minutes(minutes as i64))
+}
+
+/// The offline probe at start, then periodic syncs while the app is open.
+pub fn start(app: AppHandle) {
+    tauri::async_runtime::spawn(async move {
+        probe(&app).await;
+        loop {
+            tokio::time::sleep(TICK).await;
+            if app
+                .state::<AppState>()
+                .status()
+                .map(|s| s.offline.is_some())
+                .unwrap_or(false)
+            {
+                probe(&app).await;
+            }
+            if let Ok(true) = sync_due(&app) {
+                let _ = spawn_sync(&app, false);
+            }
+        }
+    });
+}

@@ -1,0 +1,117 @@
+//! What the app keeps while it runs.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Mutex;
+
+use serde::Serialize;
+use ts_rs::TS;
+
+use crate::error::Result;
+use crate::model::{Counts, SnapshotInfo};
+use crate::secrets::Keychain;
+use crate::setup::connection::{self, ConnectionInfo};
+use crate::store::{self, queries, snapshots};
+
+pub struct AppState {
+    data_dir: PathBuf,
+    demo: AtomicBool,
+    syncing: AtomicBool,
+    /// Why AWS could not be reached at the last attempt; `None` when it could.
+    offline: Mutex<Option<String>>,
+    pub keychain: Keychain,
+}
+
+/// Everything the first screen needs to decide what to show.
+#[derive(Debug, Serialize, TS)]
+#[ts(export)]
+pub struct AppStatus {
+    pub demo: bool,
+    pub data_dir: String,
+    pub connection: ConnectionInfo,
+    pub snapshot: Option<SnapshotInfo>,
+    pub counts: Option<Counts>,
+    pub offline: Option<String>,
+    pub syncing: bool,
+}
+
+impl AppState {
+    pub fn new(data_dir: PathBuf, demo: bool) -> Self {
+        Self {
+            data_dir,
+            demo: AtomicBool::new(demo),
+            syncing: AtomicBool::new(false),
+            offline: Mutex::new(None),
+            keychain: Keychain::default(),
+        }
+    }
+
+    pub fn is_demo(&self) -> bool {
+        self.demo.load(Ordering::SeqCst)
+    }
+
+    pub fn set_demo(&self, on: bool) -> Result<()> {
+        if on {
+            crate::demo::ensure(&self.demo_dir())?;
+        }
+        self.demo.store(on, Ordering::SeqCst);
+        Ok(())
+    }
+
+    fn demo_dir(&self) -> PathBuf {
+        self.data_dir.join("demo")
+    }
+
+    /// The database folder the views read: yours, or the demo's.
+    pub fn dir(&self) -> PathBuf {
+        if self.is_demo() {
+            self.demo_dir()
+        } else {
+            self.data_dir.clone()
+        }
+    }
+
+    pub fn live_dir(&self) -> &Path {
+        &self.data_dir
+    }
+
+    pub fn db(&self) -> Result<rusqlite::Connection> {
+        store::open(&self.dir())
+    }
+
+    /// Claims the single sync slot; `false` when a sync is already running.
+    pub fn begin_sync(&self) -> bool {
+        !self.syncing.swap(true, Ordering::SeqCst)
+    }
+
+    pub fn end_sync(&self) {
+        self.syncing.store(false, Ordering::SeqCst);
+    }
+
+    pub fn set_offline(&self, why: Option<String>) {
+        if let Ok(mut o) = self.offline.lock() {
+            *o = why;
+        }
+    }
+
+    pub fn status(&self) -> Result<AppStatus> {
+        let conn = self.db()?;
+        let live = store::open(&self.data_dir)?;
+        let latest = snapshots::latest_complete(&conn)?;
+        Ok(AppStatus {
+            demo: self.is_demo(),
+            data_dir: self.data_dir.display().to_string(),
+            connection: connection::info(&live, &self.keychain)?,
+            snapshot: match latest {
+                Some(id) => snapshots::snapshot(&conn, id)?,
+                None => None,
+            },
+            counts: match latest {
+                Some(id) => Some(queries::counts(&conn, id)?),
+                None => None,
+            },
+            offline: self.offline.lock().map(|o| o.clone()).unwrap_or(None),
+            syncing: self.syncing.load(Ordering::SeqCst),
+        })
+    }
+}
