@@ -47,7 +47,11 @@ pub fn run(demo: bool) {
                 std::process::exit(1);
             }
         };
-    let state = AppState::new(data_dir, demo);
+    let state = AppState::new(data_dir);
+    if let Err(e) = state.set_demo(demo) {
+        eprintln!("error: cannot open the demo organization: {e}");
+        std::process::exit(1);
+    }
     let result = tauri::Builder::default()
         .manage(state)
         .setup(|app| {

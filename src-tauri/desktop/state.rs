@@ -36,10 +36,10 @@ pub struct AppStatus {
 }
 
 impl AppState {
-    pub fn new(data_dir: PathBuf, demo: bool) -> Self {
+    pub fn new(data_dir: PathBuf) -> Self {
         Self {
             data_dir,
-            demo: AtomicBool::new(demo),
+            demo: AtomicBool::new(false),
             syncing: AtomicBool::new(false),
             offline: Mutex::new(None),
             keychain: Keychain::default(),

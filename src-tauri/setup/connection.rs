@@ -33,6 +33,9 @@ pub struct ConnectionInfo {
     pub region: Option<String>,
     pub profile: Option<String>,
     pub sync_interval_minutes: u32,
+    /// Why the OS keychain could not be read, when it could not: the app still
+    /// opens (snapshots, demo), but cannot connect until a keychain is available.
+    pub keychain_error: Option<String>,
 }
 
 pub fn validate_region(region: &str) -> Result<()> {
@@ -110,7 +113,11 @@ pub fn set_sync_interval_minutes(conn: &Connection, minutes: u32) -> Result<()> 
 }
 
 pub fn info(conn: &Connection, secrets: &dyn SecretStore) -> Result<ConnectionInfo> {
-    let creds = secrets.load()?;
+    let (creds, keychain_error) = match secrets.load() {
+        Ok(c) => (c, None),
+        Err(e @ Error::Keychain(_)) => (None, Some(e.to_string())),
+        Err(e) => return Err(e),
+    };
     Ok(ConnectionInfo {
         connected: creds.is_some(),
         role_arn: creds.as_ref().map(|c| c.role_arn.expose().clone()),
@@ -118,6 +125,7 @@ pub fn info(conn: &Connection, secrets: &dyn SecretStore) -> Result<ConnectionIn
         region: store::get_setting(conn, "region")?,
         profile: store::get_setting(conn, "profile")?,
         sync_interval_minutes: sync_interval_minutes(conn)?,
+        keychain_error,
     })
 }
 

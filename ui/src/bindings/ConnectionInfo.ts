@@ -3,4 +3,9 @@
 /**
  * The connection as the UI shows it: the role ARN the user typed, the External ID masked.
  */
-export type ConnectionInfo = { connected: boolean, role_arn: string | null, external_id_masked: string | null, region: string | null, profile: string | null, sync_interval_minutes: number, };
+export type ConnectionInfo = { connected: boolean, role_arn: string | null, external_id_masked: string | null, region: string | null, profile: string | null, sync_interval_minutes: number, 
+/**
+ * Why the OS keychain could not be read, when it could not: the app still
+ * opens (snapshots, demo), but cannot connect until a keychain is available.
+ */
+keychain_error: string | null, };
