@@ -64,9 +64,15 @@ install_emulator() {
 }
 
 install_test_tools() {
-  apt_install gnome-keyring dbus
+  # The keychain tests: a real Secret Service. The real-window tests: Xvfb,
+  # WebKitWebDriver behind tauri-driver, ImageMagick for screenshots.
+  apt_install gnome-keyring dbus xvfb xauth imagemagick webkit2gtk-driver
   if ! command -v cargo-nextest >/dev/null 2>&1; then
     say "installing cargo-nextest"
     cargo install cargo-nextest --locked --quiet
+  fi
+  if ! command -v tauri-driver >/dev/null 2>&1; then
+    say "installing tauri-driver"
+    cargo install tauri-driver --version '^2' --locked --quiet
   fi
 }

@@ -374,6 +374,11 @@ def mutate(harness: Any, change: dict) -> dict:
     if kind == "set_inline_policy":
         sso.put_inline_policy_to_permission_set(instance.instance_arn, change["permission_set_arn"], change["policy"])
         return {"ok": True}
+    if kind == "set_external_id":
+        # The admin pastes the wizard's trust policy: the role now wants this External ID.
+        role = iam_backends[MANAGEMENT_ACCOUNT]["aws"].get_role(change.get("role_name", "HallpassManagementRole"))
+        role.assume_role_policy_document = trust_policy(f"arn:aws:iam::{MANAGEMENT_ACCOUNT}:root", change["external_id"])
+        return {"ok": True}
     if kind == "delete_role":
         iam_backends[change["account_id"]]["aws"].delete_role(change["role_name"])
         return {"ok": True}

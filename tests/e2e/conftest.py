@@ -1,0 +1,185 @@
+"""Real-window end-to-end tests: the Hallpass binary in a WebKitGTK window under
+Xvfb, driven through tauri-driver (WebDriver) against the emulator harness."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from selenium import webdriver
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.options import ArgOptions
+from selenium.webdriver.support import expected_conditions as EC
+from selenium.webdriver.support.ui import WebDriverWait
+
+ROOT = Path(__file__).resolve().parents[2]
+APP = ROOT / "target" / "debug" / "hallpass"
+SHOTS = ROOT / "target" / "e2e-screenshots"
+EXTERNAL_ID_PLACEHOLDER = "replaced-by-the-wizard"
+REGION = "eu-north-1"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Harness:
+    def __init__(self) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, str(ROOT / "tests" / "harness" / "server.py"), "--port", "0"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
+        line = self.proc.stdout.readline() if self.proc.stdout else ""
+        assert line.startswith("HARNESS_READY "), f"harness did not start: {line!r}"
+        self.url = line.split()[1]
+
+    def post(self, path: str, body: dict) -> dict:
+        req = urllib.request.Request(
+            f"{self.url}/_harness/{path}", data=json.dumps(body).encode(), method="POST"
+        )
+        with urllib.request.urlopen(req) as r:
+            return json.load(r)
+
+    def stop(self) -> None:
+        self.proc.kill()
+        self.proc.wait()
+
+
+class App:
+    """Xvfb, tauri-driver and one WebDriver session of the app."""
+
+    def __init__(self, env: dict[str, str], args: list[str] | None = None) -> None:
+        self.display = f":{free_display()}"
+        self.xvfb = subprocess.Popen(
+            ["Xvfb", self.display, "-screen", "0", "1280x860x24", "-nolisten", "tcp"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        time.sleep(0.5)
+        port = free_port()
+        native = free_port()
+        full_env = {**os.environ, **env, "DISPLAY": self.display, "WEBKIT_DISABLE_COMPOSITING_MODE": "1"}
+        self.driver_proc = subprocess.Popen(
+            [shutil.which("tauri-driver") or "tauri-driver", "--port", str(port), "--native-port", str(native),
+             "--native-driver", "/usr/bin/WebKitWebDriver"],
+            env=full_env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        wait_port(port)
+        options = ArgOptions()
+        options.set_capability("browserName", "wry")
+        options.set_capability("tauri:options", {"application": str(APP), "args": args or []})
+        try:
+            self.driver = self._session(port, options)
+        except BaseException:
+            self._stop_processes()
+            raise
+        self.wait = WebDriverWait(self.driver, 60)
+
+    @staticmethod
+    def _session(port: int, options: ArgOptions):
+        # tauri-driver accepts connections a moment before it can proxy them.
+        for attempt in range(3):
+            try:
+                return webdriver.Remote(command_executor=f"http://127.0.0.1:{port}", options=options)
+            except Exception:
+                if attempt == 2:
+                    raise
+                time.sleep(1.0)
+        raise AssertionError("unreachable")
+
+    def el(self, testid: str):
+        return self.wait.until(EC.visibility_of_element_located((By.CSS_SELECTOR, f'[data-testid="{testid}"]')))
+
+    def click(self, testid: str) -> None:
+        self.wait.until(EC.element_to_be_clickable((By.CSS_SELECTOR, f'[data-testid="{testid}"]'))).click()
+
+    def text_of(self, testid: str) -> str:
+        return self.el(testid).text
+
+    def wait_text(self, testid: str, needle: str, timeout: float = 90) -> str:
+        WebDriverWait(self.driver, timeout).until(
+            lambda d: needle in d.find_element(By.CSS_SELECTOR, f'[data-testid="{testid}"]').text
+        )
+        return self.text_of(testid)
+
+    def shot(self, name: str) -> None:
+        """Captures the real window from the X display (WebKitWebDriver's own
+        screenshot command can hang on some pages)."""
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        time.sleep(0.3)  # let the last click render
+        subprocess.run(
+            ["import", "-display", self.display, "-window", "root", str(SHOTS / f"{name}.png")],
+            check=True,
+            timeout=30,
+        )
+
+    def close(self) -> None:
+        try:
+            self.driver.quit()
+        finally:
+            self._stop_processes()
+
+    def _stop_processes(self) -> None:
+        for proc in (self.driver_proc, self.xvfb):
+            proc.kill()
+            proc.wait()
+
+
+def free_display() -> int:
+    for n in range(90, 140):
+        if not Path(f"/tmp/.X11-unix/X{n}").exists() and not Path(f"/tmp/.X{n}-lock").exists():
+            return n
+    raise RuntimeError("no free X display between :90 and :139")
+
+
+def wait_port(port: int, timeout: float = 20) -> None:
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.1)
+    raise RuntimeError(f"nothing listens on {port}")
+
+
+@pytest.fixture
+def harness():
+    h = Harness()
+    yield h
+    if h.proc.poll() is None:
+        h.stop()
+
+
+@pytest.fixture
+def data_dir():
+    d = tempfile.mkdtemp(prefix="hallpass-e2e-")
+    yield d
+    shutil.rmtree(d, ignore_errors=True)
+
+
+def app_env(harness_url: str, data_dir: str) -> dict[str, str]:
+    return {
+        "AWS_ENDPOINT_URL": harness_url,
+        "AWS_ACCESS_KEY_ID": "AKIAHALLPASSE2E00001",
+        "AWS_SECRET_ACCESS_KEY": "hallpass-e2e-secret",
+        "AWS_EC2_METADATA_DISABLED": "true",
+        "AWS_CONFIG_FILE": os.path.join(data_dir, "no-aws-config"),
+        "AWS_SHARED_CREDENTIALS_FILE": os.path.join(data_dir, "no-aws-credentials"),
+        "HALLPASS_DATA_DIR": data_dir,
+        "HALLPASS_RATES": "sso=500,identitystore=500,organizations=500,sts=500",
+    }

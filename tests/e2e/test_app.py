@@ -1,0 +1,121 @@
+"""The first-time admin's path through the real window, then life offline."""
+
+from __future__ import annotations
+
+import json
+
+from selenium.webdriver.common.by import By
+
+from conftest import EXTERNAL_ID_PLACEHOLDER, REGION, App, app_env
+
+
+def expected_access(truth: dict, account_id: str) -> set[str]:
+    ps = {p["arn"]: p["name"] for p in truth["permission_sets"]}
+    return {ps[a["permission_set_arn"]] for a in truth["assignments"] if a["account_id"] == account_id}
+
+
+def test_demo_organization_without_aws(data_dir):
+    # First in this file: it needs the first-run screen, before any connection is stored.
+    env = app_env("http://127.0.0.1:9", data_dir)
+    app = App(env)
+    try:
+        app.click("open-demo")
+        app.el("demo-banner")
+        assert "14" in app.text_of("counts")
+        app.click("nav-permission-sets")
+        app.click("ps-Developer")
+        assert '"iam:PassRole"' in app.text_of("inline-policy")
+        app.shot("09-demo")
+    finally:
+        app.close()
+
+
+def test_wizard_first_sync_browse_then_offline(harness, data_dir):
+    truth = harness.post("scenario", {"name": "small", "external_id": EXTERNAL_ID_PLACEHOLDER, "region": REGION})
+    env = app_env(harness.url, data_dir)
+    app = App(env)
+    try:
+        # 1. Base credentials from the environment: the caller identity shows.
+        app.el("wizard")
+        app.shot("01-wizard-credentials")
+        app.click("check-credentials")
+        assert "arn:aws:" in app.wait_text("caller", "Signed in as")
+        app.click("next")
+        # 2. Region, detected: only the home region holds the instance.
+        app.click("detect-region")
+        assert REGION in app.wait_text("detected", "Found an instance")
+        assert app.el("region").get_attribute("value") == REGION
+        app.click("next")
+        # 3. A generated External ID in both policy documents.
+        external_id = app.text_of("external-id")
+        assert len(external_id) >= 32
+        trust = json.loads(app.text_of("trust-policy"))
+        stmt = trust["Statement"][0]
+        assert stmt["Condition"]["StringEquals"]["sts:ExternalId"] == external_id
+        assert stmt["Action"] == "sts:AssumeRole"
+        permissions = app.text_of("permissions-policy")
+        assert "OrganizationAccountAccessRole" in permissions and "identitystore:*" in permissions
+        app.shot("02-wizard-policies")
+        # The admin pastes the trust policy into IAM: the role now requires this External ID.
+        harness.post("mutate", {"kind": "set_external_id", "region": REGION, "external_id": external_id})
+        app.click("next")
+        # 4. The role ARN, stored in the keychain, then 5. every connection step green.
+        app.el("role-arn").send_keys(truth["role_arn"])
+        app.click("save-connection")
+        for step in ["base-credentials", "assume-role", "organizations", "identity-center", "identity-store"]:
+            app.wait.until(lambda d, s=step: d.find_element(By.CSS_SELECTOR, f'[data-testid="check-{s}"]')
+                           .get_attribute("data-status") == "ok")
+        app.shot("03-wizard-checks")
+        # 6. The first sync and its summary.
+        app.click("first-sync")
+        summary = app.wait_text("sync-summary", "Found", timeout=120)
+        assert summary == (
+            f"Found {len(truth['accounts'])} accounts, {len(truth['permission_sets'])} permission sets, "
+            f"{len(truth['users'])} users and {len(truth['groups'])} groups."
+        )
+        app.shot("04-wizard-summary")
+        app.click("finish")
+        assert "snapshot 1" in app.text_of("last-sync")
+        app.shot("05-overview")
+
+        # An account shows who has access, with which permission set.
+        account = next(a for a in truth["assignments"] if a["principal_type"] == "GROUP")["account_id"]
+        name = next(a["name"] for a in truth["accounts"] if a["id"] == account)
+        app.click("nav-accounts")
+        app.click(f"account-{account}")
+        assert app.text_of("account-title") == name
+        table = app.text_of("access-table")
+        for ps in expected_access(truth, account):
+            assert ps in table
+        assert "through group" in table
+        app.shot("06-account")
+
+        # A user shows their groups and effective access.
+        user = next(u for u in truth["users"] if u["user_name"] == "user01")
+        groups = {m["group_id"] for m in truth["memberships"] if m["user_id"] == user["user_id"]}
+        group_names = sorted(g["display_name"] for g in truth["groups"] if g["group_id"] in groups)
+        app.click("nav-people")
+        app.el("people-search").send_keys("user01")
+        app.click("user-user01")
+        assert app.text_of("user-title") == "user01"
+        shown_groups = app.text_of("user-groups")
+        for g in group_names:
+            assert g in shown_groups
+        app.shot("07-user")
+    finally:
+        app.close()
+
+    # The network is gone: the app opens on the newest snapshot and says so.
+    harness.stop()
+    app = App(env)
+    try:
+        banner = app.wait_text("offline-banner", "Offline", timeout=60)
+        assert "snapshot 1" in banner
+        counts = app.text_of("counts")
+        assert str(len(truth["accounts"])) in counts
+        app.click("nav-people")
+        app.click("user-user01")
+        assert app.text_of("user-title") == "user01"
+        app.shot("08-offline")
+    finally:
+        app.close()
