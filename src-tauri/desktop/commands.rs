@@ -15,8 +15,10 @@ use crate::views::{
     self, GroupDetail, OrgTree, People, PermissionSetDetail, PolicyDocuments, UserDetail,
 };
 
+// Commands that read the keychain are async: Tauri runs sync commands on the
+// main thread, and a keychain prompt there would freeze the window.
 #[tauri::command]
-pub fn app_status(state: State<'_, AppState>) -> Result<AppStatus> {
+pub async fn app_status(state: State<'_, AppState>) -> Result<AppStatus> {
     state.status()
 }
 
@@ -64,7 +66,7 @@ pub fn policy_documents(caller_arn: String, external_id: String) -> Result<Polic
 }
 
 #[tauri::command]
-pub fn save_connection(
+pub async fn save_connection(
     state: State<'_, AppState>,
     role_arn: String,
     external_id: String,
@@ -101,13 +103,13 @@ pub async fn test_connection(state: State<'_, AppState>) -> Result<Vec<CheckStep
 }
 
 #[tauri::command]
-pub fn forget_connection(state: State<'_, AppState>) -> Result<ConnectionInfo> {
+pub async fn forget_connection(state: State<'_, AppState>) -> Result<ConnectionInfo> {
     connection::forget(&state.keychain)?;
     connection::info(&store::open(state.live_dir())?, &state.keychain)
 }
 
 #[tauri::command]
-pub fn set_sync_interval(state: State<'_, AppState>, minutes: u32) -> Result<ConnectionInfo> {
+pub async fn set_sync_interval(state: State<'_, AppState>, minutes: u32) -> Result<ConnectionInfo> {
     let conn = store::open(state.live_dir())?;
     connection::set_sync_interval_minutes(&conn, minutes)?;
     connection::info(&conn, &state.keychain)
@@ -181,13 +183,13 @@ pub fn permission_set_detail(
 }
 
 #[tauri::command]
-pub fn open_demo(state: State<'_, AppState>) -> Result<AppStatus> {
+pub async fn open_demo(state: State<'_, AppState>) -> Result<AppStatus> {
     state.set_demo(true)?;
     state.status()
 }
 
 #[tauri::command]
-pub fn leave_demo(state: State<'_, AppState>) -> Result<AppStatus> {
+pub async fn leave_demo(state: State<'_, AppState>) -> Result<AppStatus> {
     state.set_demo(false)?;
     state.status()
 }
