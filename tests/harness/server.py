@@ -14,7 +14,10 @@ server wraps moto's WSGI application in a middleware that:
   provisioning status) as AWS would;
 * injects faults per operation (throttling, access denied, latency) and
   enforces per-service rate limits like AWS's (off by default);
-* counts calls per operation, and caps page sizes so tests exercise paging.
+* counts calls per operation, and caps page sizes so tests exercise paging;
+* makes assignment creation and deletion asynchronous like AWS's (IN_PROGRESS
+  for a configurable time, then SUCCEEDED or FAILED), idempotent for creating an
+  existing assignment, and records the peak of outstanding operations.
 
 It listens on loopback, prints ``HARNESS_READY <url>`` once serving, and is
 steered through ``/_harness/*`` (JSON): ``scenario``, ``config``, ``counters``,
@@ -123,6 +126,11 @@ class Harness:
         self.provisioning: dict[str, dict] = {}
         self.key_accounts: dict[str, str] = {}
         self.rng = random.Random(7)
+        # Assignment creations and deletions: asynchronous like AWS's, held
+        # IN_PROGRESS for `assignment_delay_ms` before they take effect.
+        self.assignment_delay_ms = 0.0
+        self.operations: dict[str, dict] = {}
+        self.pending: list[dict] = []
 
     # ------------------------------------------------------------------ WSGI
     def __call__(self, environ: dict, start_response: Any) -> Any:
@@ -299,6 +307,7 @@ class Harness:
             return self.check_trust(call)
         if call.service != "sso":
             return None
+        self.settle()
         handler = getattr(self, f"sso_{call.op}", None)
         return handler(call) if handler else None
 
@@ -462,6 +471,91 @@ class Harness:
         ]
         return paged(call, items, "PermissionSetsProvisioningStatus", self.page_cap)
 
+    # ------------------------------------------------- async assignments
+    def _find_assignment(self, backend: Any, p: dict) -> Any:
+        for a in backend.account_assignments:
+            if (a.instance_arn, a.target_id, a.permission_set_arn, a.principal_type, a.principal_id) == (
+                p.get("InstanceArn"), p.get("TargetId"), p.get("PermissionSetArn"), p.get("PrincipalType"), p.get("PrincipalId")
+            ):
+                return a
+        return None
+
+    def _begin(self, call: Call, kind: str) -> dict:
+        now = time.time()
+        op = {
+            "kind": kind,
+            "backend": self.backend_for(call),
+            "params": dict(call.params),
+            "request_id": str(uuid.uuid4()),
+            "created": now,
+            "done_at": now + self.assignment_delay_ms / 1000.0,
+            "status": "IN_PROGRESS",
+            "reason": None,
+        }
+        with self.lock:
+            self.operations[op["request_id"]] = op
+            self.pending.append(op)
+            peak = max(self.counters["harness:outstanding_peak"], len(self.pending))
+            self.counters["harness:outstanding_peak"] = peak
+        self.settle()
+        return op
+
+    def settle(self) -> None:
+        """Applies the operations whose time has come, as AWS finishes them."""
+        now = time.time()
+        with self.lock:
+            due = [op for op in self.pending if op["done_at"] <= now]
+            self.pending = [op for op in self.pending if op["done_at"] > now]
+        for op in due:
+            p, backend = op["params"], op["backend"]
+            existing = self._find_assignment(backend, p)
+            if op["kind"] == "create":
+                if existing is None:  # creating an existing assignment changes nothing
+                    backend.create_account_assignment(
+                        p["InstanceArn"], p["TargetId"], p.get("TargetType", "AWS_ACCOUNT"),
+                        p["PermissionSetArn"], p["PrincipalType"], p["PrincipalId"],
+                    )
+                op["status"] = "SUCCEEDED"
+            elif existing is None:
+                op["status"], op["reason"] = "FAILED", "The assignment does not exist."
+            else:
+                backend.account_assignments.remove(existing)
+                op["status"] = "SUCCEEDED"
+
+    def _status_doc(self, op: dict) -> dict:
+        p = op["params"]
+        doc = {
+            "Status": op["status"],
+            "RequestId": op["request_id"],
+            "TargetId": p.get("TargetId"),
+            "TargetType": p.get("TargetType", "AWS_ACCOUNT"),
+            "PermissionSetArn": p.get("PermissionSetArn"),
+            "PrincipalType": p.get("PrincipalType"),
+            "PrincipalId": p.get("PrincipalId"),
+            "CreatedDate": op["created"],
+        }
+        if op["reason"]:
+            doc["FailureReason"] = op["reason"]
+        return doc
+
+    def sso_CreateAccountAssignment(self, call: Call) -> Response:
+        return json_response({"AccountAssignmentCreationStatus": self._status_doc(self._begin(call, "create"))})
+
+    def sso_DeleteAccountAssignment(self, call: Call) -> Response:
+        return json_response({"AccountAssignmentDeletionStatus": self._status_doc(self._begin(call, "delete"))})
+
+    def _describe(self, call: Call, id_param: str, key: str, kind: str) -> Response:
+        op = self.operations.get(call.params.get(id_param, ""))
+        if op is None or op["kind"] != kind:
+            return self.not_found("Request")
+        return json_response({key: self._status_doc(op)})
+
+    def sso_DescribeAccountAssignmentCreationStatus(self, call: Call) -> Response:
+        return self._describe(call, "AccountAssignmentCreationRequestId", "AccountAssignmentCreationStatus", "create")
+
+    def sso_DescribeAccountAssignmentDeletionStatus(self, call: Call) -> Response:
+        return self._describe(call, "AccountAssignmentDeletionRequestId", "AccountAssignmentDeletionStatus", "delete")
+
     def mark_outdated(self, call: Call) -> None:
         backend = self.backend_for(call)
         ps_arn = call.params.get("PermissionSetArn")
@@ -510,6 +604,8 @@ class Harness:
                 self.page_cap = payload["page_cap"]
             if "seed" in payload:
                 self.rng.seed(payload["seed"])
+            if "assignment_delay_ms" in payload:
+                self.assignment_delay_ms = float(payload["assignment_delay_ms"] or 0)
 
 
 def principal_matches(principal: Any, caller_account: str, caller_arn: str) -> bool:

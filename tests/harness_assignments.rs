@@ -1,0 +1,158 @@
+//! The harness makes assignment changes asynchronous like AWS does: IN_PROGRESS
+//! for a while, then SUCCEEDED (or FAILED), idempotent for existing assignments.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use aws_sdk_ssoadmin::types::{PrincipalType, StatusValues, TargetType};
+use common::*;
+use serde_json::json;
+
+fn client(h: &Harness) -> aws_sdk_ssoadmin::Client {
+    let conf = aws_sdk_ssoadmin::Config::builder()
+        .behavior_version(aws_sdk_ssoadmin::config::BehaviorVersion::latest())
+        .region(aws_sdk_ssoadmin::config::Region::new(REGION))
+        .endpoint_url(&h.url)
+        .credentials_provider(aws_credential_types::Credentials::for_tests())
+        .build();
+    aws_sdk_ssoadmin::Client::from_conf(conf)
+}
+
+#[test]
+fn assignment_changes_stay_in_progress_then_take_effect_once() {
+    let h = Harness::start();
+    let truth = h.seed("small");
+    h.config(json!({ "assignment_delay_ms": 600 }));
+    let sso = client(&h);
+    let instance = truth.instances[0].instance_arn.clone();
+    let ps = truth
+        .permission_sets
+        .iter()
+        .find(|p| p.instance_arn == instance)
+        .unwrap()
+        .arn
+        .clone();
+    let group = truth
+        .groups
+        .iter()
+        .find(|g| g.display_name == "team-empty")
+        .unwrap()
+        .group_id
+        .clone();
+    let account = truth
+        .accounts
+        .iter()
+        .find(|a| a.name == "acct-01")
+        .unwrap()
+        .id
+        .clone();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let count = || async {
+            sso.list_account_assignments()
+                .instance_arn(&instance)
+                .account_id(&account)
+                .permission_set_arn(&ps)
+                .send()
+                .await
+                .unwrap()
+                .account_assignments()
+                .iter()
+                .filter(|a| a.principal_id() == Some(group.as_str()))
+                .count()
+        };
+        let create = || async {
+            sso.create_account_assignment()
+                .instance_arn(&instance)
+                .target_id(&account)
+                .target_type(TargetType::AwsAccount)
+                .permission_set_arn(&ps)
+                .principal_type(PrincipalType::Group)
+                .principal_id(&group)
+                .send()
+                .await
+                .unwrap()
+        };
+        let started = Instant::now();
+        let out = create().await;
+        let status = out.account_assignment_creation_status().unwrap();
+        assert_eq!(status.status(), Some(&StatusValues::InProgress));
+        let request = status.request_id().unwrap().to_owned();
+        assert_eq!(count().await, 0, "not there while in progress");
+        // Poll to a final state, as Hallpass does.
+        let final_status = loop {
+            let d = sso
+                .describe_account_assignment_creation_status()
+                .instance_arn(&instance)
+                .account_assignment_creation_request_id(&request)
+                .send()
+                .await
+                .unwrap();
+            let s = d
+                .account_assignment_creation_status()
+                .unwrap()
+                .status()
+                .cloned()
+                .unwrap();
+            if s != StatusValues::InProgress {
+                break s;
+            }
+            assert!(started.elapsed() < Duration::from_secs(10));
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        };
+        assert_eq!(final_status, StatusValues::Succeeded);
+        assert!(started.elapsed() >= Duration::from_millis(600));
+        assert_eq!(count().await, 1);
+        // Creating it again changes nothing.
+        create().await;
+        tokio::time::sleep(Duration::from_millis(700)).await;
+        assert_eq!(count().await, 1, "no duplicate");
+
+        // Deleting: in progress, then gone; deleting again fails.
+        let delete = || async {
+            sso.delete_account_assignment()
+                .instance_arn(&instance)
+                .target_id(&account)
+                .target_type(TargetType::AwsAccount)
+                .permission_set_arn(&ps)
+                .principal_type(PrincipalType::Group)
+                .principal_id(&group)
+                .send()
+                .await
+                .unwrap()
+                .account_assignment_deletion_status()
+                .unwrap()
+                .request_id()
+                .unwrap()
+                .to_owned()
+        };
+        let first = delete().await;
+        assert_eq!(
+            count().await,
+            1,
+            "still there while the deletion is in progress"
+        );
+        tokio::time::sleep(Duration::from_millis(700)).await;
+        assert_eq!(count().await, 0);
+        let second = delete().await;
+        tokio::time::sleep(Duration::from_millis(700)).await;
+        for (request, want) in [
+            (first, StatusValues::Succeeded),
+            (second, StatusValues::Failed),
+        ] {
+            let d = sso
+                .describe_account_assignment_deletion_status()
+                .instance_arn(&instance)
+                .account_assignment_deletion_request_id(&request)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(
+                d.account_assignment_deletion_status().unwrap().status(),
+                Some(&want)
+            );
+        }
+    });
+    assert!(h.counters()["harness:outstanding_peak"] >= 1);
+}
