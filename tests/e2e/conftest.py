@@ -18,6 +18,7 @@ import pytest
 from selenium import webdriver
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.options import ArgOptions
+from selenium.webdriver.remote.client_config import ClientConfig
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
@@ -62,44 +63,50 @@ class App:
     """Xvfb, tauri-driver and one WebDriver session of the app."""
 
     def __init__(self, env: dict[str, str], args: list[str] | None = None) -> None:
-        self.display = f":{free_display()}"
-        self.xvfb = subprocess.Popen(
-            ["Xvfb", self.display, "-screen", "0", "1280x860x24", "-nolisten", "tcp"],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        time.sleep(0.5)
-        port = free_port()
-        native = free_port()
-        full_env = {**os.environ, **env, "DISPLAY": self.display, "WEBKIT_DISABLE_COMPOSITING_MODE": "1"}
-        self.driver_proc = subprocess.Popen(
-            [shutil.which("tauri-driver") or "tauri-driver", "--port", str(port), "--native-port", str(native),
-             "--native-driver", "/usr/bin/WebKitWebDriver"],
-            env=full_env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        wait_port(port)
-        options = ArgOptions()
-        options.set_capability("browserName", "wry")
-        options.set_capability("tauri:options", {"application": str(APP), "args": args or []})
+        # scripts/test starts one Xvfb for the session and tells D-Bus activation
+        # about it (so GTK's portal can start); standalone runs start their own.
+        shared = os.environ.get("HALLPASS_E2E_DISPLAY")
+        self.display = shared or f":{free_display()}"
+        self.xvfb = None
+        if not shared:
+            self.xvfb = subprocess.Popen(
+                ["Xvfb", self.display, "-screen", "0", "1280x860x24", "-nolisten", "tcp"],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            time.sleep(0.5)
+        self.env = {**os.environ, **env, "DISPLAY": self.display, "WEBKIT_DISABLE_COMPOSITING_MODE": "1"}
+        self.args = args or []
         try:
-            self.driver = self._session(port, options)
+            self.driver = self._start()
         except BaseException:
             self._stop_processes()
             raise
         self.wait = WebDriverWait(self.driver, 60)
 
-    @staticmethod
-    def _session(port: int, options: ArgOptions):
-        # tauri-driver accepts connections a moment before it can proxy them.
+    def _start(self):
+        """tauri-driver plus a session; a start that hangs is abandoned and retried."""
         for attempt in range(3):
+            port, native = free_port(), free_port()
+            self.driver_proc = subprocess.Popen(
+                [shutil.which("tauri-driver") or "tauri-driver", "--port", str(port), "--native-port", str(native),
+                 "--native-driver", "/usr/bin/WebKitWebDriver"],
+                env=self.env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            wait_port(port)
+            time.sleep(0.3)
+            options = ArgOptions()
+            options.set_capability("browserName", "wry")
+            options.set_capability("tauri:options", {"application": str(APP), "args": self.args})
+            config = ClientConfig(remote_server_addr=f"http://127.0.0.1:{port}", timeout=60)
             try:
-                return webdriver.Remote(command_executor=f"http://127.0.0.1:{port}", options=options)
+                return webdriver.Remote(command_executor=config.remote_server_addr, options=options, client_config=config)
             except Exception:
+                kill_tree(self.driver_proc)
                 if attempt == 2:
                     raise
-                time.sleep(1.0)
         raise AssertionError("unreachable")
 
     def el(self, testid: str):
@@ -135,9 +142,26 @@ class App:
             self._stop_processes()
 
     def _stop_processes(self) -> None:
-        for proc in (self.driver_proc, self.xvfb):
-            proc.kill()
-            proc.wait()
+        if getattr(self, "driver_proc", None) is not None:
+            kill_tree(self.driver_proc)
+        if self.xvfb is not None:
+            self.xvfb.kill()
+            self.xvfb.wait()
+
+
+def kill_tree(proc: subprocess.Popen) -> None:
+    """Stops tauri-driver and what it started (WebKitWebDriver, the app)."""
+    try:
+        children = subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True, text=True).stdout.split()
+    except OSError:
+        children = []
+    for pid in children:
+        try:
+            os.kill(int(pid), 9)
+        except (OSError, ValueError):
+            pass
+    proc.kill()
+    proc.wait()
 
 
 def free_display() -> int:

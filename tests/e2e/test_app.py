@@ -78,6 +78,13 @@ def test_wizard_first_sync_browse_then_offline(harness, data_dir):
         assert "snapshot 1" in app.text_of("last-sync")
         app.shot("05-overview")
 
+        # Sync now, from the overview: a second snapshot, found unchanged.
+        app.click("sync-now")
+        app.wait_text("last-sync", "snapshot 2", timeout=120)
+        app.click("nav-snapshots")
+        rows = app.text_of("snapshot-list")
+        assert "2" in rows and "complete" in rows
+
         # An account shows who has access, with which permission set.
         account = next(a for a in truth["assignments"] if a["principal_type"] == "GROUP")["account_id"]
         name = next(a["name"] for a in truth["accounts"] if a["id"] == account)
@@ -110,7 +117,7 @@ def test_wizard_first_sync_browse_then_offline(harness, data_dir):
     app = App(env)
     try:
         banner = app.wait_text("offline-banner", "Offline", timeout=60)
-        assert "snapshot 1" in banner
+        assert "snapshot 2" in banner, "the newest snapshot (the sync-now one)"
         counts = app.text_of("counts")
         assert str(len(truth["accounts"])) in counts
         app.click("nav-people")
