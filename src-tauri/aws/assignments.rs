@@ -1,11 +1,10 @@
 //! IAM Identity Center admin: account assignments, read one of two ways (see sync/strategy.rs).
 
 use aws_sdk_ssoadmin::types::PrincipalType as SdkPrincipal;
-use futures::stream::{self, StreamExt, TryStreamExt};
 
 use super::call::Service;
 use super::sso::{CONCURRENCY, PAGE};
-use super::{paginate, Clients, Gate};
+use super::{fan_out, paginate, Clients, Gate};
 use crate::error::Result;
 use crate::model::{Assignment, PrincipalType, Provisioned};
 
@@ -15,6 +14,23 @@ fn principal(kind: Option<&SdkPrincipal>) -> Option<PrincipalType> {
         SdkPrincipal::Group => Some(PrincipalType::Group),
         _ => None,
     }
+}
+
+/// An assignment from either listing's fields; `None` when AWS left one out.
+fn assignment(
+    instance: &str,
+    account: Option<&str>,
+    permission_set: Option<&str>,
+    principal_type: Option<PrincipalType>,
+    principal_id: Option<&str>,
+) -> Option<Assignment> {
+    Some(Assignment {
+        instance_arn: instance.to_owned(),
+        account_id: account?.to_owned(),
+        permission_set_arn: permission_set?.to_owned(),
+        principal_type: principal_type?,
+        principal_id: principal_id?.to_owned(),
+    })
 }
 
 /// Assignments of one (permission set, account) pair.
@@ -47,13 +63,13 @@ async fn pair_assignments(
             .account_assignments()
             .iter()
             .filter_map(|a| {
-                Some(Assignment {
-                    instance_arn: instance.to_owned(),
-                    account_id: a.account_id()?.to_owned(),
-                    permission_set_arn: a.permission_set_arn()?.to_owned(),
-                    principal_type: principal(a.principal_type())?,
-                    principal_id: a.principal_id()?.to_owned(),
-                })
+                assignment(
+                    instance,
+                    a.account_id(),
+                    a.permission_set_arn(),
+                    principal(a.principal_type()),
+                    a.principal_id(),
+                )
             })
             .collect();
         Ok((items, out.next_token().map(str::to_owned)))
@@ -68,12 +84,10 @@ pub async fn by_pairs(
     instance: &str,
     pairs: &[Provisioned],
 ) -> Result<Vec<Assignment>> {
-    let lists: Vec<Vec<Assignment>> = stream::iter(pairs.iter())
-        .map(|p| pair_assignments(c, gate, instance, &p.permission_set_arn, &p.account_id))
-        .buffer_unordered(CONCURRENCY)
-        .try_collect()
-        .await?;
-    Ok(lists.into_iter().flatten().collect())
+    fan_out(pairs, CONCURRENCY, |p| {
+        pair_assignments(c, gate, instance, &p.permission_set_arn, &p.account_id)
+    })
+    .await
 }
 
 async fn principal_assignments(
@@ -111,13 +125,13 @@ async fn principal_assignments(
                 .account_assignments()
                 .iter()
                 .filter_map(|a| {
-                    Some(Assignment {
-                        instance_arn: instance.to_owned(),
-                        account_id: a.account_id()?.to_owned(),
-                        permission_set_arn: a.permission_set_arn()?.to_owned(),
-                        principal_type: kind,
-                        principal_id: a.principal_id()?.to_owned(),
-                    })
+                    assignment(
+                        instance,
+                        a.account_id(),
+                        a.permission_set_arn(),
+                        Some(kind),
+                        a.principal_id(),
+                    )
                 })
                 .collect();
             Ok((items, out.next_token().map(str::to_owned)))
@@ -133,10 +147,8 @@ pub async fn by_principal(
     instance: &str,
     principals: &[(PrincipalType, String)],
 ) -> Result<Vec<Assignment>> {
-    let lists: Vec<Vec<Assignment>> = stream::iter(principals.iter())
-        .map(|(kind, id)| principal_assignments(c, gate, instance, *kind, id))
-        .buffer_unordered(CONCURRENCY)
-        .try_collect()
-        .await?;
-    Ok(lists.into_iter().flatten().collect())
+    fan_out(principals, CONCURRENCY, |(kind, id)| {
+        principal_assignments(c, gate, instance, *kind, id)
+    })
+    .await
 }

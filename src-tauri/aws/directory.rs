@@ -1,10 +1,9 @@
 //! Identity Store: users, groups and group memberships of one identity store.
 
 use aws_sdk_identitystore::types::MemberId;
-use futures::stream::{self, StreamExt, TryStreamExt};
 
 use super::call::Service;
-use super::{paginate, Clients, Gate};
+use super::{fan_out, paginate, Clients, Gate};
 use crate::error::Result;
 use crate::model::{Group, Membership, User};
 
@@ -125,12 +124,10 @@ pub async fn memberships(
     store: &str,
     groups: &[Group],
 ) -> Result<Vec<Membership>> {
-    let lists: Vec<Vec<Membership>> = stream::iter(groups.iter())
-        .map(|g| members_of(c, gate, store, &g.group_id))
-        .buffer_unordered(CONCURRENCY)
-        .try_collect()
-        .await?;
-    Ok(lists.into_iter().flatten().collect())
+    fan_out(groups, CONCURRENCY, |g| {
+        members_of(c, gate, store, &g.group_id)
+    })
+    .await
 }
 
 /// One `ListUsers` call of one user: can this session read the identity store?

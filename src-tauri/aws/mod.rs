@@ -18,6 +18,22 @@ pub use limiter::Rates;
 
 use crate::error::Result;
 
+/// Runs `list` for every item, at most `concurrency` at once, and joins the results.
+pub(crate) async fn fan_out<I, T, F, Fut>(items: I, concurrency: usize, list: F) -> Result<Vec<T>>
+where
+    I: IntoIterator,
+    F: FnMut(I::Item) -> Fut,
+    Fut: Future<Output = Result<Vec<T>>>,
+{
+    use futures::stream::{self, StreamExt, TryStreamExt};
+    let lists: Vec<Vec<T>> = stream::iter(items)
+        .map(list)
+        .buffer_unordered(concurrency)
+        .try_collect()
+        .await?;
+    Ok(lists.into_iter().flatten().collect())
+}
+
 /// Follows every `NextToken` until the last page.
 pub(crate) async fn paginate<T, F, Fut>(mut page: F) -> Result<Vec<T>>
 where

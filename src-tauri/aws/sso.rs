@@ -4,7 +4,7 @@ use aws_sdk_ssoadmin::types::ProvisioningStatus;
 use futures::stream::{self, StreamExt, TryStreamExt};
 
 use super::call::Service;
-use super::{paginate, Clients, Gate};
+use super::{fan_out, paginate, Clients, Gate};
 use crate::error::{AwsErrorKind, Result};
 use crate::model::*;
 
@@ -267,31 +267,27 @@ pub async fn provisioned(
     instance: &str,
     arns: &[String],
 ) -> Result<Vec<Provisioned>> {
-    let per_ps: Vec<Vec<Provisioned>> = stream::iter(arns.iter())
-        .map(|ps| async move {
-            let (all, outdated) = futures::try_join!(
-                provisioned_accounts(c, gate, instance, ps, None),
-                provisioned_accounts(
-                    c,
-                    gate,
-                    instance,
-                    ps,
-                    Some(ProvisioningStatus::LatestPermissionSetNotProvisioned)
-                ),
-            )?;
-            Ok::<_, crate::error::Error>(
-                all.into_iter()
-                    .map(|account_id| Provisioned {
-                        instance_arn: instance.to_owned(),
-                        permission_set_arn: ps.clone(),
-                        outdated: outdated.contains(&account_id),
-                        account_id,
-                    })
-                    .collect(),
-            )
-        })
-        .buffer_unordered(CONCURRENCY / 2)
-        .try_collect()
-        .await?;
-    Ok(per_ps.into_iter().flatten().collect())
+    fan_out(arns, CONCURRENCY / 2, |ps| async move {
+        let (all, outdated) = futures::try_join!(
+            provisioned_accounts(c, gate, instance, ps, None),
+            provisioned_accounts(
+                c,
+                gate,
+                instance,
+                ps,
+                Some(ProvisioningStatus::LatestPermissionSetNotProvisioned)
+            ),
+        )?;
+        Ok::<_, crate::error::Error>(
+            all.into_iter()
+                .map(|account_id| Provisioned {
+                    instance_arn: instance.to_owned(),
+                    permission_set_arn: ps.clone(),
+                    outdated: outdated.contains(&account_id),
+                    account_id,
+                })
+                .collect(),
+        )
+    })
+    .await
 }
