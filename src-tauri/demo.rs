@@ -301,6 +301,7 @@ pub fn ensure(dir: &Path) -> Result<()> {
             full_scan: false,
             calls: Default::default(),
             duration_ms: 0,
+            kind: "sync",
         },
     )?;
     Ok(())

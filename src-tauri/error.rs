@@ -14,6 +14,8 @@ pub enum AwsErrorKind {
     NotFound,
     /// Base credentials are missing, invalid or expired.
     Credentials,
+    /// Another change to the same resource is in flight, or the resource already exists.
+    Conflict,
     /// The network or the endpoint could not be reached.
     Network,
     /// Anything else AWS answered.
@@ -69,6 +71,7 @@ impl Error {
                 AwsErrorKind::NotFound => "aws-not-found",
                 AwsErrorKind::Credentials => "aws-credentials",
                 AwsErrorKind::Network => "aws-network",
+                AwsErrorKind::Conflict => "aws-conflict",
                 AwsErrorKind::Service => "aws-service",
             },
             Error::Keychain(_) => "keychain",

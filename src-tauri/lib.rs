@@ -9,6 +9,7 @@ pub mod demo;
 pub mod error;
 pub mod model;
 pub mod paths;
+pub mod provision;
 pub mod secrets;
 pub mod setup;
 pub mod store;

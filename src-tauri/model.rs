@@ -244,6 +244,8 @@ pub struct SnapshotInfo {
     pub error: Option<String>,
     #[ts(type = "number")]
     pub rows_changed: u64,
+    /// `sync` (a full read) or `refresh` (the parts a batch of changes touched).
+    pub kind: String,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, TS)]

@@ -34,7 +34,7 @@ fn assignment(
 }
 
 /// Assignments of one (permission set, account) pair.
-async fn pair_assignments(
+pub(crate) async fn pair_assignments(
     c: &Clients,
     gate: &Gate,
     instance: &str,

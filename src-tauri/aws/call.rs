@@ -249,6 +249,7 @@ pub(crate) fn kind_for_code(code: &str) -> AwsErrorKind {
         | "NoSuchEntity"
         | "NotFoundException"
         | "AccountNotFoundException" => AwsErrorKind::NotFound,
+        "ConflictException" | "ResourceInUseException" => AwsErrorKind::Conflict,
         "ExpiredToken"
         | "ExpiredTokenException"
         | "InvalidClientTokenId"
@@ -316,7 +317,8 @@ mod tests {
         );
         assert_eq!(kind_for_code("AccessDenied"), AwsErrorKind::AccessDenied);
         assert_eq!(kind_for_code("ExpiredToken"), AwsErrorKind::Credentials);
-        assert_eq!(kind_for_code("ConflictException"), AwsErrorKind::Service);
+        assert_eq!(kind_for_code("ConflictException"), AwsErrorKind::Conflict);
+        assert_eq!(kind_for_code("ValidationException"), AwsErrorKind::Service);
     }
 
     #[test]

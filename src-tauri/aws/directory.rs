@@ -27,27 +27,28 @@ pub async fn users(c: &Clients, gate: &Gate, store: &str) -> Result<Vec<User>> {
         let items = out
             .users()
             .iter()
-            .map(|u| {
-                let email = u
-                    .emails()
-                    .iter()
-                    .find(|e| e.primary())
-                    .or_else(|| u.emails().first())
-                    .and_then(|e| e.value().map(str::to_owned));
-                User {
-                    identity_store_id: store.to_owned(),
-                    user_id: u.user_id().to_owned(),
-                    user_name: u.user_name().unwrap_or_default().to_owned(),
-                    display_name: u.display_name().map(str::to_owned),
-                    given_name: u.name().and_then(|n| n.given_name()).map(str::to_owned),
-                    family_name: u.name().and_then(|n| n.family_name()).map(str::to_owned),
-                    email,
-                }
+            .map(|u| User {
+                identity_store_id: store.to_owned(),
+                user_id: u.user_id().to_owned(),
+                user_name: u.user_name().unwrap_or_default().to_owned(),
+                display_name: u.display_name().map(str::to_owned),
+                given_name: u.name().and_then(|n| n.given_name()).map(str::to_owned),
+                family_name: u.name().and_then(|n| n.family_name()).map(str::to_owned),
+                email: primary_email(u.emails()),
             })
             .collect();
         Ok((items, out.next_token().map(str::to_owned)))
     })
     .await
+}
+
+/// The primary email address, or the first one.
+pub(crate) fn primary_email(emails: &[aws_sdk_identitystore::types::Email]) -> Option<String> {
+    emails
+        .iter()
+        .find(|e| e.primary())
+        .or_else(|| emails.first())
+        .and_then(|e| e.value().map(str::to_owned))
 }
 
 pub async fn groups(c: &Clients, gate: &Gate, store: &str) -> Result<Vec<Group>> {
@@ -77,7 +78,7 @@ pub async fn groups(c: &Clients, gate: &Gate, store: &str) -> Result<Vec<Group>>
     .await
 }
 
-async fn members_of(
+pub(crate) async fn members_of(
     c: &Clients,
     gate: &Gate,
     store: &str,

@@ -7,6 +7,7 @@ mod creds;
 pub mod directory;
 pub mod limiter;
 pub mod org;
+pub mod provision;
 pub mod regions;
 pub mod sso;
 

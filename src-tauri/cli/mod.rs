@@ -1,6 +1,7 @@
 //! The headless interface: `hallpass <command>`, over the same core as the desktop app.
 
 mod output;
+mod provision;
 mod show;
 
 use std::path::PathBuf;
@@ -94,6 +95,51 @@ enum Command {
         #[arg(long)]
         snapshot: Option<i64>,
     },
+    /// Grant permission sets on accounts (or every account of an OU) to a group or user.
+    Grant {
+        #[command(flatten)]
+        args: provision::AssignArgs,
+        /// End the grant after this long (e.g. 8h, 7d); Hallpass revokes it then.
+        #[arg(long)]
+        expires: Option<String>,
+    },
+    /// Revoke permission sets on accounts (or every account of an OU) from a group or user.
+    Revoke {
+        #[command(flatten)]
+        args: provision::AssignArgs,
+    },
+    /// Identity Store users.
+    User {
+        #[command(subcommand)]
+        command: provision::UserCommand,
+    },
+    /// Group memberships.
+    Member {
+        #[command(subcommand)]
+        command: provision::MemberCommand,
+    },
+    /// The provisioning queue: list it, resume it, retry or cancel operations.
+    Ops {
+        #[command(subcommand)]
+        command: Option<provision::OpsCommand>,
+    },
+    /// Grant requests (time-bound and standing), and ending one early.
+    Grants {
+        /// Include ended and expired requests.
+        #[arg(long)]
+        all: bool,
+        #[command(subcommand)]
+        command: Option<provision::GrantsCommand>,
+    },
+    /// The audit log of every change requested through Hallpass.
+    Audit {
+        /// Print CSV instead of a table.
+        #[arg(long, conflicts_with = "json")]
+        csv: bool,
+        /// How many of the newest entries.
+        #[arg(long, default_value_t = 1000)]
+        limit: usize,
+    },
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -143,6 +189,22 @@ fn runtime() -> Result<tokio::runtime::Runtime> {
 
 fn run(cli: Cli) -> Result<()> {
     let data_dir = crate::paths::data_dir(cli.data_dir.clone())?;
+    match &cli.command {
+        Command::Grant { args, expires } => {
+            return provision::grant(&cli, &data_dir, args, expires.clone())
+        }
+        Command::Revoke { args } => return provision::revoke(&cli, &data_dir, args),
+        Command::User { command } => return provision::user(&cli, &data_dir, command),
+        Command::Member { command } => return provision::member(&cli, &data_dir, command),
+        Command::Ops { command } => return provision::ops(&cli, &data_dir, command.as_ref()),
+        Command::Grants { all, command } => {
+            return provision::grants(&cli, &data_dir, *all, command.as_ref())
+        }
+        Command::Audit { csv, limit } => {
+            return provision::audit_log(&cli, &data_dir, *csv, *limit)
+        }
+        _ => {}
+    }
     match cli.command {
         Command::Connect {
             ref role_arn,
@@ -248,5 +310,12 @@ fn run(cli: Cli) -> Result<()> {
             output::access(cli.json, &rows);
             Ok(())
         }
+        Command::Grant { .. }
+        | Command::Revoke { .. }
+        | Command::User { .. }
+        | Command::Member { .. }
+        | Command::Ops { .. }
+        | Command::Grants { .. }
+        | Command::Audit { .. } => Ok(()),
     }
 }

@@ -18,6 +18,8 @@ pub struct SyncMeta {
     pub full_scan: bool,
     pub calls: BTreeMap<String, u64>,
     pub duration_ms: u64,
+    /// `sync`, or `refresh` for the parts a batch of changes touched.
+    pub kind: &'static str,
 }
 
 impl SyncMeta {
@@ -34,15 +36,16 @@ pub fn write_snapshot(
 ) -> Result<SnapshotInfo> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     tx.execute(
-        "INSERT INTO snapshots(started_at, finished_at, status, strategy, full_scan, api_calls, duration_ms)
-         VALUES (?1, ?2, 'complete', ?3, ?4, ?5, ?6)",
+        "INSERT INTO snapshots(started_at, finished_at, status, strategy, full_scan, api_calls, duration_ms, kind)
+         VALUES (?1, ?2, 'complete', ?3, ?4, ?5, ?6, ?7)",
         rusqlite::params![
             meta.started_at,
             meta.finished_at,
             meta.strategy.map(|s| s.as_str()),
             meta.full_scan,
             meta.total_calls() as i64,
-            meta.duration_ms as i64
+            meta.duration_ms as i64,
+            meta.kind
         ],
     )?;
     let id = tx.last_insert_rowid();
@@ -81,8 +84,8 @@ pub fn write_snapshot(
 pub fn record_failure(conn: &mut Connection, meta: &SyncMeta, error: &str) -> Result<SnapshotInfo> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     tx.execute(
-        "INSERT INTO snapshots(started_at, finished_at, status, strategy, full_scan, api_calls, duration_ms, error)
-         VALUES (?1, ?2, 'failed', ?3, ?4, ?5, ?6, ?7)",
+        "INSERT INTO snapshots(started_at, finished_at, status, strategy, full_scan, api_calls, duration_ms, error, kind)
+         VALUES (?1, ?2, 'failed', ?3, ?4, ?5, ?6, ?7, ?8)",
         rusqlite::params![
             meta.started_at,
             meta.finished_at,
@@ -90,7 +93,8 @@ pub fn record_failure(conn: &mut Connection, meta: &SyncMeta, error: &str) -> Re
             meta.full_scan,
             meta.total_calls() as i64,
             meta.duration_ms as i64,
-            error
+            error,
+            meta.kind
         ],
     )?;
     let id = tx.last_insert_rowid();
@@ -109,7 +113,7 @@ fn insert_calls(conn: &Connection, id: i64, calls: &BTreeMap<String, u64>) -> Re
 }
 
 const SNAPSHOT_COLS: &str =
-    "id, started_at, finished_at, status, strategy, full_scan, api_calls, duration_ms, error, rows_changed";
+    "id, started_at, finished_at, status, strategy, full_scan, api_calls, duration_ms, error, rows_changed, kind";
 
 fn info(r: &rusqlite::Row<'_>) -> rusqlite::Result<SnapshotInfo> {
     Ok(SnapshotInfo {
@@ -123,6 +127,7 @@ fn info(r: &rusqlite::Row<'_>) -> rusqlite::Result<SnapshotInfo> {
         duration_ms: r.get::<_, i64>(7)? as u64,
         error: r.get(8)?,
         rows_changed: r.get::<_, i64>(9)? as u64,
+        kind: r.get(10)?,
     })
 }
 

@@ -111,6 +111,7 @@ pub async fn run(
         full_scan,
         calls: gate_calls.as_ref().map(|g| g.calls()).unwrap_or_default(),
         duration_ms: clock.elapsed().as_millis() as u64,
+        kind: "sync",
     };
     match fetched {
         Ok(result) => {

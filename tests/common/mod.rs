@@ -96,6 +96,25 @@ impl Harness {
             .expect("counters JSON")
     }
 
+    /// The emulator's state as an independent client (boto3) reads it: users,
+    /// memberships and assignments of the management instance and of the
+    /// instances held by `members`. Every assignment appears once per listing.
+    pub fn inspect(&self, members: &[&str]) -> Inspected {
+        let out = Command::new(python())
+            .arg(repo().join("tests/harness/inspect_state.py"))
+            .arg(&self.url)
+            .arg(REGION)
+            .args(members)
+            .output()
+            .expect("run the boto3 inspector");
+        assert!(
+            out.status.success(),
+            "inspector failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).expect("inspector JSON")
+    }
+
     pub fn reset_counters(&self) {
         self.post("counters/reset", json!({}));
     }
@@ -178,6 +197,41 @@ pub struct TruthAssignment {
     pub permission_set_arn: String,
     pub principal_type: String,
     pub principal_id: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct InspectedUser {
+    pub identity_store_id: String,
+    pub user_id: String,
+    pub user_name: String,
+    pub display_name: Option<String>,
+    pub emails: Vec<String>,
+}
+
+/// What the boto3 inspector saw.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Inspected {
+    pub users: Vec<InspectedUser>,
+    pub memberships: Vec<TruthMembership>,
+    pub assignments: Vec<TruthAssignment>,
+}
+
+impl Inspected {
+    /// How many times AWS lists this (account, permission set, principal).
+    pub fn assignment_count(&self, account: &str, ps: &str, principal: &str) -> usize {
+        self.assignments
+            .iter()
+            .filter(|a| {
+                a.account_id == account && a.permission_set_arn == ps && a.principal_id == principal
+            })
+            .count()
+    }
+
+    pub fn is_member(&self, group: &str, user: &str) -> bool {
+        self.memberships
+            .iter()
+            .any(|m| m.group_id == group && m.user_id == user)
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]

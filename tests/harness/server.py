@@ -153,6 +153,10 @@ class Harness:
             with self.lock:
                 self.counters["harness:throttled"] += 1
             return self.throttle(call)(environ, start_response)
+        if fault and fault["kind"] == "conflict":
+            with self.lock:
+                self.counters["harness:conflict"] += 1
+            return json_error("ConflictException", "Operation failed because another request is in progress for the same resource.", 409)
         if fault and fault["kind"] == "access_denied":
             with self.lock:
                 self.counters["harness:access_denied"] += 1
@@ -305,6 +309,8 @@ class Harness:
     def override(self, call: Call) -> Response | None:
         if call.service == "sts" and call.op == "AssumeRole":
             return self.check_trust(call)
+        if call.service == "identitystore" and call.op == "CreateGroupMembership":
+            return self.ids_CreateGroupMembership(call)
         if call.service != "sso":
             return None
         self.settle()
@@ -480,8 +486,23 @@ class Harness:
                 return a
         return None
 
-    def _begin(self, call: Call, kind: str) -> dict:
+    def _same_target(self, a: dict, b: dict) -> bool:
+        keys = ("InstanceArn", "TargetId", "PermissionSetArn")
+        return all(a.get(k) == b.get(k) for k in keys)
+
+    def _begin(self, call: Call, kind: str) -> dict | Response:
         now = time.time()
+        with self.lock:
+            busy = any(self._same_target(op["params"], call.params) for op in self.pending)
+        if busy:
+            # AWS refuses a second change to an account and permission set while one is in flight.
+            with self.lock:
+                self.counters["harness:conflict"] += 1
+            return json_error(
+                "ConflictException",
+                "An account assignment operation is already in progress for this account and permission set.",
+                409,
+            )
         op = {
             "kind": kind,
             "backend": self.backend_for(call),
@@ -500,6 +521,10 @@ class Harness:
         self.settle()
         return op
 
+    def count(self, key: str) -> None:
+        with self.lock:
+            self.counters[key] += 1
+
     def settle(self) -> None:
         """Applies the operations whose time has come, as AWS finishes them."""
         now = time.time()
@@ -515,12 +540,17 @@ class Harness:
                         p["InstanceArn"], p["TargetId"], p.get("TargetType", "AWS_ACCOUNT"),
                         p["PermissionSetArn"], p["PrincipalType"], p["PrincipalId"],
                     )
+                    self.count("harness:assignments_created")
+                else:
+                    self.count("harness:duplicate_creates")
                 op["status"] = "SUCCEEDED"
             elif existing is None:
                 op["status"], op["reason"] = "FAILED", "The assignment does not exist."
+                self.count("harness:failed_deletes")
             else:
                 backend.account_assignments.remove(existing)
                 op["status"] = "SUCCEEDED"
+                self.count("harness:assignments_deleted")
 
     def _status_doc(self, op: dict) -> dict:
         p = op["params"]
@@ -539,10 +569,51 @@ class Harness:
         return doc
 
     def sso_CreateAccountAssignment(self, call: Call) -> Response:
-        return json_response({"AccountAssignmentCreationStatus": self._status_doc(self._begin(call, "create"))})
+        op = self._begin(call, "create")
+        if isinstance(op, Response):
+            return op
+        return json_response({"AccountAssignmentCreationStatus": self._status_doc(op)})
 
     def sso_DeleteAccountAssignment(self, call: Call) -> Response:
-        return json_response({"AccountAssignmentDeletionStatus": self._status_doc(self._begin(call, "delete"))})
+        op = self._begin(call, "delete")
+        if isinstance(op, Response):
+            return op
+        return json_response({"AccountAssignmentDeletionStatus": self._status_doc(op)})
+
+    def _list_status(self, call: Call, key: str, kind: str) -> Response:
+        wanted = (call.params.get("Filter") or {}).get("Status")
+        instance = call.params.get("InstanceArn")
+        items = [
+            {"Status": op["status"], "RequestId": op["request_id"], "CreatedDate": op["created"]}
+            for op in list(self.operations.values())
+            if op["kind"] == kind
+            and op["params"].get("InstanceArn") == instance
+            and (wanted is None or op["status"] == wanted)
+        ]
+        return paged(call, items, key, self.page_cap)
+
+    def sso_ListAccountAssignmentCreationStatus(self, call: Call) -> Response:
+        return self._list_status(call, "AccountAssignmentsCreationStatus", "create")
+
+    def sso_ListAccountAssignmentDeletionStatus(self, call: Call) -> Response:
+        return self._list_status(call, "AccountAssignmentsDeletionStatus", "delete")
+
+    # ------------------------------------------------------ identity store
+    def ids_CreateGroupMembership(self, call: Call) -> Response | None:
+        """Moto would add a second identical membership; AWS answers ConflictException."""
+        from moto.identitystore.models import identitystore_backends
+
+        account = self.account_of(call.access_key)
+        backend = identitystore_backends[account][call.region]
+        store = backend.identity_stores.get(call.params.get("IdentityStoreId", ""))
+        user = (call.params.get("MemberId") or {}).get("UserId")
+        group = call.params.get("GroupId")
+        if store is not None and any(
+            m["GroupId"] == group and m["MemberId"].get("UserId") == user
+            for m in store.group_memberships.values()
+        ):
+            return json_error("ConflictException", "Member already exists in group.", 409)
+        return None
 
     def _describe(self, call: Call, id_param: str, key: str, kind: str) -> Response:
         op = self.operations.get(call.params.get(id_param, ""))

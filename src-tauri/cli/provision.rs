@@ -1,0 +1,523 @@
+//! `hallpass grant | revoke | user create | member add|remove | ops | grants | audit`.
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::Path;
+use std::sync::Arc;
+
+use clap::{Args, Subcommand};
+
+use super::output::{self, emit, table};
+use super::{runtime, Cli, SecretArgs};
+use crate::error::{Error, Result};
+use crate::model::PrincipalType;
+use crate::provision::plan::{self, AssignmentRequest};
+use crate::provision::{
+    self, audit, grants, queue, ExecOptions, ExecReport, NewUser, Plan, Request,
+};
+use crate::secrets::Keychain;
+use crate::setup::connection::{self, Overrides};
+use crate::store;
+
+/// What every command that changes AWS accepts.
+#[derive(Debug, Args)]
+pub(crate) struct ApplyArgs {
+    /// Why (recorded in the audit log; required for a direct user grant).
+    #[arg(long)]
+    reason: Option<String>,
+    /// Apply without asking.
+    #[arg(long, short = 'y')]
+    yes: bool,
+    /// Show the plan and stop.
+    #[arg(long, conflicts_with = "yes")]
+    dry_run: bool,
+    /// The Identity Center instance (ARN or identity store id), when there is more than one.
+    #[arg(long)]
+    instance: Option<String>,
+    /// Outstanding assignment changes per instance (1-15).
+    #[arg(long, default_value_t = provision::MAX_OUTSTANDING)]
+    max_outstanding: usize,
+    #[command(flatten)]
+    secrets: SecretArgs,
+    /// Client-side request rates, e.g. `sso=18,identitystore=18`.
+    #[arg(long, env = "HALLPASS_RATES")]
+    rates: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct AssignArgs {
+    /// Account id or name (repeatable).
+    #[arg(long = "account")]
+    accounts: Vec<String>,
+    /// OU id or name, or `root`: every account under it (repeatable).
+    #[arg(long = "ou")]
+    ous: Vec<String>,
+    /// Permission set name (repeatable).
+    #[arg(long = "permission-set", required = true)]
+    permission_sets: Vec<String>,
+    #[arg(long, group = "principal", required = true)]
+    group: Option<String>,
+    /// A user directly (discouraged: needs --reason).
+    #[arg(long, group = "principal")]
+    user: Option<String>,
+    #[command(flatten)]
+    apply: ApplyArgs,
+}
+
+impl AssignArgs {
+    fn request(&self) -> AssignmentRequest {
+        let (principal_type, principal) = match (&self.group, &self.user) {
+            (Some(g), _) => (PrincipalType::Group, g.clone()),
+            (_, Some(u)) => (PrincipalType::User, u.clone()),
+            _ => (PrincipalType::Group, String::new()),
+        };
+        AssignmentRequest {
+            principal_type,
+            principal,
+            permission_sets: self.permission_sets.clone(),
+            accounts: self.accounts.clone(),
+            ous: self.ous.clone(),
+            instance: self.apply.instance.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum UserCommand {
+    /// Create an Identity Store user.
+    Create {
+        #[arg(long)]
+        user_name: String,
+        #[arg(long)]
+        given_name: String,
+        #[arg(long)]
+        family_name: String,
+        /// Default: "GIVEN FAMILY".
+        #[arg(long)]
+        display_name: Option<String>,
+        #[arg(long)]
+        email: String,
+        #[command(flatten)]
+        apply: ApplyArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum MemberCommand {
+    /// Add a user to a group.
+    Add {
+        #[arg(long)]
+        group: String,
+        #[arg(long)]
+        user: String,
+        #[command(flatten)]
+        apply: ApplyArgs,
+    },
+    /// Remove a user from a group.
+    Remove {
+        #[arg(long)]
+        group: String,
+        #[arg(long)]
+        user: String,
+        #[command(flatten)]
+        apply: ApplyArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum OpsCommand {
+    /// Resume the queue: poll and send what is open, revoke expired grants.
+    Run {
+        #[command(flatten)]
+        apply: ApplyArgs,
+    },
+    /// Put blocked or failed operations (all, or the ids given) back in the queue.
+    Retry { ids: Vec<i64> },
+    /// Cancel a queued or blocked operation.
+    Cancel { id: i64 },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum GrantsCommand {
+    /// End one grant request now; the assignment goes only if nothing else needs it.
+    End {
+        id: i64,
+        #[command(flatten)]
+        apply: ApplyArgs,
+    },
+}
+
+fn connect_and<T>(
+    cli: &Cli,
+    data_dir: &Path,
+    a: &ApplyArgs,
+    f: impl AsyncFnOnce(&crate::aws::Session) -> Result<T>,
+) -> Result<T> {
+    let conn = store::open(data_dir)?;
+    let params = connection::params(
+        &conn,
+        &Keychain::default(),
+        &Overrides {
+            region: cli.region.clone(),
+            profile: cli.profile.clone(),
+            role_arn: a.secrets.role_arn.clone(),
+            external_id: a.secrets.external_id.clone(),
+            rates: a.rates.clone(),
+        },
+    )?;
+    drop(conn);
+    runtime()?.block_on(async {
+        let session = crate::aws::connect(&params).await?;
+        f(&session).await
+    })
+}
+
+fn exec_options(cli: &Cli, a: &ApplyArgs) -> ExecOptions {
+    let json = cli.json;
+    ExecOptions {
+        max_outstanding: a.max_outstanding,
+        progress: Some(Arc::new(move |p: &provision::ExecProgress| {
+            if !json {
+                eprint!(
+                    "\r{}/{} done, {} in flight, {} failed, {} blocked   ",
+                    p.finished, p.total, p.in_flight, p.failed, p.blocked
+                );
+            }
+        })),
+        refresh: true,
+        actor: provision::actor("cli"),
+    }
+}
+
+fn confirm(plan: &Plan, yes: bool) -> Result<bool> {
+    if yes {
+        return Ok(true);
+    }
+    if !std::io::stdin().is_terminal() {
+        return Err(Error::InvalidInput(
+            "not applied: confirm with --yes (no terminal to ask on), or use --dry-run to only see the plan".into(),
+        ));
+    }
+    eprint!("Apply {} change(s)? [y/N] ", plan.changes());
+    let _ = std::io::stderr().flush();
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .map_err(|e| Error::io("cannot read the answer", e))?;
+    Ok(matches!(line.trim(), "y" | "Y" | "yes" | "Yes"))
+}
+
+/// Plan (snapshot, then live), show, confirm, persist, execute, report.
+pub(crate) fn apply(cli: &Cli, data_dir: &Path, request: Request, a: &ApplyArgs) -> Result<()> {
+    let reason = a.reason.as_deref().map(str::trim).filter(|r| !r.is_empty());
+    plan::require_reason(&request, reason)?;
+    let mut conn = store::open(data_dir)?;
+    let mut the_plan = plan::plan(&conn, &request)?;
+    connect_and(cli, data_dir, a, async |session| {
+        plan::live_check(session, &conn, &mut the_plan).await?;
+        // In JSON mode the plan is the output of a dry run; otherwise the report says it all.
+        if a.dry_run || !cli.json {
+            print_plan(cli.json, &the_plan);
+        }
+        if a.dry_run {
+            return Ok(());
+        }
+        let records_grants = matches!(request, Request::Grant { .. });
+        if the_plan.changes() == 0 && !records_grants {
+            output::message(cli.json, "Nothing to do: everything is already as asked.");
+            return Ok(());
+        }
+        if !confirm(&the_plan, a.yes)? {
+            output::message(cli.json, "Not applied.");
+            return Ok(());
+        }
+        let batch = queue::enqueue(&mut conn, &the_plan, &provision::actor("cli"), reason)?;
+        let report = provision::execute(data_dir, session, &exec_options(cli, a)).await?;
+        let ops = queue::list(&conn, Some(batch), 10_000)?;
+        print_report(cli.json, &report, &ops);
+        Ok(())
+    })?;
+    Ok(())
+}
+
+fn print_plan(as_json: bool, plan: &Plan) {
+    if as_json {
+        return output::json(plan);
+    }
+    for w in &plan.warnings {
+        eprintln!("warning: {w}");
+    }
+    let rows: Vec<Vec<String>> = plan
+        .items
+        .iter()
+        .map(|i| {
+            vec![
+                i.spec.describe(),
+                i.noop.clone().unwrap_or_else(|| "will change".into()),
+            ]
+        })
+        .collect();
+    table(&["OPERATION", "PLAN"], &rows);
+    let expiry = plan
+        .expires_at
+        .as_deref()
+        .map(|e| format!(", expiring {e}"))
+        .unwrap_or_default();
+    emit(&format!("Plan: {}{expiry}.", plan.summary()));
+}
+
+fn print_report(as_json: bool, report: &ExecReport, ops: &[provision::Operation]) {
+    if as_json {
+        return output::json(&serde_json::json!({ "report": report, "operations": ops }));
+    }
+    eprintln!();
+    operations(ops);
+    emit(&format!(
+        "{} succeeded, {} failed, {} blocked, {} left for the next run{}.",
+        report.succeeded,
+        report.failed,
+        report.blocked,
+        report.remaining,
+        report
+            .refreshed_snapshot
+            .map(|s| format!("; snapshot {s} shows the result"))
+            .unwrap_or_default()
+    ));
+    if report.expired_grants > 0 {
+        emit(&format!(
+            "{} grant(s) expired ({} overdue: their expiry passed while Hallpass was not running).",
+            report.expired_grants, report.overdue_grants
+        ));
+    }
+}
+
+fn operations(ops: &[provision::Operation]) {
+    let rows: Vec<Vec<String>> = ops
+        .iter()
+        .map(|o| {
+            vec![
+                o.id.to_string(),
+                o.state.as_str().to_owned(),
+                o.spec.describe(),
+                o.attempts.to_string(),
+                o.last_error
+                    .clone()
+                    .or_else(|| o.result.clone())
+                    .unwrap_or_default(),
+            ]
+        })
+        .collect();
+    table(&["ID", "STATE", "OPERATION", "ATTEMPTS", "DETAIL"], &rows);
+}
+
+pub(crate) fn grant(
+    cli: &Cli,
+    data_dir: &Path,
+    args: &AssignArgs,
+    expires: Option<String>,
+) -> Result<()> {
+    let request = Request::Grant {
+        assignment: args.request(),
+        expires_in: expires,
+    };
+    apply(cli, data_dir, request, &args.apply)
+}
+
+pub(crate) fn revoke(cli: &Cli, data_dir: &Path, args: &AssignArgs) -> Result<()> {
+    apply(
+        cli,
+        data_dir,
+        Request::Revoke {
+            assignment: args.request(),
+        },
+        &args.apply,
+    )
+}
+
+pub(crate) fn user(cli: &Cli, data_dir: &Path, cmd: &UserCommand) -> Result<()> {
+    let UserCommand::Create {
+        user_name,
+        given_name,
+        family_name,
+        display_name,
+        email,
+        apply: a,
+    } = cmd;
+    let user = NewUser {
+        user_name: user_name.clone(),
+        given_name: given_name.clone(),
+        family_name: family_name.clone(),
+        display_name: display_name
+            .clone()
+            .unwrap_or_else(|| format!("{given_name} {family_name}")),
+        email: email.clone(),
+    };
+    apply(
+        cli,
+        data_dir,
+        Request::CreateUser {
+            user,
+            instance: a.instance.clone(),
+        },
+        a,
+    )
+}
+
+pub(crate) fn member(cli: &Cli, data_dir: &Path, cmd: &MemberCommand) -> Result<()> {
+    let (request, a) = match cmd {
+        MemberCommand::Add { group, user, apply } => (
+            Request::AddMember {
+                group: group.clone(),
+                user: user.clone(),
+                instance: apply.instance.clone(),
+            },
+            apply,
+        ),
+        MemberCommand::Remove { group, user, apply } => (
+            Request::RemoveMember {
+                group: group.clone(),
+                user: user.clone(),
+                instance: apply.instance.clone(),
+            },
+            apply,
+        ),
+    };
+    apply(cli, data_dir, request, a)
+}
+
+pub(crate) fn ops(cli: &Cli, data_dir: &Path, cmd: Option<&OpsCommand>) -> Result<()> {
+    let mut conn = store::open(data_dir)?;
+    match cmd {
+        None => {
+            let list = queue::list(&conn, None, 200)?;
+            if cli.json {
+                output::json(&list);
+                return Ok(());
+            }
+            if list.is_empty() {
+                emit("The queue is empty: nothing was ever changed through Hallpass.");
+                return Ok(());
+            }
+            operations(&list);
+            Ok(())
+        }
+        Some(OpsCommand::Run { apply: a }) => {
+            drop(conn);
+            let report = connect_and(cli, data_dir, a, async |s| {
+                provision::execute(data_dir, s, &exec_options(cli, a)).await
+            })?;
+            let conn = store::open(data_dir)?;
+            let open: Vec<_> = queue::list(&conn, None, 200)?;
+            print_report(cli.json, &report, &open);
+            Ok(())
+        }
+        Some(OpsCommand::Retry { ids }) => {
+            let n = queue::retry(&mut conn, ids, &provision::actor("cli"))?;
+            output::message(
+                cli.json,
+                &format!(
+                    "{n} operation(s) back in the queue: run `hallpass ops run` to send them."
+                ),
+            );
+            Ok(())
+        }
+        Some(OpsCommand::Cancel { id }) => {
+            queue::cancel(&mut conn, *id, &provision::actor("cli"))?;
+            output::message(cli.json, &format!("Operation {id} cancelled."));
+            Ok(())
+        }
+    }
+}
+
+pub(crate) fn grants(
+    cli: &Cli,
+    data_dir: &Path,
+    all: bool,
+    cmd: Option<&GrantsCommand>,
+) -> Result<()> {
+    let mut conn = store::open(data_dir)?;
+    match cmd {
+        None => {
+            let list = grants::list(&conn, !all)?;
+            if cli.json {
+                output::json(&list);
+                return Ok(());
+            }
+            let rows: Vec<Vec<String>> = list
+                .iter()
+                .map(|g| {
+                    vec![
+                        g.id.to_string(),
+                        g.state.clone() + if g.overdue { " (overdue)" } else { "" },
+                        format!(
+                            "{} on {} to {} {}",
+                            g.permission_set_name.clone().unwrap_or_default(),
+                            g.account_name
+                                .clone()
+                                .unwrap_or_else(|| g.account_id.clone()),
+                            g.principal_type.as_str(),
+                            g.principal_name.clone().unwrap_or_default()
+                        ),
+                        g.expires_at.clone().unwrap_or_else(|| "never".into()),
+                        if g.standing {
+                            "yes".into()
+                        } else {
+                            String::new()
+                        },
+                        g.reason.clone().unwrap_or_default(),
+                    ]
+                })
+                .collect();
+            table(
+                &["ID", "STATE", "GRANT", "EXPIRES", "STANDING", "REASON"],
+                &rows,
+            );
+            Ok(())
+        }
+        Some(GrantsCommand::End { id, apply: a }) => {
+            let batch = grants::end_request(&mut conn, *id, &provision::actor("cli"))?;
+            drop(conn);
+            if batch.is_none() {
+                output::message(
+                    cli.json,
+                    &format!("Grant request {id} ended; the assignment stays (still needed)."),
+                );
+                return Ok(());
+            }
+            let report = connect_and(cli, data_dir, a, async |s| {
+                provision::execute(data_dir, s, &exec_options(cli, a)).await
+            })?;
+            let conn = store::open(data_dir)?;
+            print_report(cli.json, &report, &queue::list(&conn, batch, 100)?);
+            Ok(())
+        }
+    }
+}
+
+pub(crate) fn audit_log(cli: &Cli, data_dir: &Path, csv: bool, limit: usize) -> Result<()> {
+    let conn = store::open(data_dir)?;
+    let entries = audit::list(&conn, limit)?;
+    if csv {
+        emit(audit::to_csv(&entries).trim_end());
+        return Ok(());
+    }
+    if cli.json {
+        output::json(&entries);
+        return Ok(());
+    }
+    let rows: Vec<Vec<String>> = entries
+        .iter()
+        .map(|e| {
+            vec![
+                e.at.clone(),
+                e.actor.clone(),
+                e.target.clone(),
+                e.result.clone(),
+                e.reason.clone().unwrap_or_default(),
+                e.detail.clone().unwrap_or_default(),
+            ]
+        })
+        .collect();
+    table(&["AT", "WHO", "WHAT", "RESULT", "WHY", "DETAIL"], &rows);
+    Ok(())
+}

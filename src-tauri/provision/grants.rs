@@ -1,0 +1,316 @@
+//! Grant requests, optionally time-bound, reference-counted.
+//!
+//! Every grant Hallpass applies is a request. An assignment is revoked when its last
+//! active request ends (expiry or "end now"), unless it was there before Hallpass was
+//! asked for it (a standing grant). A manual revoke of the assignment ends every request.
+
+use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior};
+use serde::Serialize;
+use ts_rs::TS;
+
+use super::plan::{Plan, PlanItem};
+use super::{queue, OpKind, OpSpec};
+use crate::clock::now_rfc3339;
+use crate::error::{Error, Result};
+use crate::model::PrincipalType;
+
+/// An expiry that passed more than this long before Hallpass saw it counts as overdue.
+const OVERDUE_AFTER: time::Duration = time::Duration::minutes(2);
+
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct GrantRequest {
+    #[ts(type = "number")]
+    pub id: i64,
+    pub instance_arn: String,
+    pub account_id: String,
+    pub account_name: Option<String>,
+    pub permission_set_arn: String,
+    pub permission_set_name: Option<String>,
+    pub principal_type: PrincipalType,
+    pub principal_id: String,
+    pub principal_name: Option<String>,
+    pub actor: String,
+    pub reason: Option<String>,
+    pub created_at: String,
+    pub expires_at: Option<String>,
+    /// The assignment was there before this request and is kept when it ends.
+    pub standing: bool,
+    /// `active`, `expired` or `ended`.
+    pub state: String,
+    pub ended_at: Option<String>,
+    /// The expiry passed while Hallpass was not running; it was revoked late.
+    pub overdue: bool,
+    pub end_note: Option<String>,
+}
+
+const COLS: &str = "id, instance_arn, account_id, account_name, permission_set_arn, permission_set_name, \
+     principal_type, principal_id, principal_name, actor, reason, created_at, expires_at, standing, state, \
+     ended_at, overdue, end_note";
+
+fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<GrantRequest> {
+    let pt: String = r.get(6)?;
+    Ok(GrantRequest {
+        id: r.get(0)?,
+        instance_arn: r.get(1)?,
+        account_id: r.get(2)?,
+        account_name: r.get(3)?,
+        permission_set_arn: r.get(4)?,
+        permission_set_name: r.get(5)?,
+        principal_type: PrincipalType::parse(&pt).unwrap_or(PrincipalType::Group),
+        principal_id: r.get(7)?,
+        principal_name: r.get(8)?,
+        actor: r.get(9)?,
+        reason: r.get(10)?,
+        created_at: r.get(11)?,
+        expires_at: r.get(12)?,
+        standing: r.get(13)?,
+        state: r.get(14)?,
+        ended_at: r.get(15)?,
+        overdue: r.get(16)?,
+        end_note: r.get(17)?,
+    })
+}
+
+const KEY: &str =
+    "instance_arn = ?1 AND account_id = ?2 AND permission_set_arn = ?3 AND principal_id = ?4";
+
+fn key(s: &OpSpec) -> [String; 4] {
+    [
+        s.instance_arn.clone(),
+        s.account_id.clone().unwrap_or_default(),
+        s.permission_set_arn.clone().unwrap_or_default(),
+        s.principal_id.clone().unwrap_or_default(),
+    ]
+}
+
+fn active_for(conn: &Connection, k: &[String; 4], except: i64) -> Result<Vec<GrantRequest>> {
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {COLS} FROM grants WHERE {KEY} AND state = 'active' AND id != ?5"
+    ))?;
+    let rows = stmt.query_map(rusqlite::params![k[0], k[1], k[2], k[3], except], row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Records a grant request. `exists_now`: the assignment is already there.
+pub(crate) fn record(
+    conn: &Connection,
+    s: &OpSpec,
+    actor: &str,
+    reason: Option<&str>,
+    expires_at: Option<&str>,
+    exists_now: bool,
+) -> Result<i64> {
+    let k = key(s);
+    let others = active_for(conn, &k, -1)?;
+    // Already there and not because of an active request: someone granted it outside
+    // Hallpass (or permanently), so no request's end may take it away.
+    let standing = exists_now && (others.is_empty() || others.iter().any(|g| g.standing));
+    conn.execute(
+        "INSERT INTO grants(instance_arn, account_id, permission_set_arn, principal_type, principal_id, account_name,
+             permission_set_name, principal_name, actor, reason, created_at, expires_at, standing, state)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, 'active')",
+        rusqlite::params![
+            k[0],
+            k[1],
+            k[2],
+            s.principal_type.unwrap_or(PrincipalType::Group).as_str(),
+            k[3],
+            s.account_name,
+            s.permission_set_name,
+            s.principal_name,
+            actor,
+            reason,
+            now_rfc3339(),
+            expires_at,
+            standing
+        ],
+    )?;
+    Ok(conn.last_insert_rowid())
+}
+
+/// A manual revoke of the assignment ends every request for it.
+pub(crate) fn end_all(conn: &Connection, s: &OpSpec, note: &str) -> Result<()> {
+    let k = key(s);
+    conn.execute(
+        &format!(
+            "UPDATE grants SET state = 'ended', ended_at = ?5, end_note = ?6 WHERE {KEY} AND state = 'active'"
+        ),
+        rusqlite::params![k[0], k[1], k[2], k[3], now_rfc3339(), note],
+    )?;
+    Ok(())
+}
+
+pub(crate) fn end_one(conn: &Connection, id: i64, note: &str) -> Result<()> {
+    conn.execute(
+        "UPDATE grants SET state = 'ended', ended_at = ?2, end_note = ?3 WHERE id = ?1 AND state = 'active'",
+        rusqlite::params![id, now_rfc3339(), note],
+    )?;
+    Ok(())
+}
+
+fn spec_of(g: &GrantRequest) -> OpSpec {
+    OpSpec {
+        kind: OpKind::Revoke,
+        instance_arn: g.instance_arn.clone(),
+        identity_store_id: String::new(),
+        account_id: Some(g.account_id.clone()),
+        account_name: g.account_name.clone(),
+        permission_set_arn: Some(g.permission_set_arn.clone()),
+        permission_set_name: g.permission_set_name.clone(),
+        principal_type: Some(g.principal_type),
+        principal_id: Some(g.principal_id.clone()),
+        principal_name: g.principal_name.clone(),
+        group_id: None,
+        group_name: None,
+        new_user: None,
+    }
+}
+
+/// Ends one request inside `tx`; queues the revocation when nothing else needs the
+/// assignment. Returns the revocation's batch, if one was queued.
+fn release(
+    tx: &Transaction<'_>,
+    g: &GrantRequest,
+    state: &str,
+    overdue: bool,
+    note: &str,
+    actor: &str,
+) -> Result<Option<i64>> {
+    tx.execute(
+        "UPDATE grants SET state = ?2, ended_at = ?3, overdue = ?4, end_note = ?5 WHERE id = ?1",
+        rusqlite::params![g.id, state, now_rfc3339(), overdue, note],
+    )?;
+    let k = [
+        g.instance_arn.clone(),
+        g.account_id.clone(),
+        g.permission_set_arn.clone(),
+        g.principal_id.clone(),
+    ];
+    let others = active_for(tx, &k, g.id)?;
+    let spec = spec_of(g);
+    if g.standing || !others.is_empty() {
+        let why = if g.standing {
+            "kept: the assignment was there before this request".to_owned()
+        } else {
+            let ids: Vec<String> = others.iter().map(|o| format!("#{}", o.id)).collect();
+            format!("kept: still needed by grant {}", ids.join(", "))
+        };
+        super::audit::append(
+            tx,
+            actor,
+            None,
+            None,
+            &spec,
+            Some(note),
+            &format!("grant #{} {state}", g.id),
+            Some(&why),
+        )?;
+        return Ok(None);
+    }
+    let plan = Plan {
+        items: vec![PlanItem { spec, noop: None }],
+        expires_at: None,
+        warnings: vec![],
+    };
+    let batch = queue::enqueue_in(tx, &plan, actor, Some(note))?;
+    Ok(Some(batch))
+}
+
+/// Ends every request whose expiry has passed; returns how many, and how many were overdue.
+pub fn expire_due(conn: &mut Connection, actor: &str) -> Result<(usize, usize)> {
+    let now = time::OffsetDateTime::now_utc();
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let due: Vec<GrantRequest> = {
+        let mut stmt = tx.prepare(&format!(
+            "SELECT {COLS} FROM grants WHERE state = 'active' AND expires_at IS NOT NULL ORDER BY expires_at"
+        ))?;
+        let rows = stmt.query_map([], row)?;
+        rows.collect::<rusqlite::Result<Vec<_>>>()?
+    };
+    let mut expired = 0;
+    let mut overdue = 0;
+    for g in due {
+        let Some(at) = g.expires_at.as_deref().and_then(parse_time) else {
+            continue;
+        };
+        if at > now {
+            continue;
+        }
+        let late = now - at > OVERDUE_AFTER;
+        let note = if late {
+            format!(
+                "grant #{} expired at {} while Hallpass was not running (overdue)",
+                g.id,
+                g.expires_at.as_deref().unwrap_or("")
+            )
+        } else {
+            format!("grant #{} expired", g.id)
+        };
+        release(&tx, &g, "expired", late, &note, actor)?;
+        expired += 1;
+        overdue += usize::from(late);
+    }
+    tx.commit()?;
+    Ok((expired, overdue))
+}
+
+/// Ends one request now ("end early"); the assignment goes only if nothing else needs it.
+pub fn end_request(conn: &mut Connection, id: i64, actor: &str) -> Result<Option<i64>> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let g = tx
+        .query_row(
+            &format!("SELECT {COLS} FROM grants WHERE id = ?1"),
+            [id],
+            row,
+        )
+        .optional()?
+        .ok_or_else(|| {
+            Error::NotFound(format!(
+                "there is no grant request {id}; `hallpass grants` lists them"
+            ))
+        })?;
+    if g.state != "active" {
+        return Err(Error::InvalidInput(format!(
+            "grant request {id} already {}",
+            g.state
+        )));
+    }
+    let batch = release(
+        &tx,
+        &g,
+        "ended",
+        false,
+        &format!("grant #{id} ended early"),
+        actor,
+    )?;
+    tx.commit()?;
+    Ok(batch)
+}
+
+/// The soonest expiry among active requests, to schedule the next check.
+pub fn next_expiry(conn: &Connection) -> Result<Option<time::OffsetDateTime>> {
+    let t: Option<String> = conn.query_row(
+        "SELECT MIN(expires_at) FROM grants WHERE state = 'active' AND expires_at IS NOT NULL",
+        [],
+        |r| r.get(0),
+    )?;
+    Ok(t.as_deref().and_then(parse_time))
+}
+
+pub fn list(conn: &Connection, active_only: bool) -> Result<Vec<GrantRequest>> {
+    let filter = if active_only {
+        "WHERE state = 'active'"
+    } else {
+        ""
+    };
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {COLS} FROM grants {filter} ORDER BY id DESC"
+    ))?;
+    let rows = stmt.query_map([], row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+fn parse_time(s: &str) -> Option<time::OffsetDateTime> {
+    time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).ok()
+}

@@ -1,0 +1,464 @@
+//! From what the admin asked to the operations that would run, with the no-ops marked:
+//! first against the newest snapshot, then (when connected) against AWS itself.
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+
+use rusqlite::Connection;
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use super::resolve::Snapshot;
+use super::{NewUser, OpKind, OpSpec};
+use crate::aws::{self, Clients, Session};
+use crate::error::{Error, Result};
+use crate::model::{Instance, InstanceSource, PrincipalType};
+use crate::store::{queries, snapshots};
+
+/// Grant or revoke one principal's permission sets on accounts chosen one by one or by OU.
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct AssignmentRequest {
+    pub principal_type: PrincipalType,
+    /// A group's display name or a user's user name (or their ids).
+    pub principal: String,
+    /// Names or ARNs.
+    pub permission_sets: Vec<String>,
+    /// Ids or names.
+    pub accounts: Vec<String>,
+    /// Ids or names (or `root`); their accounts, recursively.
+    pub ous: Vec<String>,
+    /// Needed when the organization has more than one Identity Center instance.
+    pub instance: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[ts(export)]
+#[serde(tag = "type", rename_all = "kebab-case")]
+pub enum Request {
+    CreateUser {
+        user: NewUser,
+        instance: Option<String>,
+    },
+    AddMember {
+        group: String,
+        user: String,
+        instance: Option<String>,
+    },
+    RemoveMember {
+        group: String,
+        user: String,
+        instance: Option<String>,
+    },
+    Grant {
+        assignment: AssignmentRequest,
+        /// How long the grant lasts (`8h`, `7d`, ...); none for a standing grant.
+        expires_in: Option<String>,
+    },
+    Revoke {
+        assignment: AssignmentRequest,
+    },
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct PlanItem {
+    pub spec: OpSpec,
+    /// Why nothing needs to be done, when nothing does.
+    pub noop: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct Plan {
+    pub items: Vec<PlanItem>,
+    /// When the grants of this plan end (RFC 3339), for time-bound grants.
+    pub expires_at: Option<String>,
+    pub warnings: Vec<String>,
+}
+
+impl Plan {
+    pub fn changes(&self) -> usize {
+        self.items.iter().filter(|i| i.noop.is_none()).count()
+    }
+
+    pub fn summary(&self) -> String {
+        let mut by_kind: Vec<(OpKind, usize)> = Vec::new();
+        for i in self.items.iter().filter(|i| i.noop.is_none()) {
+            match by_kind.iter_mut().find(|(k, _)| *k == i.spec.kind) {
+                Some((_, n)) => *n += 1,
+                None => by_kind.push((i.spec.kind, 1)),
+            }
+        }
+        let mut parts: Vec<String> = by_kind
+            .iter()
+            .map(|(k, n)| format!("{} {n}", k.as_str()))
+            .collect();
+        let noops = self.items.len() - self.changes();
+        if noops > 0 {
+            parts.push(format!("{noops} already done"));
+        }
+        if parts.is_empty() {
+            "nothing to do".into()
+        } else {
+            parts.join(", ")
+        }
+    }
+}
+
+fn blank(kind: OpKind, instance: &Instance) -> OpSpec {
+    OpSpec {
+        kind,
+        instance_arn: instance.instance_arn.clone(),
+        identity_store_id: instance.identity_store_id.clone(),
+        account_id: None,
+        account_name: None,
+        permission_set_arn: None,
+        permission_set_name: None,
+        principal_type: None,
+        principal_id: None,
+        principal_name: None,
+        group_id: None,
+        group_name: None,
+        new_user: None,
+    }
+}
+
+/// A direct user grant needs a reason (reference 001 §5: assign groups, not users).
+pub fn require_reason(request: &Request, reason: Option<&str>) -> Result<()> {
+    if let Request::Grant { assignment, .. } = request {
+        if assignment.principal_type == PrincipalType::User
+            && reason.is_none_or(|r| r.trim().is_empty())
+        {
+            return Err(Error::InvalidInput(format!(
+                "granting directly to user {:?} needs a reason. Access is easier to review when it comes through \
+                 groups: add the user to a group that has this permission set instead, or give --reason \
+                 (say why, and who owns this exception).",
+                assignment.principal
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Plans `request` against the newest snapshot.
+pub fn plan(conn: &Connection, request: &Request) -> Result<Plan> {
+    let snap_id = snapshots::latest_complete(conn)?.ok_or_else(|| {
+        Error::NotFound(
+            "there is no snapshot yet: run `hallpass sync` before changing access".into(),
+        )
+    })?;
+    let snap = Snapshot::load(conn, snap_id)?;
+    let mut warnings = Vec::new();
+    let mut expires_at = None;
+    let items = match request {
+        Request::CreateUser { user, instance } => {
+            // New users go to the organization's own instance unless told otherwise.
+            let inst = pick_instance(&snap, instance.as_deref(), |i| {
+                i.source == InstanceSource::Management
+            })?;
+            validate_new_user(user)?;
+            let mut s = blank(OpKind::CreateUser, inst);
+            s.principal_type = Some(PrincipalType::User);
+            s.principal_name = Some(user.user_name.trim().to_owned());
+            s.new_user = Some(user.clone());
+            let exists = snap.user(&inst.identity_store_id, &user.user_name).is_ok();
+            vec![PlanItem {
+                spec: s,
+                noop: exists.then(|| "a user with this user name already exists".into()),
+            }]
+        }
+        Request::AddMember {
+            group,
+            user,
+            instance,
+        }
+        | Request::RemoveMember {
+            group,
+            user,
+            instance,
+        } => {
+            let add = matches!(request, Request::AddMember { .. });
+            let inst = pick_instance(&snap, instance.as_deref(), |i| {
+                snap.group(&i.identity_store_id, group).is_ok()
+                    && snap.user(&i.identity_store_id, user).is_ok()
+            })?;
+            let g = snap.group(&inst.identity_store_id, group)?;
+            let u = snap.user(&inst.identity_store_id, user)?;
+            let member = queries::groups_of_user(conn, snap_id, &u.user_id)?
+                .iter()
+                .any(|x| x.group_id == g.group_id);
+            let mut s = blank(
+                if add {
+                    OpKind::AddMember
+                } else {
+                    OpKind::RemoveMember
+                },
+                inst,
+            );
+            s.principal_type = Some(PrincipalType::User);
+            s.principal_id = Some(u.user_id.clone());
+            s.principal_name = Some(u.user_name.clone());
+            s.group_id = Some(g.group_id.clone());
+            s.group_name = Some(g.display_name.clone());
+            let noop = match (add, member) {
+                (true, true) => Some("already a member".to_owned()),
+                (false, false) => Some("not a member".to_owned()),
+                _ => None,
+            };
+            vec![PlanItem { spec: s, noop }]
+        }
+        Request::Grant {
+            assignment,
+            expires_in,
+        } => {
+            if let Some(d) = expires_in.as_deref().filter(|d| !d.trim().is_empty()) {
+                expires_at = Some(super::duration::expiry_from_now(super::duration::parse(d)?));
+            }
+            assignment_items(conn, &snap, assignment, OpKind::Grant, &mut warnings)?
+        }
+        Request::Revoke { assignment } => {
+            assignment_items(conn, &snap, assignment, OpKind::Revoke, &mut warnings)?
+        }
+    };
+    Ok(Plan {
+        items,
+        expires_at,
+        warnings,
+    })
+}
+
+fn validate_new_user(u: &NewUser) -> Result<()> {
+    let name = u.user_name.trim();
+    if name.is_empty()
+        || name.len() > 128
+        || name.chars().any(|c| c.is_whitespace() || c.is_control())
+    {
+        return Err(Error::InvalidInput(format!(
+            "{:?} is not a valid user name: use 1-128 characters without spaces (often the email address)",
+            u.user_name
+        )));
+    }
+    for (field, v) in [
+        ("given name", &u.given_name),
+        ("family name", &u.family_name),
+        ("display name", &u.display_name),
+    ] {
+        if v.trim().is_empty() {
+            return Err(Error::InvalidInput(format!(
+                "the {field} is required by IAM Identity Center"
+            )));
+        }
+    }
+    let e = u.email.trim();
+    let valid = e
+        .split_once('@')
+        .is_some_and(|(l, d)| !l.is_empty() && d.contains('.') && !e.contains(' '));
+    if !valid {
+        return Err(Error::InvalidInput(format!(
+            "{:?} is not an email address; users need one to receive their invitation",
+            u.email
+        )));
+    }
+    Ok(())
+}
+
+fn pick_instance<'a>(
+    snap: &'a Snapshot,
+    wanted: Option<&str>,
+    fits: impl Fn(&Instance) -> bool,
+) -> Result<&'a Instance> {
+    if let Some(i) = snap.instance(wanted, false)? {
+        return Ok(i);
+    }
+    let fitting: Vec<&Instance> = snap.instances.iter().filter(|i| fits(i)).collect();
+    match fitting.as_slice() {
+        [one] => Ok(one),
+        [] => snap
+            .instance(None, true)?
+            .ok_or_else(|| Error::NotFound("the snapshot has no Identity Center instance".into())),
+        many => Err(Error::InvalidInput(format!(
+            "the names fit {} Identity Center instances; choose one with --instance (ARN or identity store id): {}",
+            many.len(),
+            snap.instance_list()
+        ))),
+    }
+}
+
+fn assignment_items(
+    conn: &Connection,
+    snap: &Snapshot,
+    a: &AssignmentRequest,
+    kind: OpKind,
+    warnings: &mut Vec<String>,
+) -> Result<Vec<PlanItem>> {
+    if a.permission_sets.is_empty() {
+        return Err(Error::InvalidInput(
+            "name at least one permission set (--permission-set NAME)".into(),
+        ));
+    }
+    if a.accounts.is_empty() && a.ous.is_empty() {
+        return Err(Error::InvalidInput(
+            "choose accounts: --account ID|NAME or --ou OU (repeatable)".into(),
+        ));
+    }
+    let principal_in = |store: &str| match a.principal_type {
+        PrincipalType::Group => snap
+            .group(store, &a.principal)
+            .map(|g| (g.group_id.clone(), g.display_name.clone())),
+        PrincipalType::User => snap
+            .user(store, &a.principal)
+            .map(|u| (u.user_id.clone(), u.user_name.clone())),
+    };
+    let inst = pick_instance(snap, a.instance.as_deref(), |i| {
+        principal_in(&i.identity_store_id).is_ok()
+            && a.permission_sets
+                .iter()
+                .all(|p| snap.permission_set(&i.instance_arn, p).is_ok())
+    })?;
+    let (pid, pname) = principal_in(&inst.identity_store_id)?;
+    let sets = a
+        .permission_sets
+        .iter()
+        .map(|p| snap.permission_set(&inst.instance_arn, p))
+        .collect::<Result<Vec<_>>>()?;
+    let mut accounts = Vec::new();
+    for id in &a.accounts {
+        accounts.push(snap.account(id)?);
+    }
+    for ou in &a.ous {
+        let within = snap.ou_accounts(ou)?;
+        if within.is_empty() {
+            warnings.push(format!("OU {ou:?} has no accounts"));
+        }
+        accounts.extend(within);
+    }
+    let mut seen = HashSet::new();
+    accounts.retain(|acc| seen.insert(acc.id.clone()));
+    let suspended: Vec<&str> = accounts
+        .iter()
+        .filter(|acc| acc.status.as_deref() == Some("SUSPENDED"))
+        .map(|acc| acc.name.as_str())
+        .collect();
+    if !suspended.is_empty() && kind == OpKind::Grant {
+        warnings.push(format!(
+            "skipping suspended accounts: {}",
+            suspended.join(", ")
+        ));
+        accounts.retain(|acc| acc.status.as_deref() != Some("SUSPENDED"));
+    }
+    let existing: BTreeSet<(String, String)> = queries::assignments(conn, snap.id)?
+        .into_iter()
+        .filter(|x| x.instance_arn == inst.instance_arn && x.principal_id == pid)
+        .map(|x| (x.account_id, x.permission_set_arn))
+        .collect();
+    let mut items = Vec::new();
+    for acc in &accounts {
+        for ps in &sets {
+            let mut s = blank(kind, inst);
+            s.account_id = Some(acc.id.clone());
+            s.account_name = Some(acc.name.clone());
+            s.permission_set_arn = Some(ps.arn.clone());
+            s.permission_set_name = Some(ps.name.clone());
+            s.principal_type = Some(a.principal_type);
+            s.principal_id = Some(pid.clone());
+            s.principal_name = Some(pname.clone());
+            let has = existing.contains(&(acc.id.clone(), ps.arn.clone()));
+            items.push(PlanItem {
+                noop: noop_for(kind, has),
+                spec: s,
+            });
+        }
+    }
+    Ok(items)
+}
+
+fn noop_for(kind: OpKind, present: bool) -> Option<String> {
+    match (kind, present) {
+        (OpKind::Grant, true) => Some("already granted".into()),
+        (OpKind::Revoke, false) => Some("already absent".into()),
+        (OpKind::AddMember, true) => Some("already a member".into()),
+        (OpKind::RemoveMember, false) => Some("not a member".into()),
+        _ => None,
+    }
+}
+
+/// The clients that reach `instance_arn`: the management session's, or a member account's.
+pub(crate) async fn clients_for(
+    session: &Session,
+    cache: &mut HashMap<String, Clients>,
+    accessed_from: &str,
+) -> Result<Clients> {
+    if accessed_from == session.management.account_id || accessed_from.is_empty() {
+        return Ok(session.management.clone());
+    }
+    if let Some(c) = cache.get(accessed_from) {
+        return Ok(c.clone());
+    }
+    let c = session.enter_member(accessed_from).await?;
+    cache.insert(accessed_from.to_owned(), c.clone());
+    Ok(c)
+}
+
+/// Which account's session reaches each instance, from the newest snapshot.
+pub(crate) fn instance_access(conn: &Connection) -> Result<HashMap<String, String>> {
+    let Some(snap) = snapshots::latest_complete(conn)? else {
+        return Ok(HashMap::new());
+    };
+    Ok(queries::instances(conn, snap)?
+        .into_iter()
+        .map(|i| (i.instance_arn, i.accessed_from))
+        .collect())
+}
+
+/// Re-checks every item against AWS: the snapshot may be older than the truth.
+pub async fn live_check(session: &Session, conn: &Connection, plan: &mut Plan) -> Result<()> {
+    let access = instance_access(conn)?;
+    let mut cache = HashMap::new();
+    let mut assigned: HashMap<(String, String), BTreeSet<(String, String)>> = HashMap::new();
+    let mut groups_of: HashMap<(String, String), BTreeSet<String>> = HashMap::new();
+    for item in &mut plan.items {
+        let s = &item.spec;
+        let from = access.get(&s.instance_arn).cloned().unwrap_or_default();
+        let c = clients_for(session, &mut cache, &from).await?;
+        let gate = &session.gate;
+        let present = match s.kind {
+            OpKind::CreateUser => {
+                let name = s.principal_name.clone().unwrap_or_default();
+                let found =
+                    aws::provision::find_user(&c, gate, &s.identity_store_id, &name).await?;
+                item.noop = found.map(|_| "a user with this user name already exists".into());
+                continue;
+            }
+            OpKind::AddMember | OpKind::RemoveMember => {
+                let user = s.principal_id.clone().unwrap_or_default();
+                let key = (s.identity_store_id.clone(), user.clone());
+                if !groups_of.contains_key(&key) {
+                    let m = aws::provision::memberships_of(&c, gate, &s.identity_store_id, &user)
+                        .await?;
+                    groups_of.insert(key.clone(), m.into_iter().map(|(_, g)| g).collect());
+                }
+                groups_of[&key].contains(s.group_id.as_deref().unwrap_or_default())
+            }
+            OpKind::Grant | OpKind::Revoke => {
+                let pid = s.principal_id.clone().unwrap_or_default();
+                let key = (s.instance_arn.clone(), pid.clone());
+                if !assigned.contains_key(&key) {
+                    let kind = s.principal_type.unwrap_or(PrincipalType::Group);
+                    let list =
+                        aws::assignments::by_principal(&c, gate, &s.instance_arn, &[(kind, pid)])
+                            .await?;
+                    assigned.insert(
+                        key.clone(),
+                        list.into_iter()
+                            .map(|x| (x.account_id, x.permission_set_arn))
+                            .collect(),
+                    );
+                }
+                let pair = s.pair().unwrap_or_default();
+                assigned[&key].contains(&pair)
+            }
+        };
+        item.noop = noop_for(s.kind, present);
+    }
+    Ok(())
+}

@@ -1,0 +1,433 @@
+//! The operation queue in SQLite: every state change is one small transaction,
+//! and every final state is also written to the audit log.
+
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
+
+use super::audit;
+use super::grants;
+use super::plan::Plan;
+use super::{OpKind, OpSpec, OpState, Operation};
+use crate::clock::now_rfc3339;
+use crate::error::{Error, Result};
+use crate::model::PrincipalType;
+
+const COLS: &str = "id, batch_id, kind, state, instance_arn, identity_store_id, account_id, account_name, \
+     permission_set_arn, permission_set_name, principal_type, principal_id, principal_name, group_id, group_name, \
+     payload, request_id, attempts, last_error, error_code, result, grant_id, created_at, updated_at, finished_at";
+
+fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Operation> {
+    let kind: String = r.get(2)?;
+    let state: String = r.get(3)?;
+    let principal_type: Option<String> = r.get(10)?;
+    let payload: Option<String> = r.get(15)?;
+    let bad = |what: &str, v: &str| {
+        rusqlite::Error::FromSqlConversionFailure(
+            0,
+            rusqlite::types::Type::Text,
+            format!("unknown operation {what} {v:?}").into(),
+        )
+    };
+    Ok(Operation {
+        id: r.get(0)?,
+        batch_id: r.get(1)?,
+        spec: OpSpec {
+            kind: OpKind::parse(&kind).ok_or_else(|| bad("kind", &kind))?,
+            instance_arn: r.get(4)?,
+            identity_store_id: r.get(5)?,
+            account_id: r.get(6)?,
+            account_name: r.get(7)?,
+            permission_set_arn: r.get(8)?,
+            permission_set_name: r.get(9)?,
+            principal_type: principal_type.as_deref().and_then(PrincipalType::parse),
+            principal_id: r.get(11)?,
+            principal_name: r.get(12)?,
+            group_id: r.get(13)?,
+            group_name: r.get(14)?,
+            new_user: payload.and_then(|p| serde_json::from_str(&p).ok()),
+        },
+        state: OpState::parse(&state).ok_or_else(|| bad("state", &state))?,
+        request_id: r.get(16)?,
+        attempts: r.get(17)?,
+        last_error: r.get(18)?,
+        error_code: r.get(19)?,
+        result: r.get(20)?,
+        grant_id: r.get(21)?,
+        created_at: r.get(22)?,
+        updated_at: r.get(23)?,
+        finished_at: r.get(24)?,
+    })
+}
+
+/// A confirmed plan.
+#[derive(Debug, Clone, serde::Serialize, ts_rs::TS)]
+#[ts(export)]
+pub struct Batch {
+    #[ts(type = "number")]
+    pub id: i64,
+    pub created_at: String,
+    pub actor: String,
+    pub reason: Option<String>,
+    pub summary: String,
+}
+
+/// Writes a confirmed plan: a batch, its operations (no-ops as skipped), the grant
+/// requests and the audit entries, all in one transaction. Returns the batch id.
+pub fn enqueue(
+    conn: &mut Connection,
+    plan: &Plan,
+    actor: &str,
+    reason: Option<&str>,
+) -> Result<i64> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let batch = enqueue_in(&tx, plan, actor, reason)?;
+    tx.commit()?;
+    Ok(batch)
+}
+
+/// `enqueue` inside the caller's transaction.
+pub(crate) fn enqueue_in(
+    tx: &Connection,
+    plan: &Plan,
+    actor: &str,
+    reason: Option<&str>,
+) -> Result<i64> {
+    let now = now_rfc3339();
+    tx.execute(
+        "INSERT INTO batches(created_at, actor, reason, summary) VALUES (?1, ?2, ?3, ?4)",
+        rusqlite::params![now, actor, reason, plan.summary()],
+    )?;
+    let batch = tx.last_insert_rowid();
+    for item in &plan.items {
+        let s = &item.spec;
+        let state = if item.noop.is_some() {
+            OpState::Skipped
+        } else {
+            OpState::Queued
+        };
+        let grant_id = match s.kind {
+            OpKind::Grant => Some(grants::record(
+                tx,
+                s,
+                actor,
+                reason,
+                plan.expires_at.as_deref(),
+                item.noop.is_some(),
+            )?),
+            OpKind::Revoke => {
+                grants::end_all(tx, s, "revoked")?;
+                None
+            }
+            _ => None,
+        };
+        tx.execute(
+            "INSERT INTO operations(batch_id, kind, state, instance_arn, identity_store_id, account_id, account_name,
+                 permission_set_arn, permission_set_name, principal_type, principal_id, principal_name, group_id,
+                 group_name, payload, result, grant_id, created_at, updated_at, finished_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?18, ?19)",
+            rusqlite::params![
+                batch,
+                s.kind.as_str(),
+                state.as_str(),
+                s.instance_arn,
+                s.identity_store_id,
+                s.account_id,
+                s.account_name,
+                s.permission_set_arn,
+                s.permission_set_name,
+                s.principal_type.map(|p| p.as_str()),
+                s.principal_id,
+                s.principal_name,
+                s.group_id,
+                s.group_name,
+                s.new_user.as_ref().map(|u| serde_json::to_string(u).unwrap_or_default()),
+                item.noop,
+                grant_id,
+                now,
+                item.noop.as_ref().map(|_| now.clone()),
+            ],
+        )?;
+        let op = tx.last_insert_rowid();
+        audit::append(
+            tx,
+            actor,
+            Some(batch),
+            Some(op),
+            s,
+            reason,
+            "requested",
+            None,
+        )?;
+        if let Some(why) = &item.noop {
+            audit::append(
+                tx,
+                actor,
+                Some(batch),
+                Some(op),
+                s,
+                reason,
+                "skipped",
+                Some(why),
+            )?;
+        }
+    }
+    Ok(batch)
+}
+
+pub fn get(conn: &Connection, id: i64) -> Result<Operation> {
+    conn.query_row(
+        &format!("SELECT {COLS} FROM operations WHERE id = ?1"),
+        [id],
+        row,
+    )
+    .optional()?
+    .ok_or_else(|| {
+        Error::NotFound(format!(
+            "there is no operation {id}; `hallpass ops` lists them"
+        ))
+    })
+}
+
+/// Operations the executor still has to work on, oldest first.
+pub fn open(conn: &Connection) -> Result<Vec<Operation>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {COLS} FROM operations WHERE state IN ('queued', 'submitted', 'in-progress') ORDER BY id"
+    ))?;
+    let rows = stmt.query_map([], row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// The queue as the admin sees it: every open or blocked operation, then the newest finished ones.
+pub fn list(conn: &Connection, batch: Option<i64>, limit: usize) -> Result<Vec<Operation>> {
+    let (filter, arg): (&str, i64) = match batch {
+        Some(b) => ("batch_id = ?1", b),
+        None => ("?1 = ?1", 0),
+    };
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {COLS} FROM operations WHERE {filter}
+         ORDER BY CASE WHEN state IN ('queued','submitted','in-progress','blocked') THEN 0 ELSE 1 END, id DESC
+         LIMIT ?2"
+    ))?;
+    let rows = stmt.query_map(rusqlite::params![arg, limit as i64], row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+pub fn batches(conn: &Connection, limit: usize) -> Result<Vec<Batch>> {
+    let mut stmt = conn.prepare(
+        "SELECT id, created_at, actor, reason, summary FROM batches ORDER BY id DESC LIMIT ?1",
+    )?;
+    let rows = stmt.query_map([limit as i64], |r| {
+        Ok(Batch {
+            id: r.get(0)?,
+            created_at: r.get(1)?,
+            actor: r.get(2)?,
+            reason: r.get(3)?,
+            summary: r.get(4)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// How many operations are in each state.
+pub fn state_counts(conn: &Connection) -> Result<Vec<(OpState, u64)>> {
+    let mut stmt = conn.prepare("SELECT state, COUNT(*) FROM operations GROUP BY state")?;
+    let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;
+    let mut out = Vec::new();
+    for r in rows {
+        let (s, n) = r?;
+        if let Some(state) = OpState::parse(&s) {
+            out.push((state, n as u64));
+        }
+    }
+    Ok(out)
+}
+
+/// Recorded before the call is made: if the process dies now, the next start checks AWS.
+pub fn mark_submitted(conn: &Connection, id: i64) -> Result<()> {
+    conn.execute(
+        "UPDATE operations SET state = 'submitted', attempts = attempts + 1, updated_at = ?2 WHERE id = ?1",
+        rusqlite::params![id, now_rfc3339()],
+    )?;
+    Ok(())
+}
+
+pub fn mark_in_progress(conn: &Connection, id: i64, request_id: &str) -> Result<()> {
+    conn.execute(
+        "UPDATE operations SET state = 'in-progress', request_id = ?2, updated_at = ?3 WHERE id = ?1",
+        rusqlite::params![id, request_id, now_rfc3339()],
+    )?;
+    Ok(())
+}
+
+/// Back to the queue: AWS refused this attempt in a way worth retrying (throttled, conflict).
+pub fn requeue(conn: &Connection, id: i64, error: &str, code: &str) -> Result<()> {
+    conn.execute(
+        "UPDATE operations SET state = 'queued', request_id = NULL, last_error = ?2, error_code = ?3, updated_at = ?4
+         WHERE id = ?1",
+        rusqlite::params![id, error, code, now_rfc3339()],
+    )?;
+    Ok(())
+}
+
+/// A created user's id, recorded as soon as AWS returns it.
+pub fn set_principal_id(conn: &Connection, id: i64, principal_id: &str) -> Result<()> {
+    conn.execute(
+        "UPDATE operations SET principal_id = ?2, updated_at = ?3 WHERE id = ?1",
+        rusqlite::params![id, principal_id, now_rfc3339()],
+    )?;
+    Ok(())
+}
+
+/// An end state (succeeded, failed, blocked), with its audit entry, in one transaction.
+pub fn finish(
+    conn: &mut Connection,
+    id: i64,
+    state: OpState,
+    result: Option<&str>,
+    error: Option<(&str, &str)>,
+) -> Result<()> {
+    let op = get(conn, id)?;
+    let (actor, reason): (String, Option<String>) = conn.query_row(
+        "SELECT actor, reason FROM batches WHERE id = ?1",
+        [op.batch_id],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    let now = now_rfc3339();
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let finished = (state != OpState::Blocked).then(|| now.clone());
+    tx.execute(
+        "UPDATE operations SET state = ?2, result = COALESCE(?3, result), last_error = ?4, error_code = ?5,
+             updated_at = ?6, finished_at = ?7 WHERE id = ?1",
+        rusqlite::params![
+            id,
+            state.as_str(),
+            result,
+            error.map(|e| e.0),
+            error.map(|e| e.1),
+            now,
+            finished
+        ],
+    )?;
+    if state == OpState::Failed {
+        if let Some(g) = op.grant_id {
+            grants::end_one(&tx, g, "the grant could not be applied")?;
+        }
+    }
+    let detail = error.map(|e| e.0).or(result);
+    audit::append(
+        &tx,
+        &actor,
+        Some(op.batch_id),
+        Some(id),
+        &op.spec,
+        reason.as_deref(),
+        state.as_str(),
+        detail,
+    )?;
+    tx.commit()?;
+    Ok(())
+}
+
+/// Puts blocked and failed operations (all, or the ones named) back in the queue.
+pub fn retry(conn: &mut Connection, ids: &[i64], actor: &str) -> Result<usize> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let candidates: Vec<Operation> = {
+        let mut stmt = tx.prepare(&format!(
+            "SELECT {COLS} FROM operations WHERE state IN ('blocked', 'failed') ORDER BY id"
+        ))?;
+        let rows = stmt.query_map([], row)?;
+        rows.collect::<rusqlite::Result<_>>()?
+    };
+    let chosen: Vec<&Operation> = candidates
+        .iter()
+        .filter(|o| ids.is_empty() || ids.contains(&o.id))
+        .collect();
+    for id in ids {
+        if !chosen.iter().any(|o| o.id == *id) {
+            return Err(Error::InvalidInput(format!(
+                "operation {id} is not blocked or failed, so there is nothing to retry (see `hallpass ops`)"
+            )));
+        }
+    }
+    for op in &chosen {
+        tx.execute(
+            "UPDATE operations SET state = CASE WHEN request_id IS NULL THEN 'queued' ELSE 'in-progress' END,
+                 finished_at = NULL, updated_at = ?2 WHERE id = ?1",
+            rusqlite::params![op.id, now_rfc3339()],
+        )?;
+        audit::append(
+            &tx,
+            actor,
+            Some(op.batch_id),
+            Some(op.id),
+            &op.spec,
+            None,
+            "retry requested",
+            op.last_error.as_deref(),
+        )?;
+    }
+    tx.commit()?;
+    Ok(chosen.len())
+}
+
+/// Cancels an operation that has not been sent (queued or blocked).
+pub fn cancel(conn: &mut Connection, id: i64, actor: &str) -> Result<()> {
+    let op = get(conn, id)?;
+    if !matches!(op.state, OpState::Queued | OpState::Blocked) {
+        return Err(Error::InvalidInput(format!(
+            "operation {id} is {}; only queued or blocked operations can be cancelled",
+            op.state.as_str()
+        )));
+    }
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    tx.execute(
+        "UPDATE operations SET state = 'cancelled', finished_at = ?2, updated_at = ?2 WHERE id = ?1",
+        rusqlite::params![id, now_rfc3339()],
+    )?;
+    if let Some(g) = op.grant_id {
+        grants::end_one(&tx, g, "cancelled before it was applied")?;
+    }
+    audit::append(
+        &tx,
+        actor,
+        Some(op.batch_id),
+        Some(id),
+        &op.spec,
+        None,
+        "cancelled",
+        None,
+    )?;
+    tx.commit()?;
+    Ok(())
+}
+
+/// Batches whose operations have all reached an end state but whose snapshot part was not refreshed.
+pub fn unrefreshed_batches(conn: &Connection) -> Result<Vec<i64>> {
+    let mut stmt = conn.prepare(
+        "SELECT b.id FROM batches b WHERE b.refreshed = 0
+           AND NOT EXISTS (SELECT 1 FROM operations o WHERE o.batch_id = b.id
+                           AND o.state IN ('queued', 'submitted', 'in-progress'))
+         ORDER BY b.id",
+    )?;
+    let rows = stmt.query_map([], |r| r.get(0))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+pub fn mark_refreshed(conn: &Connection, batches: &[i64]) -> Result<()> {
+    for b in batches {
+        conn.execute("UPDATE batches SET refreshed = 1 WHERE id = ?1", [b])?;
+    }
+    Ok(())
+}
+
+/// Operations of the given batches that changed something.
+pub fn succeeded_in(conn: &Connection, batches: &[i64]) -> Result<Vec<Operation>> {
+    let mut out = Vec::new();
+    for b in batches {
+        out.extend(
+            list(conn, Some(*b), usize::MAX >> 1)?
+                .into_iter()
+                .filter(|o| o.state == OpState::Succeeded),
+        );
+    }
+    Ok(out)
+}

@@ -1,0 +1,600 @@
+//! Provisioning through the real `hallpass` binary against the emulator harness,
+//! every result checked with an independent client (boto3).
+
+mod common;
+
+use common::*;
+use serde_json::{json, Value};
+
+struct World {
+    h: Harness,
+    truth: Truth,
+    env: Env,
+}
+
+fn world() -> World {
+    let h = Harness::start();
+    let truth = h.seed("small");
+    let env = Env::new(&h, &truth);
+    env.ok(&["sync"]);
+    World { h, truth, env }
+}
+
+impl World {
+    fn group(&self, name: &str) -> String {
+        self.truth
+            .groups
+            .iter()
+            .find(|g| g.display_name == name)
+            .unwrap()
+            .group_id
+            .clone()
+    }
+    fn ps(&self, name: &str) -> String {
+        self.truth
+            .permission_sets
+            .iter()
+            .find(|p| p.name == name)
+            .unwrap()
+            .arn
+            .clone()
+    }
+    fn account(&self, name: &str) -> String {
+        self.truth
+            .accounts
+            .iter()
+            .find(|a| a.name == name)
+            .unwrap()
+            .id
+            .clone()
+    }
+    /// A (account name, account id, permission set name, arn) the group does not have yet.
+    fn free(&self, group: &str, skip: usize) -> (String, String, String, String) {
+        let gid = self.group(group);
+        let main = &self
+            .truth
+            .instances
+            .iter()
+            .find(|i| i.owner_account_id == self.truth.management_account_id)
+            .unwrap()
+            .instance_arn;
+        let mut free = Vec::new();
+        for acct in self
+            .truth
+            .accounts
+            .iter()
+            .filter(|a| a.name.starts_with("acct-"))
+        {
+            for ps in self
+                .truth
+                .permission_sets
+                .iter()
+                .filter(|p| &p.instance_arn == main)
+            {
+                let taken = self.truth.assignments.iter().any(|a| {
+                    a.account_id == acct.id
+                        && a.permission_set_arn == ps.arn
+                        && a.principal_id == gid
+                });
+                if !taken {
+                    free.push((
+                        acct.name.clone(),
+                        acct.id.clone(),
+                        ps.name.clone(),
+                        ps.arn.clone(),
+                    ));
+                }
+            }
+        }
+        free.swap_remove(skip)
+    }
+
+    fn ops(&self) -> Vec<Value> {
+        self.env.json(&["ops"]).as_array().unwrap().clone()
+    }
+}
+
+#[test]
+fn each_operation_kind_lands_and_is_audited() {
+    let w = world();
+    let empty = w.group("team-empty");
+    let admin = w.ps("AdministratorAccess");
+    let ro = w.ps("ReadOnly");
+    let (a1, a2) = (w.account("acct-01"), w.account("acct-02"));
+    let before = w.h.inspect(&[]);
+    for acct in [&a1, &a2] {
+        for ps in [&admin, &ro] {
+            assert_eq!(
+                before.assignment_count(acct, ps, &empty),
+                0,
+                "the scenario leaves these free"
+            );
+        }
+    }
+
+    // Grant one group two permission sets on two accounts: four assignments.
+    let out = w.env.json(&[
+        "grant",
+        "--group",
+        "team-empty",
+        "--permission-set",
+        "AdministratorAccess",
+        "--permission-set",
+        "ReadOnly",
+        "--account",
+        "acct-01",
+        "--account",
+        &a2,
+        "--reason",
+        "onboarding",
+        "--yes",
+    ]);
+    assert_eq!(out["report"]["succeeded"], 4, "{out:#}");
+    let seen = w.h.inspect(&[]);
+    for acct in [&a1, &a2] {
+        for ps in [&admin, &ro] {
+            assert_eq!(seen.assignment_count(acct, ps, &empty), 1, "{acct} {ps}");
+        }
+    }
+    // The snapshot was refreshed: the new assignments show without a sync.
+    let access = w.env.json(&["access", "--group", "team-empty"]);
+    let had = w
+        .truth
+        .assignments
+        .iter()
+        .filter(|a| a.principal_id == empty)
+        .count();
+    assert_eq!(access.as_array().unwrap().len(), had + 4, "{access:#}");
+    let snaps = w.env.json(&["snapshots"]);
+    assert_eq!(snaps.as_array().unwrap().last().unwrap()["kind"], "refresh");
+
+    // Granting again is a no-op, shown as such in the plan.
+    let plan = w.env.json(&[
+        "grant",
+        "--group",
+        "team-empty",
+        "--permission-set",
+        "ReadOnly",
+        "--account",
+        "acct-01",
+        "--dry-run",
+    ]);
+    assert_eq!(plan["items"][0]["noop"], "already granted", "{plan:#}");
+
+    // Revoke one of them.
+    let out = w.env.json(&[
+        "revoke",
+        "--group",
+        "team-empty",
+        "--permission-set",
+        "ReadOnly",
+        "--account",
+        "acct-01",
+        "--yes",
+    ]);
+    assert_eq!(out["report"]["succeeded"], 1, "{out:#}");
+    let seen = w.h.inspect(&[]);
+    assert_eq!(seen.assignment_count(&a1, &ro, &empty), 0);
+    assert_eq!(seen.assignment_count(&a1, &admin, &empty), 1);
+
+    // Create a user, then add them to a group and remove them again.
+    let out = w.env.json(&[
+        "user",
+        "create",
+        "--user-name",
+        "new.person@example.com",
+        "--given-name",
+        "New",
+        "--family-name",
+        "Person",
+        "--email",
+        "new.person@example.com",
+        "--yes",
+    ]);
+    assert_eq!(out["report"]["succeeded"], 1, "{out:#}");
+    let seen = w.h.inspect(&[]);
+    let created = seen
+        .users
+        .iter()
+        .find(|u| u.user_name == "new.person@example.com")
+        .expect("user created");
+    assert_eq!(created.display_name.as_deref(), Some("New Person"));
+    assert_eq!(created.emails, ["new.person@example.com"]);
+    let users = w.env.json(&["show", "users"]);
+    assert!(
+        users.to_string().contains("new.person@example.com"),
+        "refreshed snapshot has the user"
+    );
+
+    w.env.json(&[
+        "member",
+        "add",
+        "--group",
+        "team-empty",
+        "--user",
+        "new.person@example.com",
+        "--yes",
+    ]);
+    assert!(w.h.inspect(&[]).is_member(&empty, &created.user_id));
+    w.env.json(&[
+        "member",
+        "remove",
+        "--group",
+        "team-empty",
+        "--user",
+        "new.person@example.com",
+        "--yes",
+    ]);
+    assert!(!w.h.inspect(&[]).is_member(&empty, &created.user_id));
+
+    // Every operation is in the queue as succeeded, and in the audit log with its reason.
+    let ops = w.ops();
+    assert_eq!(ops.len(), 8);
+    assert!(ops.iter().all(|o| o["state"] == "succeeded"), "{ops:#?}");
+    let audit = w.env.json(&["audit"]);
+    let entries = audit.as_array().unwrap();
+    assert!(entries
+        .iter()
+        .any(|e| e["result"] == "succeeded" && e["reason"] == "onboarding"));
+    let csv = w.env.ok(&["audit", "--csv"]);
+    assert!(csv.starts_with("id,at,actor,batch,operation,action,target,reason,result,detail\n"));
+    assert_eq!(csv.lines().count(), entries.len() + 1);
+}
+
+#[test]
+fn bad_requests_are_refused_before_anything_is_sent() {
+    let w = world();
+    w.h.reset_counters();
+    let cases: &[(&[&str], &str)] = &[
+        (
+            &[
+                "grant",
+                "--group",
+                "team-empty",
+                "--permission-set",
+                "ReadOnly",
+                "--account",
+                "acct-99",
+                "--yes",
+            ],
+            "unknown account \"acct-99\"",
+        ),
+        (
+            &[
+                "grant",
+                "--group",
+                "team-emty",
+                "--permission-set",
+                "ReadOnly",
+                "--account",
+                "acct-01",
+                "--yes",
+            ],
+            "Did you mean \"team-empty\"",
+        ),
+        (
+            &[
+                "grant",
+                "--group",
+                "team-empty",
+                "--permission-set",
+                "ReadOnlyy",
+                "--account",
+                "acct-01",
+                "--yes",
+            ],
+            "unknown permission set",
+        ),
+        (
+            &[
+                "grant",
+                "--user",
+                "user01",
+                "--permission-set",
+                "ReadOnly",
+                "--account",
+                "acct-01",
+                "--yes",
+            ],
+            "needs a reason",
+        ),
+        (
+            &[
+                "grant",
+                "--group",
+                "team-empty",
+                "--permission-set",
+                "ReadOnly",
+                "--ou",
+                "Nope",
+                "--yes",
+            ],
+            "unknown OU",
+        ),
+        (
+            &[
+                "grant",
+                "--group",
+                "team-empty",
+                "--permission-set",
+                "ReadOnly",
+                "--account",
+                "acct-01",
+                "--expires",
+                "soon",
+                "--yes",
+            ],
+            "not a duration",
+        ),
+        (
+            &[
+                "user",
+                "create",
+                "--user-name",
+                "x y",
+                "--given-name",
+                "A",
+                "--family-name",
+                "B",
+                "--email",
+                "a@b.c",
+                "--yes",
+            ],
+            "not a valid user name",
+        ),
+        (
+            &[
+                "user",
+                "create",
+                "--user-name",
+                "xy",
+                "--given-name",
+                "A",
+                "--family-name",
+                "B",
+                "--email",
+                "nope",
+                "--yes",
+            ],
+            "not an email address",
+        ),
+    ];
+    for (args, want) in cases {
+        let out = w.env.run(args);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{args:?} should fail");
+        assert!(err.contains(want), "{args:?}: {err}");
+    }
+    let c = w.h.counters();
+    assert!(
+        !c.keys()
+            .any(|k| k.contains("Create") || k.contains("Delete")),
+        "nothing was sent: {c:?}"
+    );
+    assert!(w.ops().is_empty());
+}
+
+#[test]
+fn a_denied_revocation_stays_pending_and_names_the_missing_permissions() {
+    let w = world();
+    let web = w.group("team-web");
+    let a = w
+        .truth
+        .assignments
+        .iter()
+        .find(|a| a.principal_id == web)
+        .unwrap()
+        .clone();
+    let acct = w
+        .truth
+        .accounts
+        .iter()
+        .find(|x| x.id == a.account_id)
+        .unwrap()
+        .name
+        .clone();
+    let ps = w
+        .truth
+        .permission_sets
+        .iter()
+        .find(|p| p.arn == a.permission_set_arn)
+        .unwrap()
+        .name
+        .clone();
+    w.h.config(json!({ "faults": [{ "operation": "sso:DeleteAccountAssignment", "kind": "access_denied" }] }));
+    let out = w.env.json(&[
+        "revoke",
+        "--group",
+        "team-web",
+        "--permission-set",
+        &ps,
+        "--account",
+        &acct,
+        "--yes",
+    ]);
+    assert_eq!(out["report"]["blocked"], 1, "{out:#}");
+    let op = &w.ops()[0];
+    assert_eq!(op["state"], "blocked");
+    let err = op["last_error"].as_str().unwrap();
+    assert!(err.contains("sso:DeleteAccountAssignment"), "{err}");
+    assert!(
+        err.contains("sso:DescribeAccountAssignmentDeletionStatus"),
+        "{err}"
+    );
+    assert!(err.contains("hallpass ops retry"), "{err}");
+    assert_eq!(
+        w.h.inspect(&[])
+            .assignment_count(&a.account_id, &a.permission_set_arn, &web),
+        1
+    );
+
+    // Once the permission is there, a retry completes it.
+    w.h.config(json!({ "faults": [] }));
+    w.env.ok(&["ops", "retry"]);
+    let out = w.env.json(&["ops", "run"]);
+    assert_eq!(out["report"]["succeeded"], 1, "{out:#}");
+    assert_eq!(
+        w.h.inspect(&[])
+            .assignment_count(&a.account_id, &a.permission_set_arn, &web),
+        0
+    );
+}
+
+#[test]
+fn throttling_and_conflicts_are_absorbed() {
+    let w = world();
+    let empty = w.group("team-empty");
+    w.h.config(json!({
+        "assignment_delay_ms": 150,
+        "seed": 3,
+        "faults": [
+            { "operation": "sso:*", "kind": "throttle", "probability": 0.3 },
+            { "operation": "sso:CreateAccountAssignment", "kind": "conflict", "probability": 0.5, "remaining": 6 },
+        ],
+    }));
+    let out = w.env.json(&[
+        "grant",
+        "--group",
+        "team-empty",
+        "--permission-set",
+        "ViewOnly",
+        "--permission-set",
+        "Billing",
+        "--ou",
+        "Workloads",
+        "--yes",
+    ]);
+    let n = out["operations"].as_array().unwrap().len();
+    assert!(n >= 6, "{out:#}");
+    assert_eq!(out["report"]["succeeded"], n, "{out:#}");
+    let c = w.h.counters();
+    assert!(
+        c["harness:conflict"] >= 1 && c["harness:throttled"] >= 1,
+        "{c:?}"
+    );
+    assert_eq!(c.get("harness:duplicate_creates").copied().unwrap_or(0), 0);
+    w.h.config(json!({ "faults": [] }));
+    let seen = w.h.inspect(&[]);
+    for op in out["operations"].as_array().unwrap() {
+        let s = &op["spec"];
+        assert_eq!(
+            seen.assignment_count(
+                s["account_id"].as_str().unwrap(),
+                s["permission_set_arn"].as_str().unwrap(),
+                &empty
+            ),
+            1
+        );
+    }
+}
+
+#[test]
+fn overlapping_time_bound_grants_keep_the_assignment_until_the_last_expires() {
+    let w = world();
+    let empty = w.group("team-empty");
+    let (acct_name, acct, ps_name, ps) = w.free("team-empty", 0);
+    let grant = |expires: &str, reason: &str| {
+        w.env.json(&[
+            "grant",
+            "--group",
+            "team-empty",
+            "--permission-set",
+            &ps_name,
+            "--account",
+            &acct_name,
+            "--expires",
+            expires,
+            "--reason",
+            reason,
+            "--yes",
+        ])
+    };
+    grant("3s", "incident 1");
+    grant("8s", "incident 2");
+    let active = w.env.json(&["grants"]);
+    assert_eq!(active.as_array().unwrap().len(), 2, "{active:#}");
+    assert_eq!(w.h.inspect(&[]).assignment_count(&acct, &ps, &empty), 1);
+
+    std::thread::sleep(std::time::Duration::from_millis(3500));
+    let out = w.env.json(&["ops", "run"]);
+    assert_eq!(out["report"]["expired_grants"], 1, "{out:#}");
+    assert_eq!(
+        w.h.inspect(&[]).assignment_count(&acct, &ps, &empty),
+        1,
+        "still needed by the second grant"
+    );
+
+    std::thread::sleep(std::time::Duration::from_millis(5000));
+    let out = w.env.json(&["ops", "run"]);
+    assert_eq!(out["report"]["expired_grants"], 1, "{out:#}");
+    assert_eq!(out["report"]["succeeded"], 1, "{out:#}");
+    assert_eq!(
+        w.h.inspect(&[]).assignment_count(&acct, &ps, &empty),
+        0,
+        "revoked after the last expiry"
+    );
+    let all = w.env.json(&["grants", "--all"]);
+    assert!(
+        all.as_array()
+            .unwrap()
+            .iter()
+            .all(|g| g["state"] == "expired"),
+        "{all:#}"
+    );
+}
+
+#[test]
+fn a_time_bound_grant_over_a_standing_assignment_never_removes_it() {
+    let w = world();
+    let a = w
+        .truth
+        .assignments
+        .iter()
+        .find(|a| a.principal_type == "GROUP")
+        .unwrap()
+        .clone();
+    let group = w
+        .truth
+        .groups
+        .iter()
+        .find(|g| g.group_id == a.principal_id)
+        .unwrap()
+        .display_name
+        .clone();
+    let acct = w
+        .truth
+        .accounts
+        .iter()
+        .find(|x| x.id == a.account_id)
+        .unwrap()
+        .name
+        .clone();
+    let ps = w
+        .truth
+        .permission_sets
+        .iter()
+        .find(|p| p.arn == a.permission_set_arn)
+        .unwrap()
+        .name
+        .clone();
+    w.env.json(&[
+        "grant",
+        "--group",
+        &group,
+        "--permission-set",
+        &ps,
+        "--account",
+        &acct,
+        "--expires",
+        "1s",
+        "--yes",
+    ]);
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let out = w.env.json(&["ops", "run"]);
+    assert_eq!(out["report"]["expired_grants"], 1, "{out:#}");
+    assert_eq!(
+        w.h.inspect(&[])
+            .assignment_count(&a.account_id, &a.permission_set_arn, &a.principal_id),
+        1
+    );
+}
