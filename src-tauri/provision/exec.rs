@@ -155,7 +155,9 @@ pub async fn execute(data_dir: &Path, session: &Session, opts: &ExecOptions) -> 
     let mut member_clients = HashMap::new();
     let mut clients: HashMap<String, Clients> = HashMap::new();
     let open = queue::open(&conn)?;
-    for op in &open {
+    // Also the instances of batches a stopped run finished but did not refresh.
+    let earlier = queue::succeeded_in(&conn, &queue::unrefreshed_batches(&conn)?)?;
+    for op in open.iter().chain(&earlier) {
         if !clients.contains_key(&op.spec.instance_arn) {
             let from = access
                 .get(&op.spec.instance_arn)
