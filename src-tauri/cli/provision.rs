@@ -33,9 +33,9 @@ pub(crate) struct ApplyArgs {
     /// The Identity Center instance (ARN or identity store id), when there is more than one.
     #[arg(long)]
     instance: Option<String>,
-    /// Outstanding assignment changes per instance (1-15).
-    #[arg(long, default_value_t = provision::MAX_OUTSTANDING)]
-    max_outstanding: usize,
+    /// Outstanding assignment changes per instance (1-15; default: the stored setting, else 15).
+    #[arg(long)]
+    max_outstanding: Option<usize>,
     #[command(flatten)]
     secrets: SecretArgs,
     /// Client-side request rates, e.g. `sso=18,identitystore=18`.
@@ -171,10 +171,20 @@ fn connect_and<T>(
     })
 }
 
-fn exec_options(cli: &Cli, a: &ApplyArgs) -> ExecOptions {
+fn exec_options(cli: &Cli, data_dir: &Path, a: &ApplyArgs) -> Result<ExecOptions> {
     let json = cli.json;
-    ExecOptions {
-        max_outstanding: a.max_outstanding,
+    let max_outstanding = match a.max_outstanding {
+        Some(n) if !(1..=provision::MAX_OUTSTANDING).contains(&n) => {
+            return Err(Error::InvalidInput(format!(
+                "--max-outstanding {n}: choose 1 to {}",
+                provision::MAX_OUTSTANDING
+            )))
+        }
+        Some(n) => n,
+        None => provision::max_outstanding(&store::open(data_dir)?)?,
+    };
+    Ok(ExecOptions {
+        max_outstanding,
         progress: Some(Arc::new(move |p: &provision::ExecProgress| {
             if !json {
                 eprint!(
@@ -185,7 +195,7 @@ fn exec_options(cli: &Cli, a: &ApplyArgs) -> ExecOptions {
         })),
         refresh: true,
         actor: provision::actor("cli"),
-    }
+    })
 }
 
 fn confirm(plan: &Plan, yes: bool) -> Result<bool> {
@@ -232,7 +242,8 @@ pub(crate) fn apply(cli: &Cli, data_dir: &Path, request: Request, a: &ApplyArgs)
             return Ok(());
         }
         let batch = queue::enqueue(&mut conn, &the_plan, &provision::actor("cli"), reason)?;
-        let report = provision::execute(data_dir, session, &exec_options(cli, a)).await?;
+        let report =
+            provision::execute(data_dir, session, &exec_options(cli, data_dir, a)?).await?;
         let ops = queue::list(&conn, Some(batch), 10_000)?;
         print_report(cli.json, &report, &ops);
         Ok(())
@@ -404,7 +415,7 @@ pub(crate) fn ops(cli: &Cli, data_dir: &Path, cmd: Option<&OpsCommand>) -> Resul
         Some(OpsCommand::Run { apply: a }) => {
             drop(conn);
             let report = connect_and(cli, data_dir, a, async |s| {
-                provision::execute(data_dir, s, &exec_options(cli, a)).await
+                provision::execute(data_dir, s, &exec_options(cli, data_dir, a)?).await
             })?;
             let conn = store::open(data_dir)?;
             let open: Vec<_> = queue::list(&conn, None, 200)?;
@@ -485,7 +496,7 @@ pub(crate) fn grants(
                 return Ok(());
             }
             let report = connect_and(cli, data_dir, a, async |s| {
-                provision::execute(data_dir, s, &exec_options(cli, a)).await
+                provision::execute(data_dir, s, &exec_options(cli, data_dir, a)?).await
             })?;
             let conn = store::open(data_dir)?;
             print_report(cli.json, &report, &queue::list(&conn, batch, 100)?);

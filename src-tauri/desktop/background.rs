@@ -129,8 +129,21 @@ fn sync_due(app: &AppHandle) -> Result<bool> {
     Ok(age >= time::Duration::minutes(minutes as i64))
 }
 
-/// The offline probe at start, then periodic syncs while the app is open.
+/// How often the queue runner looks for expired grants and left-over operations.
+const OPS_TICK: Duration = Duration::from_secs(5);
+
+/// The offline probe at start, then periodic syncs while the app is open; the queue
+/// is resumed at start (after a crash) and grants are revoked as they expire.
 pub fn start(app: AppHandle) {
+    let ops_app = app.clone();
+    tauri::async_runtime::spawn(async move {
+        loop {
+            if let Ok(true) = super::provisioning::work_due(&ops_app) {
+                let _ = super::provisioning::spawn_ops(&ops_app);
+            }
+            tokio::time::sleep(OPS_TICK).await;
+        }
+    });
     tauri::async_runtime::spawn(async move {
         probe(&app).await;
         loop {

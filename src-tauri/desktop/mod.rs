@@ -2,6 +2,7 @@
 
 mod background;
 mod commands;
+mod provisioning;
 mod state;
 
 use std::future::Future;
@@ -80,6 +81,16 @@ pub fn run(demo: bool) {
             commands::permission_set_detail,
             commands::open_demo,
             commands::leave_demo,
+            provisioning::plan_change,
+            provisioning::apply_change,
+            provisioning::queue_view,
+            provisioning::set_max_outstanding,
+            provisioning::retry_operations,
+            provisioning::cancel_operation,
+            provisioning::grant_requests,
+            provisioning::end_grant,
+            provisioning::audit_entries,
+            provisioning::export_audit,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

@@ -9,6 +9,7 @@ use ts_rs::TS;
 
 use crate::error::Result;
 use crate::model::{Counts, SnapshotInfo};
+use crate::provision::{queue, OpState};
 use crate::secrets::Keychain;
 use crate::setup::connection::{self, ConnectionInfo};
 use crate::store::{self, queries, snapshots};
@@ -17,6 +18,7 @@ pub struct AppState {
     data_dir: PathBuf,
     demo: AtomicBool,
     syncing: AtomicBool,
+    running_ops: AtomicBool,
     /// Why AWS could not be reached at the last attempt; `None` when it could.
     offline: Mutex<Option<String>>,
     pub keychain: Keychain,
@@ -33,6 +35,11 @@ pub struct AppStatus {
     pub counts: Option<Counts>,
     pub offline: Option<String>,
     pub syncing: bool,
+    /// The provisioning queue is being worked on.
+    pub ops_running: bool,
+    /// Operations queued or in flight, and blocked ones waiting for a fix.
+    pub ops_open: u32,
+    pub ops_blocked: u32,
 }
 
 impl AppState {
@@ -41,6 +48,7 @@ impl AppState {
             data_dir,
             demo: AtomicBool::new(false),
             syncing: AtomicBool::new(false),
+            running_ops: AtomicBool::new(false),
             offline: Mutex::new(None),
             keychain: Keychain::default(),
         }
@@ -88,6 +96,23 @@ impl AppState {
         self.syncing.store(false, Ordering::SeqCst);
     }
 
+    /// Claims the single queue runner; `false` when it is already running.
+    pub fn begin_ops(&self) -> bool {
+        !self.running_ops.swap(true, Ordering::SeqCst)
+    }
+
+    pub fn end_ops(&self) {
+        self.running_ops.store(false, Ordering::SeqCst);
+    }
+
+    pub fn is_running_ops(&self) -> bool {
+        self.running_ops.load(Ordering::SeqCst)
+    }
+
+    pub fn is_offline(&self) -> bool {
+        self.offline.lock().map(|o| o.is_some()).unwrap_or(false)
+    }
+
     pub fn set_offline(&self, why: Option<String>) {
         if let Ok(mut o) = self.offline.lock() {
             *o = why;
@@ -98,6 +123,13 @@ impl AppState {
         let conn = self.db()?;
         let live = store::open(&self.data_dir)?;
         let latest = snapshots::latest_complete(&conn)?;
+        let count = |wanted: &[OpState]| -> Result<u32> {
+            Ok(queue::state_counts(&live)?
+                .into_iter()
+                .filter(|(s, _)| wanted.contains(s))
+                .map(|(_, n)| n as u32)
+                .sum())
+        };
         Ok(AppStatus {
             demo: self.is_demo(),
             data_dir: self.data_dir.display().to_string(),
@@ -112,6 +144,9 @@ impl AppState {
             },
             offline: self.offline.lock().map(|o| o.clone()).unwrap_or(None),
             syncing: self.syncing.load(Ordering::SeqCst),
+            ops_running: self.is_running_ops(),
+            ops_open: count(&[OpState::Queued, OpState::Submitted, OpState::InProgress])?,
+            ops_blocked: count(&[OpState::Blocked])?,
         })
     }
 }

@@ -132,7 +132,7 @@ fn denied(op: &Operation, e: &Error) -> String {
         _ => "AWS denied the call".to_owned(),
     };
     format!(
-        "{said}. The management role needs {actions}: add them to its permissions policy (Settings shows the \
+        "{said}. The management role needs {actions}: add them to its permissions policy (the setup wizard shows the whole policy \
          policy Hallpass needs), then retry with `hallpass ops retry` or the Retry button. ({e})"
     )
 }

@@ -194,6 +194,26 @@ pub struct Operation {
     pub finished_at: Option<String>,
 }
 
+const MAX_OUTSTANDING_SETTING: &str = "max_outstanding";
+
+/// The configured limit of outstanding assignment changes per instance (default 15).
+pub fn max_outstanding(conn: &rusqlite::Connection) -> crate::Result<usize> {
+    Ok(crate::store::get_setting(conn, MAX_OUTSTANDING_SETTING)?
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(MAX_OUTSTANDING)
+        .clamp(1, MAX_OUTSTANDING))
+}
+
+/// Lowers (or restores) the limit; AWS allows at most 15.
+pub fn set_max_outstanding(conn: &rusqlite::Connection, n: usize) -> crate::Result<()> {
+    if !(1..=MAX_OUTSTANDING).contains(&n) {
+        return Err(crate::Error::InvalidInput(format!(
+            "{n} is not a valid limit: choose 1 to {MAX_OUTSTANDING} outstanding assignment changes per instance"
+        )));
+    }
+    crate::store::set_setting(conn, MAX_OUTSTANDING_SETTING, &n.to_string())
+}
+
 /// Who did it: the OS account running Hallpass, and which surface.
 pub fn actor(surface: &str) -> String {
     let user = std::env::var("USER")

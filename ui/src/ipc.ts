@@ -18,6 +18,13 @@ import type { Progress } from "./bindings/Progress";
 import type { SnapshotInfo } from "./bindings/SnapshotInfo";
 import type { SyncFinished } from "./bindings/SyncFinished";
 import type { UserDetail } from "./bindings/UserDetail";
+import type { AuditEntry } from "./bindings/AuditEntry";
+import type { ExecProgress } from "./bindings/ExecProgress";
+import type { GrantRequest } from "./bindings/GrantRequest";
+import type { OpsFinished } from "./bindings/OpsFinished";
+import type { Plan } from "./bindings/Plan";
+import type { QueueView } from "./bindings/QueueView";
+import type { Request } from "./bindings/Request";
 
 /** The snapshot a view reads: `null` is the newest complete one. */
 export type SnapshotPin = number | null;
@@ -57,6 +64,25 @@ export const permissionSetDetail = (snapshot: SnapshotPin, arn: string) =>
   invoke<PermissionSetDetail>("permission_set_detail", { snapshot, arn });
 export const openDemo = () => invoke<AppStatus>("open_demo");
 export const leaveDemo = () => invoke<AppStatus>("leave_demo");
+
+// Changing access: plan (snapshot + live check), apply (persisted, run in the background).
+export const planChange = (request: Request, reason: string | null) =>
+  invoke<Plan>("plan_change", { request, reason });
+export const applyChange = (plan: Plan, reason: string | null) =>
+  invoke<number>("apply_change", { plan, reason });
+export const queueView = () => invoke<QueueView>("queue_view");
+export const setMaxOutstanding = (n: number) => invoke<void>("set_max_outstanding", { n });
+export const retryOperations = (ids: number[]) => invoke<number>("retry_operations", { ids });
+export const cancelOperation = (id: number) => invoke<void>("cancel_operation", { id });
+export const grantRequests = (all: boolean) => invoke<GrantRequest[]>("grant_requests", { all });
+export const endGrant = (id: number) => invoke<boolean>("end_grant", { id });
+export const auditEntries = (limit: number) => invoke<AuditEntry[]>("audit_entries", { limit });
+export const exportAudit = (format: "csv" | "json") => invoke<string>("export_audit", { format });
+
+export const onOpsProgress = (f: (p: ExecProgress) => void): Promise<UnlistenFn> =>
+  listen<ExecProgress>("ops-progress", (e) => f(e.payload));
+export const onOpsFinished = (f: (p: OpsFinished) => void): Promise<UnlistenFn> =>
+  listen<OpsFinished>("ops-finished", (e) => f(e.payload));
 
 export const onSyncProgress = (f: (p: Progress) => void): Promise<UnlistenFn> =>
   listen<Progress>("sync-progress", (e) => f(e.payload));

@@ -6,4 +6,12 @@ import type { SnapshotInfo } from "./SnapshotInfo";
 /**
  * Everything the first screen needs to decide what to show.
  */
-export type AppStatus = { demo: boolean, data_dir: string, connection: ConnectionInfo, snapshot: SnapshotInfo | null, counts: Counts | null, offline: string | null, syncing: boolean, };
+export type AppStatus = { demo: boolean, data_dir: string, connection: ConnectionInfo, snapshot: SnapshotInfo | null, counts: Counts | null, offline: string | null, syncing: boolean, 
+/**
+ * The provisioning queue is being worked on.
+ */
+ops_running: boolean, 
+/**
+ * Operations queued or in flight, and blocked ones waiting for a fix.
+ */
+ops_open: number, ops_blocked: number, };

@@ -1,0 +1,265 @@
+//! Changing access from the window: plan, confirm, and the queue run in the background
+//! (`ops-progress` / `ops-finished` events), grant expiry while the app is open.
+
+use std::sync::Arc;
+
+use serde::Serialize;
+use tauri::{AppHandle, Emitter, Manager, State};
+use ts_rs::TS;
+
+use super::AppState;
+use crate::error::{Error, ErrorInfo, Result};
+use crate::provision::audit::{self, AuditEntry};
+use crate::provision::grants::{self, GrantRequest};
+use crate::provision::plan::{self, Plan, Request};
+use crate::provision::queue::{self, Batch};
+use crate::provision::{self, ExecOptions, ExecProgress, ExecReport, Operation};
+use crate::setup::connection::{self, Overrides};
+use crate::store;
+
+/// Sent as `ops-finished` when a run of the queue ends.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct OpsFinished {
+    pub report: Option<ExecReport>,
+    pub error: Option<ErrorInfo>,
+}
+
+/// The queue as the queue view shows it.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct QueueView {
+    pub operations: Vec<Operation>,
+    pub batches: Vec<Batch>,
+    pub running: bool,
+    /// Outstanding assignment changes allowed per instance.
+    pub max_outstanding: u32,
+}
+
+fn refuse_demo(state: &AppState) -> Result<()> {
+    if state.is_demo() {
+        return Err(Error::InvalidInput(
+            "the demo organization is read-only; leave the demo to change your own".into(),
+        ));
+    }
+    Ok(())
+}
+
+fn params(state: &AppState) -> Result<crate::aws::ConnectParams> {
+    connection::params(
+        &store::open(state.live_dir())?,
+        &state.keychain,
+        &Overrides {
+            rates: std::env::var("HALLPASS_RATES").ok(),
+            ..Default::default()
+        },
+    )
+}
+
+/// Runs the queue in the background; `Ok(false)` when a run is already going (it
+/// picks up what was just queued before it stops).
+pub fn spawn_ops(app: &AppHandle) -> Result<bool> {
+    let state = app.state::<AppState>();
+    if state.is_demo() {
+        return Ok(false);
+    }
+    let params = params(&state)?;
+    if !state.begin_ops() {
+        return Ok(false);
+    }
+    let live = state.live_dir().to_path_buf();
+    let app = app.clone();
+    std::thread::spawn(move || {
+        let emitter = app.clone();
+        let opts = ExecOptions {
+            max_outstanding: max_outstanding(&live),
+            progress: Some(Arc::new(move |p: &ExecProgress| {
+                let _ = emitter.emit("ops-progress", p.clone());
+            })),
+            actor: provision::actor("desktop"),
+            ..Default::default()
+        };
+        let result = super::block_on(async {
+            let session = crate::aws::connect(&params).await?;
+            let mut report = provision::execute(&live, &session, &opts).await?;
+            // Work queued while this run was busy is taken in the same session.
+            for _ in 0..5 {
+                if report.remaining > 0 || queue::open(&store::open(&live)?)?.is_empty() {
+                    break;
+                }
+                report = provision::execute(&live, &session, &opts).await?;
+            }
+            Ok(report)
+        });
+        app.state::<AppState>().end_ops();
+        let finished = match result {
+            Ok(report) => OpsFinished {
+                report: Some(report),
+                error: None,
+            },
+            Err(e) => OpsFinished {
+                report: None,
+                error: Some(ErrorInfo::from(&e)),
+            },
+        };
+        let _ = app.emit("ops-finished", finished);
+    });
+    Ok(true)
+}
+
+fn max_outstanding(dir: &std::path::Path) -> usize {
+    store::open(dir)
+        .and_then(|c| provision::max_outstanding(&c))
+        .unwrap_or(provision::MAX_OUTSTANDING)
+}
+
+/// Anything to do now: open operations left by a previous run, or grants that expired.
+pub fn work_due(app: &AppHandle) -> Result<bool> {
+    let state = app.state::<AppState>();
+    if state.is_demo() || state.is_running_ops() || state.is_offline() {
+        return Ok(false);
+    }
+    let conn = store::open(state.live_dir())?;
+    let expiry_due =
+        grants::next_expiry(&conn)?.is_some_and(|t| t <= time::OffsetDateTime::now_utc());
+    Ok(expiry_due || !queue::open(&conn)?.is_empty())
+}
+
+/// The plan for a request: against the newest snapshot, then checked live when AWS answers.
+#[tauri::command]
+pub async fn plan_change(
+    state: State<'_, AppState>,
+    request: Request,
+    reason: Option<String>,
+) -> Result<Plan> {
+    refuse_demo(&state)?;
+    plan::require_reason(&request, reason.as_deref())?;
+    let live = state.live_dir().to_path_buf();
+    let the_plan = plan::plan(&store::open(&live)?, &request)?;
+    let params = params(&state)?;
+    super::off_thread(move || async move {
+        let mut the_plan = the_plan;
+        let session = crate::aws::connect(&params).await?;
+        plan::live_check(&session, &store::open(&live)?, &mut the_plan).await?;
+        Ok(the_plan)
+    })
+    .await
+}
+
+/// Stores the confirmed plan and starts the queue; returns the batch id.
+#[tauri::command]
+pub async fn apply_change(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    plan: Plan,
+    reason: Option<String>,
+) -> Result<i64> {
+    refuse_demo(&state)?;
+    let reason = reason.as_deref().map(str::trim).filter(|r| !r.is_empty());
+    let direct_user_grant = plan.items.iter().any(|i| {
+        i.spec.kind == provision::OpKind::Grant
+            && i.spec.principal_type == Some(crate::model::PrincipalType::User)
+    });
+    if direct_user_grant && reason.is_none() {
+        return Err(Error::InvalidInput(
+            "a direct user grant needs a reason: say why, and who owns this exception".into(),
+        ));
+    }
+    let mut conn = store::open(state.live_dir())?;
+    let batch = queue::enqueue(&mut conn, &plan, &provision::actor("desktop"), reason)?;
+    spawn_ops(&app)?;
+    Ok(batch)
+}
+
+#[tauri::command]
+pub fn queue_view(state: State<'_, AppState>) -> Result<QueueView> {
+    let conn = store::open(state.live_dir())?;
+    Ok(QueueView {
+        operations: queue::list(&conn, None, 500)?,
+        batches: queue::batches(&conn, 50)?,
+        running: state.is_running_ops(),
+        max_outstanding: provision::max_outstanding(&conn)? as u32,
+    })
+}
+
+#[tauri::command]
+pub fn set_max_outstanding(state: State<'_, AppState>, n: usize) -> Result<()> {
+    provision::set_max_outstanding(&store::open(state.live_dir())?, n)
+}
+
+#[tauri::command]
+pub fn retry_operations(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    ids: Vec<i64>,
+) -> Result<usize> {
+    refuse_demo(&state)?;
+    let n = queue::retry(
+        &mut store::open(state.live_dir())?,
+        &ids,
+        &provision::actor("desktop"),
+    )?;
+    spawn_ops(&app)?;
+    Ok(n)
+}
+
+#[tauri::command]
+pub fn cancel_operation(state: State<'_, AppState>, id: i64) -> Result<()> {
+    refuse_demo(&state)?;
+    queue::cancel(
+        &mut store::open(state.live_dir())?,
+        id,
+        &provision::actor("desktop"),
+    )
+}
+
+#[tauri::command]
+pub fn grant_requests(state: State<'_, AppState>, all: bool) -> Result<Vec<GrantRequest>> {
+    grants::list(&store::open(state.live_dir())?, !all)
+}
+
+#[tauri::command]
+pub fn end_grant(app: AppHandle, state: State<'_, AppState>, id: i64) -> Result<bool> {
+    refuse_demo(&state)?;
+    let batch = grants::end_request(
+        &mut store::open(state.live_dir())?,
+        id,
+        &provision::actor("desktop"),
+    )?;
+    if batch.is_some() {
+        spawn_ops(&app)?;
+    }
+    Ok(batch.is_some())
+}
+
+#[tauri::command]
+pub fn audit_entries(state: State<'_, AppState>, limit: usize) -> Result<Vec<AuditEntry>> {
+    audit::list(&store::open(state.live_dir())?, limit.clamp(1, 100_000))
+}
+
+/// Writes the audit log to the data folder's `exports` folder; returns the file's path.
+#[tauri::command]
+pub fn export_audit(state: State<'_, AppState>, format: String) -> Result<String> {
+    let entries = audit::list(&store::open(state.live_dir())?, usize::MAX >> 1)?;
+    let (text, ext) = match format.as_str() {
+        "csv" => (audit::to_csv(&entries), "csv"),
+        "json" => (
+            serde_json::to_string_pretty(&entries)
+                .map_err(|e| Error::InvalidInput(e.to_string()))?,
+            "json",
+        ),
+        other => {
+            return Err(Error::InvalidInput(format!(
+                "unknown export format {other:?}: use csv or json"
+            )))
+        }
+    };
+    let dir = state.live_dir().join("exports");
+    std::fs::create_dir_all(&dir)
+        .map_err(|e| Error::io(format!("cannot create {}", dir.display()), e))?;
+    let stamp = crate::clock::now_rfc3339().replace([':', '-'], "");
+    let path = dir.join(format!("audit-{}.{ext}", &stamp[..15.min(stamp.len())]));
+    std::fs::write(&path, text)
+        .map_err(|e| Error::io(format!("cannot write {}", path.display()), e))?;
+    Ok(path.display().to_string())
+}

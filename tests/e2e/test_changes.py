@@ -1,0 +1,131 @@
+"""Changing access in the real window: grant from an account, revoke from a row,
+the queue's live status, and a revocation blocked by a missing permission.
+Each result is checked with boto3 against the emulator, not only on screen."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+
+import boto3
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+
+from conftest import APP, REGION, App, app_env
+
+EXTERNAL_ID = "hallpass-e2e-external-id-9d41c7"
+
+
+def cli(env: dict[str, str], *args: str) -> str:
+    # The test session's D-Bus (and its keychain) come from the environment.
+    out = subprocess.run([str(APP), *args], env={**os.environ, **env}, capture_output=True, text=True, timeout=180)
+    assert out.returncode == 0, out.stderr
+    return out.stdout
+
+
+def assignments(url: str, instance: str, account: str, ps: str) -> list[str]:
+    sso = boto3.client(
+        "sso-admin",
+        endpoint_url=url,
+        region_name=REGION,
+        aws_access_key_id="AKIAINSPECTORKEY0001",
+        aws_secret_access_key="inspector",
+    )
+    out = sso.list_account_assignments(InstanceArn=instance, AccountId=account, PermissionSetArn=ps)
+    return [a["PrincipalId"] for a in out["AccountAssignments"]]
+
+
+def wait_state(app: App, state: str, count: int = 1) -> None:
+    app.wait.until(
+        lambda d: len(d.find_elements(By.CSS_SELECTOR, f'[data-testid="ops-table"] tr[data-state="{state}"]')) >= count
+    )
+
+
+def test_grant_revoke_and_the_queue(harness, data_dir):
+    truth = harness.post("scenario", {"name": "small", "external_id": EXTERNAL_ID, "region": REGION})
+    env = {**app_env(harness.url, data_dir), "HALLPASS_REGION": REGION}
+    # Connected and synced from the command line; the window picks it up.
+    cli(env, "connect", "--role-arn", truth["role_arn"], "--external-id", EXTERNAL_ID)
+    cli(env, "sync")
+    harness.post("config", {"assignment_delay_ms": 1500})
+
+    group = next(g for g in truth["groups"] if g["display_name"] == "team-empty")
+    main = next(i for i in truth["instances"] if i["owner_account_id"] == truth["management_account_id"])
+    ps = next(p for p in truth["permission_sets"] if p["name"] == "ViewOnly")
+    taken = {(a["account_id"], a["permission_set_arn"]) for a in truth["assignments"] if a["principal_id"] == group["group_id"]}
+    account = next(a for a in truth["accounts"] if a["name"].startswith("acct-") and (a["id"], ps["arn"]) not in taken)
+
+    app = App(env)
+    try:
+        # Grant from the account's page: the dialog opens with the account chosen.
+        app.click("nav-accounts")
+        app.click(f"account-{account['id']}")
+        app.click("account-grant")
+        app.el("change-dialog")
+        app.el("change-principal").send_keys("team-empty", Keys.TAB)
+        app.click("change-ps-ViewOnly")
+        app.el("change-reason").send_keys("e2e: read access for the audit")
+        app.click("change-review")
+        summary = app.wait_text("change-summary", "change(s)")
+        assert summary.startswith("1 change(s), 0 already done"), summary
+        assert "will change" in app.text_of("change-plan")
+        app.shot("10-grant-plan")
+        app.click("change-apply")
+        # The queue shows it in progress (AWS holds it 1.5 s), then succeeded.
+        app.el("ops-table")
+        app.shot("11-queue-in-progress")
+        wait_state(app, "succeeded")
+        assert group["group_id"] in assignments(harness.url, main["instance_arn"], account["id"], ps["arn"])
+
+        # The account's page shows the new access without a sync (refreshed snapshot).
+        app.click("nav-accounts")
+        app.click(f"account-{account['id']}")
+        app.wait_text("access-table", "team-empty")
+        row = app.driver.find_element(
+            By.XPATH, "//table[@data-testid='access-table']//tr[td[contains(., 'team-empty')] and td[normalize-space()='ViewOnly']]"
+        )
+        # Revoke from that row.
+        row.find_element(By.CSS_SELECTOR, '[data-testid="row-revoke"]').click()
+        app.click("change-review")
+        assert app.wait_text("change-summary", "change(s)").startswith("1 change(s)")
+        app.click("change-apply")
+        wait_state(app, "succeeded", 2)
+        assert group["group_id"] not in assignments(harness.url, main["instance_arn"], account["id"], ps["arn"])
+
+        # A revocation AWS denies stays pending and names the missing permissions.
+        existing = next(a for a in truth["assignments"] if a["principal_type"] == "GROUP" and a["instance_arn"] == main["instance_arn"])
+        gname = next(g["display_name"] for g in truth["groups"] if g["group_id"] == existing["principal_id"])
+        harness.post("config", {"faults": [{"operation": "sso:DeleteAccountAssignment", "kind": "access_denied"}]})
+        app.click("new-revoke")
+        app.el("change-principal").send_keys(gname, Keys.TAB)
+        psname = next(p["name"] for p in truth["permission_sets"] if p["arn"] == existing["permission_set_arn"])
+        app.click(f"change-ps-{psname}")
+        app.click(f"change-account-{existing['account_id']}")
+        app.click("change-review")
+        app.wait_text("change-summary", "1 change(s)")
+        app.click("change-apply")
+        blocked = app.wait_text("ops-blocked", "need a fix")
+        wait_state(app, "blocked")
+        detail = app.text_of("ops-table")
+        assert "sso:DeleteAccountAssignment" in detail and "sso:DescribeAccountAssignmentDeletionStatus" in detail, detail
+        app.shot("12-queue-blocked")
+        assert existing["principal_id"] in assignments(
+            harness.url, main["instance_arn"], existing["account_id"], existing["permission_set_arn"]
+        ), blocked
+        # The admin fixes the policy and retries.
+        harness.post("config", {"faults": []})
+        app.click("ops-retry-all")
+        wait_state(app, "succeeded", 3)
+        assert existing["principal_id"] not in assignments(
+            harness.url, main["instance_arn"], existing["account_id"], existing["permission_set_arn"]
+        )
+        # The audit log has every step, with the reason given.
+        app.click("changes-tab-audit")
+        audit = app.text_of("audit-table")
+        assert "e2e: read access for the audit" in audit and "blocked" in audit and "succeeded" in audit
+        app.shot("13-audit")
+    except BaseException:
+        app.shot("changes-failure")
+        raise
+    finally:
+        app.close()
