@@ -824,3 +824,58 @@ fn killed_at_random_points_every_change_lands_exactly_once() {
         .unwrap();
     assert_eq!(integrity, "ok");
 }
+
+#[test]
+fn two_processes_working_the_queue_at_once_send_each_change_once() {
+    let w = world();
+    w.h.config(json!({ "assignment_delay_ms": 300 }));
+    w.h.reset_counters();
+    let spawn = |args: &[&str]| {
+        w.env
+            .command()
+            .args(args)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap()
+    };
+    // Two batches confirmed at the same time, and a third process resuming the queue.
+    let mut a = spawn(&[
+        "grant",
+        "--group",
+        "team-empty",
+        "--permission-set",
+        "ViewOnly",
+        "--ou",
+        "root",
+        "--yes",
+    ]);
+    let mut b = spawn(&[
+        "grant",
+        "--group",
+        "team-empty",
+        "--permission-set",
+        "Billing",
+        "--ou",
+        "root",
+        "--yes",
+    ]);
+    let mut c = spawn(&["ops", "run"]);
+    for child in [&mut a, &mut b, &mut c] {
+        assert!(child.wait().unwrap().success());
+    }
+    w.env.ok(&["ops", "run"]);
+    let ops = w.ops();
+    let sent = ops.iter().filter(|o| o["state"] == "succeeded").count() as u64;
+    assert!(
+        ops.iter()
+            .all(|o| ["succeeded", "skipped"].contains(&o["state"].as_str().unwrap())),
+        "{ops:#?}"
+    );
+    let c = w.h.counters();
+    assert_eq!(
+        c["sso:CreateAccountAssignment"], sent,
+        "each change sent once: {c:?}"
+    );
+    assert_eq!(c["harness:assignments_created"], sent);
+}

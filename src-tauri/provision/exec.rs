@@ -146,6 +146,7 @@ fn retry_delay(attempts: i64) -> Duration {
 /// due grants' follow-ups and refreshes the snapshot.
 pub async fn execute(data_dir: &Path, session: &Session, opts: &ExecOptions) -> Result<ExecReport> {
     let mut conn = store::open(data_dir)?;
+    let _lock = queue_lock(data_dir)?;
     let mut report = ExecReport::default();
     let (expired, overdue) = grants::expire_due(&mut conn, &opts.actor)?;
     report.expired_grants = expired as u32;
@@ -183,6 +184,22 @@ pub async fn execute(data_dir: &Path, session: &Session, opts: &ExecOptions) -> 
         }
     }
     Ok(report)
+}
+
+/// One executor per data folder at a time, across processes (the app and any CLI run):
+/// an OS file lock, which the OS releases if the process dies. A second executor waits
+/// for the first and then finds only what is left.
+fn queue_lock(data_dir: &Path) -> Result<std::fs::File> {
+    let path = data_dir.join("queue.lock");
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|e| Error::io(format!("cannot open {}", path.display()), e))?;
+    file.lock()
+        .map_err(|e| Error::io(format!("cannot lock {}", path.display()), e))?;
+    Ok(file)
 }
 
 /// Operations sent without an answer recorded (the process died, or the network
