@@ -160,3 +160,107 @@ pub fn policy_documents(caller_arn: &str, external_id: &str) -> Result<PolicyDoc
         permissions_policy: crate::setup::policies::permissions_policy(partition),
     })
 }
+
+/// One principal's direct assignments as a grid: accounts × the permission sets of its
+/// instance, for the bulk matrix.
+#[derive(Debug, Serialize, TS)]
+#[ts(export)]
+pub struct AssignmentMatrix {
+    #[ts(type = "number")]
+    pub snapshot_id: i64,
+    pub instance_arn: String,
+    pub principal_type: PrincipalType,
+    pub principal_name: String,
+    pub accounts: Vec<Account>,
+    pub permission_sets: Vec<String>,
+    /// (account id, permission set name) pairs assigned now.
+    pub assigned: Vec<(String, String)>,
+}
+
+pub fn assignment_matrix(
+    conn: &Connection,
+    snap: Option<i64>,
+    principal_type: PrincipalType,
+    principal_id: &str,
+) -> Result<AssignmentMatrix> {
+    let id = snapshots::resolve(conn, snap)?;
+    let (store, principal_name) = match principal_type {
+        PrincipalType::Group => q::groups(conn, id)?
+            .into_iter()
+            .find(|g| g.group_id == principal_id)
+            .map(|g| (g.identity_store_id, g.display_name)),
+        PrincipalType::User => q::users(conn, id)?
+            .into_iter()
+            .find(|u| u.user_id == principal_id)
+            .map(|u| (u.identity_store_id, u.user_name)),
+    }
+    .ok_or_else(|| {
+        Error::NotFound(format!(
+            "no {} {principal_id} in snapshot {id}",
+            principal_type.as_str()
+        ))
+    })?;
+    let instance = q::instances(conn, id)?
+        .into_iter()
+        .find(|i| i.identity_store_id == store)
+        .ok_or_else(|| Error::NotFound(format!("no instance uses identity store {store}")))?;
+    let sets: Vec<PermissionSet> = q::permission_sets(conn, id)?
+        .into_iter()
+        .filter(|p| p.instance_arn == instance.instance_arn)
+        .collect();
+    let name_of = |arn: &str| sets.iter().find(|p| p.arn == arn).map(|p| p.name.clone());
+    let assigned = q::assignments(conn, id)?
+        .into_iter()
+        .filter(|a| a.principal_id == principal_id && a.instance_arn == instance.instance_arn)
+        .filter_map(|a| Some((a.account_id.clone(), name_of(&a.permission_set_arn)?)))
+        .collect();
+    let mut names: Vec<String> = sets.iter().map(|p| p.name.clone()).collect();
+    names.sort();
+    let mut accounts = q::accounts(conn, id)?;
+    accounts.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(AssignmentMatrix {
+        snapshot_id: id,
+        instance_arn: instance.instance_arn,
+        principal_type,
+        principal_name,
+        accounts,
+        permission_sets: names,
+        assigned,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_matrix_shows_each_direct_assignment_of_the_principal_once() {
+        let dir = tempfile::tempdir().unwrap();
+        crate::demo::ensure(dir.path()).unwrap();
+        let conn = crate::store::open(dir.path()).unwrap();
+        let org = crate::demo::organization();
+        let a = org
+            .assignments
+            .iter()
+            .find(|a| a.principal_type == PrincipalType::Group)
+            .unwrap();
+        let m = assignment_matrix(&conn, None, PrincipalType::Group, &a.principal_id).unwrap();
+        let expected: Vec<_> = org
+            .assignments
+            .iter()
+            .filter(|x| x.principal_id == a.principal_id)
+            .collect();
+        assert_eq!(m.assigned.len(), expected.len());
+        let ps = org
+            .permission_sets
+            .iter()
+            .find(|p| p.arn == a.permission_set_arn)
+            .unwrap();
+        assert!(m
+            .assigned
+            .contains(&(a.account_id.clone(), ps.name.clone())));
+        assert_eq!(m.accounts.len(), org.accounts.len());
+        let err = assignment_matrix(&conn, None, PrincipalType::User, "nobody").unwrap_err();
+        assert!(err.to_string().contains("no USER nobody"), "{err}");
+    }
+}

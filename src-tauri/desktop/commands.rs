@@ -183,6 +183,16 @@ pub fn permission_set_detail(
 }
 
 #[tauri::command]
+pub fn assignment_matrix(
+    state: State<'_, AppState>,
+    snapshot: Option<i64>,
+    principal_type: crate::model::PrincipalType,
+    principal_id: String,
+) -> Result<views::AssignmentMatrix> {
+    views::assignment_matrix(&state.db()?, snapshot, principal_type, &principal_id)
+}
+
+#[tauri::command]
 pub async fn open_demo(state: State<'_, AppState>) -> Result<AppStatus> {
     state.set_demo(true)?;
     state.status()

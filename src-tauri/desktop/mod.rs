@@ -79,6 +79,7 @@ pub fn run(demo: bool) {
             commands::group_detail,
             commands::permission_sets,
             commands::permission_set_detail,
+            commands::assignment_matrix,
             commands::open_demo,
             commands::leave_demo,
             provisioning::plan_change,

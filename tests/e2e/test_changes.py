@@ -119,6 +119,24 @@ def test_grant_revoke_and_the_queue(harness, data_dir):
         assert existing["principal_id"] not in assignments(
             harness.url, main["instance_arn"], existing["account_id"], existing["permission_set_arn"]
         )
+        # The bulk matrix: tick two cells of team-empty's grid, review, apply.
+        free = [a for a in truth["accounts"] if a["name"].startswith("acct-") and (a["id"], ps["arn"]) not in taken][1:3]
+        app.click("changes-tab-matrix")
+        app.el("matrix-principal").send_keys("team-empty", Keys.TAB)
+        app.click("matrix-load")
+        for a in free:
+            cell = app.el(f"cell-{a['id']}-ViewOnly")
+            app.driver.execute_script("arguments[0].scrollIntoView({block: 'center', inline: 'center'})", cell)
+            cell.click()
+        app.click("matrix-review")
+        planned = app.wait_text("matrix-plan", "will change")
+        assert planned.count("will change") == 2, planned
+        app.shot("14-matrix")
+        app.click("matrix-apply")
+        wait_state(app, "succeeded", 5)
+        for a in free:
+            assert group["group_id"] in assignments(harness.url, main["instance_arn"], a["id"], ps["arn"])
+
         # The audit log has every step, with the reason given.
         app.click("changes-tab-audit")
         audit = app.text_of("audit-table")

@@ -18,6 +18,7 @@ import type { Progress } from "./bindings/Progress";
 import type { SnapshotInfo } from "./bindings/SnapshotInfo";
 import type { SyncFinished } from "./bindings/SyncFinished";
 import type { UserDetail } from "./bindings/UserDetail";
+import type { AssignmentMatrix } from "./bindings/AssignmentMatrix";
 import type { AuditEntry } from "./bindings/AuditEntry";
 import type { ExecProgress } from "./bindings/ExecProgress";
 import type { GrantRequest } from "./bindings/GrantRequest";
@@ -62,6 +63,8 @@ export const permissionSets = (snapshot: SnapshotPin) =>
   invoke<PermissionSet[]>("permission_sets", { snapshot });
 export const permissionSetDetail = (snapshot: SnapshotPin, arn: string) =>
   invoke<PermissionSetDetail>("permission_set_detail", { snapshot, arn });
+export const assignmentMatrix = (snapshot: SnapshotPin, principalType: "USER" | "GROUP", principalId: string) =>
+  invoke<AssignmentMatrix>("assignment_matrix", { snapshot, principalType, principalId });
 export const openDemo = () => invoke<AppStatus>("open_demo");
 export const leaveDemo = () => invoke<AppStatus>("leave_demo");
 

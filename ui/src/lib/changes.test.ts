@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { AccessRow } from "../bindings/AccessRow";
-import { revokePreset } from "./changes";
+import { cellKey, matrixRequests, revokePreset } from "./changes";
 
 const row = (via: string | null): AccessRow => ({
   account_id: "111111111111",
@@ -19,5 +19,22 @@ describe("revokePreset", () => {
   });
   it("revokes the user's own assignment when it is direct", () => {
     expect(revokePreset(row(null))).toMatchObject({ principalType: "USER", principal: "ada" });
+  });
+});
+
+describe("matrixRequests", () => {
+  const m = { instance_arn: "i", principal_type: "GROUP" as const, principal_name: "data", permission_sets: ["ReadOnly", "Admin"] };
+  it("turns ticked and unticked cells into one grant and one revoke per permission set", () => {
+    const current = new Set([cellKey("1", "ReadOnly"), cellKey("2", "Admin")]);
+    const wanted = new Set([cellKey("1", "ReadOnly"), cellKey("3", "ReadOnly"), cellKey("4", "ReadOnly")]);
+    const r = matrixRequests(m, current, wanted, "8h");
+    expect(r).toEqual([
+      { type: "grant", assignment: { principal_type: "GROUP", principal: "data", permission_sets: ["ReadOnly"], accounts: ["3", "4"], ous: [], instance: "i" }, expires_in: "8h" },
+      { type: "revoke", assignment: { principal_type: "GROUP", principal: "data", permission_sets: ["Admin"], accounts: ["2"], ous: [], instance: "i" } },
+    ]);
+  });
+  it("asks for nothing when nothing changed", () => {
+    const s = new Set([cellKey("1", "Admin")]);
+    expect(matrixRequests(m, s, new Set(s), null)).toEqual([]);
   });
 });

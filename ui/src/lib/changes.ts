@@ -1,5 +1,6 @@
 // Opening the grant/revoke dialog from the place the admin is looking at.
 import type { AccessRow } from "../bindings/AccessRow";
+import type { Request } from "../bindings/Request";
 import type { ChangePreset } from "../components/ChangeDialog.svelte";
 
 export type OnChange = (preset: ChangePreset) => void;
@@ -14,4 +15,42 @@ export function revokePreset(r: AccessRow): ChangePreset {
     accounts: [r.account_id],
     instance: r.instance_arn,
   };
+}
+
+/** A matrix cell's key: account id and permission set name. */
+export const cellKey = (account: string, permissionSet: string) => `${account}\u001f${permissionSet}`;
+
+type MatrixShape = {
+  instance_arn: string;
+  principal_type: "USER" | "GROUP";
+  principal_name: string;
+  permission_sets: string[];
+};
+
+/** The grants and revocations that turn `current` cells into `wanted` ones: one request
+ *  per permission set and direction, with that column's accounts. */
+export function matrixRequests(
+  m: MatrixShape,
+  current: Set<string>,
+  wanted: Set<string>,
+  expiresIn: string | null,
+): Request[] {
+  const out: Request[] = [];
+  for (const ps of m.permission_sets) {
+    const column = (set: Set<string>, other: Set<string>) =>
+      [...set].filter((k) => !other.has(k)).map((k) => k.split("\u001f")).filter(([, p]) => p === ps).map(([a]) => a);
+    const assignment = (accounts: string[]) => ({
+      principal_type: m.principal_type,
+      principal: m.principal_name,
+      permission_sets: [ps],
+      accounts,
+      ous: [],
+      instance: m.instance_arn,
+    });
+    const add = column(wanted, current);
+    const remove = column(current, wanted);
+    if (add.length) out.push({ type: "grant", assignment: assignment(add), expires_in: expiresIn });
+    if (remove.length) out.push({ type: "revoke", assignment: assignment(remove) });
+  }
+  return out;
 }
