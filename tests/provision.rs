@@ -879,3 +879,64 @@ fn two_processes_working_the_queue_at_once_send_each_change_once() {
     );
     assert_eq!(c["harness:assignments_created"], sent);
 }
+
+#[test]
+fn changes_reach_an_instance_held_by_a_member_account() {
+    let w = world();
+    let member = w
+        .truth
+        .instances
+        .iter()
+        .find(|i| i.owner_account_id != w.truth.management_account_id)
+        .unwrap()
+        .clone();
+    let devs = w
+        .truth
+        .groups
+        .iter()
+        .find(|g| g.display_name == "sandbox-devs")
+        .unwrap()
+        .group_id
+        .clone();
+    let admin_ps = w.ps("SandboxAdmin");
+    let acct = w.account("identity-sandbox");
+    let out = w.env.json(&[
+        "grant",
+        "--group",
+        "sandbox-devs",
+        "--permission-set",
+        "SandboxAdmin",
+        "--account",
+        "identity-sandbox",
+        "--yes",
+    ]);
+    assert_eq!(out["report"]["succeeded"], 1, "{out:#}");
+    assert_eq!(
+        out["operations"][0]["spec"]["instance_arn"],
+        member.instance_arn.as_str()
+    );
+    let seen = w.h.inspect(&[&member.owner_account_id]);
+    assert_eq!(seen.assignment_count(&acct, &admin_ps, &devs), 1);
+    // Its users are in its own identity store: membership changes go there too.
+    let user = w
+        .truth
+        .users
+        .iter()
+        .find(|u| u.user_name == "sandbox-user0")
+        .unwrap()
+        .user_id
+        .clone();
+    w.env.json(&[
+        "member",
+        "add",
+        "--group",
+        "sandbox-devs",
+        "--user",
+        "sandbox-user0",
+        "--yes",
+    ]);
+    assert!(w
+        .h
+        .inspect(&[&member.owner_account_id])
+        .is_member(&devs, &user));
+}
