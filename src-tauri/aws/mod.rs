@@ -5,6 +5,7 @@ mod call;
 pub mod connect;
 mod creds;
 pub mod directory;
+mod identity;
 pub mod limiter;
 pub mod org;
 pub mod provision;

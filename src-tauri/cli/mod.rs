@@ -2,6 +2,7 @@
 
 mod output;
 mod provision;
+mod queue;
 mod show;
 
 use std::path::PathBuf;
@@ -121,7 +122,7 @@ enum Command {
     /// The provisioning queue: list it, resume it, retry or cancel operations.
     Ops {
         #[command(subcommand)]
-        command: Option<provision::OpsCommand>,
+        command: Option<queue::OpsCommand>,
     },
     /// Grant requests (time-bound and standing), and ending one early.
     Grants {
@@ -129,7 +130,7 @@ enum Command {
         #[arg(long)]
         all: bool,
         #[command(subcommand)]
-        command: Option<provision::GrantsCommand>,
+        command: Option<queue::GrantsCommand>,
     },
     /// The audit log of every change requested through Hallpass.
     Audit {
@@ -196,13 +197,11 @@ fn run(cli: Cli) -> Result<()> {
         Command::Revoke { args } => return provision::revoke(&cli, &data_dir, args),
         Command::User { command } => return provision::user(&cli, &data_dir, command),
         Command::Member { command } => return provision::member(&cli, &data_dir, command),
-        Command::Ops { command } => return provision::ops(&cli, &data_dir, command.as_ref()),
+        Command::Ops { command } => return queue::ops(&cli, &data_dir, command.as_ref()),
         Command::Grants { all, command } => {
-            return provision::grants(&cli, &data_dir, *all, command.as_ref())
+            return queue::grants(&cli, &data_dir, *all, command.as_ref())
         }
-        Command::Audit { csv, limit } => {
-            return provision::audit_log(&cli, &data_dir, *csv, *limit)
-        }
+        Command::Audit { csv, limit } => return queue::audit_log(&cli, &data_dir, *csv, *limit),
         _ => {}
     }
     match cli.command {

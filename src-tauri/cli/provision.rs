@@ -1,4 +1,4 @@
-//! `hallpass grant | revoke | user create | member add|remove | ops | grants | audit`.
+//! `hallpass grant | revoke | user create | member add|remove`: plan, confirm, apply.
 
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::Path;
@@ -11,9 +11,7 @@ use super::{runtime, Cli, SecretArgs};
 use crate::error::{Error, Result};
 use crate::model::PrincipalType;
 use crate::provision::plan::{self, AssignmentRequest};
-use crate::provision::{
-    self, audit, grants, queue, ExecOptions, ExecReport, NewUser, Plan, Request,
-};
+use crate::provision::{self, queue, ExecOptions, ExecReport, NewUser, Plan, Request};
 use crate::secrets::Keychain;
 use crate::setup::connection::{self, Overrides};
 use crate::store;
@@ -123,30 +121,7 @@ pub(crate) enum MemberCommand {
     },
 }
 
-#[derive(Debug, Subcommand)]
-pub(crate) enum OpsCommand {
-    /// Resume the queue: poll and send what is open, revoke expired grants.
-    Run {
-        #[command(flatten)]
-        apply: ApplyArgs,
-    },
-    /// Put blocked or failed operations (all, or the ids given) back in the queue.
-    Retry { ids: Vec<i64> },
-    /// Cancel a queued or blocked operation.
-    Cancel { id: i64 },
-}
-
-#[derive(Debug, Subcommand)]
-pub(crate) enum GrantsCommand {
-    /// End one grant request now; the assignment goes only if nothing else needs it.
-    End {
-        id: i64,
-        #[command(flatten)]
-        apply: ApplyArgs,
-    },
-}
-
-fn connect_and<T>(
+pub(super) fn connect_and<T>(
     cli: &Cli,
     data_dir: &Path,
     a: &ApplyArgs,
@@ -171,7 +146,7 @@ fn connect_and<T>(
     })
 }
 
-fn exec_options(cli: &Cli, data_dir: &Path, a: &ApplyArgs) -> Result<ExecOptions> {
+pub(super) fn exec_options(cli: &Cli, data_dir: &Path, a: &ApplyArgs) -> Result<ExecOptions> {
     let json = cli.json;
     let max_outstanding = match a.max_outstanding {
         Some(n) if !(1..=provision::MAX_OUTSTANDING).contains(&n) => {
@@ -277,7 +252,7 @@ fn print_plan(as_json: bool, plan: &Plan) {
     emit(&format!("Plan: {}{expiry}.", plan.summary()));
 }
 
-fn print_report(as_json: bool, report: &ExecReport, ops: &[provision::Operation]) {
+pub(super) fn print_report(as_json: bool, report: &ExecReport, ops: &[provision::Operation]) {
     if as_json {
         return output::json(&serde_json::json!({ "report": report, "operations": ops }));
     }
@@ -302,7 +277,7 @@ fn print_report(as_json: bool, report: &ExecReport, ops: &[provision::Operation]
     }
 }
 
-fn operations(ops: &[provision::Operation]) {
+pub(super) fn operations(ops: &[provision::Operation]) {
     let rows: Vec<Vec<String>> = ops
         .iter()
         .map(|o| {
@@ -394,141 +369,4 @@ pub(crate) fn member(cli: &Cli, data_dir: &Path, cmd: &MemberCommand) -> Result<
         ),
     };
     apply(cli, data_dir, request, a)
-}
-
-pub(crate) fn ops(cli: &Cli, data_dir: &Path, cmd: Option<&OpsCommand>) -> Result<()> {
-    let mut conn = store::open(data_dir)?;
-    match cmd {
-        None => {
-            let list = queue::list(&conn, None, 200)?;
-            if cli.json {
-                output::json(&list);
-                return Ok(());
-            }
-            if list.is_empty() {
-                emit("The queue is empty: nothing was ever changed through Hallpass.");
-                return Ok(());
-            }
-            operations(&list);
-            Ok(())
-        }
-        Some(OpsCommand::Run { apply: a }) => {
-            drop(conn);
-            let report = connect_and(cli, data_dir, a, async |s| {
-                provision::execute(data_dir, s, &exec_options(cli, data_dir, a)?).await
-            })?;
-            let conn = store::open(data_dir)?;
-            let open: Vec<_> = queue::list(&conn, None, 200)?;
-            print_report(cli.json, &report, &open);
-            Ok(())
-        }
-        Some(OpsCommand::Retry { ids }) => {
-            let n = queue::retry(&mut conn, ids, &provision::actor("cli"))?;
-            output::message(
-                cli.json,
-                &format!(
-                    "{n} operation(s) back in the queue: run `hallpass ops run` to send them."
-                ),
-            );
-            Ok(())
-        }
-        Some(OpsCommand::Cancel { id }) => {
-            queue::cancel(&mut conn, *id, &provision::actor("cli"))?;
-            output::message(cli.json, &format!("Operation {id} cancelled."));
-            Ok(())
-        }
-    }
-}
-
-pub(crate) fn grants(
-    cli: &Cli,
-    data_dir: &Path,
-    all: bool,
-    cmd: Option<&GrantsCommand>,
-) -> Result<()> {
-    let mut conn = store::open(data_dir)?;
-    match cmd {
-        None => {
-            let list = grants::list(&conn, !all)?;
-            if cli.json {
-                output::json(&list);
-                return Ok(());
-            }
-            let rows: Vec<Vec<String>> = list
-                .iter()
-                .map(|g| {
-                    vec![
-                        g.id.to_string(),
-                        g.state.clone() + if g.overdue { " (overdue)" } else { "" },
-                        format!(
-                            "{} on {} to {} {}",
-                            g.permission_set_name.clone().unwrap_or_default(),
-                            g.account_name
-                                .clone()
-                                .unwrap_or_else(|| g.account_id.clone()),
-                            g.principal_type.as_str(),
-                            g.principal_name.clone().unwrap_or_default()
-                        ),
-                        g.expires_at.clone().unwrap_or_else(|| "never".into()),
-                        if g.standing {
-                            "yes".into()
-                        } else {
-                            String::new()
-                        },
-                        g.reason.clone().unwrap_or_default(),
-                    ]
-                })
-                .collect();
-            table(
-                &["ID", "STATE", "GRANT", "EXPIRES", "STANDING", "REASON"],
-                &rows,
-            );
-            Ok(())
-        }
-        Some(GrantsCommand::End { id, apply: a }) => {
-            let batch = grants::end_request(&mut conn, *id, &provision::actor("cli"))?;
-            drop(conn);
-            if batch.is_none() {
-                output::message(
-                    cli.json,
-                    &format!("Grant request {id} ended; the assignment stays (still needed)."),
-                );
-                return Ok(());
-            }
-            let report = connect_and(cli, data_dir, a, async |s| {
-                provision::execute(data_dir, s, &exec_options(cli, data_dir, a)?).await
-            })?;
-            let conn = store::open(data_dir)?;
-            print_report(cli.json, &report, &queue::list(&conn, batch, 100)?);
-            Ok(())
-        }
-    }
-}
-
-pub(crate) fn audit_log(cli: &Cli, data_dir: &Path, csv: bool, limit: usize) -> Result<()> {
-    let conn = store::open(data_dir)?;
-    let entries = audit::list(&conn, limit)?;
-    if csv {
-        emit(audit::to_csv(&entries).trim_end());
-        return Ok(());
-    }
-    if cli.json {
-        output::json(&entries);
-        return Ok(());
-    }
-    let rows: Vec<Vec<String>> = entries
-        .iter()
-        .map(|e| {
-            vec![
-                e.at.clone(),
-                e.actor.clone(),
-                e.target.clone(),
-                e.result.clone(),
-                e.reason.clone().unwrap_or_default(),
-                e.detail.clone().unwrap_or_default(),
-            ]
-        })
-        .collect();
-    table(&["AT", "WHO", "WHAT", "RESULT", "WHY", "DETAIL"], &rows);
-    Ok(())
 }

@@ -4,9 +4,7 @@
 //! every step before and after each call.
 
 use std::collections::{HashMap, HashSet, VecDeque};
-use std::future::Future;
 use std::path::Path;
-use std::pin::Pin;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -15,16 +13,15 @@ use rusqlite::Connection;
 use serde::Serialize;
 use ts_rs::TS;
 
-use super::plan::{clients_for, instance_access};
+use super::jobs::{poll_job, submit_job, target_of, Event, Job, Limits};
+use super::live::{clients_for, instance_access};
+use super::resume::resume;
 use super::{grants, queue, refresh, OpKind, OpState, Operation, MAX_OUTSTANDING};
-use crate::aws::provision::{self as aws_p, AsyncStatus, Change, Status, Target};
+use crate::aws::provision::{self as aws_p, Status};
 use crate::aws::{Clients, Session};
 use crate::error::{AwsErrorKind, Error, Result};
-use crate::model::PrincipalType;
 use crate::store;
 
-/// Identity Store changes sent at once (the rate limiter paces them further).
-const DIRECT_CONCURRENCY: usize = 8;
 /// A conflicting or throttled change is sent at most this many times in one run.
 const MAX_ATTEMPTS: i64 = 10;
 
@@ -76,38 +73,6 @@ pub struct ExecReport {
     pub refreshed_snapshot: Option<i64>,
     pub peak_outstanding: u32,
     pub last_error: Option<String>,
-}
-
-enum Event {
-    Submitted(Result<AsyncStatus>),
-    Polled(Result<AsyncStatus>),
-    Direct(Result<Option<String>>),
-}
-
-type Job<'a> = Pin<Box<dyn Future<Output = (i64, Event)> + 'a>>;
-
-fn change_of(kind: OpKind) -> Change {
-    if kind == OpKind::Revoke {
-        Change::Delete
-    } else {
-        Change::Create
-    }
-}
-
-fn target_of(op: &Operation) -> Target {
-    let s = &op.spec;
-    Target {
-        instance_arn: s.instance_arn.clone(),
-        account_id: s.account_id.clone().unwrap_or_default(),
-        permission_set_arn: s.permission_set_arn.clone().unwrap_or_default(),
-        principal_type: s.principal_type.unwrap_or(PrincipalType::Group),
-        principal_id: s.principal_id.clone().unwrap_or_default(),
-    }
-}
-
-fn busy_key(op: &Operation) -> (String, String, String) {
-    let t = target_of(op);
-    (t.instance_arn, t.account_id, t.permission_set_arn)
 }
 
 /// The message for a denied call: which permissions the role lacks, and the fix.
@@ -200,218 +165,6 @@ fn queue_lock(data_dir: &Path) -> Result<std::fs::File> {
     file.lock()
         .map_err(|e| Error::io(format!("cannot lock {}", path.display()), e))?;
     Ok(file)
-}
-
-/// Operations sent without an answer recorded (the process died, or the network
-/// failed mid-call): AWS is asked what happened before anything is sent again.
-async fn resume(
-    conn: &mut Connection,
-    session: &Session,
-    clients: &HashMap<String, Clients>,
-    open: &[Operation],
-) -> Result<()> {
-    let gate = &session.gate;
-    let unsure: Vec<&Operation> = open
-        .iter()
-        .filter(|o| o.state == OpState::Submitted && o.request_id.is_none())
-        .collect();
-    // AWS's in-progress changes of each affected instance, by target.
-    let mut in_flight: HashMap<(Change, String, String, String), String> = HashMap::new();
-    let mut listed = HashSet::new();
-    for op in unsure.iter().filter(|o| o.spec.kind.is_assignment()) {
-        let change = change_of(op.spec.kind);
-        let inst = op.spec.instance_arn.clone();
-        if !listed.insert((change, inst.clone())) {
-            continue;
-        }
-        let c = &clients[&inst];
-        for rid in aws_p::in_progress(c, gate, change, &inst).await? {
-            let (_, target) = aws_p::describe(c, gate, change, &inst, &rid).await?;
-            if let Some((account, ps, principal)) = target {
-                in_flight.insert((change, account, ps, principal), rid);
-            }
-        }
-    }
-    for op in unsure {
-        let c = &clients[&op.spec.instance_arn];
-        let store_id = &op.spec.identity_store_id;
-        let applied = match op.spec.kind {
-            OpKind::Grant | OpKind::Revoke => {
-                let t = target_of(op);
-                let change = change_of(op.spec.kind);
-                let key = (
-                    change,
-                    t.account_id.clone(),
-                    t.permission_set_arn.clone(),
-                    t.principal_id.clone(),
-                );
-                if let Some(rid) = in_flight.get(&key) {
-                    queue::mark_in_progress(conn, op.id, rid)?;
-                    continue;
-                }
-                aws_p::exists(c, gate, &t).await? == (change == Change::Create)
-            }
-            OpKind::CreateUser => {
-                let name = op.spec.principal_name.clone().unwrap_or_default();
-                match aws_p::find_user(c, gate, store_id, &name).await? {
-                    Some(id) => {
-                        queue::set_principal_id(conn, op.id, &id)?;
-                        true
-                    }
-                    None => false,
-                }
-            }
-            OpKind::AddMember | OpKind::RemoveMember => {
-                let user = op.spec.principal_id.clone().unwrap_or_default();
-                let groups = aws_p::memberships_of(c, gate, store_id, &user).await?;
-                let member = groups
-                    .iter()
-                    .any(|(_, g)| Some(g) == op.spec.group_id.as_ref());
-                member == (op.spec.kind == OpKind::AddMember)
-            }
-        };
-        if applied {
-            queue::finish(
-                conn,
-                op.id,
-                OpState::Succeeded,
-                Some("found applied when resuming"),
-                None,
-            )?;
-        } else {
-            queue::requeue(
-                conn,
-                op.id,
-                "sent before an interruption; AWS shows it was not applied, so it is sent again",
-                "resumed",
-            )?;
-        }
-    }
-    Ok(())
-}
-
-struct Limits {
-    max: usize,
-    outstanding: HashMap<String, usize>,
-    busy: HashSet<(String, String, String)>,
-    direct: usize,
-    peak: usize,
-}
-
-impl Limits {
-    fn fits(&self, op: &Operation) -> bool {
-        if op.spec.kind.is_assignment() {
-            self.outstanding
-                .get(&op.spec.instance_arn)
-                .copied()
-                .unwrap_or(0)
-                < self.max
-                && !self.busy.contains(&busy_key(op))
-        } else {
-            self.direct < DIRECT_CONCURRENCY
-        }
-    }
-    fn take(&mut self, op: &Operation) {
-        if op.spec.kind.is_assignment() {
-            let n = self
-                .outstanding
-                .entry(op.spec.instance_arn.clone())
-                .or_default();
-            *n += 1;
-            self.peak = self.peak.max(*n);
-            self.busy.insert(busy_key(op));
-        } else {
-            self.direct += 1;
-        }
-    }
-    fn release(&mut self, op: &Operation) {
-        if op.spec.kind.is_assignment() {
-            if let Some(n) = self.outstanding.get_mut(&op.spec.instance_arn) {
-                *n = n.saturating_sub(1);
-            }
-            self.busy.remove(&busy_key(op));
-        } else {
-            self.direct = self.direct.saturating_sub(1);
-        }
-    }
-}
-
-fn submit_job<'a>(c: &'a Clients, session: &'a Session, op: &Operation) -> Job<'a> {
-    let id = op.id;
-    let gate = &session.gate;
-    let kind = op.spec.kind;
-    let store_id = op.spec.identity_store_id.clone();
-    let spec = op.spec.clone();
-    let target = target_of(op);
-    Box::pin(async move {
-        let event = match kind {
-            OpKind::Grant | OpKind::Revoke => {
-                Event::Submitted(aws_p::submit(c, gate, change_of(kind), &target).await)
-            }
-            OpKind::CreateUser => {
-                let Some(user) = spec.new_user.clone() else {
-                    return (
-                        id,
-                        Event::Direct(Err(Error::InvalidInput(
-                            "the operation lost its user attributes".into(),
-                        ))),
-                    );
-                };
-                let r = match aws_p::create_user(c, gate, &store_id, &user).await {
-                    Err(e) if e.aws_kind() == Some(AwsErrorKind::Conflict) => {
-                        aws_p::find_user(c, gate, &store_id, &user.user_name)
-                            .await
-                            .and_then(|found| found.ok_or(e))
-                    }
-                    other => other,
-                };
-                Event::Direct(r.map(Some))
-            }
-            OpKind::AddMember | OpKind::RemoveMember => {
-                let group = spec.group_id.clone().unwrap_or_default();
-                let user = spec.principal_id.clone().unwrap_or_default();
-                let r = if kind == OpKind::AddMember {
-                    aws_p::add_member(c, gate, &store_id, &group, &user).await
-                } else {
-                    aws_p::remove_member(c, gate, &store_id, &group, &user).await
-                };
-                Event::Direct(r.map(|_| None))
-            }
-        };
-        (id, event)
-    })
-}
-
-fn poll_job<'a>(
-    c: &'a Clients,
-    session: &'a Session,
-    op: &Operation,
-    request_id: String,
-) -> Job<'a> {
-    let id = op.id;
-    let change = change_of(op.spec.kind);
-    let instance = op.spec.instance_arn.clone();
-    Box::pin(async move {
-        let mut wait = Duration::from_millis(200);
-        let mut transient = 0;
-        loop {
-            tokio::time::sleep(wait).await;
-            match aws_p::describe(c, &session.gate, change, &instance, &request_id).await {
-                Ok((s, _)) if s.status == Status::InProgress => {}
-                Ok((s, _)) => return (id, Event::Polled(Ok(s))),
-                Err(e)
-                    if matches!(
-                        e.aws_kind(),
-                        Some(AwsErrorKind::Throttled | AwsErrorKind::Network)
-                    ) && transient < 5 =>
-                {
-                    transient += 1;
-                }
-                Err(e) => return (id, Event::Polled(Err(e))),
-            }
-            wait = (wait * 3 / 2).min(Duration::from_secs(2));
-        }
-    })
 }
 
 async fn run(

@@ -5,13 +5,17 @@
 //! passes through is recorded, so a crash at any point resumes where it stopped.
 
 pub mod audit;
+mod batch;
 pub mod duration;
 mod exec;
 pub mod grants;
+mod jobs;
+mod live;
 pub mod plan;
 pub mod queue;
 mod refresh;
 mod resolve;
+mod resume;
 
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;

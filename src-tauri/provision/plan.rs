@@ -1,15 +1,15 @@
 //! From what the admin asked to the operations that would run, with the no-ops marked:
 //! first against the newest snapshot, then (when connected) against AWS itself.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeSet, HashSet};
 
 use rusqlite::Connection;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+pub use super::live::live_check;
 use super::resolve::Snapshot;
 use super::{NewUser, OpKind, OpSpec};
-use crate::aws::{self, Clients, Session};
 use crate::error::{Error, Result};
 use crate::model::{Instance, InstanceSource, PrincipalType};
 use crate::store::{queries, snapshots};
@@ -372,7 +372,7 @@ fn assignment_items(
     Ok(items)
 }
 
-fn noop_for(kind: OpKind, present: bool) -> Option<String> {
+pub(super) fn noop_for(kind: OpKind, present: bool) -> Option<String> {
     match (kind, present) {
         (OpKind::Grant, true) => Some("already granted".into()),
         (OpKind::Revoke, false) => Some("already absent".into()),
@@ -380,85 +380,4 @@ fn noop_for(kind: OpKind, present: bool) -> Option<String> {
         (OpKind::RemoveMember, false) => Some("not a member".into()),
         _ => None,
     }
-}
-
-/// The clients that reach `instance_arn`: the management session's, or a member account's.
-pub(crate) async fn clients_for(
-    session: &Session,
-    cache: &mut HashMap<String, Clients>,
-    accessed_from: &str,
-) -> Result<Clients> {
-    if accessed_from == session.management.account_id || accessed_from.is_empty() {
-        return Ok(session.management.clone());
-    }
-    if let Some(c) = cache.get(accessed_from) {
-        return Ok(c.clone());
-    }
-    let c = session.enter_member(accessed_from).await?;
-    cache.insert(accessed_from.to_owned(), c.clone());
-    Ok(c)
-}
-
-/// Which account's session reaches each instance, from the newest snapshot.
-pub(crate) fn instance_access(conn: &Connection) -> Result<HashMap<String, String>> {
-    let Some(snap) = snapshots::latest_complete(conn)? else {
-        return Ok(HashMap::new());
-    };
-    Ok(queries::instances(conn, snap)?
-        .into_iter()
-        .map(|i| (i.instance_arn, i.accessed_from))
-        .collect())
-}
-
-/// Re-checks every item against AWS: the snapshot may be older than the truth.
-pub async fn live_check(session: &Session, conn: &Connection, plan: &mut Plan) -> Result<()> {
-    let access = instance_access(conn)?;
-    let mut cache = HashMap::new();
-    let mut assigned: HashMap<(String, String), BTreeSet<(String, String)>> = HashMap::new();
-    let mut groups_of: HashMap<(String, String), BTreeSet<String>> = HashMap::new();
-    for item in &mut plan.items {
-        let s = &item.spec;
-        let from = access.get(&s.instance_arn).cloned().unwrap_or_default();
-        let c = clients_for(session, &mut cache, &from).await?;
-        let gate = &session.gate;
-        let present = match s.kind {
-            OpKind::CreateUser => {
-                let name = s.principal_name.clone().unwrap_or_default();
-                let found =
-                    aws::provision::find_user(&c, gate, &s.identity_store_id, &name).await?;
-                item.noop = found.map(|_| "a user with this user name already exists".into());
-                continue;
-            }
-            OpKind::AddMember | OpKind::RemoveMember => {
-                let user = s.principal_id.clone().unwrap_or_default();
-                let key = (s.identity_store_id.clone(), user.clone());
-                if !groups_of.contains_key(&key) {
-                    let m = aws::provision::memberships_of(&c, gate, &s.identity_store_id, &user)
-                        .await?;
-                    groups_of.insert(key.clone(), m.into_iter().map(|(_, g)| g).collect());
-                }
-                groups_of[&key].contains(s.group_id.as_deref().unwrap_or_default())
-            }
-            OpKind::Grant | OpKind::Revoke => {
-                let pid = s.principal_id.clone().unwrap_or_default();
-                let key = (s.instance_arn.clone(), pid.clone());
-                if !assigned.contains_key(&key) {
-                    let kind = s.principal_type.unwrap_or(PrincipalType::Group);
-                    let list =
-                        aws::assignments::by_principal(&c, gate, &s.instance_arn, &[(kind, pid)])
-                            .await?;
-                    assigned.insert(
-                        key.clone(),
-                        list.into_iter()
-                            .map(|x| (x.account_id, x.permission_set_arn))
-                            .collect(),
-                    );
-                }
-                let pair = s.pair().unwrap_or_default();
-                assigned[&key].contains(&pair)
-            }
-        };
-        item.noop = noop_for(s.kind, present);
-    }
-    Ok(())
 }
