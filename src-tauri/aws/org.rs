@@ -155,3 +155,29 @@ pub async fn delegated_admins(c: &Clients, gate: &Gate) -> Result<Vec<String>> {
     })
     .await
 }
+
+/// The service principals with trusted access to the organization (e.g. `sso.amazonaws.com`).
+pub async fn trusted_services(c: &Clients, gate: &Gate) -> Result<Vec<String>> {
+    paginate(|token| async move {
+        let out = gate
+            .call(
+                Service::Organizations,
+                &c.account_id,
+                "ListAWSServiceAccessForOrganization",
+                || {
+                    c.orgs
+                        .list_aws_service_access_for_organization()
+                        .set_next_token(token.clone())
+                        .send()
+                },
+            )
+            .await?;
+        let items = out
+            .enabled_service_principals()
+            .iter()
+            .filter_map(|p| p.service_principal().map(str::to_owned))
+            .collect();
+        Ok((items, out.next_token().map(str::to_owned)))
+    })
+    .await
+}

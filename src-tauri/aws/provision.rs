@@ -272,3 +272,65 @@ pub async fn exists(c: &Clients, gate: &Gate, t: &Target) -> Result<bool> {
         .iter()
         .any(|a| a.principal_type == t.principal_type && a.principal_id == t.principal_id))
 }
+
+/// Reprovisions a permission set to every account it is provisioned to
+/// (`ProvisionPermissionSet`, target `ALL_PROVISIONED_ACCOUNTS`); returns the request id.
+pub async fn reprovision(
+    c: &Clients,
+    gate: &Gate,
+    instance: &str,
+    ps: &str,
+) -> Result<AsyncStatus> {
+    let out = gate
+        .call(
+            Service::SsoAdmin,
+            &c.account_id,
+            "ProvisionPermissionSet",
+            || {
+                c.sso
+                    .provision_permission_set()
+                    .instance_arn(instance)
+                    .permission_set_arn(ps)
+                    .target_type(
+                        aws_sdk_ssoadmin::types::ProvisionTargetType::AllProvisionedAccounts,
+                    )
+                    .send()
+            },
+        )
+        .await?;
+    let s = out.permission_set_provisioning_status();
+    status(
+        s.and_then(|s| s.request_id()),
+        s.and_then(|s| s.status()),
+        s.and_then(|s| s.failure_reason()),
+    )
+}
+
+/// Where a reprovisioning request stands.
+pub async fn reprovision_status(
+    c: &Clients,
+    gate: &Gate,
+    instance: &str,
+    request_id: &str,
+) -> Result<AsyncStatus> {
+    let out = gate
+        .call(
+            Service::SsoAdmin,
+            &c.account_id,
+            "DescribePermissionSetProvisioningStatus",
+            || {
+                c.sso
+                    .describe_permission_set_provisioning_status()
+                    .instance_arn(instance)
+                    .provision_permission_set_request_id(request_id)
+                    .send()
+            },
+        )
+        .await?;
+    let s = out.permission_set_provisioning_status();
+    status(
+        s.and_then(|s| s.request_id()),
+        s.and_then(|s| s.status()),
+        s.and_then(|s| s.failure_reason()),
+    )
+}

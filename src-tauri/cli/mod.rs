@@ -1,5 +1,6 @@
 //! The headless interface: `hallpass <command>`, over the same core as the desktop app.
 
+mod checks;
 mod output;
 mod provision;
 mod queue;
@@ -132,6 +133,52 @@ enum Command {
         #[command(subcommand)]
         command: Option<queue::GrantsCommand>,
     },
+    /// Troubleshooting checks: findings with evidence and a fix (exit status 3 when an error is found).
+    Check {
+        /// Only this check's findings (e.g. permission-set-out-of-sync).
+        #[arg(long)]
+        id: Option<String>,
+        /// Only the checks that need no AWS (the newest snapshot and the local queue).
+        #[arg(long)]
+        offline: bool,
+        #[command(flatten)]
+        secrets: SecretArgs,
+        #[arg(long, env = "HALLPASS_RATES")]
+        rates: Option<String>,
+    },
+    /// Why a user does or does not see an account in the access portal.
+    Explain {
+        #[arg(long)]
+        user: String,
+        #[arg(long)]
+        account: String,
+        #[arg(long)]
+        snapshot: Option<i64>,
+    },
+    /// Lint a policy before pasting it into IAM (exit status 3 when an error is found).
+    LintPolicy {
+        /// A trust policy (the role's Trust relationships).
+        #[arg(long, group = "policy")]
+        trust: Option<PathBuf>,
+        /// A permissions policy (the role's inline policy).
+        #[arg(long, group = "policy")]
+        permissions: Option<PathBuf>,
+        /// Compare the trust policy with this External ID (default: the one in the keychain).
+        #[arg(long, env = "HALLPASS_EXTERNAL_ID", hide_env_values = true)]
+        external_id: Option<String>,
+    },
+    /// Reprovision a permission set to every account it is provisioned to, and wait for AWS.
+    Reprovision {
+        #[arg(long)]
+        permission_set: String,
+        #[command(flatten)]
+        apply: provision::ApplyArgs,
+    },
+    /// Revoke every assignment whose user or group no longer exists.
+    RevokeOrphans {
+        #[command(flatten)]
+        apply: provision::ApplyArgs,
+    },
     /// The audit log of every change requested through Hallpass.
     Audit {
         /// Print CSV instead of a table.
@@ -202,6 +249,43 @@ fn run(cli: Cli) -> Result<()> {
             return queue::grants(&cli, &data_dir, *all, command.as_ref())
         }
         Command::Audit { csv, limit } => return queue::audit_log(&cli, &data_dir, *csv, *limit),
+        Command::Check {
+            id,
+            offline,
+            secrets,
+            rates,
+        } => {
+            return checks::check(
+                &cli,
+                &data_dir,
+                id.as_deref(),
+                *offline,
+                secrets,
+                rates.clone(),
+            )
+        }
+        Command::Explain {
+            user,
+            account,
+            snapshot,
+        } => return checks::explain_cmd(&cli, &data_dir, user, account, *snapshot),
+        Command::LintPolicy {
+            trust,
+            permissions,
+            external_id,
+        } => {
+            return checks::lint_policy(
+                &cli,
+                trust.as_ref(),
+                permissions.as_ref(),
+                external_id.as_deref(),
+            )
+        }
+        Command::Reprovision {
+            permission_set,
+            apply,
+        } => return checks::reprovision(&cli, &data_dir, permission_set, apply),
+        Command::RevokeOrphans { apply } => return checks::revoke_orphans(&cli, &data_dir, apply),
         _ => {}
     }
     match cli.command {
@@ -274,7 +358,7 @@ fn run(cli: Cli) -> Result<()> {
             let conn = store::open(&data_dir)?;
             let calls = snapshots::calls(&conn, report.snapshot.id)?;
             output::sync_report(cli.json, &report, &calls);
-            Ok(())
+            checks::after_sync(cli.json, &data_dir)
         }
         Command::Snapshots => {
             let conn = store::open(&data_dir)?;
@@ -315,6 +399,11 @@ fn run(cli: Cli) -> Result<()> {
         | Command::Member { .. }
         | Command::Ops { .. }
         | Command::Grants { .. }
-        | Command::Audit { .. } => Ok(()),
+        | Command::Audit { .. }
+        | Command::Check { .. }
+        | Command::Explain { .. }
+        | Command::LintPolicy { .. }
+        | Command::Reprovision { .. }
+        | Command::RevokeOrphans { .. } => Ok(()),
     }
 }

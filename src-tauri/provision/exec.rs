@@ -142,8 +142,15 @@ pub async fn execute(data_dir: &Path, session: &Session, opts: &ExecOptions) -> 
         if !batches.is_empty() {
             let changed = queue::succeeded_in(&conn, &batches)?;
             if !changed.is_empty() {
-                report.refreshed_snapshot =
-                    Some(refresh::run(&mut conn, session, &clients, &changed).await?);
+                report.refreshed_snapshot = Some(
+                    refresh::run(
+                        &mut conn,
+                        session,
+                        &clients,
+                        &refresh::Touched::of(&changed),
+                    )
+                    .await?,
+                );
             }
             queue::mark_refreshed(&conn, &batches)?;
         }

@@ -10,10 +10,10 @@ pub mod duration;
 mod exec;
 pub mod grants;
 mod jobs;
-mod live;
+pub(crate) mod live;
 pub mod plan;
 pub mod queue;
-mod refresh;
+pub mod refresh;
 mod resolve;
 mod resume;
 

@@ -57,6 +57,8 @@ pub enum Request {
     Revoke {
         assignment: AssignmentRequest,
     },
+    /// Revoke every assignment whose user or group no longer exists.
+    RevokeOrphans,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, TS)]
@@ -219,12 +221,57 @@ pub fn plan(conn: &Connection, request: &Request) -> Result<Plan> {
         Request::Revoke { assignment } => {
             assignment_items(conn, &snap, assignment, OpKind::Revoke, &mut warnings)?
         }
+        Request::RevokeOrphans => orphan_items(conn, &snap)?,
     };
     Ok(Plan {
         items,
         expires_at,
         warnings,
     })
+}
+
+/// Assignments whose principal is in no identity store of the snapshot.
+fn orphan_items(conn: &Connection, snap: &Snapshot) -> Result<Vec<PlanItem>> {
+    let known: HashSet<&str> = snap
+        .users
+        .iter()
+        .map(|u| u.user_id.as_str())
+        .chain(snap.groups.iter().map(|g| g.group_id.as_str()))
+        .collect();
+    let mut items = Vec::new();
+    for a in queries::assignments(conn, snap.id)? {
+        if known.contains(a.principal_id.as_str()) {
+            continue;
+        }
+        let Some(inst) = snap
+            .instances
+            .iter()
+            .find(|i| i.instance_arn == a.instance_arn)
+        else {
+            continue;
+        };
+        let mut s = blank(OpKind::Revoke, inst);
+        s.account_name = snap
+            .accounts
+            .iter()
+            .find(|x| x.id == a.account_id)
+            .map(|x| x.name.clone());
+        s.permission_set_name = snap
+            .permission_sets
+            .iter()
+            .find(|p| p.arn == a.permission_set_arn)
+            .map(|p| p.name.clone());
+        s.account_id = Some(a.account_id);
+        s.permission_set_arn = Some(a.permission_set_arn);
+        s.principal_type = Some(a.principal_type);
+        s.principal_name = Some(format!("(deleted) {}", a.principal_id));
+        s.principal_id = Some(a.principal_id);
+        items.push(PlanItem {
+            spec: s,
+            noop: None,
+        });
+    }
+    Ok(items)
 }
 
 fn validate_new_user(u: &NewUser) -> Result<()> {

@@ -9,78 +9,80 @@ use rusqlite::Connection;
 use super::{OpKind, Operation};
 use crate::aws::{self, Clients, Session};
 use crate::error::{Error, Result};
-use crate::model::OrgData;
 use crate::store::{queries, snapshots};
 
-/// Everything the snapshot holds, as a sync would have read it.
-pub(crate) fn load(conn: &Connection, snap: i64) -> Result<OrgData> {
-    Ok(OrgData {
-        organization: queries::organization(conn, snap)?,
-        ous: queries::ous(conn, snap)?,
-        accounts: queries::accounts(conn, snap)?,
-        delegated_admins: queries::delegated_admins(conn, snap)?,
-        instances: queries::instances(conn, snap)?,
-        permission_sets: queries::permission_sets(conn, snap)?,
-        provisioned: queries::provisioned(conn, snap)?,
-        users: queries::users(conn, snap)?,
-        groups: queries::groups(conn, snap)?,
-        memberships: queries::memberships(conn, snap)?,
-        assignments: queries::assignments(conn, snap)?,
-        member_scan: None,
-    })
+/// What a change touched, to be read again.
+#[derive(Debug, Default)]
+pub struct Touched {
+    /// (instance, account, permission set): their assignments.
+    pub pairs: BTreeSet<(String, String, String)>,
+    /// (instance, permission set): where it is provisioned, and whether outdated.
+    pub sets: BTreeSet<(String, String)>,
+    /// (instance, identity store, group): its members.
+    pub groups: BTreeSet<(String, String, String)>,
+    /// (instance, identity store, user).
+    pub users: BTreeSet<(String, String, String)>,
 }
 
-/// Re-reads the parts `changed` touched and writes them as a new snapshot; returns its id.
-pub(super) async fn run(
+impl Touched {
+    pub fn of(changed: &[Operation]) -> Self {
+        let mut t = Touched::default();
+        for op in changed {
+            let s = &op.spec;
+            match s.kind {
+                OpKind::Grant | OpKind::Revoke => {
+                    if let Some((account, ps)) = s.pair() {
+                        t.pairs
+                            .insert((s.instance_arn.clone(), account, ps.clone()));
+                        t.sets.insert((s.instance_arn.clone(), ps));
+                    }
+                }
+                OpKind::AddMember | OpKind::RemoveMember => {
+                    if let Some(g) = &s.group_id {
+                        t.groups.insert((
+                            s.instance_arn.clone(),
+                            s.identity_store_id.clone(),
+                            g.clone(),
+                        ));
+                    }
+                }
+                OpKind::CreateUser => {
+                    if let Some(u) = &s.principal_id {
+                        t.users.insert((
+                            s.instance_arn.clone(),
+                            s.identity_store_id.clone(),
+                            u.clone(),
+                        ));
+                    }
+                }
+            }
+        }
+        t
+    }
+}
+
+/// Re-reads what was touched and writes it, over the newest snapshot, as a new
+/// snapshot of kind `refresh`; returns its id.
+pub async fn run(
     conn: &mut Connection,
     session: &Session,
     clients: &HashMap<String, Clients>,
-    changed: &[Operation],
+    touched: &Touched,
 ) -> Result<i64> {
     let started_at = crate::clock::now_rfc3339();
     let clock = Instant::now();
     let calls_before = session.gate.calls();
     let latest = snapshots::latest_complete(conn)?
         .ok_or_else(|| Error::NotFound("there is no snapshot to refresh".into()))?;
-    let mut data = load(conn, latest)?;
+    let mut data = queries::org_data(conn, latest)?;
     let gate = &session.gate;
-
-    // Assignments of every touched (instance, account, permission set), and where
-    // the touched permission sets are provisioned now.
-    let mut pairs: BTreeSet<(String, String, String)> = BTreeSet::new();
-    let mut sets: BTreeSet<(String, String)> = BTreeSet::new();
-    let mut groups: BTreeSet<(String, String, String)> = BTreeSet::new();
-    let mut users: BTreeSet<(String, String, String)> = BTreeSet::new();
-    for op in changed {
-        let s = &op.spec;
-        match s.kind {
-            OpKind::Grant | OpKind::Revoke => {
-                if let Some((account, ps)) = s.pair() {
-                    pairs.insert((s.instance_arn.clone(), account, ps.clone()));
-                    sets.insert((s.instance_arn.clone(), ps));
-                }
-            }
-            OpKind::AddMember | OpKind::RemoveMember => {
-                if let Some(g) = &s.group_id {
-                    groups.insert((
-                        s.instance_arn.clone(),
-                        s.identity_store_id.clone(),
-                        g.clone(),
-                    ));
-                }
-            }
-            OpKind::CreateUser => {
-                if let Some(u) = &s.principal_id {
-                    users.insert((
-                        s.instance_arn.clone(),
-                        s.identity_store_id.clone(),
-                        u.clone(),
-                    ));
-                }
-            }
-        }
-    }
-    for (instance, account, ps) in &pairs {
+    let Touched {
+        pairs,
+        sets,
+        groups,
+        users,
+    } = touched;
+    for (instance, account, ps) in pairs {
         let c = &clients[instance];
         let now = aws::assignments::pair_assignments(c, gate, instance, ps, account).await?;
         data.assignments.retain(|a| {
@@ -91,7 +93,7 @@ pub(super) async fn run(
         data.assignments.extend(now);
     }
     let mut by_instance: HashMap<&str, Vec<String>> = HashMap::new();
-    for (instance, ps) in &sets {
+    for (instance, ps) in sets {
         by_instance.entry(instance).or_default().push(ps.clone());
     }
     for (instance, arns) in by_instance {
@@ -100,13 +102,13 @@ pub(super) async fn run(
             .retain(|p| !(p.instance_arn == instance && arns.contains(&p.permission_set_arn)));
         data.provisioned.extend(now);
     }
-    for (instance, store, group) in &groups {
+    for (instance, store, group) in groups {
         let now = aws::directory::members_of(&clients[instance], gate, store, group).await?;
         data.memberships
             .retain(|m| !(&m.identity_store_id == store && &m.group_id == group));
         data.memberships.extend(now);
     }
-    for (instance, store, user) in &users {
+    for (instance, store, user) in users {
         let u = aws::provision::describe_user(&clients[instance], gate, store, user).await?;
         data.users
             .retain(|x| !(&x.identity_store_id == store && &x.user_id == user));

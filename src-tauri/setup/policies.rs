@@ -58,7 +58,50 @@ pub const ORGANIZATIONS_ACTIONS: &[&str] = &[
     "organizations:ListAccountsForParent",
     "organizations:ListAccounts",
     "organizations:ListDelegatedAdministrators",
+    "organizations:ListAWSServiceAccessForOrganization",
 ];
+
+/// Every action Hallpass calls, for the permissions-policy lint (a test keeps this
+/// in step with the calls in `aws/`).
+pub const REQUIRED_ACTIONS: &[&str] = &[
+    "organizations:DescribeOrganization",
+    "organizations:ListRoots",
+    "organizations:ListOrganizationalUnitsForParent",
+    "organizations:ListAccountsForParent",
+    "organizations:ListDelegatedAdministrators",
+    "organizations:ListAWSServiceAccessForOrganization",
+    "sso:ListInstances",
+    "sso:ListPermissionSets",
+    "sso:DescribePermissionSet",
+    "sso:GetInlinePolicyForPermissionSet",
+    "sso:GetPermissionsBoundaryForPermissionSet",
+    "sso:ListManagedPoliciesInPermissionSet",
+    "sso:ListCustomerManagedPolicyReferencesInPermissionSet",
+    "sso:ListAccountsForProvisionedPermissionSet",
+    "sso:ListAccountAssignments",
+    "sso:ListAccountAssignmentsForPrincipal",
+    "sso:CreateAccountAssignment",
+    "sso:DescribeAccountAssignmentCreationStatus",
+    "sso:ListAccountAssignmentCreationStatus",
+    "sso:DeleteAccountAssignment",
+    "sso:DescribeAccountAssignmentDeletionStatus",
+    "sso:ListAccountAssignmentDeletionStatus",
+    "sso:ProvisionPermissionSet",
+    "sso:DescribePermissionSetProvisioningStatus",
+    "identitystore:ListUsers",
+    "identitystore:ListGroups",
+    "identitystore:ListGroupMemberships",
+    "identitystore:ListGroupMembershipsForMember",
+    "identitystore:DescribeUser",
+    "identitystore:GetUserId",
+    "identitystore:CreateUser",
+    "identitystore:CreateGroupMembership",
+    "identitystore:DeleteGroupMembership",
+    "sts:AssumeRole",
+];
+
+/// The role Hallpass enters member accounts through, as the lint checks the resource.
+pub const MEMBER_ROLE_SAMPLE: &str = "arn:aws:iam::111111111111:role/OrganizationAccountAccessRole";
 
 /// The inline permissions policy: the minimum for sync and provisioning.
 pub fn permissions_policy(partition: &str) -> String {
@@ -140,6 +183,42 @@ mod tests {
             p["Statement"][0]["Principal"]["AWS"],
             "arn:aws:iam::111122223333:user/alice"
         );
+    }
+
+    #[test]
+    fn every_call_hallpass_makes_is_a_required_action() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/src-tauri/aws");
+        let mut seen = 0;
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+            for (prefix, service) in [
+                ("sso", "Service::SsoAdmin"),
+                ("identitystore", "Service::IdentityStore"),
+                ("organizations", "Service::Organizations"),
+                ("sts", "Service::Sts"),
+            ] {
+                for part in text.split(service).skip(1) {
+                    // `Service::X, &account, "Operation"`: the first quoted word after the service.
+                    let op: String = part.split('"').nth(1).unwrap_or("").to_owned();
+                    if op.is_empty()
+                        || op == "base"
+                        || !op.chars().next().unwrap().is_ascii_uppercase()
+                    {
+                        continue;
+                    }
+                    if op == "GetCallerIdentity" {
+                        continue; // needs no permission
+                    }
+                    seen += 1;
+                    let action = format!("{prefix}:{op}");
+                    assert!(
+                        REQUIRED_ACTIONS.contains(&action.as_str()),
+                        "{action} is called but not required"
+                    );
+                }
+            }
+        }
+        assert!(seen > 25, "found the calls ({seen})");
     }
 
     #[test]

@@ -11,6 +11,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "provisioning",
         include_str!("../../migrations/0002_provisioning.sql"),
     ),
+    (
+        3,
+        "checks",
+        include_str!("../../migrations/0003_checks.sql"),
+    ),
 ];
 
 pub fn migrate(conn: &mut Connection) -> Result<()> {

@@ -61,6 +61,24 @@ pub fn member_access(conn: &Connection, snap: i64) -> Result<Vec<MemberAccess>> 
     read_at(conn, snap)
 }
 
+/// Everything the snapshot holds, as a sync would have read it.
+pub fn org_data(conn: &Connection, snap: i64) -> Result<OrgData> {
+    Ok(OrgData {
+        organization: organization(conn, snap)?,
+        ous: ous(conn, snap)?,
+        accounts: accounts(conn, snap)?,
+        delegated_admins: delegated_admins(conn, snap)?,
+        instances: instances(conn, snap)?,
+        permission_sets: permission_sets(conn, snap)?,
+        provisioned: provisioned(conn, snap)?,
+        users: users(conn, snap)?,
+        groups: groups(conn, snap)?,
+        memberships: memberships(conn, snap)?,
+        assignments: assignments(conn, snap)?,
+        member_scan: None,
+    })
+}
+
 pub fn counts(conn: &Connection, snap: i64) -> Result<Counts> {
     let count = |table: &str| -> Result<u64> {
         Ok(conn.query_row(

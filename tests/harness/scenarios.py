@@ -204,6 +204,8 @@ def build(harness: Any, spec: dict) -> dict:
     orgs = organizations_backends[MANAGEMENT_ACCOUNT]["aws"]
     org = orgs.create_organization(region=region, FeatureSet="ALL")["Organization"]
     truth["organization_id"] = org["Id"]
+    # Identity Center is enabled organization-wide: it has trusted access.
+    orgs.enable_aws_service_access(ServicePrincipal="sso.amazonaws.com")
     root_id = orgs.list_roots()["Roots"][0]["Id"]
     truth["root_id"] = root_id
     iam = iam_backends[MANAGEMENT_ACCOUNT]["aws"]
@@ -372,8 +374,55 @@ def mutate(harness: Any, change: dict) -> dict:
         ]
         return {"ok": True}
     if kind == "set_inline_policy":
+        # An admin edits a permission set in the console: every account it is provisioned to is now outdated.
         sso.put_inline_policy_to_permission_set(instance.instance_arn, change["permission_set_arn"], change["policy"])
+        accounts = {acct for ps, acct in harness.provisioned_pairs(sso, instance.instance_arn)
+                    if ps == change["permission_set_arn"]}
+        with harness.lock:
+            harness.outdated.setdefault(change["permission_set_arn"], set()).update(accounts)
+        return {"outdated": sorted(accounts)}
+    if kind == "set_managed_policies":
+        # As if the admin raised the IAM quota: any number of AWS-managed policies.
+        ps = sso._find_permission_set(instance.instance_arn, change["permission_set_arn"])
+        ps.managed_policies = [sso._find_managed_policy(arn) for arn in change["policies"]]
+        ps.total_managed_policies_attached = len(ps.managed_policies)
         return {"ok": True}
+    if kind == "set_session_duration":
+        sso.update_permission_set(instance.instance_arn, change["permission_set_arn"], None, change["duration"], None)
+        return {"ok": True}
+    if kind == "create_permission_set":
+        ps = sso.create_permission_set(change["name"], "", instance.instance_arn, "PT1H", None, [])
+        return {"arn": ps["PermissionSetArn"]}
+    if kind == "deregister_delegated_admin":
+        organizations_backends[MANAGEMENT_ACCOUNT]["aws"].deregister_delegated_administrator(
+            AccountId=change["account_id"], ServicePrincipal="sso.amazonaws.com")
+        return {"ok": True}
+    if kind == "register_delegated_admin":
+        organizations_backends[MANAGEMENT_ACCOUNT]["aws"].register_delegated_administrator(
+            AccountId=change["account_id"], ServicePrincipal="sso.amazonaws.com")
+        return {"ok": True}
+    if kind == "disable_trusted_access":
+        organizations_backends[MANAGEMENT_ACCOUNT]["aws"].disable_aws_service_access(ServicePrincipal="sso.amazonaws.com")
+        return {"ok": True}
+    if kind == "enable_trusted_access":
+        organizations_backends[MANAGEMENT_ACCOUNT]["aws"].enable_aws_service_access(ServicePrincipal="sso.amazonaws.com")
+        return {"ok": True}
+    if kind == "delete_user":
+        # Deleting a user does not remove its assignments (as with AD-sourced users).
+        ids = identitystore_backends[account][region]
+        ids.delete_user(instance.identity_store_id, change["user_id"])
+        store = ids.identity_stores[instance.identity_store_id]
+        for mid in [m for m, v in store.group_memberships.items() if v["MemberId"].get("UserId") == change["user_id"]]:
+            del store.group_memberships[mid]
+        return {"ok": True}
+    if kind == "create_member_role":
+        # A role like the management role, but in a member account.
+        iam_backends[change["account_id"]]["aws"].create_role(
+            role_name=change["role_name"],
+            assume_role_policy_document=trust_policy(f"arn:aws:iam::{MANAGEMENT_ACCOUNT}:root", change.get("external_id")),
+            path="/", permissions_boundary=None, description="", tags=[], max_session_duration="3600",
+        )
+        return {"role_arn": f"arn:aws:iam::{change['account_id']}:role/{change['role_name']}"}
     if kind == "set_external_id":
         # The admin pastes the wizard's trust policy: the role now wants this External ID.
         role = iam_backends[MANAGEMENT_ACCOUNT]["aws"].get_role(change.get("role_name", "HallpassManagementRole"))

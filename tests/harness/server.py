@@ -443,37 +443,55 @@ class Harness:
         return json_response({})
 
     def sso_ProvisionPermissionSet(self, call: Call) -> Response:
+        """Asynchronous like AWS: IN_PROGRESS for `assignment_delay_ms`, then the accounts are current."""
         ps = self.find_ps(call)
         if ps is None:
             return self.not_found("Permission set")
         target = call.params.get("TargetId")
-        with self.lock:
-            outdated = self.outdated.setdefault(ps.permission_set_arn, set())
-            if call.params.get("TargetType") == "AWS_ACCOUNT" and target:
-                outdated.discard(target)
-            else:
-                outdated.clear()
         status = {
-            "Status": "SUCCEEDED",
+            "Status": "IN_PROGRESS",
             "RequestId": str(uuid.uuid4()),
             "PermissionSetArn": ps.permission_set_arn,
             "CreatedDate": time.time(),
         }
         if target:
             status["AccountId"] = target
-        self.provisioning[status["RequestId"]] = status
+        entry = {
+            "status": status,
+            "done_at": time.time() + self.assignment_delay_ms / 1000.0,
+            "target": target if call.params.get("TargetType") == "AWS_ACCOUNT" else None,
+        }
+        with self.lock:
+            self.provisioning[status["RequestId"]] = entry
+        self.settle_provisioning()
         return json_response({"PermissionSetProvisioningStatus": status})
+
+    def settle_provisioning(self) -> None:
+        now = time.time()
+        with self.lock:
+            for entry in self.provisioning.values():
+                status = entry["status"]
+                if status["Status"] != "IN_PROGRESS" or entry["done_at"] > now:
+                    continue
+                outdated = self.outdated.setdefault(status["PermissionSetArn"], set())
+                if entry["target"]:
+                    outdated.discard(entry["target"])
+                else:
+                    outdated.clear()
+                status["Status"] = "SUCCEEDED"
 
     def sso_DescribePermissionSetProvisioningStatus(self, call: Call) -> Response:
-        status = self.provisioning.get(call.params.get("ProvisionPermissionSetRequestId"))
-        if status is None:
+        self.settle_provisioning()
+        entry = self.provisioning.get(call.params.get("ProvisionPermissionSetRequestId"))
+        if entry is None:
             return self.not_found("Provisioning request")
-        return json_response({"PermissionSetProvisioningStatus": status})
+        return json_response({"PermissionSetProvisioningStatus": entry["status"]})
 
     def sso_ListPermissionSetProvisioningStatus(self, call: Call) -> Response:
+        self.settle_provisioning()
         items = [
-            {"Status": s["Status"], "RequestId": s["RequestId"], "CreatedDate": s["CreatedDate"]}
-            for s in self.provisioning.values()
+            {"Status": e["status"]["Status"], "RequestId": e["status"]["RequestId"], "CreatedDate": e["status"]["CreatedDate"]}
+            for e in self.provisioning.values()
         ]
         return paged(call, items, "PermissionSetsProvisioningStatus", self.page_cap)
 

@@ -6,4 +6,4 @@ export type Request = { "type": "create-user", user: NewUser, instance: string |
 /**
  * How long the grant lasts (`8h`, `7d`, ...); none for a standing grant.
  */
-expires_in: string | null, } | { "type": "revoke", assignment: AssignmentRequest, };
+expires_in: string | null, } | { "type": "revoke", assignment: AssignmentRequest, } | { "type": "revoke-orphans" };

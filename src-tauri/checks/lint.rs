@@ -1,0 +1,381 @@
+//! Policy lints that work offline, before the admin pastes anything into IAM: is it the
+//! right kind of policy for the editor, does the trust policy require the External ID,
+//! does the permissions policy allow every action Hallpass calls.
+
+use serde_json::Value;
+
+use super::{Finding, Severity};
+use crate::setup::policies::{MEMBER_ROLE_SAMPLE, REQUIRED_ACTIONS};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, ts_rs::TS)]
+#[ts(export)]
+#[serde(rename_all = "lowercase")]
+pub enum PolicyKind {
+    Trust,
+    Permissions,
+}
+
+/// IAM's size limits: a trust policy (default quota) and an inline role policy.
+const TRUST_MAX: usize = 2048;
+const INLINE_MAX: usize = 10_240;
+
+fn check_id(kind: PolicyKind) -> &'static str {
+    match kind {
+        PolicyKind::Trust => "trust-policy",
+        PolicyKind::Permissions => "permissions-policy",
+    }
+}
+
+/// `*` and `?` wildcards, as IAM matches actions (case-insensitively) and resources.
+pub fn glob(pattern: &str, text: &str, ignore_case: bool) -> bool {
+    let (p, t): (Vec<char>, Vec<char>) = if ignore_case {
+        (
+            pattern.to_lowercase().chars().collect(),
+            text.to_lowercase().chars().collect(),
+        )
+    } else {
+        (pattern.chars().collect(), text.chars().collect())
+    };
+    let (mut pi, mut ti, mut star, mut mark) = (0, 0, None, 0);
+    while ti < t.len() {
+        if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
+            pi += 1;
+            ti += 1;
+        } else if pi < p.len() && p[pi] == '*' {
+            star = Some(pi);
+            mark = ti;
+            pi += 1;
+        } else if let Some(s) = star {
+            pi = s + 1;
+            mark += 1;
+            ti = mark;
+        } else {
+            return false;
+        }
+    }
+    p[pi..].iter().all(|c| *c == '*')
+}
+
+fn strings(v: Option<&Value>) -> Vec<String> {
+    match v {
+        Some(Value::String(s)) => vec![s.clone()],
+        Some(Value::Array(a)) => a
+            .iter()
+            .filter_map(|x| x.as_str().map(str::to_owned))
+            .collect(),
+        _ => vec![],
+    }
+}
+
+fn statements(doc: &Value) -> Vec<&Value> {
+    match doc.get("Statement") {
+        Some(Value::Array(a)) => a.iter().collect(),
+        Some(o @ Value::Object(_)) => vec![o],
+        _ => vec![],
+    }
+}
+
+fn allows(stmt: &Value, action: &str, resource: &str) -> bool {
+    let actions = strings(stmt.get("Action"));
+    let not_actions = strings(stmt.get("NotAction"));
+    let action_ok = if !actions.is_empty() {
+        actions.iter().any(|a| glob(a, action, true))
+    } else {
+        !not_actions.is_empty() && !not_actions.iter().any(|a| glob(a, action, true))
+    };
+    let resources = strings(stmt.get("Resource"));
+    action_ok && resources.iter().any(|r| glob(r, resource, false))
+}
+
+/// Lints `text` as the given kind of policy. `external_id`: the one Hallpass stores, to compare.
+pub fn lint(kind: PolicyKind, text: &str, external_id: Option<&str>) -> Vec<Finding> {
+    let id = check_id(kind);
+    let doc: Value = match serde_json::from_str(text) {
+        Ok(v) => v,
+        Err(e) => {
+            return vec![Finding::new(
+                id,
+                Severity::Error,
+                "The policy is not valid JSON",
+                "Copy the whole document again, from the first { to the last }.",
+            )
+            .evidence(
+                "parser",
+                format!("{e} (line {}, column {})", e.line(), e.column()),
+            )]
+        }
+    };
+    let stmts = statements(&doc);
+    if stmts.is_empty() {
+        return vec![Finding::new(
+            id,
+            Severity::Error,
+            "The policy has no Statement",
+            "A policy is {\"Version\": \"2012-10-17\", \"Statement\": [ … ]}; copy the whole document from Hallpass.",
+        )];
+    }
+    let mut out = Vec::new();
+    let chars = text.chars().filter(|c| !c.is_whitespace()).count();
+    let max = if kind == PolicyKind::Trust {
+        TRUST_MAX
+    } else {
+        INLINE_MAX
+    };
+    if chars > max {
+        out.push(
+            Finding::new(
+                id,
+                Severity::Error,
+                "The policy is longer than IAM accepts",
+                "Remove what Hallpass does not need; the generated policy fits.",
+            )
+            .evidence(
+                "characters (without whitespace)",
+                format!("{chars} of {max}"),
+            ),
+        );
+    }
+    match kind {
+        PolicyKind::Trust => {
+            if stmts
+                .iter()
+                .any(|s| s.get("Resource").is_some() || s.get("NotResource").is_some())
+            {
+                out.push(
+                    Finding::new(
+                        "policy-in-wrong-editor",
+                        Severity::Error,
+                        "This is a permissions policy, not a trust policy",
+                        "AWS says \"Has prohibited field Resource\" when a permissions policy is pasted as a trust policy. \
+                         Paste this one on the role's Permissions tab (Add permissions → Create inline policy); the trust \
+                         policy goes on the Trust relationships tab (or under Custom trust policy when creating the role).",
+                    )
+                    .evidence("statement with", "Resource"),
+                );
+                return out;
+            }
+            out.extend(lint_trust(&stmts, external_id));
+        }
+        PolicyKind::Permissions => {
+            if stmts
+                .iter()
+                .any(|s| s.get("Principal").is_some() || s.get("NotPrincipal").is_some())
+            {
+                out.push(
+                    Finding::new(
+                        "policy-in-wrong-editor",
+                        Severity::Error,
+                        "This is a trust policy, not a permissions policy",
+                        "A permissions policy names no Principal (AWS says \"Policy document should not specify a \
+                         principal\"). Paste this one on the role's Trust relationships tab (Edit trust policy); the \
+                         permissions policy goes on the Permissions tab.",
+                    )
+                    .evidence("statement with", "Principal"),
+                );
+                return out;
+            }
+            out.extend(lint_permissions(&stmts));
+        }
+    }
+    out
+}
+
+fn lint_trust(stmts: &[&Value], external_id: Option<&str>) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let allow: Vec<&&Value> = stmts
+        .iter()
+        .filter(|s| s.get("Effect").and_then(Value::as_str) == Some("Allow"))
+        .collect();
+    let assume: Vec<&&Value> = allow
+        .iter()
+        .copied()
+        .filter(|s| {
+            strings(s.get("Action"))
+                .iter()
+                .any(|a| glob(a, "sts:AssumeRole", true))
+        })
+        .collect();
+    if assume.is_empty() {
+        out.push(Finding::new(
+            "trust-policy",
+            Severity::Error,
+            "No statement allows sts:AssumeRole",
+            "The trust policy needs \"Effect\": \"Allow\" with \"Action\": \"sts:AssumeRole\"; use the one from the setup wizard.",
+        ));
+        return out;
+    }
+    for s in &assume {
+        let principal = s.get("Principal");
+        let aws = principal
+            .and_then(|p| p.get("AWS"))
+            .map(|v| strings(Some(v)))
+            .unwrap_or_default();
+        if principal.is_none() || (aws.is_empty() && principal != Some(&Value::String("*".into())))
+        {
+            out.push(Finding::new(
+                "trust-policy",
+                Severity::Error,
+                "The statement names no AWS principal",
+                "Add \"Principal\": {\"AWS\": \"<the identity that runs Hallpass>\"}; the setup wizard fills it in from your credentials.",
+            ));
+        } else if principal == Some(&Value::String("*".into())) || aws.iter().any(|a| a == "*") {
+            out.push(
+                Finding::new(
+                    "trust-policy",
+                    Severity::Warning,
+                    "Any AWS principal may assume the role (\"*\")",
+                    "Name the identity that runs Hallpass instead; with \"*\" only the External ID protects the role.",
+                )
+                .evidence("Principal", "*"),
+            );
+        }
+        let values = external_ids(s);
+        if values.is_empty() {
+            out.push(Finding::new(
+                "trust-policy",
+                Severity::Error,
+                "The trust policy does not require an External ID",
+                "Add \"Condition\": {\"StringEquals\": {\"sts:ExternalId\": \"<your External ID>\"}} — it is the \
+                 confused-deputy guard: without it anyone the principal trusts can use this role.",
+            ));
+        } else if let Some(expected) = external_id {
+            if !values.iter().any(|v| v == expected) {
+                let mut f = Finding::new(
+                    "external-id-mismatch",
+                    Severity::Error,
+                    "The trust policy's sts:ExternalId differs from the External ID Hallpass uses",
+                    "Make them identical, character for character: paste the External ID from Hallpass into the trust \
+                     policy (Trust relationships → Edit trust policy), or store the policy's one in Hallpass.",
+                )
+                .evidence("in the policy", values.iter().map(|v| mask(v)).collect::<Vec<_>>().join(", "))
+                .evidence("in Hallpass", mask(expected));
+                if values.iter().any(|v| v.trim() != v && v.trim() == expected) {
+                    f = f.evidence("cause", "the policy's value has spaces around it");
+                }
+                out.push(f);
+            }
+        }
+    }
+    out
+}
+
+fn external_ids(s: &Value) -> Vec<String> {
+    let Some(Value::Object(cond)) = s.get("Condition") else {
+        return vec![];
+    };
+    let mut out = Vec::new();
+    for (op, clauses) in cond {
+        if !op.starts_with("String") {
+            continue;
+        }
+        if let Value::Object(c) = clauses {
+            for (k, v) in c {
+                if k.eq_ignore_ascii_case("sts:ExternalId") {
+                    out.extend(strings(Some(v)));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The first and last four characters, so the admin can compare without the whole secret on screen.
+pub fn mask(secret: &str) -> String {
+    let chars: Vec<char> = secret.chars().collect();
+    if chars.len() <= 8 {
+        return format!("{} characters", chars.len());
+    }
+    let head: String = chars[..4].iter().collect();
+    let tail: String = chars[chars.len() - 4..].iter().collect();
+    format!("{head}…{tail} ({} characters)", chars.len())
+}
+
+fn lint_permissions(stmts: &[&Value]) -> Vec<Finding> {
+    let effect = |s: &Value, e: &str| s.get("Effect").and_then(Value::as_str) == Some(e);
+    let mut out = Vec::new();
+    if stmts
+        .iter()
+        .any(|s| s.get("Resource").is_none() && s.get("NotResource").is_none())
+    {
+        out.push(Finding::new(
+            "permissions-policy",
+            Severity::Error,
+            "A statement has no Resource",
+            "IAM rejects it (\"Missing required field Resource\"); add \"Resource\": \"*\" (or the role ARN for sts:AssumeRole).",
+        ));
+    }
+    let missing: Vec<&str> = REQUIRED_ACTIONS
+        .iter()
+        .copied()
+        .filter(|action| {
+            let resource = if *action == "sts:AssumeRole" {
+                MEMBER_ROLE_SAMPLE
+            } else {
+                "*"
+            };
+            let allowed = stmts
+                .iter()
+                .any(|s| effect(s, "Allow") && allows(s, action, resource));
+            let denied = stmts
+                .iter()
+                .any(|s| effect(s, "Deny") && allows(s, action, resource));
+            !allowed || denied
+        })
+        .collect();
+    if !missing.is_empty() {
+        let revocations = missing.iter().any(|a| {
+            *a == "sso:DeleteAccountAssignment"
+                || *a == "sso:DescribeAccountAssignmentDeletionStatus"
+        });
+        let mut f = Finding::new(
+            "permissions-policy",
+            Severity::Error,
+            format!(
+                "The policy does not allow {} action(s) Hallpass calls",
+                missing.len()
+            ),
+            if revocations {
+                "Without sso:DeleteAccountAssignment and sso:DescribeAccountAssignmentDeletionStatus, revocations stay \
+                 pending with AccessDeniedException. Add the missing actions, or use the permissions policy from the \
+                 setup wizard as is."
+            } else {
+                "Add the missing actions, or use the permissions policy from the setup wizard as is."
+            },
+        );
+        for a in missing {
+            f = f.evidence("missing", a);
+        }
+        out.push(f);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn globs_like_iam() {
+        assert!(glob("sso:*", "sso:DeleteAccountAssignment", true));
+        assert!(glob("SSO:delete*", "sso:DeleteAccountAssignment", true));
+        assert!(glob("organizations:List*", "organizations:ListRoots", true));
+        assert!(!glob(
+            "organizations:Describe*",
+            "organizations:ListRoots",
+            true
+        ));
+        assert!(glob(
+            "arn:aws:iam::*:role/OrganizationAccountAccessRole",
+            MEMBER_ROLE_SAMPLE,
+            false
+        ));
+        assert!(glob("*", "anything", false));
+        assert!(!glob("sso:Get?", "sso:Get", true));
+    }
+
+    #[test]
+    fn masks_keep_only_the_ends() {
+        assert_eq!(mask("abcdefghijkl"), "abcd…ijkl (12 characters)");
+        assert_eq!(mask("short"), "5 characters");
+    }
+}

@@ -1,0 +1,298 @@
+//! Organization and Identity Center checks, from the snapshot alone.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use rusqlite::Connection;
+
+use super::{Finding, Severity};
+use crate::error::Result;
+use crate::model::{OrgData, PrincipalType};
+use crate::store::queries;
+
+/// How many items a finding lists before it says "and N more".
+pub(super) const LIST_MAX: usize = 25;
+
+pub(super) struct Names<'a> {
+    pub accounts: HashMap<&'a str, &'a str>,
+    pub sets: HashMap<&'a str, &'a str>,
+}
+
+impl<'a> Names<'a> {
+    pub fn new(d: &'a OrgData) -> Self {
+        Names {
+            accounts: d
+                .accounts
+                .iter()
+                .map(|a| (a.id.as_str(), a.name.as_str()))
+                .collect(),
+            sets: d
+                .permission_sets
+                .iter()
+                .map(|p| (p.arn.as_str(), p.name.as_str()))
+                .collect(),
+        }
+    }
+    pub fn account(&self, id: &str) -> String {
+        match self.accounts.get(id) {
+            Some(n) => format!("{n} ({id})"),
+            None => id.to_owned(),
+        }
+    }
+    pub fn set(&self, arn: &str) -> String {
+        self.sets
+            .get(arn)
+            .map(|s| s.to_string())
+            .unwrap_or_else(|| arn.to_owned())
+    }
+}
+
+/// Adds up to LIST_MAX evidence lines, then a count of the rest.
+pub(super) fn listed(
+    mut f: Finding,
+    label: &str,
+    items: impl IntoIterator<Item = String>,
+) -> Finding {
+    let items: Vec<String> = items.into_iter().collect();
+    for i in items.iter().take(LIST_MAX) {
+        f = f.evidence(label, i.clone());
+    }
+    if items.len() > LIST_MAX {
+        f = f.evidence("and", format!("{} more", items.len() - LIST_MAX));
+    }
+    f
+}
+
+pub fn findings(conn: &Connection, snap: i64) -> Result<Vec<Finding>> {
+    let d = queries::org_data(conn, snap)?;
+    let names = Names::new(&d);
+    let mut out = Vec::new();
+    out.extend(unreachable_members(conn, snap, &d, &names)?);
+    out.extend(out_of_sync(&d, &names));
+    out.extend(principals(conn, &d, &names)?);
+    if d.delegated_admins.is_empty() {
+        out.push(
+            Finding::new(
+                "delegated-admin-not-registered",
+                Severity::Warning,
+                "No delegated administrator is registered for IAM Identity Center",
+                "Register a member account as delegated administrator (Identity Center → Settings → Management, or \
+                 `aws organizations register-delegated-administrator --service-principal sso.amazonaws.com \
+                 --account-id ACCOUNT`) and keep the management account for break-glass only (reference 001 §12).",
+            )
+            .evidence("delegated administrators for sso.amazonaws.com", "none"),
+        );
+    }
+    Ok(out)
+}
+
+fn unreachable_members(
+    conn: &Connection,
+    snap: i64,
+    d: &OrgData,
+    names: &Names,
+) -> Result<Vec<Finding>> {
+    let scan = queries::member_access(conn, snap)?;
+    let refused: Vec<_> = scan.iter().filter(|m| !m.reachable).collect();
+    if refused.is_empty() {
+        return Ok(vec![]);
+    }
+    let delegated: HashSet<&str> = d.delegated_admins.iter().map(String::as_str).collect();
+    let severity = if refused
+        .iter()
+        .any(|m| delegated.contains(m.account_id.as_str()))
+    {
+        Severity::Error
+    } else {
+        Severity::Warning
+    };
+    let f = Finding::new(
+        "delegated-instance-unreachable",
+        severity,
+        format!("{} member account(s) cannot be entered through OrganizationAccountAccessRole", refused.len()),
+        "In each account listed, create the role named exactly OrganizationAccountAccessRole with a trust policy \
+         that allows the management account (arn:aws:iam::MANAGEMENT:root) to assume it (accounts that were \
+         invited, not created, by the organization do not have it), then run `hallpass sync --full-scan`. \
+         An Identity Center instance delegated to such an account stays invisible until then.",
+    );
+    Ok(vec![listed(
+        f,
+        "account",
+        refused.iter().map(|m| {
+            format!(
+                "{}{}: {}",
+                names.account(&m.account_id),
+                if delegated.contains(m.account_id.as_str()) {
+                    " — delegated administrator"
+                } else {
+                    ""
+                },
+                m.detail.as_deref().unwrap_or("refused")
+            )
+        }),
+    )])
+}
+
+fn out_of_sync(d: &OrgData, names: &Names) -> Vec<Finding> {
+    let mut by_set: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for p in d.provisioned.iter().filter(|p| p.outdated) {
+        by_set
+            .entry(&p.permission_set_arn)
+            .or_default()
+            .push(&p.account_id);
+    }
+    by_set
+        .into_iter()
+        .map(|(arn, accounts)| {
+            let name = names.set(arn);
+            let f = Finding::new(
+                "permission-set-out-of-sync",
+                Severity::Warning,
+                format!("{name} is not provisioned with its latest version in {} account(s)", accounts.len()),
+                format!(
+                    "Users in these accounts still get the old policy. Reprovision it to every account it is provisioned \
+                     to: `hallpass reprovision --permission-set {name}` or the Reprovision button (waits until AWS \
+                     reports it done)."
+                ),
+            )
+            .subject(name)
+            .evidence("permission set ARN", arn);
+            listed(f, "outdated in", accounts.iter().map(|a| names.account(a)))
+        })
+        .collect()
+}
+
+fn principals(conn: &Connection, d: &OrgData, names: &Names) -> Result<Vec<Finding>> {
+    let users: HashMap<&str, &str> = d
+        .users
+        .iter()
+        .map(|u| (u.user_id.as_str(), u.user_name.as_str()))
+        .collect();
+    let groups: HashMap<&str, &str> = d
+        .groups
+        .iter()
+        .map(|g| (g.group_id.as_str(), g.display_name.as_str()))
+        .collect();
+    let mut members: HashMap<&str, usize> = HashMap::new();
+    let mut groups_of: HashMap<&str, Vec<&str>> = HashMap::new();
+    for m in &d.memberships {
+        *members.entry(m.group_id.as_str()).or_default() += 1;
+        groups_of
+            .entry(m.user_id.as_str())
+            .or_default()
+            .push(m.group_id.as_str());
+    }
+    // Direct user grants that are documented exceptions (an active time-bound request) are fine.
+    let excepted: HashSet<(String, String, String)> = crate::provision::grants::list(conn, true)?
+        .into_iter()
+        .filter(|g| g.expires_at.is_some() && g.reason.is_some())
+        .map(|g| (g.account_id, g.permission_set_arn, g.principal_id))
+        .collect();
+    let mut direct: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+    let mut orphans = Vec::new();
+    let mut empty: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+    let mut with_access: HashSet<&str> = HashSet::new();
+    let mut groups_with_access: HashSet<&str> = HashSet::new();
+    for a in &d.assignments {
+        let what = format!(
+            "{} on {}",
+            names.set(&a.permission_set_arn),
+            names.account(&a.account_id)
+        );
+        match a.principal_type {
+            PrincipalType::User => match users.get(a.principal_id.as_str()) {
+                Some(name) => {
+                    with_access.insert(a.principal_id.as_str());
+                    let key = (
+                        a.account_id.clone(),
+                        a.permission_set_arn.clone(),
+                        a.principal_id.clone(),
+                    );
+                    if !excepted.contains(&key) {
+                        direct.entry(name).or_default().push(what);
+                    }
+                }
+                None => orphans.push(format!("USER {}: {what}", a.principal_id)),
+            },
+            PrincipalType::Group => match groups.get(a.principal_id.as_str()) {
+                Some(name) => {
+                    groups_with_access.insert(a.principal_id.as_str());
+                    if members.get(a.principal_id.as_str()).copied().unwrap_or(0) == 0 {
+                        empty.entry(name).or_default().push(what);
+                    }
+                }
+                None => orphans.push(format!("GROUP {}: {what}", a.principal_id)),
+            },
+        }
+    }
+    let mut out = Vec::new();
+    for (user, list) in direct {
+        let f = Finding::new(
+            "direct-user-assignment",
+            Severity::Warning,
+            format!("{user} has {} assignment(s) made to the user directly", list.len()),
+            "Access that comes through groups unwinds cleanly when people move or leave. Add the user to a group \
+             that has this access and revoke the direct assignment — or, for a deliberate exception (break-glass, \
+             a short-lived auditor), re-grant it with an owner and an expiry: `hallpass grant --user NAME … \
+             --expires 30d --reason \"owner: …\"` (reference 001 §5).",
+        )
+        .subject(user);
+        out.push(listed(f, "assignment", list));
+    }
+    if !orphans.is_empty() {
+        let f = Finding::new(
+            "orphaned-assignment",
+            Severity::Warning,
+            format!("{} assignment(s) belong to a user or group that no longer exists", orphans.len()),
+            "These assignments keep IAM roles provisioned for nobody. Revoke them: `hallpass revoke-orphans` \
+             (shows the plan first) or the Revoke orphans button.",
+        );
+        out.push(listed(f, "assignment", orphans));
+    }
+    for (group, list) in empty {
+        let f = Finding::new(
+            "empty-group-assignment",
+            Severity::Info,
+            format!("Group {group} has assignments but no members"),
+            "Nobody gets this access. Add the people who need it to the group (`hallpass member add`), or revoke \
+             the assignments if the group is retired.",
+        )
+        .subject(group);
+        out.push(listed(f, "assignment", list));
+    }
+    let without: Vec<String> = d
+        .users
+        .iter()
+        .filter(|u| !with_access.contains(u.user_id.as_str()))
+        .filter(|u| {
+            !groups_of
+                .get(u.user_id.as_str())
+                .is_some_and(|gs| gs.iter().any(|g| groups_with_access.contains(g)))
+        })
+        .map(|u| {
+            let gs = groups_of
+                .get(u.user_id.as_str())
+                .map(|gs| gs.len())
+                .unwrap_or(0);
+            format!(
+                "{} ({})",
+                u.user_name,
+                if gs == 0 {
+                    "in no group".to_owned()
+                } else {
+                    format!("in {gs} group(s) without assignments")
+                }
+            )
+        })
+        .collect();
+    if !without.is_empty() {
+        let f = Finding::new(
+            "user-without-access",
+            Severity::Info,
+            format!("{} user(s) see no accounts in the access portal", without.len()),
+            "Add each user to a group that has an assignment (`hallpass member add --group G --user U`), or use \
+             `hallpass explain --user NAME --account ID` to see which link is missing for one account.",
+        );
+        out.push(listed(f, "user", without));
+    }
+    Ok(out)
+}

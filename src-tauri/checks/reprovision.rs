@@ -1,0 +1,141 @@
+//! The fix for `permission-set-out-of-sync`: reprovision a permission set to every
+//! account it is provisioned to, wait until AWS reports it done, audit it, and refresh
+//! the snapshot's provisioning rows.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+use ts_rs::TS;
+
+use crate::aws::provision::{self as aws_p, Status};
+use crate::aws::Session;
+use crate::error::{Error, Result};
+use crate::provision::{audit, live, refresh};
+use crate::store::{self, queries, snapshots};
+
+/// How long to wait for AWS before giving up (the request keeps running in AWS).
+const TIMEOUT: Duration = Duration::from_secs(15 * 60);
+
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct Reprovisioned {
+    pub permission_set: String,
+    pub request_id: String,
+    /// Accounts that were outdated before.
+    pub accounts: Vec<String>,
+    #[ts(type = "number")]
+    pub snapshot_id: i64,
+}
+
+/// Reprovisions the permission set named `name` (or by ARN) from the newest snapshot.
+pub async fn reprovision(
+    data_dir: &Path,
+    session: &Session,
+    name: &str,
+    actor: &str,
+) -> Result<Reprovisioned> {
+    let mut conn = store::open(data_dir)?;
+    let snap = snapshots::latest_complete(&conn)?.ok_or_else(|| {
+        Error::NotFound("there is no snapshot yet: run `hallpass sync` first".into())
+    })?;
+    let sets = queries::permission_sets(&conn, snap)?;
+    let matching: Vec<_> = sets
+        .iter()
+        .filter(|p| p.name == name || p.arn == name)
+        .collect();
+    let ps = match matching.as_slice() {
+        [one] => *one,
+        [] => {
+            return Err(Error::InvalidInput(format!(
+                "unknown permission set {name:?} in snapshot {snap}; `hallpass show permission-sets` lists them"
+            )))
+        }
+        _ => {
+            return Err(Error::InvalidInput(format!(
+                "{name:?} names permission sets in several instances; give its ARN instead"
+            )))
+        }
+    };
+    let outdated: Vec<String> = queries::provisioned(&conn, snap)?
+        .into_iter()
+        .filter(|p| p.permission_set_arn == ps.arn && p.outdated)
+        .map(|p| p.account_id)
+        .collect();
+    let access = live::instance_access(&conn)?;
+    let from = access.get(&ps.instance_arn).cloned().unwrap_or_default();
+    let c = live::clients_for(session, &mut HashMap::new(), &from).await?;
+    let target = format!("reprovision {} to all provisioned accounts", ps.name);
+    let started = aws_p::reprovision(&c, &session.gate, &ps.instance_arn, &ps.arn).await?;
+    audit::append_raw(
+        &conn,
+        actor,
+        None,
+        None,
+        "reprovision",
+        &target,
+        None,
+        "submitted",
+        Some(&started.request_id),
+    )?;
+    let clock = Instant::now();
+    let mut wait = Duration::from_millis(200);
+    let mut status = started.status.clone();
+    while status == Status::InProgress {
+        if clock.elapsed() > TIMEOUT {
+            return Err(Error::InvalidInput(format!(
+                "AWS is still reprovisioning {} after {} minutes (request {}); check again later with `hallpass check`",
+                ps.name,
+                TIMEOUT.as_secs() / 60,
+                started.request_id
+            )));
+        }
+        tokio::time::sleep(wait).await;
+        wait = (wait * 3 / 2).min(Duration::from_secs(3));
+        status =
+            aws_p::reprovision_status(&c, &session.gate, &ps.instance_arn, &started.request_id)
+                .await?
+                .status;
+    }
+    if let Status::Failed(reason) = &status {
+        audit::append_raw(
+            &conn,
+            actor,
+            None,
+            None,
+            "reprovision",
+            &target,
+            None,
+            "failed",
+            Some(reason),
+        )?;
+        return Err(Error::InvalidInput(format!(
+            "AWS could not reprovision {}: {reason}",
+            ps.name
+        )));
+    }
+    audit::append_raw(
+        &conn,
+        actor,
+        None,
+        None,
+        "reprovision",
+        &target,
+        None,
+        "succeeded",
+        Some(&started.request_id),
+    )?;
+    let mut touched = refresh::Touched::default();
+    touched
+        .sets
+        .insert((ps.instance_arn.clone(), ps.arn.clone()));
+    let clients = HashMap::from([(ps.instance_arn.clone(), c)]);
+    let snapshot_id = refresh::run(&mut conn, session, &clients, &touched).await?;
+    Ok(Reprovisioned {
+        permission_set: ps.name.clone(),
+        request_id: started.request_id,
+        accounts: outdated,
+        snapshot_id,
+    })
+}

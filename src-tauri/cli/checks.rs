@@ -1,0 +1,256 @@
+//! `hallpass check | explain | lint-policy | reprovision | revoke-orphans`.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use super::output::{self, emit, table};
+use super::provision::{apply, connect_and, ApplyArgs};
+use super::{runtime, Cli, SecretArgs};
+use crate::checks::{self, explain, lint, CheckRun, Finding, Severity};
+use crate::error::{Error, Result};
+use crate::provision::{self, Request};
+use crate::secrets::{Keychain, SecretStore};
+use crate::setup::connection::{self, Overrides};
+use crate::store::{self, snapshots};
+
+/// Exit status of `check` and `lint-policy` when an error-level finding exists.
+pub const EXIT_FINDINGS: i32 = 3;
+
+fn exit_if_errors(findings: &[Finding]) {
+    if findings.iter().any(|f| f.severity == Severity::Error) {
+        let _ = std::io::stdout().flush();
+        std::process::exit(EXIT_FINDINGS);
+    }
+}
+
+pub(super) fn print_findings(as_json: bool, findings: &[Finding]) {
+    if as_json {
+        return output::json(findings);
+    }
+    if findings.is_empty() {
+        emit("No findings.");
+        return;
+    }
+    for f in findings {
+        emit(&format!(
+            "[{}] {} — {}",
+            f.severity.as_str().to_uppercase(),
+            f.check,
+            f.title
+        ));
+        for e in &f.evidence {
+            emit(&format!("    {}: {}", e.label, e.value));
+        }
+        emit(&format!("    fix: {}", f.fix));
+    }
+}
+
+fn print_run(as_json: bool, run: &CheckRun) {
+    if as_json {
+        return output::json(run);
+    }
+    print_findings(false, &run.findings);
+    let count = |s| run.findings.iter().filter(|f| f.severity == s).count();
+    emit(&format!(
+        "{} error(s), {} warning(s), {} note(s) on snapshot {}{}.",
+        count(Severity::Error),
+        count(Severity::Warning),
+        count(Severity::Info),
+        run.snapshot_id
+            .map(|s| s.to_string())
+            .unwrap_or_else(|| "—".into()),
+        match &run.live_error {
+            Some(e) if run.live => format!("; live checks stopped: {e}"),
+            Some(e) => format!("; not checked against AWS: {e}"),
+            None => "; connection checked against AWS".into(),
+        }
+    ));
+}
+
+/// `hallpass check`: snapshot checks, plus live checks unless `offline`.
+pub(super) fn check(
+    cli: &Cli,
+    data_dir: &Path,
+    id: Option<&str>,
+    offline: bool,
+    secrets: &SecretArgs,
+    rates: Option<String>,
+) -> Result<()> {
+    if let Some(id) = id {
+        if !checks::CATALOG.iter().any(|(c, _)| *c == id) {
+            let ids: Vec<&str> = checks::CATALOG.iter().map(|(c, _)| *c).collect();
+            return Err(Error::InvalidInput(format!(
+                "unknown check {id:?}; the checks are: {}",
+                ids.join(", ")
+            )));
+        }
+    }
+    let mut conn = store::open(data_dir)?;
+    let snap = snapshots::latest_complete(&conn)?;
+    let mut findings = match snap {
+        Some(s) => checks::offline(&conn, s)?,
+        None => vec![],
+    };
+    let (live, live_error) = if offline {
+        (false, Some("--offline".to_owned()))
+    } else {
+        let params = connection::params(
+            &conn,
+            &Keychain::default(),
+            &Overrides {
+                region: cli.region.clone(),
+                profile: cli.profile.clone(),
+                role_arn: secrets.role_arn.clone(),
+                external_id: secrets.external_id.clone(),
+                rates,
+            },
+        );
+        match params {
+            Ok(p) => {
+                let (found, stopped) = runtime()?.block_on(checks::live::connection(&p));
+                findings.extend(found);
+                (true, stopped)
+            }
+            Err(e) => (false, Some(e.to_string())),
+        }
+    };
+    let mut run = checks::save(&mut conn, snap, live, live_error, findings)?;
+    if let Some(id) = id {
+        run.findings.retain(|f| f.check == id);
+    }
+    print_run(cli.json, &run);
+    exit_if_errors(&run.findings);
+    Ok(())
+}
+
+pub(super) fn explain_cmd(
+    cli: &Cli,
+    data_dir: &Path,
+    user: &str,
+    account: &str,
+    snapshot: Option<i64>,
+) -> Result<()> {
+    let conn = store::open(data_dir)?;
+    let e = explain::explain(&conn, snapshot, user, account)?;
+    if cli.json {
+        output::json(&e);
+        return Ok(());
+    }
+    emit(&format!(
+        "{} {} {} (snapshot {}).",
+        e.user,
+        if e.sees_account {
+            "sees"
+        } else {
+            "does not see"
+        },
+        e.account,
+        e.snapshot_id
+    ));
+    for s in &e.steps {
+        emit(&format!(
+            "  {} {:<13} {}",
+            if s.ok { "✓" } else { "✗" },
+            s.label,
+            s.detail
+        ));
+    }
+    if !e.paths.is_empty() {
+        let rows: Vec<Vec<String>> = e
+            .paths
+            .iter()
+            .map(|p| {
+                vec![
+                    p.permission_set.clone(),
+                    p.via_group
+                        .as_ref()
+                        .map(|g| format!("group {g}"))
+                        .unwrap_or_else(|| "direct".into()),
+                    p.provisioning.clone(),
+                ]
+            })
+            .collect();
+        table(&["PERMISSION SET", "VIA", "PROVISIONING"], &rows);
+    }
+    if let Some(m) = &e.missing_link {
+        emit(&format!("Missing link: {m}."));
+    }
+    if let Some(f) = &e.fix {
+        emit(&format!("Fix: {f}"));
+    }
+    Ok(())
+}
+
+pub(super) fn lint_policy(
+    cli: &Cli,
+    trust: Option<&PathBuf>,
+    permissions: Option<&PathBuf>,
+    external_id: Option<&str>,
+) -> Result<()> {
+    let (kind, path) = match (trust, permissions) {
+        (Some(p), None) => (lint::PolicyKind::Trust, p),
+        (None, Some(p)) => (lint::PolicyKind::Permissions, p),
+        _ => {
+            return Err(Error::InvalidInput(
+                "give one policy file: --trust FILE (the role's trust relationships) or --permissions FILE".into(),
+            ))
+        }
+    };
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Error::io(format!("cannot read {}", path.display()), e))?;
+    // Compare with the External ID Hallpass uses, when one is known (never printed whole).
+    let stored = match external_id {
+        Some(e) => Some(e.to_owned()),
+        None if kind == lint::PolicyKind::Trust => Keychain::default()
+            .load()
+            .ok()
+            .flatten()
+            .map(|c| c.external_id.expose().clone()),
+        None => None,
+    };
+    let findings = lint::lint(kind, &text, stored.as_deref());
+    print_findings(cli.json, &findings);
+    exit_if_errors(&findings);
+    Ok(())
+}
+
+pub(super) fn reprovision(
+    cli: &Cli,
+    data_dir: &Path,
+    permission_set: &str,
+    a: &ApplyArgs,
+) -> Result<()> {
+    let actor = provision::actor("cli");
+    let done = connect_and(cli, data_dir, a, async |s| {
+        checks::reprovision::reprovision(data_dir, s, permission_set, &actor).await
+    })?;
+    if cli.json {
+        output::json(&done);
+    } else {
+        emit(&format!(
+            "Reprovisioned {} to every account it is provisioned to ({} were outdated); snapshot {} shows it.",
+            done.permission_set,
+            done.accounts.len(),
+            done.snapshot_id
+        ));
+    }
+    Ok(())
+}
+
+pub(super) fn revoke_orphans(cli: &Cli, data_dir: &Path, a: &ApplyArgs) -> Result<()> {
+    apply(cli, data_dir, Request::RevokeOrphans, a)
+}
+
+/// After a sync: the snapshot checks, stored, and one line about them.
+pub(super) fn after_sync(as_json: bool, data_dir: &Path) -> Result<()> {
+    let run = checks::run_offline(&mut store::open(data_dir)?)?;
+    if !as_json {
+        let count = |s| run.findings.iter().filter(|f| f.severity == s).count();
+        eprintln!(
+            "Checks: {} error(s), {} warning(s) — `hallpass check` for details.",
+            count(Severity::Error),
+            count(Severity::Warning)
+        );
+    }
+    Ok(())
+}
