@@ -63,6 +63,12 @@ pub fn spawn_sync(app: &AppHandle, full_scan: bool) -> Result<bool> {
         let finished = match result {
             Ok(report) => {
                 state.set_offline(None);
+                // The snapshot checks run after every sync; the Checks view reads the result.
+                if let Err(e) =
+                    store::open(&live).and_then(|mut c| crate::checks::run_offline(&mut c))
+                {
+                    eprintln!("warning: the checks after the sync failed: {e}");
+                }
                 SyncFinished {
                     snapshot_id: Some(report.snapshot.id),
                     error: None,

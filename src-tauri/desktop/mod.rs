@@ -1,6 +1,7 @@
 //! The desktop shell (Tauri 2). Commands are thin adapters over the same core the CLI calls.
 
 mod background;
+mod checks;
 mod commands;
 mod provisioning;
 mod state;
@@ -82,6 +83,12 @@ pub fn run(demo: bool) {
             commands::assignment_matrix,
             commands::open_demo,
             commands::leave_demo,
+            checks::latest_checks,
+            checks::run_checks,
+            checks::connection_findings,
+            checks::lint_policy,
+            checks::explain_access,
+            checks::reprovision_permission_set,
             provisioning::plan_change,
             provisioning::apply_change,
             provisioning::queue_view,

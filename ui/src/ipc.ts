@@ -20,6 +20,11 @@ import type { SyncFinished } from "./bindings/SyncFinished";
 import type { UserDetail } from "./bindings/UserDetail";
 import type { AssignmentMatrix } from "./bindings/AssignmentMatrix";
 import type { AuditEntry } from "./bindings/AuditEntry";
+import type { CheckRun } from "./bindings/CheckRun";
+import type { Explanation } from "./bindings/Explanation";
+import type { Finding } from "./bindings/Finding";
+import type { PolicyKind } from "./bindings/PolicyKind";
+import type { Reprovisioned } from "./bindings/Reprovisioned";
 import type { ExecProgress } from "./bindings/ExecProgress";
 import type { GrantRequest } from "./bindings/GrantRequest";
 import type { OpsFinished } from "./bindings/OpsFinished";
@@ -67,6 +72,16 @@ export const assignmentMatrix = (snapshot: SnapshotPin, principalType: "USER" | 
   invoke<AssignmentMatrix>("assignment_matrix", { snapshot, principalType, principalId });
 export const openDemo = () => invoke<AppStatus>("open_demo");
 export const leaveDemo = () => invoke<AppStatus>("leave_demo");
+
+// Troubleshooting checks.
+export const latestChecks = () => invoke<CheckRun | null>("latest_checks");
+export const runChecks = () => invoke<CheckRun>("run_checks");
+export const connectionFindings = () => invoke<Finding[]>("connection_findings");
+export const lintPolicy = (kind: PolicyKind, text: string) => invoke<Finding[]>("lint_policy", { kind, text });
+export const explainAccess = (snapshot: SnapshotPin, user: string, account: string) =>
+  invoke<Explanation>("explain_access", { snapshot, user, account });
+export const reprovisionPermissionSet = (name: string) =>
+  invoke<Reprovisioned>("reprovision_permission_set", { name });
 
 // Changing access: plan (snapshot + live check), apply (persisted, run in the background).
 export const planChange = (request: Request, reason: string | null) =>
