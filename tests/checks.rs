@@ -134,6 +134,18 @@ fn connection_failures_become_findings_with_evidence_and_go_away_when_fixed() {
     );
     assert!(ev.contains("you are"), "{ev}");
     assert!(w.findings("external-id-mismatch").is_empty());
+    // A sync that cannot connect says which check failed, not only AWS's message.
+    let out = w
+        .env
+        .command()
+        .env("HALLPASS_EXTERNAL_ID", wrong)
+        .arg("sync")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("[ERROR] external-id-mismatch"), "{err}");
+    assert!(!err.contains(wrong), "{err}");
 
     // A role in a member account, not the management account.
     let member = w.account("acct-01");

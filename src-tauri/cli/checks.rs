@@ -241,6 +241,36 @@ pub(super) fn revoke_orphans(cli: &Cli, data_dir: &Path, a: &ApplyArgs) -> Resul
     apply(cli, data_dir, Request::RevokeOrphans, a)
 }
 
+/// When a sync could not connect: the connection checks say which step failed and why.
+pub(super) fn after_failed_connection(
+    as_json: bool,
+    e: &Error,
+    params: &crate::aws::ConnectParams,
+) {
+    use crate::error::AwsErrorKind;
+    let connecting = matches!(
+        e.aws_kind(),
+        Some(AwsErrorKind::AccessDenied | AwsErrorKind::Credentials | AwsErrorKind::NotFound)
+    );
+    if as_json || !connecting {
+        return;
+    }
+    let Ok(rt) = runtime() else { return };
+    let (findings, _) = rt.block_on(checks::live::connection(params));
+    if !findings.is_empty() {
+        eprintln!("The connection checks found:");
+        for f in &findings {
+            eprintln!(
+                "  [{}] {} — {}",
+                f.severity.as_str().to_uppercase(),
+                f.check,
+                f.title
+            );
+            eprintln!("      fix: {}", f.fix);
+        }
+    }
+}
+
 /// After a sync: the snapshot checks, stored, and one line about them.
 pub(super) fn after_sync(as_json: bool, data_dir: &Path) -> Result<()> {
     let run = checks::run_offline(&mut store::open(data_dir)?)?;

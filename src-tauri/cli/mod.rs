@@ -354,7 +354,13 @@ fn run(cli: Cli) -> Result<()> {
                     }
                 })),
             };
-            let report = runtime()?.block_on(sync::run(&data_dir, &params, &opts))?;
+            let report = match runtime()?.block_on(sync::run(&data_dir, &params, &opts)) {
+                Ok(r) => r,
+                Err(e) => {
+                    checks::after_failed_connection(cli.json, &e, &params);
+                    return Err(e);
+                }
+            };
             let conn = store::open(&data_dir)?;
             let calls = snapshots::calls(&conn, report.snapshot.id)?;
             output::sync_report(cli.json, &report, &calls);
