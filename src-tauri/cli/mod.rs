@@ -5,18 +5,16 @@ mod output;
 mod provision;
 mod queue;
 mod show;
+mod sync_cmd;
 
 use std::path::PathBuf;
-use std::sync::Arc;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::error::{Error, Result};
-use crate::model::Strategy;
 use crate::secrets::{Keychain, SecretStore};
-use crate::setup::connection::{self, Overrides};
+use crate::setup::connection;
 use crate::store::{self, queries::AccessQuery, snapshots};
-use crate::sync::{self, StrategyChoice, SyncOptions};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -70,8 +68,8 @@ enum Command {
         #[arg(long)]
         full_scan: bool,
         /// How to read account assignments (default: whichever needs fewer calls).
-        #[arg(long, value_enum, default_value_t = StrategyArg::Auto)]
-        strategy: StrategyArg,
+        #[arg(long, value_enum, default_value_t = sync_cmd::StrategyArg::Auto)]
+        strategy: sync_cmd::StrategyArg,
         /// Client-side request rates, e.g. `sso=18,identitystore=18,organizations=1,sts=10`.
         #[arg(long, env = "HALLPASS_RATES")]
         rates: Option<String>,
@@ -188,13 +186,6 @@ enum Command {
         #[arg(long, default_value_t = 1000)]
         limit: usize,
     },
-}
-
-#[derive(Debug, Clone, Copy, ValueEnum)]
-enum StrategyArg {
-    Auto,
-    Pairs,
-    Principal,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -326,46 +317,7 @@ fn run(cli: Cli) -> Result<()> {
             full_scan,
             strategy,
             ref rates,
-        } => {
-            let conn = store::open(&data_dir)?;
-            let params = connection::params(
-                &conn,
-                &Keychain::default(),
-                &Overrides {
-                    region: cli.region.clone(),
-                    profile: cli.profile.clone(),
-                    role_arn: secrets.role_arn.clone(),
-                    external_id: secrets.external_id.clone(),
-                    rates: rates.clone(),
-                },
-            )?;
-            drop(conn);
-            let json = cli.json;
-            let opts = SyncOptions {
-                full_scan,
-                strategy: match strategy {
-                    StrategyArg::Auto => StrategyChoice::Auto,
-                    StrategyArg::Pairs => StrategyChoice::Force(Strategy::ProvisionedPairs),
-                    StrategyArg::Principal => StrategyChoice::Force(Strategy::PerPrincipal),
-                },
-                progress: Some(Arc::new(move |p: sync::Progress| {
-                    if !json {
-                        eprintln!("[{}] {} ({} calls)", p.phase, p.detail, p.calls);
-                    }
-                })),
-            };
-            let report = match runtime()?.block_on(sync::run(&data_dir, &params, &opts)) {
-                Ok(r) => r,
-                Err(e) => {
-                    checks::after_failed_connection(cli.json, &e, &params);
-                    return Err(e);
-                }
-            };
-            let conn = store::open(&data_dir)?;
-            let calls = snapshots::calls(&conn, report.snapshot.id)?;
-            output::sync_report(cli.json, &report, &calls);
-            checks::after_sync(cli.json, &data_dir)
-        }
+        } => sync_cmd::sync(&cli, &data_dir, secrets, full_scan, strategy, rates.clone()),
         Command::Snapshots => {
             let conn = store::open(&data_dir)?;
             output::snapshots(cli.json, &snapshots::list(&conn)?);

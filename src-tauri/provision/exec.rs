@@ -6,14 +6,14 @@
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::path::Path;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use futures::stream::{FuturesUnordered, StreamExt};
 use rusqlite::Connection;
 use serde::Serialize;
 use ts_rs::TS;
 
-use super::jobs::{poll_job, submit_job, target_of, Event, Job, Limits};
+use super::jobs::{denied, poll_job, retry_delay, submit_job, target_of, Event, Job, Limits};
 use super::live::{clients_for, instance_access};
 use super::resume::resume;
 use super::{grants, queue, refresh, OpKind, OpState, Operation, MAX_OUTSTANDING};
@@ -73,38 +73,6 @@ pub struct ExecReport {
     pub refreshed_snapshot: Option<i64>,
     pub peak_outstanding: u32,
     pub last_error: Option<String>,
-}
-
-/// The message for a denied call: which permissions the role lacks, and the fix.
-fn denied(op: &Operation, e: &Error) -> String {
-    let actions = match op.spec.kind {
-        OpKind::Revoke => {
-            "sso:DeleteAccountAssignment and sso:DescribeAccountAssignmentDeletionStatus"
-        }
-        OpKind::Grant => {
-            "sso:CreateAccountAssignment and sso:DescribeAccountAssignmentCreationStatus"
-        }
-        OpKind::CreateUser => "identitystore:CreateUser",
-        OpKind::AddMember => "identitystore:CreateGroupMembership",
-        OpKind::RemoveMember => {
-            "identitystore:DeleteGroupMembership and identitystore:ListGroupMembershipsForMember"
-        }
-    };
-    let said = match e {
-        Error::Aws {
-            action: Some(a), ..
-        } => format!("AWS denied {a}"),
-        _ => "AWS denied the call".to_owned(),
-    };
-    format!(
-        "{said}. The management role needs {actions}: add them to its permissions policy (the setup wizard shows the whole policy \
-         policy Hallpass needs), then retry with `hallpass ops retry` or the Retry button. ({e})"
-    )
-}
-
-fn retry_delay(attempts: i64) -> Duration {
-    let ms = 250u64.saturating_mul(1 << attempts.clamp(0, 6)).min(10_000);
-    Duration::from_millis(ms + rand::random::<u64>() % (ms / 2 + 1))
 }
 
 /// Runs every open operation to an end state (or as far as AWS lets it), then expires

@@ -170,3 +170,35 @@ pub(super) fn poll_job<'a>(
         }
     })
 }
+
+/// The message for a denied call: which permissions the role lacks, and the fix.
+pub(super) fn denied(op: &Operation, e: &Error) -> String {
+    let actions = match op.spec.kind {
+        OpKind::Revoke => {
+            "sso:DeleteAccountAssignment and sso:DescribeAccountAssignmentDeletionStatus"
+        }
+        OpKind::Grant => {
+            "sso:CreateAccountAssignment and sso:DescribeAccountAssignmentCreationStatus"
+        }
+        OpKind::CreateUser => "identitystore:CreateUser",
+        OpKind::AddMember => "identitystore:CreateGroupMembership",
+        OpKind::RemoveMember => {
+            "identitystore:DeleteGroupMembership and identitystore:ListGroupMembershipsForMember"
+        }
+    };
+    let said = match e {
+        Error::Aws {
+            action: Some(a), ..
+        } => format!("AWS denied {a}"),
+        _ => "AWS denied the call".to_owned(),
+    };
+    format!(
+        "{said}. The management role needs {actions}: add them to its permissions policy (the setup wizard shows the whole policy \
+         policy Hallpass needs), then retry with `hallpass ops retry` or the Retry button. ({e})"
+    )
+}
+
+pub(super) fn retry_delay(attempts: i64) -> Duration {
+    let ms = 250u64.saturating_mul(1 << attempts.clamp(0, 6)).min(10_000);
+    Duration::from_millis(ms + rand::random::<u64>() % (ms / 2 + 1))
+}

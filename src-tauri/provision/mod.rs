@@ -9,6 +9,7 @@ mod batch;
 pub mod duration;
 mod exec;
 pub mod grants;
+mod items;
 mod jobs;
 pub(crate) mod live;
 pub mod plan;

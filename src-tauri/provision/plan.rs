@@ -1,12 +1,11 @@
 //! From what the admin asked to the operations that would run, with the no-ops marked:
 //! first against the newest snapshot, then (when connected) against AWS itself.
 
-use std::collections::{BTreeSet, HashSet};
-
 use rusqlite::Connection;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+use super::items::{assignment_items, orphan_items};
 pub use super::live::live_check;
 use super::resolve::Snapshot;
 use super::{NewUser, OpKind, OpSpec};
@@ -107,7 +106,7 @@ impl Plan {
     }
 }
 
-fn blank(kind: OpKind, instance: &Instance) -> OpSpec {
+pub(super) fn blank(kind: OpKind, instance: &Instance) -> OpSpec {
     OpSpec {
         kind,
         instance_arn: instance.instance_arn.clone(),
@@ -230,50 +229,6 @@ pub fn plan(conn: &Connection, request: &Request) -> Result<Plan> {
     })
 }
 
-/// Assignments whose principal is in no identity store of the snapshot.
-fn orphan_items(conn: &Connection, snap: &Snapshot) -> Result<Vec<PlanItem>> {
-    let known: HashSet<&str> = snap
-        .users
-        .iter()
-        .map(|u| u.user_id.as_str())
-        .chain(snap.groups.iter().map(|g| g.group_id.as_str()))
-        .collect();
-    let mut items = Vec::new();
-    for a in queries::assignments(conn, snap.id)? {
-        if known.contains(a.principal_id.as_str()) {
-            continue;
-        }
-        let Some(inst) = snap
-            .instances
-            .iter()
-            .find(|i| i.instance_arn == a.instance_arn)
-        else {
-            continue;
-        };
-        let mut s = blank(OpKind::Revoke, inst);
-        s.account_name = snap
-            .accounts
-            .iter()
-            .find(|x| x.id == a.account_id)
-            .map(|x| x.name.clone());
-        s.permission_set_name = snap
-            .permission_sets
-            .iter()
-            .find(|p| p.arn == a.permission_set_arn)
-            .map(|p| p.name.clone());
-        s.account_id = Some(a.account_id);
-        s.permission_set_arn = Some(a.permission_set_arn);
-        s.principal_type = Some(a.principal_type);
-        s.principal_name = Some(format!("(deleted) {}", a.principal_id));
-        s.principal_id = Some(a.principal_id);
-        items.push(PlanItem {
-            spec: s,
-            noop: None,
-        });
-    }
-    Ok(items)
-}
-
 fn validate_new_user(u: &NewUser) -> Result<()> {
     let name = u.user_name.trim();
     if name.is_empty()
@@ -309,7 +264,7 @@ fn validate_new_user(u: &NewUser) -> Result<()> {
     Ok(())
 }
 
-fn pick_instance<'a>(
+pub(super) fn pick_instance<'a>(
     snap: &'a Snapshot,
     wanted: Option<&str>,
     fits: impl Fn(&Instance) -> bool,
@@ -329,94 +284,6 @@ fn pick_instance<'a>(
             snap.instance_list()
         ))),
     }
-}
-
-fn assignment_items(
-    conn: &Connection,
-    snap: &Snapshot,
-    a: &AssignmentRequest,
-    kind: OpKind,
-    warnings: &mut Vec<String>,
-) -> Result<Vec<PlanItem>> {
-    if a.permission_sets.is_empty() {
-        return Err(Error::InvalidInput(
-            "name at least one permission set (--permission-set NAME)".into(),
-        ));
-    }
-    if a.accounts.is_empty() && a.ous.is_empty() {
-        return Err(Error::InvalidInput(
-            "choose accounts: --account ID|NAME or --ou OU (repeatable)".into(),
-        ));
-    }
-    let principal_in = |store: &str| match a.principal_type {
-        PrincipalType::Group => snap
-            .group(store, &a.principal)
-            .map(|g| (g.group_id.clone(), g.display_name.clone())),
-        PrincipalType::User => snap
-            .user(store, &a.principal)
-            .map(|u| (u.user_id.clone(), u.user_name.clone())),
-    };
-    let inst = pick_instance(snap, a.instance.as_deref(), |i| {
-        principal_in(&i.identity_store_id).is_ok()
-            && a.permission_sets
-                .iter()
-                .all(|p| snap.permission_set(&i.instance_arn, p).is_ok())
-    })?;
-    let (pid, pname) = principal_in(&inst.identity_store_id)?;
-    let sets = a
-        .permission_sets
-        .iter()
-        .map(|p| snap.permission_set(&inst.instance_arn, p))
-        .collect::<Result<Vec<_>>>()?;
-    let mut accounts = Vec::new();
-    for id in &a.accounts {
-        accounts.push(snap.account(id)?);
-    }
-    for ou in &a.ous {
-        let within = snap.ou_accounts(ou)?;
-        if within.is_empty() {
-            warnings.push(format!("OU {ou:?} has no accounts"));
-        }
-        accounts.extend(within);
-    }
-    let mut seen = HashSet::new();
-    accounts.retain(|acc| seen.insert(acc.id.clone()));
-    let suspended: Vec<&str> = accounts
-        .iter()
-        .filter(|acc| acc.status.as_deref() == Some("SUSPENDED"))
-        .map(|acc| acc.name.as_str())
-        .collect();
-    if !suspended.is_empty() && kind == OpKind::Grant {
-        warnings.push(format!(
-            "skipping suspended accounts: {}",
-            suspended.join(", ")
-        ));
-        accounts.retain(|acc| acc.status.as_deref() != Some("SUSPENDED"));
-    }
-    let existing: BTreeSet<(String, String)> = queries::assignments(conn, snap.id)?
-        .into_iter()
-        .filter(|x| x.instance_arn == inst.instance_arn && x.principal_id == pid)
-        .map(|x| (x.account_id, x.permission_set_arn))
-        .collect();
-    let mut items = Vec::new();
-    for acc in &accounts {
-        for ps in &sets {
-            let mut s = blank(kind, inst);
-            s.account_id = Some(acc.id.clone());
-            s.account_name = Some(acc.name.clone());
-            s.permission_set_arn = Some(ps.arn.clone());
-            s.permission_set_name = Some(ps.name.clone());
-            s.principal_type = Some(a.principal_type);
-            s.principal_id = Some(pid.clone());
-            s.principal_name = Some(pname.clone());
-            let has = existing.contains(&(acc.id.clone(), ps.arn.clone()));
-            items.push(PlanItem {
-                noop: noop_for(kind, has),
-                spec: s,
-            });
-        }
-    }
-    Ok(items)
 }
 
 pub(super) fn noop_for(kind: OpKind, present: bool) -> Option<String> {
