@@ -178,6 +178,11 @@ fn connection_failures_become_findings_with_evidence_and_go_away_when_fixed() {
     let f = w.findings("missing-permission");
     assert_eq!(f.len(), 1, "{f:#?}");
     assert_eq!(f[0]["subject"], "identitystore:ListUsers");
+    assert!(
+        evidence(&f[0]).contains("allows it (statement HallpassIdentityCenter)"),
+        "{:#}",
+        f[0]
+    );
     w.h.config(json!({ "faults": [] }));
     assert!(w.findings("missing-permission").is_empty());
 

@@ -75,6 +75,21 @@ fn statements(doc: &Value) -> Vec<&Value> {
     }
 }
 
+/// The Sid of the statement in Hallpass's generated permissions policy that allows `action`.
+pub fn generated_statement_for(action: &str) -> Option<String> {
+    let doc: Value =
+        serde_json::from_str(&crate::setup::policies::permissions_policy("aws")).ok()?;
+    let resource = if action.eq_ignore_ascii_case("sts:AssumeRole") {
+        MEMBER_ROLE_SAMPLE
+    } else {
+        "*"
+    };
+    statements(&doc)
+        .into_iter()
+        .find(|s| allows(s, action, resource))
+        .and_then(|s| s.get("Sid").and_then(Value::as_str).map(str::to_owned))
+}
+
 fn allows(stmt: &Value, action: &str, resource: &str) -> bool {
     let actions = strings(stmt.get("Action"));
     let not_actions = strings(stmt.get("NotAction"));
@@ -371,6 +386,19 @@ mod tests {
         ));
         assert!(glob("*", "anything", false));
         assert!(!glob("sso:Get?", "sso:Get", true));
+    }
+
+    #[test]
+    fn the_generated_policy_names_the_statement_for_an_action() {
+        assert_eq!(
+            generated_statement_for("sso:DeleteAccountAssignment").as_deref(),
+            Some("HallpassIdentityCenter")
+        );
+        assert_eq!(
+            generated_statement_for("sts:AssumeRole").as_deref(),
+            Some("HallpassFindDelegatedInstances")
+        );
+        assert_eq!(generated_statement_for("ec2:RunInstances"), None);
     }
 
     #[test]

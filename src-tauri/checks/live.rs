@@ -63,6 +63,13 @@ fn missing_permission(e: &Error) -> Option<Finding> {
         )
         .subject(action.clone())
         .evidence("operation", operation.clone())
+        .evidence(
+            "Hallpass's generated policy",
+            match super::lint::generated_statement_for(&action) {
+                Some(sid) => format!("allows it (statement {sid})"),
+                None => "does not need it".to_owned(),
+            },
+        )
         .evidence("AWS said", message.clone()),
     )
 }
