@@ -11,6 +11,7 @@ pub mod error;
 pub mod model;
 pub mod paths;
 pub mod provision;
+pub mod review;
 pub mod secrets;
 pub mod setup;
 pub mod store;

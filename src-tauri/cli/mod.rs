@@ -4,6 +4,7 @@ mod checks;
 mod output;
 mod provision;
 mod queue;
+mod review;
 mod show;
 mod sync_cmd;
 
@@ -177,6 +178,19 @@ enum Command {
         #[command(flatten)]
         apply: provision::ApplyArgs,
     },
+    /// What changed between two snapshots (default: the newest and the one before), offline.
+    Diff {
+        /// The snapshot to compare from (default: the one before TO).
+        from: Option<i64>,
+        /// The snapshot to compare to (default: the newest).
+        to: Option<i64>,
+        /// Only who gained or lost access to this account (id or name).
+        #[arg(long)]
+        account: Option<String>,
+        /// Compare from the newest snapshot taken on or before this date (YYYY-MM-DD).
+        #[arg(long)]
+        since: Option<String>,
+    },
     /// The audit log of every change requested through Hallpass.
     Audit {
         /// Print CSV instead of a table.
@@ -277,6 +291,21 @@ fn run(cli: Cli) -> Result<()> {
             apply,
         } => return checks::reprovision(&cli, &data_dir, permission_set, apply),
         Command::RevokeOrphans { apply } => return checks::revoke_orphans(&cli, &data_dir, apply),
+        Command::Diff {
+            from,
+            to,
+            account,
+            since,
+        } => {
+            return review::diff_cmd(
+                &cli,
+                &data_dir,
+                *from,
+                *to,
+                account.as_deref(),
+                since.as_deref(),
+            )
+        }
         _ => {}
     }
     match cli.command {
@@ -362,6 +391,7 @@ fn run(cli: Cli) -> Result<()> {
         | Command::Explain { .. }
         | Command::LintPolicy { .. }
         | Command::Reprovision { .. }
-        | Command::RevokeOrphans { .. } => Ok(()),
+        | Command::RevokeOrphans { .. }
+        | Command::Diff { .. } => Ok(()),
     }
 }

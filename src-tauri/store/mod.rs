@@ -12,7 +12,7 @@ use rusqlite::{Connection, OptionalExtension};
 
 use crate::error::{Error, Result};
 
-pub use versioned::Versioned;
+pub use versioned::{changes_between, key as versioned_key, Versioned};
 
 /// The database file inside a data folder.
 pub fn db_path(data_dir: &Path) -> PathBuf {

@@ -184,3 +184,33 @@ pub fn resolve(conn: &Connection, requested: Option<i64>) -> Result<i64> {
         }),
     }
 }
+
+/// The newest complete snapshot before `id`.
+pub fn previous_complete(conn: &Connection, id: i64) -> Result<Option<i64>> {
+    Ok(conn.query_row(
+        "SELECT MAX(id) FROM snapshots WHERE status = 'complete' AND id < ?1",
+        [id],
+        |r| r.get::<_, Option<i64>>(0),
+    )?)
+}
+
+/// The newest complete snapshot finished at or before `when` (a date `YYYY-MM-DD`, meaning
+/// the start of that day in UTC, or an RFC 3339 time).
+pub fn at_or_before(conn: &Connection, when: &str) -> Result<Option<i64>> {
+    let w = when.trim();
+    let t = if w.len() == 10 {
+        format!("{w}T00:00:00Z")
+    } else {
+        w.to_owned()
+    };
+    time::OffsetDateTime::parse(&t, &time::format_description::well_known::Rfc3339).map_err(|_| {
+        Error::InvalidInput(format!(
+            "{when:?} is not a date: use YYYY-MM-DD (e.g. 2026-11-01) or a time like 2026-11-01T09:30:00Z"
+        ))
+    })?;
+    Ok(conn.query_row(
+        "SELECT MAX(id) FROM snapshots WHERE status = 'complete' AND finished_at <= ?1",
+        [t],
+        |r| r.get::<_, Option<i64>>(0),
+    )?)
+}

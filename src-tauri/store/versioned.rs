@@ -89,6 +89,32 @@ pub fn apply<T: Versioned>(conn: &Connection, snapshot: i64, items: &[T]) -> Res
     Ok(changed)
 }
 
+/// The key that identifies `item` across snapshots.
+pub fn key<T: Versioned>(item: &T) -> String {
+    key_of(&item.to_row(), T::KEY_LEN)
+}
+
+/// How `T` changed from snapshot `a` to snapshot `b` (`a < b`): the rows visible in `a`
+/// but not in `b`, and the rows visible in `b` but not in `a`. A changed row is in both,
+/// under the same key. Reads only the rows written between the two snapshots.
+pub fn changes_between<T: Versioned>(
+    conn: &Connection,
+    a: i64,
+    b: i64,
+) -> Result<(Vec<T>, Vec<T>)> {
+    let cols = T::COLUMNS.join(", ");
+    let read = |cond: &str| -> Result<Vec<T>> {
+        let mut stmt =
+            conn.prepare_cached(&format!("SELECT {cols} FROM {} WHERE {cond}", T::TABLE))?;
+        let rows = stmt.query_map(rusqlite::params![a, b], |r| T::from_row(r))?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    };
+    let gone =
+        read("valid_from <= ?1 AND valid_to IS NOT NULL AND valid_to > ?1 AND valid_to <= ?2")?;
+    let new = read("valid_from > ?1 AND valid_from <= ?2 AND (valid_to IS NULL OR valid_to > ?2)")?;
+    Ok((gone, new))
+}
+
 /// Every row of `T` visible in `snapshot`.
 pub fn read_at<T: Versioned>(conn: &Connection, snapshot: i64) -> Result<Vec<T>> {
     read_where(conn, snapshot, "", &[])

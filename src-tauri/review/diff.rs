@@ -1,0 +1,416 @@
+//! What changed between two snapshots: entities added, removed and changed (with the
+//! fields, and policy documents compared as JSON), memberships and assignments by name,
+//! and who gained or lost access to an account.
+
+use std::collections::{BTreeMap, HashMap};
+
+use rusqlite::Connection;
+use serde::Serialize;
+use serde_json::Value;
+use ts_rs::TS;
+
+use crate::error::{Error, Result};
+use crate::model::*;
+use crate::store::queries::{self, AccessQuery};
+use crate::store::{changes_between, snapshots, versioned_key, Versioned};
+
+/// One field that differs; for a policy document, one JSON path inside it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct FieldChange {
+    pub field: String,
+    pub before: String,
+    pub after: String,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct Changed<T> {
+    pub before: T,
+    pub after: T,
+    pub fields: Vec<FieldChange>,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct EntityChanges<T> {
+    pub added: Vec<T>,
+    pub removed: Vec<T>,
+    pub changed: Vec<Changed<T>>,
+}
+
+impl<T> EntityChanges<T> {
+    pub fn len(&self) -> usize {
+        self.added.len() + self.removed.len() + self.changed.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// A membership by names.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, TS)]
+#[ts(export)]
+pub struct NamedMembership {
+    pub group: String,
+    pub user: String,
+}
+
+/// An assignment by names.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, TS)]
+#[ts(export)]
+pub struct NamedAssignment {
+    pub account_id: String,
+    pub account_name: String,
+    pub permission_set: String,
+    pub principal_type: PrincipalType,
+    pub principal_name: String,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct SnapshotDiff {
+    #[ts(type = "number")]
+    pub from: i64,
+    #[ts(type = "number")]
+    pub to: i64,
+    pub accounts: EntityChanges<Account>,
+    pub ous: EntityChanges<OrgUnit>,
+    pub users: EntityChanges<User>,
+    pub groups: EntityChanges<Group>,
+    pub permission_sets: EntityChanges<PermissionSet>,
+    pub memberships_added: Vec<NamedMembership>,
+    pub memberships_removed: Vec<NamedMembership>,
+    pub assignments_added: Vec<NamedAssignment>,
+    pub assignments_removed: Vec<NamedAssignment>,
+}
+
+impl SnapshotDiff {
+    pub fn total(&self) -> usize {
+        self.accounts.len()
+            + self.ous.len()
+            + self.users.len()
+            + self.groups.len()
+            + self.permission_sets.len()
+            + self.memberships_added.len()
+            + self.memberships_removed.len()
+            + self.assignments_added.len()
+            + self.assignments_removed.len()
+    }
+}
+
+/// Fields that hold a JSON document, compared path by path.
+const JSON_FIELDS: &[&str] = &["inline_policy"];
+
+fn show(v: &Value) -> String {
+    match v {
+        Value::Null => "—".into(),
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// Every path where `a` and `b` differ, as `prefix.key[i]`.
+pub fn json_diff(prefix: &str, a: &Value, b: &Value, out: &mut Vec<FieldChange>) {
+    match (a, b) {
+        (Value::Object(x), Value::Object(y)) => {
+            let keys: std::collections::BTreeSet<&String> = x.keys().chain(y.keys()).collect();
+            for k in keys {
+                let p = if prefix.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{prefix}.{k}")
+                };
+                json_diff(
+                    &p,
+                    x.get(k).unwrap_or(&Value::Null),
+                    y.get(k).unwrap_or(&Value::Null),
+                    out,
+                );
+            }
+        }
+        (Value::Array(x), Value::Array(y)) => {
+            for i in 0..x.len().max(y.len()) {
+                json_diff(
+                    &format!("{prefix}[{i}]"),
+                    x.get(i).unwrap_or(&Value::Null),
+                    y.get(i).unwrap_or(&Value::Null),
+                    out,
+                );
+            }
+        }
+        (x, y) if x != y => {
+            // A string that holds a JSON document is compared as one.
+            if let (Value::String(s), Value::String(t)) = (x, y) {
+                if JSON_FIELDS.iter().any(|f| prefix == *f) {
+                    if let (Ok(p), Ok(q)) = (
+                        serde_json::from_str::<Value>(s),
+                        serde_json::from_str::<Value>(t),
+                    ) {
+                        return json_diff(prefix, &p, &q, out);
+                    }
+                }
+            }
+            out.push(FieldChange {
+                field: prefix.to_owned(),
+                before: show(x),
+                after: show(y),
+            });
+        }
+        _ => {}
+    }
+}
+
+fn entity<T: Versioned + Serialize + Clone>(
+    conn: &Connection,
+    a: i64,
+    b: i64,
+) -> Result<EntityChanges<T>> {
+    let (gone, new) = changes_between::<T>(conn, a, b)?;
+    let mut before: BTreeMap<String, T> =
+        gone.into_iter().map(|x| (versioned_key(&x), x)).collect();
+    let mut out = EntityChanges {
+        added: vec![],
+        removed: vec![],
+        changed: vec![],
+    };
+    for after in new {
+        match before.remove(&versioned_key(&after)) {
+            Some(old) => {
+                let mut fields = Vec::new();
+                let (x, y) = (
+                    serde_json::to_value(&old).unwrap_or_default(),
+                    serde_json::to_value(&after).unwrap_or_default(),
+                );
+                json_diff("", &x, &y, &mut fields);
+                out.changed.push(Changed {
+                    before: old,
+                    after,
+                    fields,
+                });
+            }
+            None => out.added.push(after),
+        }
+    }
+    out.removed = before.into_values().collect();
+    Ok(out)
+}
+
+/// Names as of both snapshots (a removed user is named as it was).
+struct Names {
+    accounts: HashMap<String, String>,
+    sets: HashMap<String, String>,
+    users: HashMap<String, String>,
+    groups: HashMap<String, String>,
+}
+
+impl Names {
+    fn load(conn: &Connection, snaps: &[i64]) -> Result<Self> {
+        let mut n = Names {
+            accounts: HashMap::new(),
+            sets: HashMap::new(),
+            users: HashMap::new(),
+            groups: HashMap::new(),
+        };
+        for &s in snaps {
+            n.accounts.extend(
+                queries::accounts(conn, s)?
+                    .into_iter()
+                    .map(|a| (a.id, a.name)),
+            );
+            n.sets.extend(
+                queries::permission_sets(conn, s)?
+                    .into_iter()
+                    .map(|p| (p.arn, p.name)),
+            );
+            n.users.extend(
+                queries::users(conn, s)?
+                    .into_iter()
+                    .map(|u| (u.user_id, u.user_name)),
+            );
+            n.groups.extend(
+                queries::groups(conn, s)?
+                    .into_iter()
+                    .map(|g| (g.group_id, g.display_name)),
+            );
+        }
+        Ok(n)
+    }
+    fn name(map: &HashMap<String, String>, id: &str) -> String {
+        map.get(id).cloned().unwrap_or_else(|| id.to_owned())
+    }
+    fn assignment(&self, a: &Assignment) -> NamedAssignment {
+        NamedAssignment {
+            account_id: a.account_id.clone(),
+            account_name: Self::name(&self.accounts, &a.account_id),
+            permission_set: Self::name(&self.sets, &a.permission_set_arn),
+            principal_type: a.principal_type,
+            principal_name: match a.principal_type {
+                PrincipalType::User => Self::name(&self.users, &a.principal_id),
+                PrincipalType::Group => Self::name(&self.groups, &a.principal_id),
+            },
+        }
+    }
+    fn membership(&self, m: &Membership) -> NamedMembership {
+        NamedMembership {
+            group: Self::name(&self.groups, &m.group_id),
+            user: Self::name(&self.users, &m.user_id),
+        }
+    }
+}
+
+/// The complete snapshots to compare: as given, or the newest and the one before it.
+pub fn pick(conn: &Connection, from: Option<i64>, to: Option<i64>) -> Result<(i64, i64)> {
+    let to = snapshots::resolve(conn, to)?;
+    let from = match from {
+        Some(f) => snapshots::resolve(conn, Some(f))?,
+        None => snapshots::previous_complete(conn, to)?.ok_or_else(|| {
+            Error::NotFound(format!(
+                "snapshot {to} is the first one: there is nothing earlier to compare it with"
+            ))
+        })?,
+    };
+    Ok((from, to))
+}
+
+/// What changed from snapshot `from` to snapshot `to` (either order).
+pub fn diff(conn: &Connection, from: i64, to: i64) -> Result<SnapshotDiff> {
+    let (a, b) = (from.min(to), from.max(to));
+    let mut d = SnapshotDiff {
+        from,
+        to,
+        accounts: entity(conn, a, b)?,
+        ous: entity(conn, a, b)?,
+        users: entity(conn, a, b)?,
+        groups: entity(conn, a, b)?,
+        permission_sets: entity(conn, a, b)?,
+        memberships_added: vec![],
+        memberships_removed: vec![],
+        assignments_added: vec![],
+        assignments_removed: vec![],
+    };
+    let names = Names::load(conn, &[a, b])?;
+    let (gone, new) = changes_between::<Membership>(conn, a, b)?;
+    d.memberships_removed = gone.iter().map(|m| names.membership(m)).collect();
+    d.memberships_added = new.iter().map(|m| names.membership(m)).collect();
+    let (gone, new) = changes_between::<Assignment>(conn, a, b)?;
+    d.assignments_removed = gone.iter().map(|x| names.assignment(x)).collect();
+    d.assignments_added = new.iter().map(|x| names.assignment(x)).collect();
+    for list in [&mut d.memberships_added, &mut d.memberships_removed] {
+        list.sort();
+    }
+    for list in [&mut d.assignments_added, &mut d.assignments_removed] {
+        list.sort();
+    }
+    if from > to {
+        // Asked backwards: what was added going forward was removed going back.
+        d = reverse(d);
+    }
+    Ok(d)
+}
+
+fn flip<T>(c: EntityChanges<T>) -> EntityChanges<T> {
+    EntityChanges {
+        added: c.removed,
+        removed: c.added,
+        changed: c
+            .changed
+            .into_iter()
+            .map(|x| Changed {
+                fields: x
+                    .fields
+                    .into_iter()
+                    .map(|f| FieldChange {
+                        field: f.field,
+                        before: f.after,
+                        after: f.before,
+                    })
+                    .collect(),
+                before: x.after,
+                after: x.before,
+            })
+            .collect(),
+    }
+}
+
+fn reverse(d: SnapshotDiff) -> SnapshotDiff {
+    SnapshotDiff {
+        from: d.from,
+        to: d.to,
+        accounts: flip(d.accounts),
+        ous: flip(d.ous),
+        users: flip(d.users),
+        groups: flip(d.groups),
+        permission_sets: flip(d.permission_sets),
+        memberships_added: d.memberships_removed,
+        memberships_removed: d.memberships_added,
+        assignments_added: d.assignments_removed,
+        assignments_removed: d.assignments_added,
+    }
+}
+
+/// Who gained or lost access to an account (directly or through a group) between two snapshots.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct AccessChanges {
+    pub account: String,
+    #[ts(type = "number")]
+    pub from: i64,
+    #[ts(type = "number")]
+    pub to: i64,
+    pub gained: Vec<AccessRow>,
+    pub lost: Vec<AccessRow>,
+}
+
+pub fn access_changes(
+    conn: &Connection,
+    account: &str,
+    from: i64,
+    to: i64,
+) -> Result<AccessChanges> {
+    let id = queries::accounts(conn, to)?
+        .into_iter()
+        .chain(queries::accounts(conn, from)?)
+        .find(|a| a.id == account || a.name == account)
+        .map(|a| a.id)
+        .ok_or_else(|| {
+            Error::InvalidInput(format!(
+                "unknown account {account:?} in snapshots {from} and {to}"
+            ))
+        })?;
+    let rows = |s| -> Result<std::collections::BTreeSet<AccessRow>> {
+        Ok(queries::access(conn, s, &AccessQuery::Account(id.clone()))?
+            .into_iter()
+            .collect())
+    };
+    let (before, after) = (rows(from)?, rows(to)?);
+    Ok(AccessChanges {
+        account: id.clone(),
+        from,
+        to,
+        gained: after.difference(&before).cloned().collect(),
+        lost: before.difference(&after).cloned().collect(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn policy_documents_are_compared_path_by_path() {
+        let a = json!({ "name": "Dev", "inline_policy": "{\"Statement\":[{\"Action\":\"s3:*\",\"Effect\":\"Allow\"}]}" });
+        let b = json!({ "name": "Dev", "inline_policy": "{\"Statement\":[{\"Action\":\"s3:Get*\",\"Effect\":\"Allow\"}]}" });
+        let mut out = vec![];
+        json_diff("", &a, &b, &mut out);
+        assert_eq!(
+            out,
+            vec![FieldChange {
+                field: "inline_policy.Statement[0].Action".into(),
+                before: "s3:*".into(),
+                after: "s3:Get*".into()
+            }]
+        );
+    }
+}

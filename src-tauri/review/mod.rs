@@ -1,0 +1,4 @@
+//! Offline review: what changed between snapshots, drift from a source-of-truth matrix,
+//! access reviews, exports and shared snapshot files.
+
+pub mod diff;
