@@ -142,7 +142,7 @@ pub fn json_diff(prefix: &str, a: &Value, b: &Value, out: &mut Vec<FieldChange>)
         (x, y) if x != y => {
             // A string that holds a JSON document is compared as one.
             if let (Value::String(s), Value::String(t)) = (x, y) {
-                if JSON_FIELDS.iter().any(|f| prefix == *f) {
+                if JSON_FIELDS.contains(&prefix) {
                     if let (Ok(p), Ok(q)) = (
                         serde_json::from_str::<Value>(s),
                         serde_json::from_str::<Value>(t),
