@@ -92,7 +92,7 @@ fn the_diff_of_two_snapshots_lists_exactly_the_known_changes_offline() {
     assert_eq!(names(&d["users"]["added"], "user_name"), ["new.hire"]);
     assert_eq!(
         names(&d["users"]["removed"], "user_name"),
-        [leaver.user_name.clone()]
+        vec![leaver.user_name]
     );
     assert!(d["users"]["changed"].as_array().unwrap().is_empty());
     assert_eq!(
