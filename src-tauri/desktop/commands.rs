@@ -192,6 +192,29 @@ pub fn assignment_matrix(
     views::assignment_matrix(&state.db()?, snapshot, principal_type, &principal_id)
 }
 
+/// What changed between two snapshots (default: the newest and the one before).
+#[tauri::command]
+pub fn snapshot_diff(
+    state: State<'_, AppState>,
+    from: Option<i64>,
+    to: Option<i64>,
+) -> Result<crate::review::diff::SnapshotDiff> {
+    let conn = state.db()?;
+    let (a, b) = crate::review::diff::pick(&conn, from, to)?;
+    crate::review::diff::diff(&conn, a, b)
+}
+
+/// Who gained or lost access to an account between two snapshots.
+#[tauri::command]
+pub fn access_changes(
+    state: State<'_, AppState>,
+    account: String,
+    from: i64,
+    to: i64,
+) -> Result<crate::review::diff::AccessChanges> {
+    crate::review::diff::access_changes(&state.db()?, &account, from, to)
+}
+
 #[tauri::command]
 pub async fn open_demo(state: State<'_, AppState>) -> Result<AppStatus> {
     state.set_demo(true)?;

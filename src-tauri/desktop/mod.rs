@@ -81,6 +81,8 @@ pub fn run(demo: bool) {
             commands::permission_sets,
             commands::permission_set_detail,
             commands::assignment_matrix,
+            commands::snapshot_diff,
+            commands::access_changes,
             commands::open_demo,
             commands::leave_demo,
             checks::latest_checks,

@@ -137,6 +137,18 @@ def test_grant_revoke_and_the_queue(harness, data_dir):
         for a in free:
             assert group["group_id"] in assignments(harness.url, main["instance_arn"], a["id"], ps["arn"])
 
+        # The snapshot diff: the newest (the matrix batch's refresh) against the one before.
+        app.click("nav-snapshots")
+        app.click("diff-run")
+        added = app.wait_text("diff-assignments", "ViewOnly")
+        for a in free:
+            assert f"ViewOnly on {a['name']} to group team-empty" in added, added
+        app.el("diff-account").send_keys(free[0]["name"])
+        app.click("diff-who")
+        assert "+ group team-empty with ViewOnly" in app.wait_text("diff-access", "team-empty")
+        app.shot("18-diff")
+        app.click("nav-changes")
+
         # The audit log has every step, with the reason given.
         app.click("changes-tab-audit")
         audit = app.text_of("audit-table")

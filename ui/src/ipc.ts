@@ -2,6 +2,7 @@
 // are generated from the Rust types (src/bindings, by ts-rs).
 import { invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
+import type { AccessChanges } from "./bindings/AccessChanges";
 import type { AccessRow } from "./bindings/AccessRow";
 import type { AppStatus } from "./bindings/AppStatus";
 import type { CallerIdentity } from "./bindings/CallerIdentity";
@@ -15,6 +16,7 @@ import type { PermissionSet } from "./bindings/PermissionSet";
 import type { PermissionSetDetail } from "./bindings/PermissionSetDetail";
 import type { PolicyDocuments } from "./bindings/PolicyDocuments";
 import type { Progress } from "./bindings/Progress";
+import type { SnapshotDiff } from "./bindings/SnapshotDiff";
 import type { SnapshotInfo } from "./bindings/SnapshotInfo";
 import type { SyncFinished } from "./bindings/SyncFinished";
 import type { UserDetail } from "./bindings/UserDetail";
@@ -70,6 +72,10 @@ export const permissionSetDetail = (snapshot: SnapshotPin, arn: string) =>
   invoke<PermissionSetDetail>("permission_set_detail", { snapshot, arn });
 export const assignmentMatrix = (snapshot: SnapshotPin, principalType: "USER" | "GROUP", principalId: string) =>
   invoke<AssignmentMatrix>("assignment_matrix", { snapshot, principalType, principalId });
+export const snapshotDiff = (from: number | null, to: number | null) =>
+  invoke<SnapshotDiff>("snapshot_diff", { from, to });
+export const accessChanges = (account: string, from: number, to: number) =>
+  invoke<AccessChanges>("access_changes", { account, from, to });
 export const openDemo = () => invoke<AppStatus>("open_demo");
 export const leaveDemo = () => invoke<AppStatus>("leave_demo");
 
