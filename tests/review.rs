@@ -152,3 +152,166 @@ fn the_diff_of_two_snapshots_lists_exactly_the_known_changes_offline() {
         "{text}"
     );
 }
+
+/// `hallpass ARGS --json` with AWS unreachable: proves the command works offline.
+fn offline_json(env: &Env, args: &[&str]) -> Value {
+    let out = env
+        .command()
+        .env("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
+        .args(args)
+        .arg("--json")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+fn drift_against_a_matrix_lists_exactly_the_seeded_changes_and_reconciling_removes_it() {
+    let h = Harness::start();
+    let truth = h.seed("small");
+    let env = Env::new(&h, &truth);
+    env.ok(&["sync"]);
+    let path = env.data_dir().join("matrix.yaml");
+    let p = path.to_str().unwrap();
+    env.ok(&["drift", "--export", p]);
+    let clean = offline_json(&env, &["drift", "--matrix", p]);
+    assert_eq!(clean["missing"].as_array().unwrap().len(), 0, "{clean:#}");
+    assert_eq!(
+        clean["undeclared"].as_array().unwrap().len(),
+        0,
+        "{clean:#}"
+    );
+    assert_eq!(clean["declared"], clean["actual"]);
+
+    // Seed drift into the matrix: drop one entry (its assignments become undeclared), declare
+    // one assignment that does not exist, and misspell a group.
+    let mut m: serde_yaml::Value =
+        serde_yaml::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let entries = m["assignments"].as_sequence_mut().unwrap();
+    let dropped = entries
+        .iter()
+        .position(|e| e["group"].as_str() == Some("team-web"))
+        .unwrap();
+    let dropped = entries.remove(dropped);
+    let web = truth
+        .groups
+        .iter()
+        .find(|g| g.display_name == "team-web")
+        .unwrap()
+        .group_id
+        .clone();
+    let dropped_ps = truth
+        .permission_sets
+        .iter()
+        .find(|x| x.name == dropped["permission_set"].as_str().unwrap())
+        .unwrap()
+        .arn
+        .clone();
+    let orphans: std::collections::BTreeSet<String> = truth
+        .assignments
+        .iter()
+        .filter(|a| a.principal_id == web && a.permission_set_arn == dropped_ps)
+        .map(|a| a.account_id.clone())
+        .collect();
+    let data = truth
+        .groups
+        .iter()
+        .find(|g| g.display_name == "team-data")
+        .unwrap()
+        .group_id
+        .clone();
+    let billing = truth
+        .permission_sets
+        .iter()
+        .find(|x| x.name == "Billing")
+        .unwrap()
+        .arn
+        .clone();
+    let target = truth
+        .accounts
+        .iter()
+        .find(|a| {
+            a.name.starts_with("acct-")
+                && !truth.assignments.iter().any(|x| {
+                    x.account_id == a.id
+                        && x.principal_id == data
+                        && x.permission_set_arn == billing
+                })
+        })
+        .unwrap()
+        .clone();
+    entries.push(
+        serde_yaml::from_str(&format!(
+            "group: team-data\npermission_set: Billing\naccounts: [{}]",
+            target.name
+        ))
+        .unwrap(),
+    );
+    entries.push(
+        serde_yaml::from_str("group: team-dta\npermission_set: ReadOnly\nous: [Workloads/Prod]")
+            .unwrap(),
+    );
+    std::fs::write(&path, serde_yaml::to_string(&m).unwrap()).unwrap();
+
+    let d = offline_json(&env, &["drift", "--matrix", p]);
+    let missing = d["missing"].as_array().unwrap();
+    assert_eq!(missing.len(), 1, "{d:#}");
+    assert_eq!(missing[0]["account_id"], target.id.as_str());
+    assert_eq!(
+        (
+            missing[0]["permission_set"].as_str(),
+            missing[0]["principal_name"].as_str()
+        ),
+        (Some("Billing"), Some("team-data"))
+    );
+    let undeclared: std::collections::BTreeSet<String> = d["undeclared"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| {
+            assert_eq!(x["principal_name"], "team-web");
+            x["account_id"].as_str().unwrap().to_owned()
+        })
+        .collect();
+    assert_eq!(undeclared, orphans);
+    let unknown = d["unknown"].as_array().unwrap();
+    assert_eq!(unknown.len(), 1);
+    assert_eq!(unknown[0]["name"], "team-dta");
+    assert!(
+        unknown[0]["detail"]
+            .as_str()
+            .unwrap()
+            .contains("Did you mean \"team-data\""),
+        "{unknown:#?}"
+    );
+
+    // The plan is refused while a name is unknown; fixed, it applies through the queue.
+    let out = env.run(&["drift", "--matrix", p, "--reconcile", "--yes"]);
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("unknown name"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let fixed = std::fs::read_to_string(&path)
+        .unwrap()
+        .replace("team-dta", "team-data");
+    std::fs::write(&path, fixed).unwrap();
+    let applied = env.json(&["drift", "--matrix", p, "--reconcile", "--yes"]);
+    assert_eq!(applied["report"]["failed"], 0, "{applied:#}");
+    let after = offline_json(&env, &["drift", "--matrix", p]);
+    for k in ["missing", "undeclared", "unknown"] {
+        assert!(after[k].as_array().unwrap().is_empty(), "{k}: {after:#}");
+    }
+    // And AWS agrees (independent client).
+    let seen = h.inspect(&[]);
+    assert_eq!(seen.assignment_count(&target.id, &billing, &data), 1);
+    for acct in &orphans {
+        assert_eq!(seen.assignment_count(acct, &dropped_ps, &web), 0);
+    }
+}

@@ -191,6 +191,8 @@ enum Command {
         #[arg(long)]
         since: Option<String>,
     },
+    /// Compare the snapshot with a source-of-truth matrix (YAML), export one, or reconcile.
+    Drift(review::DriftArgs),
     /// The audit log of every change requested through Hallpass.
     Audit {
         /// Print CSV instead of a table.
@@ -291,6 +293,7 @@ fn run(cli: Cli) -> Result<()> {
             apply,
         } => return checks::reprovision(&cli, &data_dir, permission_set, apply),
         Command::RevokeOrphans { apply } => return checks::revoke_orphans(&cli, &data_dir, apply),
+        Command::Drift(args) => return review::drift_cmd(&cli, &data_dir, args),
         Command::Diff {
             from,
             to,
@@ -392,6 +395,7 @@ fn run(cli: Cli) -> Result<()> {
         | Command::LintPolicy { .. }
         | Command::Reprovision { .. }
         | Command::RevokeOrphans { .. }
-        | Command::Diff { .. } => Ok(()),
+        | Command::Diff { .. }
+        | Command::Drift(_) => Ok(()),
     }
 }

@@ -196,8 +196,22 @@ fn confirm(plan: &Plan, yes: bool) -> Result<bool> {
 pub(crate) fn apply(cli: &Cli, data_dir: &Path, request: Request, a: &ApplyArgs) -> Result<()> {
     let reason = a.reason.as_deref().map(str::trim).filter(|r| !r.is_empty());
     plan::require_reason(&request, reason)?;
+    let the_plan = plan::plan(&store::open(data_dir)?, &request)?;
+    let records_grants = matches!(request, Request::Grant { .. });
+    apply_plan(cli, data_dir, the_plan, a, records_grants)
+}
+
+/// Checks a plan live, shows it, asks, then queues and runs it. `records_grants`: a plan
+/// of only no-ops is still stored (its grant requests extend expiries).
+pub(crate) fn apply_plan(
+    cli: &Cli,
+    data_dir: &Path,
+    mut the_plan: Plan,
+    a: &ApplyArgs,
+    records_grants: bool,
+) -> Result<()> {
+    let reason = a.reason.as_deref().map(str::trim).filter(|r| !r.is_empty());
     let mut conn = store::open(data_dir)?;
-    let mut the_plan = plan::plan(&conn, &request)?;
     connect_and(cli, data_dir, a, async |session| {
         plan::live_check(session, &conn, &mut the_plan).await?;
         // In JSON mode the plan is the output of a dry run; otherwise the report says it all.
@@ -207,7 +221,6 @@ pub(crate) fn apply(cli: &Cli, data_dir: &Path, request: Request, a: &ApplyArgs)
         if a.dry_run {
             return Ok(());
         }
-        let records_grants = matches!(request, Request::Grant { .. });
         if the_plan.changes() == 0 && !records_grants {
             output::message(cli.json, "Nothing to do: everything is already as asked.");
             return Ok(());

@@ -1,11 +1,12 @@
 //! `hallpass diff`: what changed between two snapshots, offline.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use super::output::{self, emit};
 use super::Cli;
 use crate::error::{Error, Result};
 use crate::review::diff::{self, Changed, EntityChanges, NamedAssignment};
+use crate::review::{drift, matrix};
 use crate::store::{self, snapshots};
 
 fn section<T>(title: &str, c: &EntityChanges<T>, name: impl Fn(&T) -> String) {
@@ -130,4 +131,99 @@ pub(super) fn diff_cmd(
         }
     }
     Ok(())
+}
+
+/// `hallpass drift`: compare a matrix with a snapshot, export one, or reconcile.
+pub(super) fn drift_cmd(cli: &Cli, data_dir: &Path, args: &DriftArgs) -> Result<()> {
+    let conn = store::open(data_dir)?;
+    let snap = snapshots::resolve(&conn, args.snapshot)?;
+    if let Some(out) = &args.export {
+        let text = matrix::to_yaml(&matrix::export(&conn, snap)?)?;
+        std::fs::write(out, text)
+            .map_err(|e| Error::io(format!("cannot write {}", out.display()), e))?;
+        output::message(
+            cli.json,
+            &format!(
+                "Wrote the assignments of snapshot {snap} as a matrix to {}.",
+                out.display()
+            ),
+        );
+        return Ok(());
+    }
+    let Some(path) = &args.matrix else {
+        return Err(Error::InvalidInput(
+            "give --matrix FILE to compare, or --export FILE to write one to start from".into(),
+        ));
+    };
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Error::io(format!("cannot read {}", path.display()), e))?;
+    let m = matrix::parse(&text)?;
+    if args.reconcile {
+        let the_plan = drift::reconcile(&conn, snap, &m, args.only_missing)?;
+        drop(conn);
+        return super::provision::apply_plan(cli, data_dir, the_plan, &args.apply, false);
+    }
+    let r = drift::drift(&conn, snap, &m)?;
+    if cli.json {
+        output::json(&r);
+        return Ok(());
+    }
+    let who = |d: &drift::DriftItem| {
+        format!(
+            "{} on {} ({}) to {} {}{}",
+            d.permission_set,
+            d.account_name,
+            d.account_id,
+            d.principal_type.as_str().to_lowercase(),
+            d.principal_name,
+            d.entry
+                .map(|e| format!("  [entry {e}]"))
+                .unwrap_or_default()
+        )
+    };
+    emit(&format!(
+        "Snapshot {} against the matrix: {} declared, {} assigned; {} missing, {} not declared, {} unknown name(s).",
+        r.snapshot_id,
+        r.declared,
+        r.actual,
+        r.missing.len(),
+        r.undeclared.len(),
+        r.unknown.len()
+    ));
+    for u in &r.unknown {
+        emit(&format!(
+            "  ? entry {}: {} {:?}: {}",
+            u.entry, u.kind, u.name, u.detail
+        ));
+    }
+    for d in &r.missing {
+        emit(&format!("  missing     {}", who(d)));
+    }
+    for d in &r.undeclared {
+        emit(&format!("  undeclared  {}", who(d)));
+    }
+    if !r.is_clean() {
+        emit("`hallpass drift --matrix FILE --reconcile` shows the plan that fixes it (--only-missing to keep the undeclared ones).");
+    }
+    Ok(())
+}
+
+#[derive(Debug, clap::Args)]
+pub(super) struct DriftArgs {
+    /// The source-of-truth matrix (YAML).
+    #[arg(long, conflicts_with = "export")]
+    matrix: Option<PathBuf>,
+    /// Write the snapshot's assignments as a matrix to this file.
+    #[arg(long)]
+    export: Option<PathBuf>,
+    /// Show and apply (after confirmation) the plan that removes the drift.
+    #[arg(long, requires = "matrix")]
+    reconcile: bool,
+    /// With --reconcile: only grant what is missing, revoke nothing.
+    #[arg(long, requires = "reconcile")]
+    only_missing: bool,
+    #[arg(long)]
+    snapshot: Option<i64>,
+    #[command(flatten)]
+    apply: super::provision::ApplyArgs,
 }

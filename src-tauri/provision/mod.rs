@@ -15,7 +15,7 @@ pub(crate) mod live;
 pub mod plan;
 pub mod queue;
 pub mod refresh;
-mod resolve;
+pub(crate) mod resolve;
 mod resume;
 
 use serde::{Deserialize, Serialize};

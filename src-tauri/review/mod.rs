@@ -2,3 +2,5 @@
 //! access reviews, exports and shared snapshot files.
 
 pub mod diff;
+pub mod drift;
+pub mod matrix;
