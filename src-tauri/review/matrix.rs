@@ -231,9 +231,13 @@ pub fn export(conn: &Connection, snap: i64) -> Result<Matrix> {
         let (Some(name), Some(ps)) = (name, sets.get(a.permission_set_arn.as_str())) else {
             continue; // orphaned: nothing to declare
         };
-        by.entry((a.principal_type, name.to_string(), ps.to_string()))
-            .or_default()
-            .insert(&a.account_id);
+        by.entry((
+            a.principal_type == PrincipalType::User,
+            name.to_string(),
+            ps.to_string(),
+        ))
+        .or_default()
+        .insert(&a.account_id);
     }
     let assignments = by
         .into_iter()
