@@ -315,3 +315,96 @@ fn drift_against_a_matrix_lists_exactly_the_seeded_changes_and_reconciling_remov
         assert_eq!(seen.assignment_count(acct, &dropped_ps, &web), 0);
     }
 }
+
+#[test]
+fn a_shared_snapshot_imports_on_a_fresh_data_folder_with_the_same_access_and_bad_files_are_refused()
+{
+    let h = Harness::start();
+    let truth = h.seed("small");
+    let env = Env::new(&h, &truth);
+    env.ok(&["sync"]);
+    drop(h);
+    let file = env.data_dir().join("shared.json");
+    let f = file.to_str().unwrap();
+    env.ok(&["export-snapshot", "--out", f]);
+    let text = std::fs::read_to_string(&file).unwrap();
+    for secret in [
+        EXTERNAL_ID,
+        truth.role_arn.as_str(),
+        "hallpass-test-secret-access-key",
+        "AKIAHALLPASSTESTKEY1",
+    ] {
+        assert!(
+            !text.contains(secret),
+            "the shared file must not hold {secret}"
+        );
+    }
+
+    let teammate = tempfile::tempdir().unwrap();
+    let import = |path: &str| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_hallpass"))
+            .env("HALLPASS_DATA_DIR", teammate.path())
+            .args(["import-snapshot", path])
+            .output()
+            .unwrap()
+    };
+    let out = import(f);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mine = env.db();
+    let theirs = hallpass::store::open(teammate.path()).unwrap();
+    use hallpass::store::queries::{access, AccessQuery};
+    for a in &truth.accounts {
+        let q = AccessQuery::Account(a.id.clone());
+        assert_eq!(
+            access(&mine, 1, &q).unwrap(),
+            access(&theirs, 1, &q).unwrap(),
+            "{}",
+            a.name
+        );
+    }
+    for u in truth.users.iter().take(10) {
+        let q = AccessQuery::UserId(u.user_id.clone());
+        assert_eq!(
+            access(&mine, 1, &q).unwrap(),
+            access(&theirs, 1, &q).unwrap()
+        );
+    }
+    assert_eq!(
+        hallpass::store::snapshots::list(&theirs).unwrap()[0].kind,
+        "imported"
+    );
+
+    // Files that are not one, are cut short, or come from a newer Hallpass: refused, nothing stored.
+    let bad = |name: &str, content: &str, want: &str| {
+        let p = teammate.path().join(name);
+        std::fs::write(&p, content).unwrap();
+        let out = import(p.to_str().unwrap());
+        let err = String::from_utf8_lossy(&out.stderr).to_string();
+        assert!(!out.status.success() && err.contains(want), "{name}: {err}");
+    };
+    bad(
+        "foreign.json",
+        r#"{"hello": "world"}"#,
+        "is not a Hallpass snapshot file",
+    );
+    bad("cut.json", &text[..text.len() / 2], "cut short");
+    bad(
+        "newer.json",
+        &text.replacen("\"version\":1", "\"version\":99", 1),
+        "newer Hallpass",
+    );
+    bad(
+        "text.txt",
+        "just some notes",
+        "is not a Hallpass snapshot file",
+    );
+    assert_eq!(
+        hallpass::store::snapshots::list(&theirs).unwrap().len(),
+        1,
+        "nothing else was stored"
+    );
+}

@@ -1,5 +1,6 @@
 //! The headless interface: `hallpass <command>`, over the same core as the desktop app.
 
+mod args;
 mod checks;
 mod output;
 mod provision;
@@ -10,7 +11,10 @@ mod sync_cmd;
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser};
+
+use args::Command;
+pub(crate) use args::ShowKind;
 
 use crate::error::{Error, Result};
 use crate::secrets::{Keychain, SecretStore};
@@ -48,174 +52,6 @@ struct SecretArgs {
     /// External ID for this run only (never stored).
     #[arg(long, env = "HALLPASS_EXTERNAL_ID", hide_env_values = true)]
     external_id: Option<String>,
-}
-
-#[derive(Debug, Subcommand)]
-enum Command {
-    /// Store the management role ARN and External ID in the OS keychain, and the region and profile.
-    Connect {
-        #[arg(long)]
-        role_arn: String,
-        #[arg(long)]
-        external_id: String,
-    },
-    /// Remove the stored role ARN and External ID from the keychain.
-    Disconnect,
-    /// Read the whole organization into a new snapshot.
-    Sync {
-        #[command(flatten)]
-        secrets: SecretArgs,
-        /// Enter every member account to look for Identity Center instances.
-        #[arg(long)]
-        full_scan: bool,
-        /// How to read account assignments (default: whichever needs fewer calls).
-        #[arg(long, value_enum, default_value_t = sync_cmd::StrategyArg::Auto)]
-        strategy: sync_cmd::StrategyArg,
-        /// Client-side request rates, e.g. `sso=18,identitystore=18,organizations=1,sts=10`.
-        #[arg(long, env = "HALLPASS_RATES")]
-        rates: Option<String>,
-    },
-    /// List the snapshots.
-    Snapshots,
-    /// List entities of a snapshot.
-    Show {
-        #[arg(value_enum)]
-        what: ShowKind,
-        /// Snapshot id (default: the newest complete one).
-        #[arg(long)]
-        snapshot: Option<i64>,
-    },
-    /// Effective access: which account, which permission set, direct or through which group.
-    Access {
-        #[arg(long, group = "who")]
-        user: Option<String>,
-        #[arg(long, group = "who")]
-        group: Option<String>,
-        #[arg(long, group = "who")]
-        account: Option<String>,
-        #[arg(long)]
-        snapshot: Option<i64>,
-    },
-    /// Grant permission sets on accounts (or every account of an OU) to a group or user.
-    Grant {
-        #[command(flatten)]
-        args: provision::AssignArgs,
-        /// End the grant after this long (e.g. 8h, 7d); Hallpass revokes it then.
-        #[arg(long)]
-        expires: Option<String>,
-    },
-    /// Revoke permission sets on accounts (or every account of an OU) from a group or user.
-    Revoke {
-        #[command(flatten)]
-        args: provision::AssignArgs,
-    },
-    /// Identity Store users.
-    User {
-        #[command(subcommand)]
-        command: provision::UserCommand,
-    },
-    /// Group memberships.
-    Member {
-        #[command(subcommand)]
-        command: provision::MemberCommand,
-    },
-    /// The provisioning queue: list it, resume it, retry or cancel operations.
-    Ops {
-        #[command(subcommand)]
-        command: Option<queue::OpsCommand>,
-    },
-    /// Grant requests (time-bound and standing), and ending one early.
-    Grants {
-        /// Include ended and expired requests.
-        #[arg(long)]
-        all: bool,
-        #[command(subcommand)]
-        command: Option<queue::GrantsCommand>,
-    },
-    /// Troubleshooting checks: findings with evidence and a fix (exit status 3 when an error is found).
-    Check {
-        /// Only this check's findings (e.g. permission-set-out-of-sync).
-        #[arg(long)]
-        id: Option<String>,
-        /// Only the checks that need no AWS (the newest snapshot and the local queue).
-        #[arg(long)]
-        offline: bool,
-        #[command(flatten)]
-        secrets: SecretArgs,
-        #[arg(long, env = "HALLPASS_RATES")]
-        rates: Option<String>,
-    },
-    /// Why a user does or does not see an account in the access portal.
-    Explain {
-        #[arg(long)]
-        user: String,
-        #[arg(long)]
-        account: String,
-        #[arg(long)]
-        snapshot: Option<i64>,
-    },
-    /// Lint a policy before pasting it into IAM (exit status 3 when an error is found).
-    LintPolicy {
-        /// A trust policy (the role's Trust relationships).
-        #[arg(long, group = "policy")]
-        trust: Option<PathBuf>,
-        /// A permissions policy (the role's inline policy).
-        #[arg(long, group = "policy")]
-        permissions: Option<PathBuf>,
-        /// Compare the trust policy with this External ID (default: the one in the keychain).
-        #[arg(long, env = "HALLPASS_EXTERNAL_ID", hide_env_values = true)]
-        external_id: Option<String>,
-    },
-    /// Reprovision a permission set to every account it is provisioned to, and wait for AWS.
-    Reprovision {
-        #[arg(long)]
-        permission_set: String,
-        #[command(flatten)]
-        apply: provision::ApplyArgs,
-    },
-    /// Revoke every assignment whose user or group no longer exists.
-    RevokeOrphans {
-        #[command(flatten)]
-        apply: provision::ApplyArgs,
-    },
-    /// What changed between two snapshots (default: the newest and the one before), offline.
-    Diff {
-        /// The snapshot to compare from (default: the one before TO).
-        from: Option<i64>,
-        /// The snapshot to compare to (default: the newest).
-        to: Option<i64>,
-        /// Only who gained or lost access to this account (id or name).
-        #[arg(long)]
-        account: Option<String>,
-        /// Compare from the newest snapshot taken on or before this date (YYYY-MM-DD).
-        #[arg(long)]
-        since: Option<String>,
-    },
-    /// Compare the snapshot with a source-of-truth matrix (YAML), export one, or reconcile.
-    Drift(review::DriftArgs),
-    /// The audit log of every change requested through Hallpass.
-    Audit {
-        /// Print CSV instead of a table.
-        #[arg(long, conflicts_with = "json")]
-        csv: bool,
-        /// How many of the newest entries.
-        #[arg(long, default_value_t = 1000)]
-        limit: usize,
-    },
-}
-
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub(crate) enum ShowKind {
-    Accounts,
-    Ous,
-    Instances,
-    PermissionSets,
-    Users,
-    Groups,
-    Memberships,
-    Assignments,
-    /// Member accounts the last full scan could or could not enter.
-    MemberAccess,
 }
 
 /// Runs the CLI; returns the process exit code.
@@ -294,6 +130,25 @@ fn run(cli: Cli) -> Result<()> {
         } => return checks::reprovision(&cli, &data_dir, permission_set, apply),
         Command::RevokeOrphans { apply } => return checks::revoke_orphans(&cli, &data_dir, apply),
         Command::Drift(args) => return review::drift_cmd(&cli, &data_dir, args),
+        Command::ExportSnapshot { snapshot, out } => {
+            let info = crate::review::share::export(&data_dir, *snapshot, out)?;
+            output::message(
+                cli.json,
+                &format!("Wrote snapshot {} to {}.", info.id, out.display()),
+            );
+            return Ok(());
+        }
+        Command::ImportSnapshot { file } => {
+            let info = crate::review::share::import(&data_dir, file)?;
+            output::message(
+                cli.json,
+                &format!(
+                    "Imported as snapshot {} (taken {}).",
+                    info.id, info.finished_at
+                ),
+            );
+            return Ok(());
+        }
         Command::Diff {
             from,
             to,
@@ -396,6 +251,8 @@ fn run(cli: Cli) -> Result<()> {
         | Command::Reprovision { .. }
         | Command::RevokeOrphans { .. }
         | Command::Diff { .. }
-        | Command::Drift(_) => Ok(()),
+        | Command::Drift(_)
+        | Command::ExportSnapshot { .. }
+        | Command::ImportSnapshot { .. } => Ok(()),
     }
 }

@@ -4,3 +4,4 @@
 pub mod diff;
 pub mod drift;
 pub mod matrix;
+pub mod share;
