@@ -6,6 +6,7 @@ pub mod aws;
 pub mod checks;
 pub mod cli;
 mod clock;
+pub mod csv;
 pub mod demo;
 pub mod error;
 pub mod model;

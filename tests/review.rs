@@ -408,3 +408,155 @@ fn a_shared_snapshot_imports_on_a_fresh_data_folder_with_the_same_access_and_bad
         "nothing else was stored"
     );
 }
+
+#[test]
+fn an_access_review_is_decided_exported_round_tripped_and_its_revocations_applied() {
+    let h = Harness::start();
+    let truth = h.seed("small");
+    let env = Env::new(&h, &truth);
+    env.ok(&["sync"]);
+    // An account with a direct user assignment and access through a group with members.
+    let member_groups: std::collections::BTreeSet<&str> = truth
+        .memberships
+        .iter()
+        .map(|m| m.group_id.as_str())
+        .collect();
+    let account = truth
+        .accounts
+        .iter()
+        .find(|a| {
+            truth
+                .assignments
+                .iter()
+                .any(|x| x.account_id == a.id && x.principal_type == "USER")
+                && truth.assignments.iter().any(|x| {
+                    x.account_id == a.id && member_groups.contains(x.principal_id.as_str())
+                })
+        })
+        .unwrap()
+        .clone();
+    let r = env.json(&["review", "start", "--account", &account.name]);
+    let id = r["id"].as_i64().unwrap().to_string();
+    let items = r["items"].as_array().unwrap().clone();
+    let direct = items
+        .iter()
+        .find(|i| i["via_group"].is_null() && i["principal_type"] == "USER")
+        .unwrap()
+        .clone();
+    let via = items
+        .iter()
+        .find(|i| !i["via_group"].is_null())
+        .unwrap()
+        .clone();
+    let item = |i: &Value| i["item"].as_u64().unwrap().to_string();
+    env.ok(&[
+        "review",
+        "decide",
+        &id,
+        &item(&direct),
+        "revoke",
+        "--note",
+        "left the team <2026>",
+    ]);
+    env.ok(&[
+        "review",
+        "decide",
+        &id,
+        &item(&via),
+        "revoke",
+        "--note",
+        "no longer on call",
+    ]);
+    for i in &items {
+        if i["item"] != direct["item"] && i["item"] != via["item"] {
+            env.ok(&["review", "decide", &id, &item(i), "keep"]);
+        }
+    }
+    let done = env.json(&["review", "show", &id]);
+    assert!(
+        done["completed_at"].is_string(),
+        "every item decided: {done:#}"
+    );
+
+    // Exports: JSON round-trips, CSV and HTML carry the decisions (HTML escaped).
+    let dir = env.data_dir();
+    let json_path = dir.join("review.json");
+    for (format, path) in [
+        ("json", json_path.clone()),
+        ("csv", dir.join("review.csv")),
+        ("html", dir.join("review.html")),
+    ] {
+        env.ok(&[
+            "review",
+            "export",
+            &id,
+            "--format",
+            format,
+            "--out",
+            path.to_str().unwrap(),
+        ]);
+    }
+    let csv = std::fs::read_to_string(dir.join("review.csv")).unwrap();
+    assert_eq!(csv.lines().count(), items.len() + 1);
+    assert!(csv.contains("left the team <2026>"));
+    let html = std::fs::read_to_string(dir.join("review.html")).unwrap();
+    assert!(html.contains("left the team &lt;2026&gt;") && html.contains("Signature"));
+    let back = env.json(&["review", "import", json_path.to_str().unwrap()]);
+    assert_ne!(back["id"], done["id"]);
+    assert_eq!(
+        back["items"], done["items"],
+        "decisions and notes round-trip"
+    );
+    assert_eq!(back["snapshot_id"], done["snapshot_id"]);
+
+    // The revoke decisions become a plan: the direct assignment revoked, the user taken out of the group.
+    let out = env.json(&["review", "revoke", &id, "--yes"]);
+    assert_eq!(out["report"]["succeeded"], 2, "{out:#}");
+    let seen = h.inspect(&[]);
+    let user = |name: &str| {
+        truth
+            .users
+            .iter()
+            .find(|u| u.user_name == name)
+            .unwrap()
+            .user_id
+            .clone()
+    };
+    let group = truth
+        .groups
+        .iter()
+        .find(|g| g.display_name == via["via_group"].as_str().unwrap())
+        .unwrap()
+        .group_id
+        .clone();
+    assert!(!seen.is_member(&group, &user(via["principal_name"].as_str().unwrap())));
+    let ps = truth
+        .permission_sets
+        .iter()
+        .find(|p| p.name == direct["permission_set"].as_str().unwrap())
+        .unwrap()
+        .arn
+        .clone();
+    assert_eq!(
+        seen.assignment_count(
+            &account.id,
+            &ps,
+            &user(direct["principal_name"].as_str().unwrap())
+        ),
+        0
+    );
+
+    // The whole access matrix as CSV, and any list as CSV.
+    let m = dir.join("matrix.csv");
+    env.ok(&[
+        "export-access-matrix",
+        "--snapshot",
+        "1",
+        "--out",
+        m.to_str().unwrap(),
+    ]);
+    let matrix = std::fs::read_to_string(&m).unwrap();
+    assert!(matrix.starts_with("account_id,account_name,permission_set,principal_type,principal_name,via_group,instance_arn"));
+    let users = env.ok(&["show", "users", "--csv"]);
+    assert_eq!(users.lines().count(), truth.users.len() + 1);
+}

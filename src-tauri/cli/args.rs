@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Subcommand, ValueEnum};
 
-use super::{provision, queue, review, sync_cmd, SecretArgs};
+use super::{provision, queue, review, reviews, sync_cmd, SecretArgs};
 
 #[derive(Debug, Subcommand)]
 pub(super) enum Command {
@@ -158,11 +158,20 @@ pub(super) enum Command {
     },
     /// Import a snapshot file someone exported, to review it offline.
     ImportSnapshot { file: PathBuf },
+    /// Access reviews: who has access to an account or through a permission set; keep or revoke.
+    Review {
+        #[command(subcommand)]
+        command: reviews::ReviewCommand,
+    },
+    /// Every account's effective access as one CSV.
+    ExportAccessMatrix {
+        #[arg(long)]
+        snapshot: Option<i64>,
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// The audit log of every change requested through Hallpass.
     Audit {
-        /// Print CSV instead of a table.
-        #[arg(long, conflicts_with = "json")]
-        csv: bool,
         /// How many of the newest entries.
         #[arg(long, default_value_t = 1000)]
         limit: usize,

@@ -6,6 +6,7 @@ mod output;
 mod provision;
 mod queue;
 mod review;
+mod reviews;
 mod show;
 mod sync_cmd;
 
@@ -40,6 +41,9 @@ pub struct Cli {
     /// Print machine-readable JSON.
     #[arg(long, global = true)]
     json: bool,
+    /// Print lists as CSV (for spreadsheets).
+    #[arg(long, global = true, conflicts_with = "json")]
+    csv: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -56,7 +60,12 @@ struct SecretArgs {
 
 /// Runs the CLI; returns the process exit code.
 pub fn main() -> i32 {
-    let cli = Cli::parse();
+    let mut cli = Cli::parse();
+    if cli.csv {
+        // Lists take the JSON path and print as CSV.
+        output::set_csv();
+        cli.json = true;
+    }
     let json = cli.json;
     match run(cli) {
         Ok(()) => 0,
@@ -91,7 +100,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Grants { all, command } => {
             return queue::grants(&cli, &data_dir, *all, command.as_ref())
         }
-        Command::Audit { csv, limit } => return queue::audit_log(&cli, &data_dir, *csv, *limit),
+        Command::Audit { limit } => return queue::audit_log(&cli, &data_dir, *limit),
         Command::Check {
             id,
             offline,
@@ -130,6 +139,10 @@ fn run(cli: Cli) -> Result<()> {
         } => return checks::reprovision(&cli, &data_dir, permission_set, apply),
         Command::RevokeOrphans { apply } => return checks::revoke_orphans(&cli, &data_dir, apply),
         Command::Drift(args) => return review::drift_cmd(&cli, &data_dir, args),
+        Command::Review { command } => return reviews::review(&cli, &data_dir, command),
+        Command::ExportAccessMatrix { snapshot, out } => {
+            return reviews::export_access_matrix(&cli, &data_dir, *snapshot, out)
+        }
         Command::ExportSnapshot { snapshot, out } => {
             let info = crate::review::share::export(&data_dir, *snapshot, out)?;
             output::message(
@@ -253,6 +266,8 @@ fn run(cli: Cli) -> Result<()> {
         | Command::Diff { .. }
         | Command::Drift(_)
         | Command::ExportSnapshot { .. }
-        | Command::ImportSnapshot { .. } => Ok(()),
+        | Command::ImportSnapshot { .. }
+        | Command::Review { .. }
+        | Command::ExportAccessMatrix { .. } => Ok(()),
     }
 }

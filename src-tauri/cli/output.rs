@@ -20,7 +20,23 @@ pub fn emit(line: &str) {
     }
 }
 
+static CSV: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// `--csv`: lists print as CSV wherever `--json` would print JSON.
+pub fn set_csv() {
+    CSV.store(true, std::sync::atomic::Ordering::SeqCst);
+}
+
+pub fn csv_mode() -> bool {
+    CSV.load(std::sync::atomic::Ordering::SeqCst)
+}
+
 pub fn json<T: Serialize + ?Sized>(value: &T) {
+    if csv_mode() {
+        if let Ok(serde_json::Value::Array(rows)) = serde_json::to_value(value) {
+            return emit(crate::csv::from_rows(&rows).trim_end());
+        }
+    }
     match serde_json::to_string_pretty(value) {
         Ok(s) => emit(&s),
         Err(e) => eprintln!("error: cannot print JSON: {e}"),

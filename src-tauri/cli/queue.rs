@@ -143,10 +143,10 @@ pub(crate) fn grants(
     }
 }
 
-pub(crate) fn audit_log(cli: &Cli, data_dir: &Path, csv: bool, limit: usize) -> Result<()> {
+pub(crate) fn audit_log(cli: &Cli, data_dir: &Path, limit: usize) -> Result<()> {
     let conn = store::open(data_dir)?;
     let entries = audit::list(&conn, limit)?;
-    if csv {
+    if output::csv_mode() {
         emit(audit::to_csv(&entries).trim_end());
         return Ok(());
     }

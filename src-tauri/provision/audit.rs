@@ -94,21 +94,6 @@ pub fn list(conn: &Connection, limit: usize) -> Result<Vec<AuditEntry>> {
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
-/// One CSV field, quoted when it must be (RFC 4180). Cells that a spreadsheet would
-/// run as a formula get a leading apostrophe.
-pub fn csv_field(value: &str) -> String {
-    let value = if value.starts_with(['=', '+', '-', '@']) {
-        format!("'{value}")
-    } else {
-        value.to_owned()
-    };
-    if value.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", value.replace('"', "\"\""))
-    } else {
-        value
-    }
-}
-
 /// The whole log as CSV, oldest first.
 pub fn to_csv(entries: &[AuditEntry]) -> String {
     let mut out = String::from("id,at,actor,batch,operation,action,target,reason,result,detail\n");
@@ -125,8 +110,7 @@ pub fn to_csv(entries: &[AuditEntry]) -> String {
             e.result.clone(),
             e.detail.clone().unwrap_or_default(),
         ];
-        let line: Vec<String> = cells.iter().map(|c| csv_field(c)).collect();
-        out.push_str(&line.join(","));
+        out.push_str(&crate::csv::line(&cells));
         out.push('\n');
     }
     out
@@ -135,14 +119,6 @@ pub fn to_csv(entries: &[AuditEntry]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn csv_quotes_what_needs_quoting_and_defuses_formulas() {
-        assert_eq!(csv_field("plain"), "plain");
-        assert_eq!(csv_field("a,b"), "\"a,b\"");
-        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
-        assert_eq!(csv_field("=cmd()"), "'=cmd()");
-    }
 
     #[test]
     fn the_log_cannot_be_changed_or_deleted() {

@@ -1,7 +1,9 @@
 //! Offline review: what changed between snapshots, drift from a source-of-truth matrix,
 //! access reviews, exports and shared snapshot files.
 
+pub mod access_review;
 pub mod diff;
 pub mod drift;
+pub mod export;
 pub mod matrix;
 pub mod share;

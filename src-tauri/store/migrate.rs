@@ -16,6 +16,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "checks",
         include_str!("../../migrations/0003_checks.sql"),
     ),
+    (
+        4,
+        "reviews",
+        include_str!("../../migrations/0004_reviews.sql"),
+    ),
 ];
 
 pub fn migrate(conn: &mut Connection) -> Result<()> {
