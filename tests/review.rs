@@ -560,3 +560,57 @@ fn an_access_review_is_decided_exported_round_tripped_and_its_revocations_applie
     let users = env.ok(&["show", "users", "--csv"]);
     assert_eq!(users.lines().count(), truth.users.len() + 1);
 }
+
+#[test]
+fn retention_prunes_old_snapshots_but_keeps_the_ones_a_review_refers_to() {
+    let h = Harness::start();
+    let truth = h.seed("small");
+    let env = Env::new(&h, &truth);
+    env.ok(&["sync"]);
+    h.mutate(json!({ "kind": "add_user", "region": REGION, "user_name": "temp.one" }));
+    env.ok(&["sync"]);
+    h.mutate(json!({ "kind": "add_user", "region": REGION, "user_name": "temp.two" }));
+    env.ok(&["sync"]);
+    let account = truth
+        .accounts
+        .iter()
+        .find(|a| truth.assignments.iter().any(|x| x.account_id == a.id))
+        .unwrap()
+        .id
+        .clone();
+    let before: Value = offline_json(&env, &["access", "--account", &account, "--snapshot", "1"]);
+    env.ok(&["review", "start", "--account", &account, "--snapshot", "1"]);
+    // Snapshots 1 and 2 are from long ago.
+    env.db()
+        .execute("UPDATE snapshots SET started_at = '2020-01-01T00:00:00Z', finished_at = '2020-01-01T00:00:00Z' WHERE id IN (1, 2)", [])
+        .unwrap();
+    let out = offline_json(&env, &["retention", "--days", "30"]);
+    assert_eq!(out["snapshots_removed"], 1, "{out:#}");
+    assert_eq!(out["kept_for_reviews"], 1);
+    let ids: Vec<i64> = offline_json(&env, &["snapshots"])
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(ids, [1, 3]);
+    // What the kept snapshots show is unchanged, and they still compare.
+    assert_eq!(
+        offline_json(&env, &["access", "--account", &account, "--snapshot", "1"]),
+        before
+    );
+    let d = offline_json(&env, &["diff", "1", "3"]);
+    let mut added: Vec<&str> = d["users"]["added"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["user_name"].as_str().unwrap())
+        .collect();
+    added.sort();
+    assert_eq!(added, ["temp.one", "temp.two"]);
+    let integrity: String = env
+        .db()
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(integrity, "ok");
+}

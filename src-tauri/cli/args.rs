@@ -170,6 +170,11 @@ pub(super) enum Command {
         #[arg(long)]
         out: PathBuf,
     },
+    /// How long snapshots are kept: show it, or set --days N (0 keeps all) and prune now.
+    Retention {
+        #[arg(long)]
+        days: Option<u32>,
+    },
     /// The audit log of every change requested through Hallpass.
     Audit {
         /// How many of the newest entries.

@@ -273,7 +273,15 @@ pub(super) fn after_failed_connection(
 
 /// After a sync: the snapshot checks, stored, and one line about them.
 pub(super) fn after_sync(as_json: bool, data_dir: &Path) -> Result<()> {
-    let run = checks::run_offline(&mut store::open(data_dir)?)?;
+    let mut conn = store::open(data_dir)?;
+    let pruned = store::retention::prune(&mut conn)?;
+    if pruned.snapshots_removed > 0 && !as_json {
+        eprintln!(
+            "Pruned {} snapshot(s) older than {} days.",
+            pruned.snapshots_removed, pruned.days
+        );
+    }
+    let run = checks::run_offline(&mut conn)?;
     if !as_json {
         let count = |s| run.findings.iter().filter(|f| f.severity == s).count();
         eprintln!(

@@ -140,6 +140,24 @@ fn run(cli: Cli) -> Result<()> {
         Command::RevokeOrphans { apply } => return checks::revoke_orphans(&cli, &data_dir, apply),
         Command::Drift(args) => return review::drift_cmd(&cli, &data_dir, args),
         Command::Review { command } => return reviews::review(&cli, &data_dir, command),
+        Command::Retention { days } => {
+            let mut conn = store::open(&data_dir)?;
+            if let Some(d) = days {
+                store::retention::set_days(&conn, *d)?;
+            }
+            let p = store::retention::prune(&mut conn)?;
+            if cli.json {
+                output::json(&p);
+            } else if p.days == 0 {
+                output::emit("Every snapshot is kept (set a limit with --days N).");
+            } else {
+                output::emit(&format!(
+                    "Snapshots older than {} days are pruned: {} removed now, {} kept because a review refers to them.",
+                    p.days, p.snapshots_removed, p.kept_for_reviews
+                ));
+            }
+            return Ok(());
+        }
         Command::ExportAccessMatrix { snapshot, out } => {
             return reviews::export_access_matrix(&cli, &data_dir, *snapshot, out)
         }
@@ -268,6 +286,7 @@ fn run(cli: Cli) -> Result<()> {
         | Command::ExportSnapshot { .. }
         | Command::ImportSnapshot { .. }
         | Command::Review { .. }
-        | Command::ExportAccessMatrix { .. } => Ok(()),
+        | Command::ExportAccessMatrix { .. }
+        | Command::Retention { .. } => Ok(()),
     }
 }

@@ -2,6 +2,7 @@
 
 mod migrate;
 pub mod queries;
+pub mod retention;
 mod rows;
 pub mod snapshots;
 mod versioned;
