@@ -4,6 +4,7 @@ mod background;
 mod checks;
 mod commands;
 mod provisioning;
+mod review;
 mod state;
 
 use std::future::Future;
@@ -91,6 +92,19 @@ pub fn run(demo: bool) {
             checks::lint_policy,
             checks::explain_access,
             checks::reprovision_permission_set,
+            review::reviews,
+            review::start_review,
+            review::decide_review,
+            review::export_review,
+            review::review_revocation_plan,
+            review::drift_report,
+            review::drift_plan,
+            review::export_matrix,
+            review::export_access_matrix,
+            review::export_shared_snapshot,
+            review::import_shared_snapshot,
+            review::retention_days,
+            review::set_retention,
             provisioning::plan_change,
             provisioning::apply_change,
             provisioning::queue_view,

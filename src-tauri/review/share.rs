@@ -51,21 +51,18 @@ pub fn export(data_dir: &Path, snap: Option<i64>, out: &Path) -> Result<Snapshot
     Ok(info)
 }
 
-/// Reads a shared file, refusing anything that is not one (or is from a newer Hallpass).
-fn read(path: &Path) -> Result<SharedFile> {
-    let bytes =
-        std::fs::read(path).map_err(|e| Error::io(format!("cannot read {}", path.display()), e))?;
+/// Reads a shared file's content, refusing anything that is not one (or is from a newer
+/// Hallpass). `label` names it in messages.
+fn parse(bytes: &[u8], label: &str) -> Result<SharedFile> {
     let not_ours = || {
         Error::InvalidInput(format!(
-            "{} is not a Hallpass snapshot file (export one with `hallpass export-snapshot --out FILE`)",
-            path.display()
+            "{label} is not a Hallpass snapshot file (export one with `hallpass export-snapshot --out FILE`)"
         ))
     };
-    let head: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| {
+    let head: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| {
         if e.is_eof() {
             Error::InvalidInput(format!(
-                "{} is cut short (the file is incomplete): copy it again",
-                path.display()
+                "{label} is cut short (the file is incomplete): copy it again"
             ))
         } else {
             not_ours()
@@ -77,22 +74,24 @@ fn read(path: &Path) -> Result<SharedFile> {
     let version = head.get("version").and_then(|v| v.as_u64()).unwrap_or(0);
     if version > VERSION as u64 {
         return Err(Error::InvalidInput(format!(
-            "{} was written by a newer Hallpass (file version {version}; this one reads up to {VERSION}): update Hallpass to import it",
-            path.display()
+            "{label} was written by a newer Hallpass (file version {version}; this one reads up to {VERSION}): update Hallpass to import it"
         )));
     }
-    serde_json::from_value(head).map_err(|e| {
-        Error::InvalidInput(format!(
-            "{} is damaged: {e}; export it again",
-            path.display()
-        ))
-    })
+    serde_json::from_value(head)
+        .map_err(|e| Error::InvalidInput(format!("{label} is damaged: {e}; export it again")))
 }
 
 /// Imports a shared file as a new snapshot (kind `imported`). A data folder holds one
 /// organization: a file from another one is refused.
 pub fn import(data_dir: &Path, path: &Path) -> Result<SnapshotInfo> {
-    let file = read(path)?;
+    let bytes =
+        std::fs::read(path).map_err(|e| Error::io(format!("cannot read {}", path.display()), e))?;
+    import_bytes(data_dir, &bytes, &path.display().to_string())
+}
+
+/// `import` of a file's content (the desktop app reads the file the user picked).
+pub fn import_bytes(data_dir: &Path, bytes: &[u8], label: &str) -> Result<SnapshotInfo> {
+    let file = parse(bytes, label)?;
     let mut conn = store::open(data_dir)?;
     if let Some(latest) = snapshots::latest_complete(&conn)? {
         let mine = queries::organization(&conn, latest)?.map(|o| o.id);

@@ -23,6 +23,10 @@ import type { UserDetail } from "./bindings/UserDetail";
 import type { AssignmentMatrix } from "./bindings/AssignmentMatrix";
 import type { AuditEntry } from "./bindings/AuditEntry";
 import type { CheckRun } from "./bindings/CheckRun";
+import type { DriftReport } from "./bindings/DriftReport";
+import type { Pruned } from "./bindings/Pruned";
+import type { Review } from "./bindings/Review";
+import type { Scope } from "./bindings/Scope";
 import type { Explanation } from "./bindings/Explanation";
 import type { Finding } from "./bindings/Finding";
 import type { PolicyKind } from "./bindings/PolicyKind";
@@ -88,6 +92,24 @@ export const explainAccess = (snapshot: SnapshotPin, user: string, account: stri
   invoke<Explanation>("explain_access", { snapshot, user, account });
 export const reprovisionPermissionSet = (name: string) =>
   invoke<Reprovisioned>("reprovision_permission_set", { name });
+
+// Offline review: access reviews, drift, sharing, exports, retention.
+export const reviews = () => invoke<Review[]>("reviews");
+export const startReview = (snapshot: SnapshotPin, scope: Scope, target: string) =>
+  invoke<Review>("start_review", { snapshot, scope, target });
+export const decideReview = (id: number, item: number, decision: "keep" | "revoke", note: string | null) =>
+  invoke<Review>("decide_review", { id, item, decision, note });
+export const exportReview = (id: number, format: "csv" | "json" | "html") => invoke<string>("export_review", { id, format });
+export const reviewRevocationPlan = (id: number) => invoke<Plan>("review_revocation_plan", { id });
+export const driftReport = (text: string) => invoke<DriftReport>("drift_report", { text });
+export const driftPlan = (text: string, onlyMissing: boolean) => invoke<Plan>("drift_plan", { text, onlyMissing });
+export const exportMatrix = () => invoke<[string, string]>("export_matrix");
+export const exportAccessMatrix = (snapshot: SnapshotPin) => invoke<string>("export_access_matrix", { snapshot });
+export const exportSharedSnapshot = (snapshot: SnapshotPin) => invoke<string>("export_shared_snapshot", { snapshot });
+export const importSharedSnapshot = (name: string, text: string) =>
+  invoke<SnapshotInfo>("import_shared_snapshot", { name, text });
+export const retentionDays = () => invoke<number>("retention_days");
+export const setRetention = (days: number) => invoke<Pruned>("set_retention", { days });
 
 // Changing access: plan (snapshot + live check), apply (persisted, run in the background).
 export const planChange = (request: Request, reason: string | null) =>

@@ -1,0 +1,170 @@
+//! Offline review from the window: access reviews, drift against a matrix, shared
+//! snapshot files, exports and retention. Files are written only into the data folder's
+//! `exports/`; files the user picks are read by the window and passed in as text.
+
+use tauri::State;
+
+use super::AppState;
+use crate::error::{Error, Result};
+use crate::provision::{self, Plan};
+use crate::review::access_review::{self, Review, Scope};
+use crate::review::{drift, export, matrix, share};
+use crate::store::{self, retention, snapshots};
+
+/// Writes `text` as `exports/NAME-STAMP.EXT` in the data folder; returns the path.
+fn export_file(state: &AppState, name: &str, ext: &str, text: &str) -> Result<String> {
+    let dir = state.live_dir().join("exports");
+    std::fs::create_dir_all(&dir)
+        .map_err(|e| Error::io(format!("cannot create {}", dir.display()), e))?;
+    let stamp: String = crate::clock::now_rfc3339()
+        .chars()
+        .filter(|c| c.is_ascii_digit())
+        .take(14)
+        .collect();
+    let path = dir.join(format!("{name}-{stamp}.{ext}"));
+    std::fs::write(&path, text)
+        .map_err(|e| Error::io(format!("cannot write {}", path.display()), e))?;
+    Ok(path.display().to_string())
+}
+
+const MAX_TEXT: usize = 512 * 1024 * 1024;
+
+fn check_size(text: &str) -> Result<()> {
+    if text.len() > MAX_TEXT {
+        return Err(Error::InvalidInput(
+            "the file is larger than 512 MB; Hallpass does not read files that large".into(),
+        ));
+    }
+    Ok(())
+}
+
+#[tauri::command]
+pub fn reviews(state: State<'_, AppState>) -> Result<Vec<Review>> {
+    access_review::list(&state.db()?)
+}
+
+#[tauri::command]
+pub fn start_review(
+    state: State<'_, AppState>,
+    snapshot: Option<i64>,
+    scope: Scope,
+    target: String,
+) -> Result<Review> {
+    access_review::start(
+        &mut state.db()?,
+        snapshot,
+        scope,
+        &target,
+        &provision::actor("desktop"),
+    )
+}
+
+#[tauri::command]
+pub fn decide_review(
+    state: State<'_, AppState>,
+    id: i64,
+    item: u32,
+    decision: String,
+    note: Option<String>,
+) -> Result<Review> {
+    access_review::decide(&mut state.db()?, id, item, &decision, note.as_deref())
+}
+
+#[tauri::command]
+pub fn export_review(state: State<'_, AppState>, id: i64, format: String) -> Result<String> {
+    let r = access_review::get(&state.db()?, id)?;
+    let (text, ext) = match format.as_str() {
+        "csv" => (export::review_csv(&r), "csv"),
+        "json" => (export::review_json(&r), "json"),
+        "html" => (export::review_html(&r), "html"),
+        other => {
+            return Err(Error::InvalidInput(format!(
+                "unknown format {other:?}: csv, json or html"
+            )))
+        }
+    };
+    export_file(&state, &format!("review-{id}"), ext, &text)
+}
+
+#[tauri::command]
+pub fn review_revocation_plan(state: State<'_, AppState>, id: i64) -> Result<Plan> {
+    let conn = store::open(state.live_dir())?;
+    access_review::revocation_plan(&conn, &access_review::get(&state.db()?, id)?)
+}
+
+#[tauri::command]
+pub fn drift_report(state: State<'_, AppState>, text: String) -> Result<drift::DriftReport> {
+    check_size(&text)?;
+    let conn = state.db()?;
+    let snap = snapshots::resolve(&conn, None)?;
+    drift::drift(&conn, snap, &matrix::parse(&text)?)
+}
+
+#[tauri::command]
+pub fn drift_plan(state: State<'_, AppState>, text: String, only_missing: bool) -> Result<Plan> {
+    check_size(&text)?;
+    let conn = store::open(state.live_dir())?;
+    let snap = snapshots::resolve(&conn, None)?;
+    drift::reconcile(&conn, snap, &matrix::parse(&text)?, only_missing)
+}
+
+/// The newest snapshot's assignments as a matrix (YAML text), also saved under exports/.
+#[tauri::command]
+pub fn export_matrix(state: State<'_, AppState>) -> Result<(String, String)> {
+    let conn = state.db()?;
+    let snap = snapshots::resolve(&conn, None)?;
+    let text = matrix::to_yaml(&matrix::export(&conn, snap)?)?;
+    let path = export_file(&state, "matrix", "yaml", &text)?;
+    Ok((text, path))
+}
+
+#[tauri::command]
+pub fn export_access_matrix(state: State<'_, AppState>, snapshot: Option<i64>) -> Result<String> {
+    let conn = state.db()?;
+    let snap = snapshots::resolve(&conn, snapshot)?;
+    export_file(
+        &state,
+        &format!("access-matrix-{snap}"),
+        "csv",
+        &export::access_matrix_csv(&conn, snap)?,
+    )
+}
+
+#[tauri::command]
+pub fn export_shared_snapshot(state: State<'_, AppState>, snapshot: Option<i64>) -> Result<String> {
+    let dir = state.live_dir().join("exports");
+    std::fs::create_dir_all(&dir)
+        .map_err(|e| Error::io(format!("cannot create {}", dir.display()), e))?;
+    let conn = state.db()?;
+    let id = snapshots::resolve(&conn, snapshot)?;
+    let path = dir.join(format!("snapshot-{id}.hallpass.json"));
+    share::export(&state.dir(), Some(id), &path)?;
+    Ok(path.display().to_string())
+}
+
+#[tauri::command]
+pub fn import_shared_snapshot(
+    state: State<'_, AppState>,
+    name: String,
+    text: String,
+) -> Result<crate::model::SnapshotInfo> {
+    check_size(&text)?;
+    if state.is_demo() {
+        return Err(Error::InvalidInput(
+            "leave the demo to import a snapshot into your own data folder".into(),
+        ));
+    }
+    share::import_bytes(state.live_dir(), text.as_bytes(), &name)
+}
+
+#[tauri::command]
+pub fn retention_days(state: State<'_, AppState>) -> Result<u32> {
+    retention::days(&store::open(state.live_dir())?)
+}
+
+#[tauri::command]
+pub fn set_retention(state: State<'_, AppState>, days: u32) -> Result<retention::Pruned> {
+    let mut conn = store::open(state.live_dir())?;
+    retention::set_days(&conn, days)?;
+    retention::prune(&mut conn)
+}
