@@ -105,6 +105,7 @@ pub fn run(demo: bool) {
             review::import_shared_snapshot,
             review::retention_days,
             review::set_retention,
+            review::export_list,
             provisioning::plan_change,
             provisioning::apply_change,
             provisioning::queue_view,

@@ -168,3 +168,35 @@ pub fn set_retention(state: State<'_, AppState>, days: u32) -> Result<retention:
     retention::set_days(&conn, days)?;
     retention::prune(&mut conn)
 }
+
+/// Any list the window shows, saved as CSV or JSON under exports/.
+#[tauri::command]
+pub fn export_list(
+    state: State<'_, AppState>,
+    name: String,
+    format: String,
+    rows: Vec<serde_json::Value>,
+) -> Result<String> {
+    let name: String = name
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
+        .take(40)
+        .collect();
+    let name = if name.is_empty() {
+        "list".to_owned()
+    } else {
+        name
+    };
+    match format.as_str() {
+        "csv" => export_file(&state, &name, "csv", &crate::csv::from_rows(&rows)),
+        "json" => export_file(
+            &state,
+            &name,
+            "json",
+            &serde_json::to_string_pretty(&rows).map_err(|e| Error::InvalidInput(e.to_string()))?,
+        ),
+        other => Err(Error::InvalidInput(format!(
+            "unknown format {other:?}: csv or json"
+        ))),
+    }
+}

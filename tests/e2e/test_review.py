@@ -60,6 +60,14 @@ def test_access_review_and_drift(harness, data_dir):
                                             PermissionSetArn=direct["permission_set_arn"])["AccountAssignments"]
         assert user["user_id"] not in [a["PrincipalId"] for a in left]
 
+        # Any list exports: the account's access as CSV into the data folder.
+        app.click("nav-accounts")
+        app.click(f"account-{account['id']}")
+        app.click("access-export-csv")
+        csv_path = app.wait_text("access-export-saved", "Saved").split("Saved ", 1)[1].strip()
+        header = open(csv_path, encoding="utf-8").readline()
+        assert header.startswith("account_id,account_name,permission_set,principal_type,principal_name"), header
+
         # Drift: the current state as a matrix has none; drop an entry and it shows.
         app.click("nav-review")
         app.click("review-tab-drift")

@@ -108,6 +108,8 @@ export const exportAccessMatrix = (snapshot: SnapshotPin) => invoke<string>("exp
 export const exportSharedSnapshot = (snapshot: SnapshotPin) => invoke<string>("export_shared_snapshot", { snapshot });
 export const importSharedSnapshot = (name: string, text: string) =>
   invoke<SnapshotInfo>("import_shared_snapshot", { name, text });
+export const exportList = (name: string, format: "csv" | "json", rows: unknown[]) =>
+  invoke<string>("export_list", { name, format, rows });
 export const retentionDays = () => invoke<number>("retention_days");
 export const setRetention = (days: number) => invoke<Pruned>("set_retention", { days });
 
