@@ -4,6 +4,8 @@
 
 use serde_json::Value;
 
+pub use super::policy_doc::glob;
+use super::policy_doc::{allows, statements, strings};
 use super::{Finding, Severity};
 use crate::setup::policies::{MEMBER_ROLE_SAMPLE, REQUIRED_ACTIONS};
 
@@ -26,55 +28,6 @@ fn check_id(kind: PolicyKind) -> &'static str {
     }
 }
 
-/// `*` and `?` wildcards, as IAM matches actions (case-insensitively) and resources.
-pub fn glob(pattern: &str, text: &str, ignore_case: bool) -> bool {
-    let (p, t): (Vec<char>, Vec<char>) = if ignore_case {
-        (
-            pattern.to_lowercase().chars().collect(),
-            text.to_lowercase().chars().collect(),
-        )
-    } else {
-        (pattern.chars().collect(), text.chars().collect())
-    };
-    let (mut pi, mut ti, mut star, mut mark) = (0, 0, None, 0);
-    while ti < t.len() {
-        if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
-            pi += 1;
-            ti += 1;
-        } else if pi < p.len() && p[pi] == '*' {
-            star = Some(pi);
-            mark = ti;
-            pi += 1;
-        } else if let Some(s) = star {
-            pi = s + 1;
-            mark += 1;
-            ti = mark;
-        } else {
-            return false;
-        }
-    }
-    p[pi..].iter().all(|c| *c == '*')
-}
-
-fn strings(v: Option<&Value>) -> Vec<String> {
-    match v {
-        Some(Value::String(s)) => vec![s.clone()],
-        Some(Value::Array(a)) => a
-            .iter()
-            .filter_map(|x| x.as_str().map(str::to_owned))
-            .collect(),
-        _ => vec![],
-    }
-}
-
-fn statements(doc: &Value) -> Vec<&Value> {
-    match doc.get("Statement") {
-        Some(Value::Array(a)) => a.iter().collect(),
-        Some(o @ Value::Object(_)) => vec![o],
-        _ => vec![],
-    }
-}
-
 /// The Sid of the statement in Hallpass's generated permissions policy that allows `action`.
 pub fn generated_statement_for(action: &str) -> Option<String> {
     let doc: Value =
@@ -88,18 +41,6 @@ pub fn generated_statement_for(action: &str) -> Option<String> {
         .into_iter()
         .find(|s| allows(s, action, resource))
         .and_then(|s| s.get("Sid").and_then(Value::as_str).map(str::to_owned))
-}
-
-fn allows(stmt: &Value, action: &str, resource: &str) -> bool {
-    let actions = strings(stmt.get("Action"));
-    let not_actions = strings(stmt.get("NotAction"));
-    let action_ok = if !actions.is_empty() {
-        actions.iter().any(|a| glob(a, action, true))
-    } else {
-        !not_actions.is_empty() && !not_actions.iter().any(|a| glob(a, action, true))
-    };
-    let resources = strings(stmt.get("Resource"));
-    action_ok && resources.iter().any(|r| glob(r, resource, false))
 }
 
 /// Lints `text` as the given kind of policy. `external_id`: the one Hallpass stores, to compare.

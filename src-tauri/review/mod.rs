@@ -5,5 +5,6 @@ pub mod access_review;
 pub mod diff;
 pub mod drift;
 pub mod export;
+mod json_diff;
 pub mod matrix;
 pub mod share;
