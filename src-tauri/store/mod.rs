@@ -1,5 +1,6 @@
 //! SQLite: one `open()` with the pragmas, migrations, the snapshot writer and queries.
 
+mod access_sql;
 mod migrate;
 pub mod queries;
 pub mod retention;

@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use rusqlite::Connection;
+use rusqlite::{Connection, OptionalExtension};
 
 pub use super::rows::DelegatedAdmin;
 use super::versioned::{read_at, read_where};
@@ -183,30 +183,6 @@ fn user_by_id(conn: &Connection, snap: i64, id: &str) -> Result<Option<User>> {
         .next())
 }
 
-/// A user's direct assignments and those of every group they are in.
-fn user_rows(
-    conn: &Connection,
-    snap: i64,
-    names: &Names,
-    user: &User,
-    rows: &mut Vec<AccessRow>,
-) -> Result<()> {
-    for a in assignments_of(conn, snap, PrincipalType::User, &user.user_id)? {
-        rows.push(names.row(&a, PrincipalType::User, &user.user_name, None));
-    }
-    for g in groups_of_user(conn, snap, &user.user_id)? {
-        for a in assignments_of(conn, snap, PrincipalType::Group, &g.group_id)? {
-            rows.push(names.row(
-                &a,
-                PrincipalType::User,
-                &user.user_name,
-                Some(&g.display_name),
-            ));
-        }
-    }
-    Ok(())
-}
-
 /// The groups a user is a member of in `snap`.
 pub fn groups_of_user(conn: &Connection, snap: i64, user_id: &str) -> Result<Vec<Group>> {
     let mut groups = Vec::new();
@@ -233,7 +209,7 @@ pub fn members_of_group(conn: &Connection, snap: i64, group_id: &str) -> Result<
 
 /// Effective access in `snap`: which account, which permission set, direct or through which group.
 pub fn access(conn: &Connection, snap: i64, query: &AccessQuery) -> Result<Vec<AccessRow>> {
-    let names = Names::load(conn, snap)?;
+    let names = || Names::load(conn, snap);
     let mut rows = Vec::new();
     match query {
         AccessQuery::User(name) => {
@@ -244,16 +220,22 @@ pub fn access(conn: &Connection, snap: i64, query: &AccessQuery) -> Result<Vec<A
                 )));
             }
             for user in &users {
-                user_rows(conn, snap, &names, user, &mut rows)?;
+                rows.extend(super::access_sql::user(
+                    conn,
+                    snap,
+                    &user.user_id,
+                    &user.user_name,
+                )?);
             }
         }
         AccessQuery::UserId(id) => {
             let user = user_by_id(conn, snap, id)?.ok_or_else(|| {
                 Error::NotFound(format!("no user with id {id} in snapshot {snap}"))
             })?;
-            user_rows(conn, snap, &names, &user, &mut rows)?;
+            rows = super::access_sql::user(conn, snap, &user.user_id, &user.user_name)?;
         }
         AccessQuery::GroupId(id) => {
+            let names = names()?;
             let g = group_by_id(conn, snap, id)?.ok_or_else(|| {
                 Error::NotFound(format!("no group with id {id} in snapshot {snap}"))
             })?;
@@ -262,6 +244,7 @@ pub fn access(conn: &Connection, snap: i64, query: &AccessQuery) -> Result<Vec<A
             }
         }
         AccessQuery::PermissionSet(arn) => {
+            let names = names()?;
             for a in read_where::<Assignment>(conn, snap, "permission_set_arn = ?2", &[arn])? {
                 let name = match a.principal_type {
                     PrincipalType::User => {
@@ -276,6 +259,7 @@ pub fn access(conn: &Connection, snap: i64, query: &AccessQuery) -> Result<Vec<A
             }
         }
         AccessQuery::Group(name) => {
+            let names = names()?;
             let groups = read_where::<Group>(conn, snap, "display_name = ?2", &[name])?;
             if groups.is_empty() {
                 return Err(Error::NotFound(format!(
@@ -289,43 +273,19 @@ pub fn access(conn: &Connection, snap: i64, query: &AccessQuery) -> Result<Vec<A
             }
         }
         AccessQuery::Account(id) => {
-            if !names.accounts.contains_key(id) {
+            let known: Option<String> = conn
+                .query_row(
+                    "SELECT id FROM accounts WHERE id = ?2 AND valid_from <= ?1 AND (valid_to IS NULL OR valid_to > ?1)",
+                    rusqlite::params![snap, id],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            if known.is_none() {
                 return Err(Error::NotFound(format!(
                     "no account {id} in snapshot {snap}; `hallpass show accounts` lists them"
                 )));
             }
-            for a in read_where::<Assignment>(conn, snap, "account_id = ?2", &[id])? {
-                match a.principal_type {
-                    PrincipalType::User => {
-                        let name = user_by_id(conn, snap, &a.principal_id)?
-                            .map(|u| u.user_name)
-                            .unwrap_or_else(|| a.principal_id.clone());
-                        rows.push(names.row(&a, PrincipalType::User, &name, None));
-                    }
-                    PrincipalType::Group => {
-                        let group = group_by_id(conn, snap, &a.principal_id)?;
-                        let group_name = group
-                            .as_ref()
-                            .map(|g| g.display_name.clone())
-                            .unwrap_or_else(|| a.principal_id.clone());
-                        let members = read_where::<Membership>(
-                            conn,
-                            snap,
-                            "group_id = ?2",
-                            &[&a.principal_id],
-                        )?;
-                        if members.is_empty() {
-                            rows.push(names.row(&a, PrincipalType::Group, &group_name, None));
-                        }
-                        for m in members {
-                            let user = user_by_id(conn, snap, &m.user_id)?
-                                .map(|u| u.user_name)
-                                .unwrap_or_else(|| m.user_id.clone());
-                            rows.push(names.row(&a, PrincipalType::User, &user, Some(&group_name)));
-                        }
-                    }
-                }
-            }
+            rows = super::access_sql::account(conn, snap, id)?;
         }
     }
     rows.sort();
