@@ -72,6 +72,11 @@ pub struct ExecReport {
     #[ts(type = "number | null")]
     pub refreshed_snapshot: Option<i64>,
     pub peak_outstanding: u32,
+    /// Time spent sending and polling (resume included), and refreshing the snapshot after.
+    #[ts(type = "number")]
+    pub run_ms: u64,
+    #[ts(type = "number")]
+    pub refresh_ms: u64,
     pub last_error: Option<String>,
 }
 
@@ -80,6 +85,7 @@ pub struct ExecReport {
 pub async fn execute(data_dir: &Path, session: &Session, opts: &ExecOptions) -> Result<ExecReport> {
     let mut conn = store::open(data_dir)?;
     let _lock = queue_lock(data_dir)?;
+    let clock = Instant::now();
     let mut report = ExecReport::default();
     let (expired, overdue) = grants::expire_due(&mut conn, &opts.actor)?;
     report.expired_grants = expired as u32;
@@ -104,6 +110,8 @@ pub async fn execute(data_dir: &Path, session: &Session, opts: &ExecOptions) -> 
     resume(&mut conn, session, &clients, &open).await?;
     let open = queue::open(&conn)?;
     run(&mut conn, session, &clients, open, opts, &mut report).await?;
+    report.run_ms = clock.elapsed().as_millis() as u64;
+    let clock = Instant::now();
 
     if opts.refresh {
         let batches = queue::unrefreshed_batches(&conn)?;
@@ -123,6 +131,7 @@ pub async fn execute(data_dir: &Path, session: &Session, opts: &ExecOptions) -> 
             queue::mark_refreshed(&conn, &batches)?;
         }
     }
+    report.refresh_ms = clock.elapsed().as_millis() as u64;
     Ok(report)
 }
 

@@ -4,4 +4,8 @@ export type ExecReport = { succeeded: number, failed: number, blocked: number,
 /**
  * Left open (e.g. the network went away); the next run resumes them.
  */
-remaining: number, expired_grants: number, overdue_grants: number, refreshed_snapshot: number | null, peak_outstanding: number, last_error: string | null, };
+remaining: number, expired_grants: number, overdue_grants: number, refreshed_snapshot: number | null, peak_outstanding: number, 
+/**
+ * Time spent sending and polling (resume included), and refreshing the snapshot after.
+ */
+run_ms: number, refresh_ms: number, last_error: string | null, };
