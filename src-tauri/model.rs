@@ -227,6 +227,65 @@ pub struct OrgData {
     pub member_scan: Option<Vec<MemberAccess>>,
 }
 
+/// Names by id in one organization's data: accounts, permission sets, users, groups.
+pub struct Names<'a> {
+    pub accounts: std::collections::HashMap<&'a str, &'a str>,
+    pub sets: std::collections::HashMap<&'a str, &'a str>,
+    pub users: std::collections::HashMap<&'a str, &'a str>,
+    pub groups: std::collections::HashMap<&'a str, &'a str>,
+}
+
+impl OrgData {
+    pub fn names(&self) -> Names<'_> {
+        Names {
+            accounts: self
+                .accounts
+                .iter()
+                .map(|a| (a.id.as_str(), a.name.as_str()))
+                .collect(),
+            sets: self
+                .permission_sets
+                .iter()
+                .map(|p| (p.arn.as_str(), p.name.as_str()))
+                .collect(),
+            users: self
+                .users
+                .iter()
+                .map(|u| (u.user_id.as_str(), u.user_name.as_str()))
+                .collect(),
+            groups: self
+                .groups
+                .iter()
+                .map(|g| (g.group_id.as_str(), g.display_name.as_str()))
+                .collect(),
+        }
+    }
+}
+
+impl Names<'_> {
+    /// "name (id)", or the id when the account is unknown.
+    pub fn account(&self, id: &str) -> String {
+        match self.accounts.get(id) {
+            Some(n) => format!("{n} ({id})"),
+            None => id.to_owned(),
+        }
+    }
+    /// The permission set's name, or its ARN when unknown.
+    pub fn set(&self, arn: &str) -> String {
+        self.sets
+            .get(arn)
+            .map(|s| s.to_string())
+            .unwrap_or_else(|| arn.to_owned())
+    }
+    /// The user's or group's name, when it still exists.
+    pub fn principal(&self, kind: PrincipalType, id: &str) -> Option<&str> {
+        match kind {
+            PrincipalType::User => self.users.get(id).copied(),
+            PrincipalType::Group => self.groups.get(id).copied(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize, TS)]
 #[ts(export)]
 pub struct SnapshotInfo {

@@ -7,20 +7,6 @@ mod common;
 use common::*;
 use serde_json::{json, Value};
 
-struct World {
-    h: Harness,
-    truth: Truth,
-    env: Env,
-}
-
-fn world() -> World {
-    let h = Harness::start();
-    let truth = h.seed("small");
-    let env = Env::new(&h, &truth);
-    env.ok(&["sync"]);
-    World { h, truth, env }
-}
-
 impl World {
     /// `hallpass check --json`: the run, whatever the exit status.
     fn check(&self, extra: &[&str]) -> (Value, i32) {
@@ -43,7 +29,7 @@ fn evidence(f: &Value) -> String {
 
 #[test]
 fn a_clean_organization_has_no_error_level_findings() {
-    let w = world();
+    let w = World::synced("small");
     let (run, code) = w.check(&[]);
     let errors: Vec<&Value> = run["findings"]
         .as_array()
@@ -59,24 +45,6 @@ fn a_clean_organization_has_no_error_level_findings() {
 }
 
 impl World {
-    fn ps(&self, name: &str) -> String {
-        self.truth
-            .permission_sets
-            .iter()
-            .find(|p| p.name == name)
-            .unwrap()
-            .arn
-            .clone()
-    }
-    fn account(&self, name: &str) -> String {
-        self.truth
-            .accounts
-            .iter()
-            .find(|a| a.name == name)
-            .unwrap()
-            .id
-            .clone()
-    }
     /// Runs `hallpass ARGS` with some environment changed, for one check.
     fn check_with(&self, set: &[(&str, &str)], remove: &[&str], id: &str) -> (Vec<Value>, i32) {
         let mut cmd = self.env.command();
@@ -99,7 +67,7 @@ impl World {
 
 #[test]
 fn connection_failures_become_findings_with_evidence_and_go_away_when_fixed() {
-    let w = world();
+    let w = World::synced("small");
     // No base credentials at all.
     let (f, code) = w.check_with(
         &[],
@@ -148,7 +116,7 @@ fn connection_failures_become_findings_with_evidence_and_go_away_when_fixed() {
     assert!(!err.contains(wrong), "{err}");
 
     // A role in a member account, not the management account.
-    let member = w.account("acct-01");
+    let member = w.truth.account_id("acct-01");
     let role = w.h.mutate(json!({ "kind": "create_member_role", "region": REGION, "account_id": member,
                                   "role_name": "HallpassManagementRole", "external_id": EXTERNAL_ID }));
     let (f, _) = w.check_with(
@@ -269,9 +237,9 @@ fn policy_lints_catch_the_wrong_editor_a_missing_external_id_and_missing_actions
 
 #[test]
 fn organization_findings_and_their_fixes() {
-    let w = world();
+    let w = World::synced("small");
     // An invited account without OrganizationAccountAccessRole.
-    let invited = w.account("invited-legacy");
+    let invited = w.truth.account_id("invited-legacy");
     let f = w.findings("delegated-instance-unreachable");
     assert_eq!(f.len(), 1);
     assert!(evidence(&f[0]).contains(&invited), "{:#}", f[0]);
@@ -284,7 +252,7 @@ fn organization_findings_and_their_fixes() {
 
     // A permission set edited in the console: outdated where provisioned; reprovisioning fixes it.
     w.h.config(json!({ "assignment_delay_ms": 300 }));
-    let ps = w.ps("ReadOnly");
+    let ps = w.truth.ps_arn("ReadOnly");
     let changed = w.h.mutate(json!({ "kind": "set_inline_policy", "region": REGION, "permission_set_arn": ps,
         "policy": "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"s3:List*\",\"Resource\":\"*\"}]}" }));
     let outdated = changed["outdated"].as_array().unwrap().len();
@@ -359,7 +327,7 @@ fn organization_findings_and_their_fixes() {
 
 #[test]
 fn principal_findings_and_their_fixes() {
-    let w = world();
+    let w = World::synced("small");
     // Direct user assignments; revoking one clears that user's finding, and a documented
     // exception (time-bound, with a reason) is not reported.
     let direct = w.findings("direct-user-assignment");
@@ -367,14 +335,7 @@ fn principal_findings_and_their_fixes() {
         direct.iter().any(|f| f["subject"] == "user01"),
         "{direct:#?}"
     );
-    let u1 = w
-        .truth
-        .users
-        .iter()
-        .find(|u| u.user_name == "user01")
-        .unwrap()
-        .user_id
-        .clone();
+    let u1 = w.truth.user_id("user01");
     let a = w
         .truth
         .assignments
@@ -382,22 +343,8 @@ fn principal_findings_and_their_fixes() {
         .find(|a| a.principal_id == u1)
         .unwrap()
         .clone();
-    let acct = w
-        .truth
-        .accounts
-        .iter()
-        .find(|x| x.id == a.account_id)
-        .unwrap()
-        .name
-        .clone();
-    let ps = w
-        .truth
-        .permission_sets
-        .iter()
-        .find(|p| p.arn == a.permission_set_arn)
-        .unwrap()
-        .name
-        .clone();
+    let acct = w.truth.account_name(&a.account_id);
+    let ps = w.truth.ps_name(&a.permission_set_arn);
     w.env.ok(&[
         "revoke",
         "--user",
@@ -459,14 +406,7 @@ fn principal_findings_and_their_fixes() {
     );
 
     // Explain: why the user now sees an account, and why another user does not.
-    let platform = w
-        .truth
-        .groups
-        .iter()
-        .find(|g| g.display_name == "team-platform")
-        .unwrap()
-        .group_id
-        .clone();
+    let platform = w.truth.group_id("team-platform");
     let reached = w
         .truth
         .assignments
@@ -507,8 +447,8 @@ fn principal_findings_and_their_fixes() {
 
 #[test]
 fn quota_and_posture_findings_and_their_fixes() {
-    let w = world();
-    let ps = w.ps("ViewOnly");
+    let w = World::synced("small");
+    let ps = w.truth.ps_arn("ViewOnly");
     let policy = |n: usize| {
         let stmt = r#"{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::a-bucket-with-a-long-name/*"},"#;
         let body: String = stmt.repeat(n / stmt.len() + 1);
@@ -592,21 +532,13 @@ fn quota_and_posture_findings_and_their_fixes() {
     // AdministratorAccess reaching many people; revoking the broad assignments fixes it.
     let f = w.findings("broad-administrator-access");
     assert_eq!(f.len(), 1, "{f:#?}");
-    let admin = w.ps("AdministratorAccess");
+    let admin = w.truth.ps_arn("AdministratorAccess");
     let holders: std::collections::BTreeSet<String> = w
         .truth
         .assignments
         .iter()
         .filter(|a| a.permission_set_arn == admin && a.principal_type == "GROUP")
-        .map(|a| {
-            w.truth
-                .groups
-                .iter()
-                .find(|g| g.group_id == a.principal_id)
-                .unwrap()
-                .display_name
-                .clone()
-        })
+        .map(|a| w.truth.group_name(&a.principal_id))
         .collect();
     for g in holders {
         w.env.ok(&[
@@ -625,15 +557,8 @@ fn quota_and_posture_findings_and_their_fixes() {
 
 #[test]
 fn a_revocation_denied_by_aws_is_a_finding_until_the_permission_is_fixed() {
-    let w = world();
-    let web = w
-        .truth
-        .groups
-        .iter()
-        .find(|g| g.display_name == "team-web")
-        .unwrap()
-        .group_id
-        .clone();
+    let w = World::synced("small");
+    let web = w.truth.group_id("team-web");
     let a = w
         .truth
         .assignments
@@ -641,22 +566,8 @@ fn a_revocation_denied_by_aws_is_a_finding_until_the_permission_is_fixed() {
         .find(|a| a.principal_id == web)
         .unwrap()
         .clone();
-    let acct = w
-        .truth
-        .accounts
-        .iter()
-        .find(|x| x.id == a.account_id)
-        .unwrap()
-        .name
-        .clone();
-    let ps = w
-        .truth
-        .permission_sets
-        .iter()
-        .find(|p| p.arn == a.permission_set_arn)
-        .unwrap()
-        .name
-        .clone();
+    let acct = w.truth.account_name(&a.account_id);
+    let ps = w.truth.ps_name(&a.permission_set_arn);
     w.h.config(json!({ "faults": [{ "operation": "sso:DeleteAccountAssignment", "kind": "access_denied" }] }));
     w.env.ok(&[
         "revoke",

@@ -33,20 +33,8 @@ fn assignment_changes_stay_in_progress_then_take_effect_once() {
         .unwrap()
         .arn
         .clone();
-    let group = truth
-        .groups
-        .iter()
-        .find(|g| g.display_name == "team-empty")
-        .unwrap()
-        .group_id
-        .clone();
-    let account = truth
-        .accounts
-        .iter()
-        .find(|a| a.name == "acct-01")
-        .unwrap()
-        .id
-        .clone();
+    let group = truth.group_id("team-empty");
+    let account = truth.account_id("acct-01");
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {
         let count = || async {

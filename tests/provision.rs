@@ -6,51 +6,10 @@ mod common;
 use common::*;
 use serde_json::{json, Value};
 
-struct World {
-    h: Harness,
-    truth: Truth,
-    env: Env,
-}
-
-fn world() -> World {
-    let h = Harness::start();
-    let truth = h.seed("small");
-    let env = Env::new(&h, &truth);
-    env.ok(&["sync"]);
-    World { h, truth, env }
-}
-
 impl World {
-    fn group(&self, name: &str) -> String {
-        self.truth
-            .groups
-            .iter()
-            .find(|g| g.display_name == name)
-            .unwrap()
-            .group_id
-            .clone()
-    }
-    fn ps(&self, name: &str) -> String {
-        self.truth
-            .permission_sets
-            .iter()
-            .find(|p| p.name == name)
-            .unwrap()
-            .arn
-            .clone()
-    }
-    fn account(&self, name: &str) -> String {
-        self.truth
-            .accounts
-            .iter()
-            .find(|a| a.name == name)
-            .unwrap()
-            .id
-            .clone()
-    }
     /// A (account name, account id, permission set name, arn) the group does not have yet.
     fn free(&self, group: &str, skip: usize) -> (String, String, String, String) {
-        let gid = self.group(group);
+        let gid = self.truth.group_id(group);
         let main = &self
             .truth
             .instances
@@ -88,19 +47,15 @@ impl World {
         }
         free.swap_remove(skip)
     }
-
-    fn ops(&self) -> Vec<Value> {
-        self.env.json(&["ops"]).as_array().unwrap().clone()
-    }
 }
 
 #[test]
 fn each_operation_kind_lands_and_is_audited() {
-    let w = world();
-    let empty = w.group("team-empty");
-    let admin = w.ps("AdministratorAccess");
-    let ro = w.ps("ReadOnly");
-    let (a1, a2) = (w.account("acct-01"), w.account("acct-02"));
+    let w = World::synced("small");
+    let empty = w.truth.group_id("team-empty");
+    let admin = w.truth.ps_arn("AdministratorAccess");
+    let ro = w.truth.ps_arn("ReadOnly");
+    let (a1, a2) = (w.truth.account_id("acct-01"), w.truth.account_id("acct-02"));
     let before = w.h.inspect(&[]);
     for acct in [&a1, &a2] {
         for ps in [&admin, &ro] {
@@ -243,7 +198,7 @@ fn each_operation_kind_lands_and_is_audited() {
 
 #[test]
 fn bad_requests_are_refused_before_anything_is_sent() {
-    let w = world();
+    let w = World::synced("small");
     w.h.reset_counters();
     let cases: &[(&[&str], &str)] = &[
         (
@@ -376,8 +331,8 @@ fn bad_requests_are_refused_before_anything_is_sent() {
 
 #[test]
 fn a_denied_revocation_stays_pending_and_names_the_missing_permissions() {
-    let w = world();
-    let web = w.group("team-web");
+    let w = World::synced("small");
+    let web = w.truth.group_id("team-web");
     let a = w
         .truth
         .assignments
@@ -385,22 +340,8 @@ fn a_denied_revocation_stays_pending_and_names_the_missing_permissions() {
         .find(|a| a.principal_id == web)
         .unwrap()
         .clone();
-    let acct = w
-        .truth
-        .accounts
-        .iter()
-        .find(|x| x.id == a.account_id)
-        .unwrap()
-        .name
-        .clone();
-    let ps = w
-        .truth
-        .permission_sets
-        .iter()
-        .find(|p| p.arn == a.permission_set_arn)
-        .unwrap()
-        .name
-        .clone();
+    let acct = w.truth.account_name(&a.account_id);
+    let ps = w.truth.ps_name(&a.permission_set_arn);
     w.h.config(json!({ "faults": [{ "operation": "sso:DeleteAccountAssignment", "kind": "access_denied" }] }));
     let out = w.env.json(&[
         "revoke",
@@ -442,8 +383,8 @@ fn a_denied_revocation_stays_pending_and_names_the_missing_permissions() {
 
 #[test]
 fn throttling_and_conflicts_are_absorbed() {
-    let w = world();
-    let empty = w.group("team-empty");
+    let w = World::synced("small");
+    let empty = w.truth.group_id("team-empty");
     w.h.config(json!({
         "assignment_delay_ms": 150,
         "seed": 3,
@@ -490,8 +431,8 @@ fn throttling_and_conflicts_are_absorbed() {
 
 #[test]
 fn overlapping_time_bound_grants_keep_the_assignment_until_the_last_expires() {
-    let w = world();
-    let empty = w.group("team-empty");
+    let w = World::synced("small");
+    let empty = w.truth.group_id("team-empty");
     let (acct_name, acct, ps_name, ps) = w.free("team-empty", 0);
     let grant = |expires: &str, reason: &str| {
         w.env.json(&[
@@ -545,7 +486,7 @@ fn overlapping_time_bound_grants_keep_the_assignment_until_the_last_expires() {
 
 #[test]
 fn a_time_bound_grant_over_a_standing_assignment_never_removes_it() {
-    let w = world();
+    let w = World::synced("small");
     let a = w
         .truth
         .assignments
@@ -553,30 +494,9 @@ fn a_time_bound_grant_over_a_standing_assignment_never_removes_it() {
         .find(|a| a.principal_type == "GROUP")
         .unwrap()
         .clone();
-    let group = w
-        .truth
-        .groups
-        .iter()
-        .find(|g| g.group_id == a.principal_id)
-        .unwrap()
-        .display_name
-        .clone();
-    let acct = w
-        .truth
-        .accounts
-        .iter()
-        .find(|x| x.id == a.account_id)
-        .unwrap()
-        .name
-        .clone();
-    let ps = w
-        .truth
-        .permission_sets
-        .iter()
-        .find(|p| p.arn == a.permission_set_arn)
-        .unwrap()
-        .name
-        .clone();
+    let group = w.truth.group_name(&a.principal_id);
+    let acct = w.truth.account_name(&a.account_id);
+    let ps = w.truth.ps_name(&a.permission_set_arn);
     w.env.json(&[
         "grant",
         "--group",
@@ -673,7 +593,7 @@ fn killed_after(env: &Env, args: &[&str], ms: u64) {
 
 #[test]
 fn killed_at_random_points_every_change_lands_exactly_once() {
-    let w = world();
+    let w = World::synced("small");
     let seed = std::env::var("HALLPASS_KILL_SEED")
         .ok()
         .and_then(|s| s.parse().ok())
@@ -690,7 +610,7 @@ fn killed_at_random_points_every_change_lands_exactly_once() {
         .and_then(|s| s.parse().ok())
         .unwrap_or(6);
     w.h.config(json!({ "assignment_delay_ms": 400 }));
-    let empty = w.group("team-empty");
+    let empty = w.truth.group_id("team-empty");
     let targets: Vec<(String, String)> = w
         .truth
         .accounts
@@ -703,7 +623,8 @@ fn killed_at_random_points_every_change_lands_exactly_once() {
             .contains(&a.name.as_str())
         })
         .flat_map(|a| {
-            ["ReadOnly", "ViewOnly", "Billing", "Developer"].map(|p| (a.id.clone(), w.ps(p)))
+            ["ReadOnly", "ViewOnly", "Billing", "Developer"]
+                .map(|p| (a.id.clone(), w.truth.ps_arn(p)))
         })
         .collect();
     let grant: &[&str] = &[
@@ -827,7 +748,7 @@ fn killed_at_random_points_every_change_lands_exactly_once() {
 
 #[test]
 fn two_processes_working_the_queue_at_once_send_each_change_once() {
-    let w = world();
+    let w = World::synced("small");
     w.h.config(json!({ "assignment_delay_ms": 300 }));
     w.h.reset_counters();
     let spawn = |args: &[&str]| {
@@ -882,7 +803,7 @@ fn two_processes_working_the_queue_at_once_send_each_change_once() {
 
 #[test]
 fn changes_reach_an_instance_held_by_a_member_account() {
-    let w = world();
+    let w = World::synced("small");
     let member = w
         .truth
         .instances
@@ -890,16 +811,9 @@ fn changes_reach_an_instance_held_by_a_member_account() {
         .find(|i| i.owner_account_id != w.truth.management_account_id)
         .unwrap()
         .clone();
-    let devs = w
-        .truth
-        .groups
-        .iter()
-        .find(|g| g.display_name == "sandbox-devs")
-        .unwrap()
-        .group_id
-        .clone();
-    let admin_ps = w.ps("SandboxAdmin");
-    let acct = w.account("identity-sandbox");
+    let devs = w.truth.group_id("sandbox-devs");
+    let admin_ps = w.truth.ps_arn("SandboxAdmin");
+    let acct = w.truth.account_id("identity-sandbox");
     let out = w.env.json(&[
         "grant",
         "--group",
@@ -918,14 +832,7 @@ fn changes_reach_an_instance_held_by_a_member_account() {
     let seen = w.h.inspect(&[&member.owner_account_id]);
     assert_eq!(seen.assignment_count(&acct, &admin_ps, &devs), 1);
     // Its users are in its own identity store: membership changes go there too.
-    let user = w
-        .truth
-        .users
-        .iter()
-        .find(|u| u.user_name == "sandbox-user0")
-        .unwrap()
-        .user_id
-        .clone();
+    let user = w.truth.user_id("sandbox-user0");
     w.env.json(&[
         "member",
         "add",

@@ -28,13 +28,7 @@ fn the_diff_of_two_snapshots_lists_exactly_the_known_changes_offline() {
 
     // Known changes, made in the console.
     h.mutate(json!({ "kind": "add_user", "region": REGION, "user_name": "new.hire" }));
-    let empty = truth
-        .groups
-        .iter()
-        .find(|g| g.display_name == "team-empty")
-        .unwrap()
-        .group_id
-        .clone();
+    let empty = truth.group_id("team-empty");
     let billing = truth
         .permission_sets
         .iter()
@@ -198,13 +192,7 @@ fn drift_against_a_matrix_lists_exactly_the_seeded_changes_and_reconciling_remov
         .position(|e| e["group"].as_str() == Some("team-web"))
         .unwrap();
     let dropped = entries.remove(dropped);
-    let web = truth
-        .groups
-        .iter()
-        .find(|g| g.display_name == "team-web")
-        .unwrap()
-        .group_id
-        .clone();
+    let web = truth.group_id("team-web");
     let dropped_ps = truth
         .permission_sets
         .iter()
@@ -218,20 +206,8 @@ fn drift_against_a_matrix_lists_exactly_the_seeded_changes_and_reconciling_remov
         .filter(|a| a.principal_id == web && a.permission_set_arn == dropped_ps)
         .map(|a| a.account_id.clone())
         .collect();
-    let data = truth
-        .groups
-        .iter()
-        .find(|g| g.display_name == "team-data")
-        .unwrap()
-        .group_id
-        .clone();
-    let billing = truth
-        .permission_sets
-        .iter()
-        .find(|x| x.name == "Billing")
-        .unwrap()
-        .arn
-        .clone();
+    let data = truth.group_id("team-data");
+    let billing = truth.ps_arn("Billing");
     let target = truth
         .accounts
         .iter()
@@ -513,15 +489,7 @@ fn an_access_review_is_decided_exported_round_tripped_and_its_revocations_applie
     let out = env.json(&["review", "revoke", &id, "--yes"]);
     assert_eq!(out["report"]["succeeded"], 2, "{out:#}");
     let seen = h.inspect(&[]);
-    let user = |name: &str| {
-        truth
-            .users
-            .iter()
-            .find(|u| u.user_name == name)
-            .unwrap()
-            .user_id
-            .clone()
-    };
+    let user = |name: &str| truth.user_id(name);
     let group = truth
         .groups
         .iter()

@@ -425,22 +425,8 @@ fn effective_access_and_show_commands_work_offline() {
                 || (a.principal_type == "GROUP" && groups.contains(a.principal_id.as_str()))
         })
         .map(|a| {
-            let ps = truth
-                .permission_sets
-                .iter()
-                .find(|p| p.arn == a.permission_set_arn)
-                .unwrap()
-                .name
-                .clone();
-            let via = (a.principal_type == "GROUP").then(|| {
-                truth
-                    .groups
-                    .iter()
-                    .find(|g| g.group_id == a.principal_id)
-                    .unwrap()
-                    .display_name
-                    .clone()
-            });
+            let ps = truth.ps_name(&a.permission_set_arn);
+            let via = (a.principal_type == "GROUP").then(|| truth.group_name(&a.principal_id));
             (a.account_id.clone(), ps, via)
         })
         .collect();

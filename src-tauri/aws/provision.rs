@@ -70,6 +70,18 @@ fn status(
     Ok(AsyncStatus { request_id, status })
 }
 
+/// The status AWS returned: each asynchronous operation's status type has the same three
+/// fields but is a type of its own.
+macro_rules! status_of {
+    ($s:expr) => {
+        status(
+            $s.and_then(|s| s.request_id()),
+            $s.and_then(|s| s.status()),
+            $s.and_then(|s| s.failure_reason()),
+        )
+    };
+}
+
 /// Sends `CreateAccountAssignment` or `DeleteAccountAssignment`.
 pub async fn submit(c: &Clients, gate: &Gate, change: Change, t: &Target) -> Result<AsyncStatus> {
     match change {
@@ -93,11 +105,7 @@ pub async fn submit(c: &Clients, gate: &Gate, change: Change, t: &Target) -> Res
                 )
                 .await?;
             let s = out.account_assignment_creation_status();
-            status(
-                s.and_then(|s| s.request_id()),
-                s.and_then(|s| s.status()),
-                s.and_then(|s| s.failure_reason()),
-            )
+            status_of!(s)
         }
         Change::Delete => {
             let out = gate
@@ -119,11 +127,7 @@ pub async fn submit(c: &Clients, gate: &Gate, change: Change, t: &Target) -> Res
                 )
                 .await?;
             let s = out.account_assignment_deletion_status();
-            status(
-                s.and_then(|s| s.request_id()),
-                s.and_then(|s| s.status()),
-                s.and_then(|s| s.failure_reason()),
-            )
+            status_of!(s)
         }
     }
 }
@@ -139,11 +143,7 @@ pub async fn describe(
     macro_rules! read {
         ($s:expr) => {{
             let s = $s;
-            let st = status(
-                s.and_then(|s| s.request_id()),
-                s.and_then(|s| s.status()),
-                s.and_then(|s| s.failure_reason()),
-            )?;
+            let st = status_of!(s)?;
             let target = s.and_then(|s| {
                 Some((
                     s.target_id()?.to_owned(),
@@ -299,11 +299,7 @@ pub async fn reprovision(
         )
         .await?;
     let s = out.permission_set_provisioning_status();
-    status(
-        s.and_then(|s| s.request_id()),
-        s.and_then(|s| s.status()),
-        s.and_then(|s| s.failure_reason()),
-    )
+    status_of!(s)
 }
 
 /// Where a reprovisioning request stands.
@@ -328,9 +324,5 @@ pub async fn reprovision_status(
         )
         .await?;
     let s = out.permission_set_provisioning_status();
-    status(
-        s.and_then(|s| s.request_id()),
-        s.and_then(|s| s.status()),
-        s.and_then(|s| s.failure_reason()),
-    )
+    status_of!(s)
 }

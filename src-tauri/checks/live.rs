@@ -79,12 +79,13 @@ fn missing_permission(e: &Error) -> Option<Finding> {
 pub async fn connection(params: &ConnectParams) -> (Vec<Finding>, Option<String>) {
     let mut out = Vec::new();
     let profile = params.profile.as_deref();
-    let gate = aws::Gate::new(params.rates, vec![]);
-    let base = connect::base_config(&params.region, profile).await;
-    let caller = match connect::caller_identity(&base, &gate, profile).await {
-        Ok(c) => c,
+    let role = parse_role_arn(params.credentials.role_arn.expose()).ok();
+    // Connecting reads the caller identity first, then assumes the role: one attempt
+    // tells base-credential problems from AssumeRole ones.
+    let session = match connect::connect(params).await {
+        Ok(s) => s,
         Err(e) if e.aws_kind() == Some(AwsErrorKind::Network) => return (out, Some(e.to_string())),
-        Err(e) => {
+        Err(e) if e.aws_kind() == Some(AwsErrorKind::Credentials) => {
             let login = profile
                 .map(|p| format!("aws sso login --profile {p}"))
                 .unwrap_or("aws sso login --profile NAME".into());
@@ -103,12 +104,14 @@ pub async fn connection(params: &ConnectParams) -> (Vec<Finding>, Option<String>
             );
             return (out, None);
         }
-    };
-    let role = parse_role_arn(params.credentials.role_arn.expose()).ok();
-    let session = match connect::connect(params).await {
-        Ok(s) => s,
-        Err(e) if e.aws_kind() == Some(AwsErrorKind::Network) => return (out, Some(e.to_string())),
         Err(e) if e.aws_kind() == Some(AwsErrorKind::AccessDenied) => {
+            // Only now: who the base credentials are, as evidence.
+            let gate = aws::Gate::new(params.rates, vec![]);
+            let base = connect::base_config(&params.region, profile).await;
+            let caller = connect::caller_identity(&base, &gate, profile)
+                .await
+                .map(|c| c.arn)
+                .unwrap_or_else(|_| "unknown".into());
             let ext = params.credentials.external_id.expose();
             let mut f = Finding::new(
                 "external-id-mismatch",
@@ -119,7 +122,7 @@ pub async fn connection(params: &ConnectParams) -> (Vec<Finding>, Option<String>
                  `hallpass lint-policy --trust FILE` compares a saved copy of the trust policy for you. Also check \
                  that the ARN names the role in the management account.",
             )
-            .evidence("you are", caller.arn.clone())
+            .evidence("you are", caller)
             .evidence("External ID in Hallpass", mask(ext));
             if let Some(r) = &role {
                 f = f.evidence("role", format!("{} in account {}", r.name, r.account_id));

@@ -204,8 +204,10 @@ pub fn title_of(check: &str) -> &'static str {
 
 /// The checks that need only the snapshot (and the local queue).
 pub fn offline(conn: &Connection, snap: i64) -> Result<Vec<Finding>> {
-    let mut all = org::findings(conn, snap)?;
-    all.extend(posture::findings(conn, snap)?);
+    // One read of the snapshot serves every check.
+    let d = crate::store::queries::org_data(conn, snap)?;
+    let mut all = org::findings(conn, snap, &d)?;
+    all.extend(posture::findings(&d)?);
     all.extend(live::pending_revocations(conn)?);
     Ok(all)
 }

@@ -6,45 +6,11 @@ use rusqlite::Connection;
 
 use super::{Finding, Severity};
 use crate::error::Result;
-use crate::model::{OrgData, PrincipalType};
+use crate::model::{Names, OrgData, PrincipalType};
 use crate::store::queries;
 
 /// How many items a finding lists before it says "and N more".
 pub(super) const LIST_MAX: usize = 25;
-
-pub(super) struct Names<'a> {
-    pub accounts: HashMap<&'a str, &'a str>,
-    pub sets: HashMap<&'a str, &'a str>,
-}
-
-impl<'a> Names<'a> {
-    pub fn new(d: &'a OrgData) -> Self {
-        Names {
-            accounts: d
-                .accounts
-                .iter()
-                .map(|a| (a.id.as_str(), a.name.as_str()))
-                .collect(),
-            sets: d
-                .permission_sets
-                .iter()
-                .map(|p| (p.arn.as_str(), p.name.as_str()))
-                .collect(),
-        }
-    }
-    pub fn account(&self, id: &str) -> String {
-        match self.accounts.get(id) {
-            Some(n) => format!("{n} ({id})"),
-            None => id.to_owned(),
-        }
-    }
-    pub fn set(&self, arn: &str) -> String {
-        self.sets
-            .get(arn)
-            .map(|s| s.to_string())
-            .unwrap_or_else(|| arn.to_owned())
-    }
-}
 
 /// Adds up to LIST_MAX evidence lines, then a count of the rest.
 pub(super) fn listed(
@@ -62,13 +28,12 @@ pub(super) fn listed(
     f
 }
 
-pub fn findings(conn: &Connection, snap: i64) -> Result<Vec<Finding>> {
-    let d = queries::org_data(conn, snap)?;
-    let names = Names::new(&d);
+pub fn findings(conn: &Connection, snap: i64, d: &OrgData) -> Result<Vec<Finding>> {
+    let names = d.names();
     let mut out = Vec::new();
-    out.extend(unreachable_members(conn, snap, &d, &names)?);
-    out.extend(out_of_sync(&d, &names));
-    out.extend(principals(conn, &d, &names)?);
+    out.extend(unreachable_members(conn, snap, d, &names)?);
+    out.extend(out_of_sync(d, &names));
+    out.extend(principals(conn, d, &names)?);
     if d.delegated_admins.is_empty() {
         out.push(
             Finding::new(
@@ -162,16 +127,7 @@ fn out_of_sync(d: &OrgData, names: &Names) -> Vec<Finding> {
 }
 
 fn principals(conn: &Connection, d: &OrgData, names: &Names) -> Result<Vec<Finding>> {
-    let users: HashMap<&str, &str> = d
-        .users
-        .iter()
-        .map(|u| (u.user_id.as_str(), u.user_name.as_str()))
-        .collect();
-    let groups: HashMap<&str, &str> = d
-        .groups
-        .iter()
-        .map(|g| (g.group_id.as_str(), g.display_name.as_str()))
-        .collect();
+    let (users, groups) = (&names.users, &names.groups);
     let mut members: HashMap<&str, usize> = HashMap::new();
     let mut groups_of: HashMap<&str, Vec<&str>> = HashMap::new();
     for m in &d.memberships {

@@ -2,13 +2,10 @@
 
 use std::collections::{HashMap, HashSet};
 
-use rusqlite::Connection;
-
-use super::org::{listed, Names};
+use super::org::listed;
 use super::{Finding, Severity};
 use crate::error::Result;
-use crate::model::{OrgData, PermissionSet, PrincipalType};
-use crate::store::queries;
+use crate::model::{Names, OrgData, PermissionSet, PrincipalType};
 
 /// AWS's quota for one permission set's inline policy, in characters.
 pub const INLINE_POLICY_MAX: usize = 32_768;
@@ -19,15 +16,14 @@ const ADMIN_POLICY: &str = "policy/AdministratorAccess";
 /// More users than this reaching AdministratorAccess is "broad".
 const ADMIN_USERS_MAX: usize = 5;
 
-pub fn findings(conn: &Connection, snap: i64) -> Result<Vec<Finding>> {
-    let d = queries::org_data(conn, snap)?;
-    let names = Names::new(&d);
+pub fn findings(d: &OrgData) -> Result<Vec<Finding>> {
+    let names = d.names();
     let mut out = Vec::new();
     for ps in &d.permission_sets {
         out.extend(quotas(ps));
     }
-    out.extend(broad_admin(&d, &names));
-    out.extend(break_glass(&d));
+    out.extend(broad_admin(d, &names));
+    out.extend(break_glass(d));
     Ok(out)
 }
 

@@ -91,55 +91,49 @@ fn run(cli: Cli) -> Result<()> {
     let data_dir = crate::paths::data_dir(cli.data_dir.clone())?;
     match &cli.command {
         Command::Grant { args, expires } => {
-            return provision::grant(&cli, &data_dir, args, expires.clone())
+            provision::grant(&cli, &data_dir, args, expires.clone())
         }
-        Command::Revoke { args } => return provision::revoke(&cli, &data_dir, args),
-        Command::User { command } => return provision::user(&cli, &data_dir, command),
-        Command::Member { command } => return provision::member(&cli, &data_dir, command),
-        Command::Ops { command } => return queue::ops(&cli, &data_dir, command.as_ref()),
-        Command::Grants { all, command } => {
-            return queue::grants(&cli, &data_dir, *all, command.as_ref())
-        }
-        Command::Audit { limit } => return queue::audit_log(&cli, &data_dir, *limit),
+        Command::Revoke { args } => provision::revoke(&cli, &data_dir, args),
+        Command::User { command } => provision::user(&cli, &data_dir, command),
+        Command::Member { command } => provision::member(&cli, &data_dir, command),
+        Command::Ops { command } => queue::ops(&cli, &data_dir, command.as_ref()),
+        Command::Grants { all, command } => queue::grants(&cli, &data_dir, *all, command.as_ref()),
+        Command::Audit { limit } => queue::audit_log(&cli, &data_dir, *limit),
         Command::Check {
             id,
             offline,
             secrets,
             rates,
-        } => {
-            return checks::check(
-                &cli,
-                &data_dir,
-                id.as_deref(),
-                *offline,
-                secrets,
-                rates.clone(),
-            )
-        }
+        } => checks::check(
+            &cli,
+            &data_dir,
+            id.as_deref(),
+            *offline,
+            secrets,
+            rates.clone(),
+        ),
         Command::Explain {
             user,
             account,
             snapshot,
-        } => return checks::explain_cmd(&cli, &data_dir, user, account, *snapshot),
+        } => checks::explain_cmd(&cli, &data_dir, user, account, *snapshot),
         Command::LintPolicy {
             trust,
             permissions,
             external_id,
-        } => {
-            return checks::lint_policy(
-                &cli,
-                trust.as_ref(),
-                permissions.as_ref(),
-                external_id.as_deref(),
-            )
-        }
+        } => checks::lint_policy(
+            &cli,
+            trust.as_ref(),
+            permissions.as_ref(),
+            external_id.as_deref(),
+        ),
         Command::Reprovision {
             permission_set,
             apply,
-        } => return checks::reprovision(&cli, &data_dir, permission_set, apply),
-        Command::RevokeOrphans { apply } => return checks::revoke_orphans(&cli, &data_dir, apply),
-        Command::Drift(args) => return review::drift_cmd(&cli, &data_dir, args),
-        Command::Review { command } => return reviews::review(&cli, &data_dir, command),
+        } => checks::reprovision(&cli, &data_dir, permission_set, apply),
+        Command::RevokeOrphans { apply } => checks::revoke_orphans(&cli, &data_dir, apply),
+        Command::Drift(args) => review::drift_cmd(&cli, &data_dir, args),
+        Command::Review { command } => reviews::review(&cli, &data_dir, command),
         Command::Retention { days } => {
             let mut conn = store::open(&data_dir)?;
             if let Some(d) = days {
@@ -156,10 +150,10 @@ fn run(cli: Cli) -> Result<()> {
                     p.days, p.snapshots_removed, p.kept_for_reviews
                 ));
             }
-            return Ok(());
+            Ok(())
         }
         Command::ExportAccessMatrix { snapshot, out } => {
-            return reviews::export_access_matrix(&cli, &data_dir, *snapshot, out)
+            reviews::export_access_matrix(&cli, &data_dir, *snapshot, out)
         }
         Command::ExportSnapshot { snapshot, out } => {
             let info = crate::review::share::export(&data_dir, *snapshot, out)?;
@@ -167,7 +161,7 @@ fn run(cli: Cli) -> Result<()> {
                 cli.json,
                 &format!("Wrote snapshot {} to {}.", info.id, out.display()),
             );
-            return Ok(());
+            Ok(())
         }
         Command::ImportSnapshot { file } => {
             let info = crate::review::share::import(&data_dir, file)?;
@@ -178,29 +172,24 @@ fn run(cli: Cli) -> Result<()> {
                     info.id, info.finished_at
                 ),
             );
-            return Ok(());
+            Ok(())
         }
         Command::Diff {
             from,
             to,
             account,
             since,
-        } => {
-            return review::diff_cmd(
-                &cli,
-                &data_dir,
-                *from,
-                *to,
-                account.as_deref(),
-                since.as_deref(),
-            )
-        }
-        _ => {}
-    }
-    match cli.command {
+        } => review::diff_cmd(
+            &cli,
+            &data_dir,
+            *from,
+            *to,
+            account.as_deref(),
+            since.as_deref(),
+        ),
         Command::Connect {
-            ref role_arn,
-            ref external_id,
+            role_arn,
+            external_id,
         } => {
             let region = cli.region.clone().ok_or_else(|| {
                 Error::InvalidInput(
@@ -231,11 +220,18 @@ fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Sync {
-            ref secrets,
+            secrets,
             full_scan,
             strategy,
-            ref rates,
-        } => sync_cmd::sync(&cli, &data_dir, secrets, full_scan, strategy, rates.clone()),
+            rates,
+        } => sync_cmd::sync(
+            &cli,
+            &data_dir,
+            secrets,
+            *full_scan,
+            *strategy,
+            rates.clone(),
+        ),
         Command::Snapshots => {
             let conn = store::open(&data_dir)?;
             output::snapshots(cli.json, &snapshots::list(&conn)?);
@@ -243,13 +239,13 @@ fn run(cli: Cli) -> Result<()> {
         }
         Command::Show { what, snapshot } => {
             let conn = store::open(&data_dir)?;
-            let snap = snapshots::resolve(&conn, snapshot)?;
-            show::show(&conn, snap, what, cli.json)
+            let snap = snapshots::resolve(&conn, *snapshot)?;
+            show::show(&conn, snap, *what, cli.json)
         }
         Command::Access {
-            ref user,
-            ref group,
-            ref account,
+            user,
+            group,
+            account,
             snapshot,
         } => {
             let query = match (user, group, account) {
@@ -264,29 +260,10 @@ fn run(cli: Cli) -> Result<()> {
                 }
             };
             let conn = store::open(&data_dir)?;
-            let snap = snapshots::resolve(&conn, snapshot)?;
+            let snap = snapshots::resolve(&conn, *snapshot)?;
             let rows = store::queries::access(&conn, snap, &query)?;
             output::access(cli.json, &rows);
             Ok(())
         }
-        Command::Grant { .. }
-        | Command::Revoke { .. }
-        | Command::User { .. }
-        | Command::Member { .. }
-        | Command::Ops { .. }
-        | Command::Grants { .. }
-        | Command::Audit { .. }
-        | Command::Check { .. }
-        | Command::Explain { .. }
-        | Command::LintPolicy { .. }
-        | Command::Reprovision { .. }
-        | Command::RevokeOrphans { .. }
-        | Command::Diff { .. }
-        | Command::Drift(_)
-        | Command::ExportSnapshot { .. }
-        | Command::ImportSnapshot { .. }
-        | Command::Review { .. }
-        | Command::ExportAccessMatrix { .. }
-        | Command::Retention { .. } => Ok(()),
     }
 }

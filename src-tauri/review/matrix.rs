@@ -206,29 +206,12 @@ impl<'a> Tree<'a> {
 pub fn export(conn: &Connection, snap: i64) -> Result<Matrix> {
     let d = queries::org_data(conn, snap)?;
     let tree = Tree::new(&d.ous, &d.accounts);
-    let sets: HashMap<&str, &str> = d
-        .permission_sets
-        .iter()
-        .map(|p| (p.arn.as_str(), p.name.as_str()))
-        .collect();
-    let groups: HashMap<&str, &str> = d
-        .groups
-        .iter()
-        .map(|g| (g.group_id.as_str(), g.display_name.as_str()))
-        .collect();
-    let users: HashMap<&str, &str> = d
-        .users
-        .iter()
-        .map(|u| (u.user_id.as_str(), u.user_name.as_str()))
-        .collect();
+    let names = d.names();
     // Groups first (the rule), then the users assigned directly (the exceptions).
     let mut by: BTreeMap<(bool, String, String), BTreeSet<&str>> = BTreeMap::new();
     for a in &d.assignments {
-        let name = match a.principal_type {
-            PrincipalType::Group => groups.get(a.principal_id.as_str()),
-            PrincipalType::User => users.get(a.principal_id.as_str()),
-        };
-        let (Some(name), Some(ps)) = (name, sets.get(a.permission_set_arn.as_str())) else {
+        let name = names.principal(a.principal_type, &a.principal_id);
+        let (Some(name), Some(ps)) = (name, names.sets.get(a.permission_set_arn.as_str())) else {
             continue; // orphaned: nothing to declare
         };
         by.entry((

@@ -253,8 +253,73 @@ pub struct Truth {
 }
 
 impl Truth {
+    pub fn group_id(&self, name: &str) -> String {
+        let g = self.groups.iter().find(|g| g.display_name == name);
+        g.unwrap_or_else(|| panic!("no group {name}"))
+            .group_id
+            .clone()
+    }
+    pub fn user_id(&self, name: &str) -> String {
+        let u = self.users.iter().find(|u| u.user_name == name);
+        u.unwrap_or_else(|| panic!("no user {name}"))
+            .user_id
+            .clone()
+    }
+    pub fn ps_arn(&self, name: &str) -> String {
+        let p = self.permission_sets.iter().find(|p| p.name == name);
+        p.unwrap_or_else(|| panic!("no permission set {name}"))
+            .arn
+            .clone()
+    }
+    pub fn ps_name(&self, arn: &str) -> String {
+        let p = self.permission_sets.iter().find(|p| p.arn == arn);
+        p.unwrap_or_else(|| panic!("no permission set {arn}"))
+            .name
+            .clone()
+    }
+    pub fn account_id(&self, name: &str) -> String {
+        let a = self.accounts.iter().find(|a| a.name == name);
+        a.unwrap_or_else(|| panic!("no account {name}")).id.clone()
+    }
+    pub fn account_name(&self, id: &str) -> String {
+        let a = self.accounts.iter().find(|a| a.id == id);
+        a.unwrap_or_else(|| panic!("no account {id}")).name.clone()
+    }
+    pub fn group_name(&self, id: &str) -> String {
+        let g = self.groups.iter().find(|g| g.group_id == id);
+        g.unwrap_or_else(|| panic!("no group {id}"))
+            .display_name
+            .clone()
+    }
+
     pub fn assignment_set(&self) -> BTreeSet<TruthAssignment> {
         self.assignments.iter().cloned().collect()
+    }
+}
+
+/// A seeded emulator, its ground truth, and a data folder synced from it once.
+pub struct World {
+    pub h: Harness,
+    pub truth: Truth,
+    pub env: Env,
+}
+
+impl World {
+    pub fn synced(scenario: &str) -> Self {
+        let h = Harness::start();
+        let truth = h.seed(scenario);
+        let env = Env::new(&h, &truth);
+        env.ok(&["sync"]);
+        World { h, truth, env }
+    }
+
+    /// The provisioning queue as `hallpass ops --json` lists it.
+    pub fn ops(&self) -> Vec<Value> {
+        self.env
+            .json(&["ops"])
+            .as_array()
+            .expect("ops list")
+            .clone()
     }
 }
 
