@@ -89,7 +89,7 @@ impl Gate {
                 let (rate, burst) = match service {
                     Service::SsoAdmin => (r.sso, 4),
                     Service::IdentityStore => (r.identitystore, 4),
-                    Service::Organizations => (r.organizations, 3),
+                    Service::Organizations => (r.organizations, 1),
                     Service::Sts => (r.sts, 4),
                 };
                 Arc::new(Limiter::new(rate, burst))
@@ -133,9 +133,15 @@ impl Gate {
             limiter.acquire().await;
             self.count(&key);
             let err = match f().await {
-                Ok(v) => return Ok(v),
+                Ok(v) => {
+                    limiter.succeeded().await;
+                    return Ok(v);
+                }
                 Err(e) => classify(&key, e),
             };
+            if err.kind == AwsErrorKind::Throttled {
+                limiter.throttled().await;
+            }
             let retries = match err.kind {
                 AwsErrorKind::Throttled => THROTTLE_RETRIES,
                 AwsErrorKind::Network => NETWORK_RETRIES,

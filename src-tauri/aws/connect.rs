@@ -63,11 +63,9 @@ pub struct Session {
 pub async fn base_config(region: &str, profile: Option<&str>) -> SdkConfig {
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
         .region(Region::new(region.to_owned()))
-        .retry_config(
-            RetryConfig::standard()
-                .with_max_attempts(2)
-                .with_initial_backoff(Duration::from_millis(100)),
-        )
+        // The Gate retries (and counts, and paces) every attempt; SDK retries would
+        // go around the rate limiter and the call counts.
+        .retry_config(RetryConfig::disabled())
         .timeout_config(
             TimeoutConfig::builder()
                 .connect_timeout(Duration::from_secs(5))

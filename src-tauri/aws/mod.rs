@@ -37,19 +37,34 @@ where
 }
 
 /// Follows every `NextToken` until the last page.
-pub(crate) async fn paginate<T, F, Fut>(mut page: F) -> Result<Vec<T>>
+pub(crate) async fn paginate<T, F, Fut>(page: F) -> Result<Vec<T>>
+where
+    F: FnMut(Option<String>) -> Fut,
+    Fut: Future<Output = Result<(Vec<T>, Option<String>)>>,
+{
+    Ok(paginate_at_most(usize::MAX, page)
+        .await?
+        .unwrap_or_default())
+}
+
+/// Every page, or `None` once there would be more than `max_pages` of them.
+pub(crate) async fn paginate_at_most<T, F, Fut>(
+    max_pages: usize,
+    mut page: F,
+) -> Result<Option<Vec<T>>>
 where
     F: FnMut(Option<String>) -> Fut,
     Fut: Future<Output = Result<(Vec<T>, Option<String>)>>,
 {
     let mut all = Vec::new();
     let mut token = None;
-    loop {
+    for _ in 0..max_pages {
         let (items, next) = page(token.take()).await?;
         all.extend(items);
         match next.filter(|t| !t.is_empty()) {
             Some(t) => token = Some(t),
-            None => return Ok(all),
+            None => return Ok(Some(all)),
         }
     }
+    Ok(None)
 }

@@ -8,7 +8,7 @@ use aws_sdk_ssoadmin::types::{
 };
 
 use super::call::Service;
-use super::{paginate, Clients, Gate};
+use super::{paginate_at_most, Clients, Gate};
 use crate::error::{Error, Result};
 use crate::model::PrincipalType;
 
@@ -199,10 +199,30 @@ pub async fn in_progress(
     change: Change,
     instance: &str,
 ) -> Result<Vec<String>> {
-    let filter = OperationStatusFilter::builder()
-        .status(StatusValues::InProgress)
-        .build();
-    paginate(|token| {
+    Ok(requests(
+        c,
+        gate,
+        change,
+        instance,
+        StatusValues::InProgress,
+        usize::MAX,
+    )
+    .await?
+    .unwrap_or_default())
+}
+
+/// Request ids of the instance's changes in `status` (one listing, ≤ `max_pages` pages;
+/// `None` if there are more).
+pub async fn requests(
+    c: &Clients,
+    gate: &Gate,
+    change: Change,
+    instance: &str,
+    status: StatusValues,
+    max_pages: usize,
+) -> Result<Option<Vec<String>>> {
+    let filter = OperationStatusFilter::builder().status(status).build();
+    paginate_at_most(max_pages, |token| {
         let filter = filter.clone();
         async move {
             match change {
@@ -217,6 +237,7 @@ pub async fn in_progress(
                                     .list_account_assignment_creation_status()
                                     .instance_arn(instance)
                                     .filter(filter.clone())
+                                    .max_results(100)
                                     .set_next_token(token.clone())
                                     .send()
                             },
@@ -240,6 +261,7 @@ pub async fn in_progress(
                                     .list_account_assignment_deletion_status()
                                     .instance_arn(instance)
                                     .filter(filter.clone())
+                                    .max_results(100)
                                     .set_next_token(token.clone())
                                     .send()
                             },

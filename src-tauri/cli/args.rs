@@ -27,7 +27,7 @@ pub(super) enum Command {
         /// How to read account assignments (default: whichever needs fewer calls).
         #[arg(long, value_enum, default_value_t = sync_cmd::StrategyArg::Auto)]
         strategy: sync_cmd::StrategyArg,
-        /// Client-side request rates, e.g. `sso=18,identitystore=18,organizations=1,sts=10`.
+        /// Client-side request rates, e.g. `sso=20,identitystore=20,organizations=1,sts=10`.
         #[arg(long, env = "HALLPASS_RATES")]
         rates: Option<String>,
     },

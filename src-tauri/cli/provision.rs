@@ -36,7 +36,7 @@ pub(crate) struct ApplyArgs {
     max_outstanding: Option<usize>,
     #[command(flatten)]
     secrets: SecretArgs,
-    /// Client-side request rates, e.g. `sso=18,identitystore=18`.
+    /// Client-side request rates, e.g. `sso=20,identitystore=20`.
     #[arg(long, env = "HALLPASS_RATES")]
     rates: Option<String>,
 }

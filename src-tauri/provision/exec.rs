@@ -3,7 +3,7 @@
 //! and permission set), polls asynchronous changes to a final state, and records
 //! every step before and after each call.
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{HashMap, VecDeque};
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Instant;
@@ -13,17 +13,16 @@ use rusqlite::Connection;
 use serde::Serialize;
 use ts_rs::TS;
 
-use super::jobs::{denied, poll_job, retry_delay, submit_job, target_of, Event, Job, Limits};
+use super::jobs::{change_of, poll_job, retry_delay, submit_job, Event, Job, Limits};
 use super::live::{clients_for, instance_access};
+use super::outcome::{handle, Next};
 use super::resume::resume;
-use super::{grants, queue, refresh, OpKind, OpState, Operation, MAX_OUTSTANDING};
-use crate::aws::provision::{self as aws_p, Status};
+use super::sweep::Sweeper;
+use super::{grants, queue, refresh, OpState, Operation, MAX_OUTSTANDING};
+use crate::aws::provision::{AsyncStatus, Status};
 use crate::aws::{Clients, Session};
-use crate::error::{AwsErrorKind, Error, Result};
+use crate::error::{Error, Result};
 use crate::store;
-
-/// A conflicting or throttled change is sent at most this many times in one run.
-const MAX_ATTEMPTS: i64 = 10;
 
 #[derive(Debug, Clone, Serialize, TS)]
 #[ts(export)]
@@ -159,44 +158,39 @@ async fn run(
     opts: &ExecOptions,
     report: &mut ExecReport,
 ) -> Result<()> {
-    let mut limits = Limits {
-        max: opts.max_outstanding.clamp(1, MAX_OUTSTANDING),
-        outstanding: HashMap::new(),
-        busy: HashSet::new(),
-        direct: 0,
-        peak: 0,
-    };
+    let mut limits = Limits::new(opts.max_outstanding.clamp(1, MAX_OUTSTANDING));
     let total = open.len() as u32;
     let mut ops: HashMap<i64, Operation> = HashMap::new();
     let mut pending: VecDeque<i64> = VecDeque::new();
     let mut not_before: HashMap<i64, Instant> = HashMap::new();
     let mut jobs: FuturesUnordered<Job<'_>> = FuturesUnordered::new();
+    let mut sweeper = Sweeper::default();
     let mut finished = 0u32;
     for op in open {
-        let c = &clients[&op.spec.instance_arn];
         match (&op.state, &op.request_id) {
             (OpState::InProgress, Some(rid)) | (OpState::Queued, Some(rid))
                 if op.spec.kind.is_assignment() =>
             {
                 limits.take(&op);
-                jobs.push(poll_job(c, session, &op, rid.clone()));
+                let change = change_of(op.spec.kind);
+                sweeper.watch(&op.spec.instance_arn, change, op.id, rid.clone());
             }
             _ => pending.push_back(op.id),
         }
         ops.insert(op.id, op);
     }
-    let progress = |finished: u32, jobs: usize, report: &ExecReport| {
+    let progress = |finished: u32, limits: &Limits, report: &ExecReport| {
         if let Some(p) = &opts.progress {
             p(&ExecProgress {
                 total,
                 finished,
-                in_flight: jobs as u32,
+                in_flight: limits.held() as u32,
                 failed: report.failed,
                 blocked: report.blocked,
             });
         }
     };
-    progress(0, jobs.len(), report);
+    progress(0, &limits, report);
     loop {
         // Start everything that fits now, in queue order.
         let now = Instant::now();
@@ -213,24 +207,27 @@ async fn run(
             jobs.push(submit_job(&clients[&op.spec.instance_arn], session, op));
         }
         pending = skipped;
+        // A slot is wanted where all are taken, or anywhere once nothing else is left to send.
+        let idle = pending.is_empty();
+        let wants_slot = |instance: &str| idle || limits.is_full(instance);
+        jobs.extend(sweeper.start(clients, session, &wants_slot));
+        let next_retry = pending.iter().filter_map(|id| not_before.get(id)).min();
+        let wake = [next_retry.copied(), sweeper.next_due(&wants_slot)]
+            .into_iter()
+            .flatten()
+            .min();
         if jobs.is_empty() {
-            let Some(next) = pending
-                .iter()
-                .filter_map(|id| not_before.get(id))
-                .min()
-                .copied()
-            else {
-                break;
-            };
-            tokio::time::sleep_until(next.into()).await;
-            continue;
+            match wake {
+                Some(t) => {
+                    tokio::time::sleep_until(t.into()).await;
+                    continue;
+                }
+                // Nothing in flight and nothing due: done (anything unsettled is resumed
+                // by the next run).
+                None => break,
+            }
         }
-        let next_retry = pending
-            .iter()
-            .filter_map(|id| not_before.get(id))
-            .min()
-            .copied();
-        let (id, event) = match next_retry {
+        let (id, event) = match wake {
             Some(t) => tokio::select! {
                 e = jobs.next() => match e { Some(e) => e, None => continue },
                 _ = tokio::time::sleep_until(t.into()) => continue,
@@ -240,139 +237,64 @@ async fn run(
                 None => continue,
             },
         };
-        let op = ops[&id].clone();
-        let c = &clients[&op.spec.instance_arn];
-        let outcome = handle(conn, session, c, &op, event, report).await?;
-        match outcome {
-            Next::Poll(rid) => jobs.push(poll_job(c, session, &op, rid)),
-            Next::Retry(attempts) => {
-                limits.release(&op);
-                not_before.insert(id, Instant::now() + retry_delay(attempts));
-                pending.push_back(id);
+        let settled: Vec<(i64, Event)> = match event {
+            Event::Listed(key, started, result) => {
+                let listed = sweeper.listed(&key, started, result);
+                for w in &listed.ended {
+                    limits.release(&ops[&w.op]);
+                }
+                for w in listed.describe {
+                    let op = &ops[&w.op];
+                    jobs.push(poll_job(&clients[&key.0], session, op, w.request_id));
+                }
+                progress(finished, &limits, report);
+                continue;
             }
-            Next::Done => {
-                limits.release(&op);
-                finished += 1;
+            Event::Confirmed(key, started, result) => {
+                let confirmed = sweeper.confirmed(&key, started, result);
+                for w in confirmed.describe {
+                    let op = &ops[&w.op];
+                    jobs.push(poll_job(&clients[&key.0], session, op, w.request_id));
+                }
+                confirmed
+                    .succeeded
+                    .into_iter()
+                    .map(|w| (w.op, succeeded(w.request_id)))
+                    .collect()
             }
-            Next::Left => {
-                limits.release(&op);
-                report.remaining += 1;
+            other => vec![(id, other)],
+        };
+        for (id, event) in settled {
+            let op = ops[&id].clone();
+            let c = &clients[&op.spec.instance_arn];
+            match handle(conn, session, c, &op, event, report).await? {
+                Next::Watch(rid) => {
+                    sweeper.watch(&op.spec.instance_arn, change_of(op.spec.kind), id, rid)
+                }
+                Next::Retry(attempts) => {
+                    limits.release(&op);
+                    not_before.insert(id, Instant::now() + retry_delay(attempts));
+                    pending.push_back(id);
+                }
+                Next::Done => {
+                    limits.release(&op);
+                    finished += 1;
+                }
+                Next::Left => {
+                    limits.release(&op);
+                    report.remaining += 1;
+                }
             }
         }
-        progress(finished, jobs.len(), report);
+        progress(finished, &limits, report);
     }
     report.peak_outstanding = limits.peak as u32;
     Ok(())
 }
 
-enum Next {
-    Poll(String),
-    Retry(i64),
-    Done,
-    /// Not finished and not retried in this run (unknown outcome); the next run resumes it.
-    Left,
-}
-
-async fn handle(
-    conn: &mut Connection,
-    session: &Session,
-    c: &Clients,
-    op: &Operation,
-    event: Event,
-    report: &mut ExecReport,
-) -> Result<Next> {
-    let attempts = queue::get(conn, op.id)?.attempts;
-    let mut done =
-        |conn: &mut Connection, state: OpState, result: Option<&str>, err: Option<(&str, &str)>| {
-            match state {
-                OpState::Succeeded => report.succeeded += 1,
-                OpState::Failed => report.failed += 1,
-                OpState::Blocked => report.blocked += 1,
-                _ => {}
-            }
-            if let Some((m, _)) = err {
-                report.last_error = Some(m.to_owned());
-            }
-            queue::finish(conn, op.id, state, result, err).map(|_| Next::Done)
-        };
-    let status = match event {
-        Event::Submitted(Ok(s)) => {
-            queue::mark_in_progress(conn, op.id, &s.request_id)?;
-            if s.status == Status::InProgress {
-                return Ok(Next::Poll(s.request_id));
-            }
-            s
-        }
-        Event::Polled(Ok(s)) => s,
-        Event::Direct(Ok(result)) => {
-            if let (OpKind::CreateUser, Some(id)) = (op.spec.kind, &result) {
-                queue::set_principal_id(conn, op.id, id)?;
-            }
-            let note = result.map(|id| format!("user id {id}"));
-            return done(conn, OpState::Succeeded, note.as_deref(), None);
-        }
-        Event::Polled(Err(e)) => {
-            // The change is with AWS; only its status could not be read.
-            return match e.aws_kind() {
-                Some(AwsErrorKind::AccessDenied) => done(
-                    conn,
-                    OpState::Blocked,
-                    None,
-                    Some((&denied(op, &e), e.code())),
-                ),
-                _ => {
-                    report.last_error = Some(e.to_string());
-                    Ok(Next::Left)
-                }
-            };
-        }
-        Event::Submitted(Err(e)) | Event::Direct(Err(e)) => {
-            let msg = e.to_string();
-            return match e.aws_kind() {
-                Some(AwsErrorKind::Throttled | AwsErrorKind::Conflict)
-                    if attempts < MAX_ATTEMPTS =>
-                {
-                    // AWS refused this attempt, so nothing was applied: safe to send again.
-                    queue::requeue(conn, op.id, &msg, e.code())?;
-                    Ok(Next::Retry(attempts))
-                }
-                Some(AwsErrorKind::AccessDenied) => done(
-                    conn,
-                    OpState::Blocked,
-                    None,
-                    Some((&denied(op, &e), e.code())),
-                ),
-                Some(AwsErrorKind::Network | AwsErrorKind::Credentials) => {
-                    report.last_error = Some(msg);
-                    Ok(Next::Left)
-                }
-                _ => done(conn, OpState::Failed, None, Some((&msg, e.code()))),
-            };
-        }
-    };
-    match status.status {
-        Status::Succeeded => done(conn, OpState::Succeeded, None, None),
-        Status::InProgress => Ok(Next::Poll(status.request_id)),
-        Status::Failed(reason) => {
-            // A revocation of something already gone, or a grant of something already
-            // there, reached its goal anyway.
-            let t = target_of(op);
-            let present = aws_p::exists(c, &session.gate, &t).await?;
-            if present == (op.spec.kind == OpKind::Grant) {
-                done(
-                    conn,
-                    OpState::Succeeded,
-                    Some(&format!("already in place ({reason})")),
-                    None,
-                )
-            } else {
-                done(
-                    conn,
-                    OpState::Failed,
-                    None,
-                    Some((&format!("AWS could not apply it: {reason}"), "aws-failed")),
-                )
-            }
-        }
-    }
+fn succeeded(request_id: String) -> Event {
+    Event::Polled(Ok(AsyncStatus {
+        request_id,
+        status: Status::Succeeded,
+    }))
 }

@@ -4,8 +4,9 @@
 use std::collections::{HashMap, HashSet};
 use std::future::Future;
 use std::pin::Pin;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
+use super::sweep::Key;
 use super::{OpKind, Operation};
 use crate::aws::provision::{self as aws_p, AsyncStatus, Change, Status, Target};
 use crate::aws::{Clients, Session};
@@ -19,6 +20,10 @@ pub(super) enum Event {
     Submitted(Result<AsyncStatus>),
     Polled(Result<AsyncStatus>),
     Direct(Result<Option<String>>),
+    /// The instance's changes still in progress (see `sweep`), and when the listing began.
+    Listed(Key, Instant, Result<Option<Vec<String>>>),
+    /// The instance's FAILED changes (`None`: too many to list).
+    Confirmed(Key, Instant, Result<Option<Vec<String>>>),
 }
 
 pub(super) type Job<'a> = Pin<Box<dyn Future<Output = (i64, Event)> + 'a>>;
@@ -48,14 +53,33 @@ fn busy_key(op: &Operation) -> (String, String, String) {
 }
 
 pub(super) struct Limits {
-    pub(super) max: usize,
-    pub(super) outstanding: HashMap<String, usize>,
-    pub(super) busy: HashSet<(String, String, String)>,
-    pub(super) direct: usize,
+    max: usize,
+    outstanding: HashMap<String, usize>,
+    busy: HashSet<(String, String, String)>,
+    direct: usize,
+    /// The operations holding a slot now.
+    held: HashSet<i64>,
     pub(super) peak: usize,
 }
 
 impl Limits {
+    pub(super) fn new(max: usize) -> Self {
+        Self {
+            max,
+            outstanding: HashMap::new(),
+            busy: HashSet::new(),
+            direct: 0,
+            held: HashSet::new(),
+            peak: 0,
+        }
+    }
+    pub(super) fn held(&self) -> usize {
+        self.held.len()
+    }
+    /// Whether every assignment slot of the instance is taken.
+    pub(super) fn is_full(&self, instance: &str) -> bool {
+        self.outstanding.get(instance).copied().unwrap_or(0) >= self.max
+    }
     pub(super) fn fits(&self, op: &Operation) -> bool {
         if op.spec.kind.is_assignment() {
             self.outstanding
@@ -69,6 +93,9 @@ impl Limits {
         }
     }
     pub(super) fn take(&mut self, op: &Operation) {
+        if !self.held.insert(op.id) {
+            return;
+        }
         if op.spec.kind.is_assignment() {
             let n = self
                 .outstanding
@@ -81,7 +108,11 @@ impl Limits {
             self.direct += 1;
         }
     }
+    /// Frees the operation's slot (once; a second release does nothing).
     pub(super) fn release(&mut self, op: &Operation) {
+        if !self.held.remove(&op.id) {
+            return;
+        }
         if op.spec.kind.is_assignment() {
             if let Some(n) = self.outstanding.get_mut(&op.spec.instance_arn) {
                 *n = n.saturating_sub(1);

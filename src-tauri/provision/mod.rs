@@ -12,11 +12,13 @@ pub mod grants;
 mod items;
 mod jobs;
 pub(crate) mod live;
+mod outcome;
 pub mod plan;
 pub mod queue;
 pub mod refresh;
 pub(crate) mod resolve;
 mod resume;
+mod sweep;
 
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;

@@ -186,58 +186,86 @@ pub(crate) async fn fetch_all(
 ) -> Result<Fetched> {
     let gate = &session.gate;
     let mgmt = &session.management;
-    let organization = async {
-        report(
-            session,
-            opts,
-            "organization",
-            "reading the organization, OUs and accounts".into(),
-        );
-        let organization = org::describe_organization(mgmt, gate).await?;
-        let (ous, accounts) = org::tree(mgmt, gate).await?;
-        let admins = org::delegated_admins(mgmt, gate).await?;
-        report(
-            session,
-            opts,
-            "organization",
-            format!("{} accounts in {} OUs", accounts.len(), ous.len()),
-        );
-        Ok::<_, crate::error::Error>((organization, ous, accounts, admins))
-    };
+    let metas = sso::instances(mgmt, gate).await?;
+    report(
+        session,
+        opts,
+        "instances",
+        format!("{} instance(s) in the management account", metas.len()),
+    );
+    let known: BTreeSet<String> = metas.iter().map(|m| m.instance_arn.clone()).collect();
+    // The management instance is read while the organization and then the member
+    // accounts are: they wait on different rate limits.
     let management_instances = async {
-        let metas = sso::instances(mgmt, gate).await?;
-        report(
-            session,
-            opts,
-            "instances",
-            format!("{} instance(s) in the management account", metas.len()),
-        );
         let mut out = Vec::new();
-        for meta in metas {
-            let d = fetch_instance(session, mgmt, &meta, opts).await?;
-            out.push((meta, d));
+        for meta in &metas {
+            out.push(fetch_instance(session, mgmt, meta, opts).await?);
         }
         Ok::<_, crate::error::Error>(out)
     };
-    let ((organization, ous, accounts, admins), mgmt_data) =
-        futures::try_join!(organization, management_instances)?;
+    let (members, mgmt_data) = futures::try_join!(
+        organization_and_members(session, prior, full_scan, opts, &known),
+        management_instances
+    )?;
 
     let mut data = OrgData::default();
     let mut strategies = Vec::new();
-    let mut seen: BTreeSet<String> = BTreeSet::new();
-    for (meta, d) in mgmt_data {
-        seen.insert(meta.instance_arn.clone());
+    for (meta, d) in metas.iter().zip(mgmt_data) {
         let inst = instance(
-            &meta,
+            meta,
             &session.region,
             InstanceSource::Management,
             &mgmt.account_id,
         );
         add(&mut data, &mut strategies, inst, d);
     }
+    for (inst, d) in members.instances {
+        add(&mut data, &mut strategies, inst, d);
+    }
+    data.organization = Some(members.organization);
+    data.ous = members.ous;
+    data.accounts = members.accounts;
+    data.delegated_admins = members.admins;
+    data.member_scan = full_scan.then_some(members.scan);
+    Ok(Fetched { data, strategies })
+}
 
-    // Member accounts: all of them on a full scan, otherwise only those known to
-    // hold an instance and the delegated administrators.
+struct Members {
+    organization: Organization,
+    ous: Vec<OrgUnit>,
+    accounts: Vec<Account>,
+    admins: Vec<String>,
+    scan: Vec<MemberAccess>,
+    instances: Vec<(Instance, InstanceData)>,
+}
+
+/// The organization, then the member accounts (all of them on a full scan, otherwise
+/// those known to hold an instance and the delegated administrators) and the instances
+/// they hold that the management account does not show (`known`).
+async fn organization_and_members(
+    session: &Session,
+    prior: &Prior,
+    full_scan: bool,
+    opts: &SyncOptions,
+    known: &BTreeSet<String>,
+) -> Result<Members> {
+    let gate = &session.gate;
+    let mgmt = &session.management;
+    report(
+        session,
+        opts,
+        "organization",
+        "reading the organization, OUs and accounts".into(),
+    );
+    let organization = org::describe_organization(mgmt, gate).await?;
+    let (ous, accounts) = org::tree(mgmt, gate).await?;
+    let admins = org::delegated_admins(mgmt, gate).await?;
+    report(
+        session,
+        opts,
+        "organization",
+        format!("{} accounts in {} OUs", accounts.len(), ous.len()),
+    );
     let members: Vec<String> = if full_scan {
         accounts
             .iter()
@@ -265,6 +293,7 @@ pub(crate) async fn fetch_all(
         .buffer_unordered(MEMBER_CONCURRENCY)
         .collect()
         .await;
+    let mut seen = known.clone();
     let mut scan = Vec::new();
     let mut to_fetch = Vec::new();
     for (account, v) in visits {
@@ -300,6 +329,7 @@ pub(crate) async fn fetch_all(
         }
     }
     to_fetch.sort_by(|a, b| a.2.instance_arn.cmp(&b.2.instance_arn));
+    let mut instances = Vec::new();
     for (account, clients, meta) in to_fetch {
         report(
             session,
@@ -313,19 +343,15 @@ pub(crate) async fn fetch_all(
         } else {
             InstanceSource::Member
         };
-        add(
-            &mut data,
-            &mut strategies,
-            instance(&meta, &session.region, source, &account),
-            d,
-        );
+        instances.push((instance(&meta, &session.region, source, &account), d));
     }
-
-    data.organization = Some(organization);
-    data.ous = ous;
-    data.accounts = accounts;
-    data.delegated_admins = admins;
     scan.sort_by(|a, b| a.account_id.cmp(&b.account_id));
-    data.member_scan = full_scan.then_some(scan);
-    Ok(Fetched { data, strategies })
+    Ok(Members {
+        organization,
+        ous,
+        accounts,
+        admins,
+        scan,
+        instances,
+    })
 }

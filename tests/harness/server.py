@@ -152,11 +152,12 @@ class Harness:
         if throttled or (fault and fault["kind"] == "throttle"):
             with self.lock:
                 self.counters["harness:throttled"] += 1
+                self.counters[f"harness:throttled:{call.service}"] += 1
             return self.throttle(call)(environ, start_response)
         if fault and fault["kind"] == "conflict":
             with self.lock:
                 self.counters["harness:conflict"] += 1
-            return json_error("ConflictException", "Operation failed because another request is in progress for the same resource.", 409)
+            return json_error("ConflictException", "Operation failed because another request is in progress for the same resource.", 409)(environ, start_response)
         if fault and fault["kind"] == "access_denied":
             with self.lock:
                 self.counters["harness:access_denied"] += 1

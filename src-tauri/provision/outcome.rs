@@ -1,0 +1,131 @@
+//! What one event means for its operation: record it, and say what comes next.
+
+use rusqlite::Connection;
+
+use super::exec::ExecReport;
+use super::jobs::{denied, target_of, Event};
+use super::{queue, OpKind, OpState, Operation};
+use crate::aws::provision::{self as aws_p, Status};
+use crate::aws::{Clients, Session};
+use crate::error::{AwsErrorKind, Error, Result};
+
+/// A conflicting or throttled change is sent at most this many times in one run.
+const MAX_ATTEMPTS: i64 = 10;
+
+pub(super) enum Next {
+    /// AWS is working on it: watch it (see `sweep`).
+    Watch(String),
+    Retry(i64),
+    Done,
+    /// Not finished and not retried in this run (unknown outcome); the next run resumes it.
+    Left,
+}
+
+pub(super) async fn handle(
+    conn: &mut Connection,
+    session: &Session,
+    c: &Clients,
+    op: &Operation,
+    event: Event,
+    report: &mut ExecReport,
+) -> Result<Next> {
+    let attempts = queue::get(conn, op.id)?.attempts;
+    let mut done =
+        |conn: &mut Connection, state: OpState, result: Option<&str>, err: Option<(&str, &str)>| {
+            match state {
+                OpState::Succeeded => report.succeeded += 1,
+                OpState::Failed => report.failed += 1,
+                OpState::Blocked => report.blocked += 1,
+                _ => {}
+            }
+            if let Some((m, _)) = err {
+                report.last_error = Some(m.to_owned());
+            }
+            queue::finish(conn, op.id, state, result, err).map(|_| Next::Done)
+        };
+    let status = match event {
+        Event::Submitted(Ok(s)) => {
+            queue::mark_in_progress(conn, op.id, &s.request_id)?;
+            if s.status == Status::InProgress {
+                return Ok(Next::Watch(s.request_id));
+            }
+            s
+        }
+        Event::Polled(Ok(s)) => s,
+        Event::Direct(Ok(result)) => {
+            if let (OpKind::CreateUser, Some(id)) = (op.spec.kind, &result) {
+                queue::set_principal_id(conn, op.id, id)?;
+            }
+            let note = result.map(|id| format!("user id {id}"));
+            return done(conn, OpState::Succeeded, note.as_deref(), None);
+        }
+        Event::Polled(Err(e)) => {
+            // The change is with AWS; only its status could not be read.
+            return match e.aws_kind() {
+                Some(AwsErrorKind::AccessDenied) => done(
+                    conn,
+                    OpState::Blocked,
+                    None,
+                    Some((&denied(op, &e), e.code())),
+                ),
+                _ => {
+                    report.last_error = Some(e.to_string());
+                    Ok(Next::Left)
+                }
+            };
+        }
+        Event::Listed(..) | Event::Confirmed(..) => {
+            return Err(Error::Store(
+                "a listing of the instance's changes was taken for one operation's event".into(),
+            ))
+        }
+        Event::Submitted(Err(e)) | Event::Direct(Err(e)) => {
+            let msg = e.to_string();
+            return match e.aws_kind() {
+                Some(AwsErrorKind::Throttled | AwsErrorKind::Conflict)
+                    if attempts < MAX_ATTEMPTS =>
+                {
+                    // AWS refused this attempt, so nothing was applied: safe to send again.
+                    queue::requeue(conn, op.id, &msg, e.code())?;
+                    Ok(Next::Retry(attempts))
+                }
+                Some(AwsErrorKind::AccessDenied) => done(
+                    conn,
+                    OpState::Blocked,
+                    None,
+                    Some((&denied(op, &e), e.code())),
+                ),
+                Some(AwsErrorKind::Network | AwsErrorKind::Credentials) => {
+                    report.last_error = Some(msg);
+                    Ok(Next::Left)
+                }
+                _ => done(conn, OpState::Failed, None, Some((&msg, e.code()))),
+            };
+        }
+    };
+    match status.status {
+        Status::Succeeded => done(conn, OpState::Succeeded, None, None),
+        Status::InProgress => Ok(Next::Watch(status.request_id)),
+        Status::Failed(reason) => {
+            // A revocation of something already gone, or a grant of something already
+            // there, reached its goal anyway.
+            let t = target_of(op);
+            let present = aws_p::exists(c, &session.gate, &t).await?;
+            if present == (op.spec.kind == OpKind::Grant) {
+                done(
+                    conn,
+                    OpState::Succeeded,
+                    Some(&format!("already in place ({reason})")),
+                    None,
+                )
+            } else {
+                done(
+                    conn,
+                    OpState::Failed,
+                    None,
+                    Some((&format!("AWS could not apply it: {reason}"), "aws-failed")),
+                )
+            }
+        }
+    }
+}

@@ -1,0 +1,255 @@
+//! Watching asynchronous assignment changes with shared listings instead of one
+//! `Describe…Status` per change.
+//!
+//! Per instance and kind of change, one `List…Status` (IN_PROGRESS) shows which of the
+//! changes in flight AWS still works on; every other one has ended, so its slot is free
+//! at once (AWS no longer counts it as outstanding). Its outcome is confirmed later by
+//! one listing of FAILED requests for all of them together; only a failed one costs a
+//! `Describe…` (for AWS's reason), and if the FAILED history is too long to list, each
+//! is described as before.
+//!
+//! When to list: when a slot is needed (all taken, or nothing else to send) and AWS
+//! should have finished one by now, judged by the shortest time a change took so far;
+//! otherwise about once a second, for progress.
+
+use std::collections::{HashMap, HashSet};
+use std::time::{Duration, Instant};
+
+use aws_sdk_ssoadmin::types::StatusValues;
+
+use super::jobs::{Event, Job};
+use crate::aws::provision::{self as aws_p, Change};
+use crate::aws::{Clients, Session};
+use crate::error::Result;
+
+/// Shortest gap between two listings of one instance and kind while a slot is wanted.
+const URGENT_GAP: Duration = Duration::from_millis(100);
+/// Gap between listings otherwise (progress).
+const CALM_GAP: Duration = Duration::from_secs(1);
+/// Gap between two confirmations of ended changes while others are still in flight.
+const CONFIRM_GAP: Duration = Duration::from_secs(1);
+/// Pages of FAILED history read before describing each ended change instead.
+const FAILED_PAGES: usize = 3;
+
+pub(super) type Key = (String, Change);
+
+#[derive(Debug, Clone)]
+pub(super) struct Watched {
+    pub(super) op: i64,
+    pub(super) request_id: String,
+    since: Instant,
+    /// When the listing that showed it ended had started.
+    ended_by: Option<Instant>,
+}
+
+#[derive(Default)]
+struct Entry {
+    watched: Vec<Watched>,
+    ended: Vec<Watched>,
+    listing: bool,
+    confirming: bool,
+    last_list: Option<Instant>,
+    last_confirm: Option<Instant>,
+}
+
+#[derive(Default)]
+pub(super) struct Sweeper {
+    entries: HashMap<Key, Entry>,
+    /// The shortest time from sending a change to seeing it ended, so far.
+    shortest: Option<Duration>,
+}
+
+/// What a listing of changes in progress settled.
+pub(super) struct Listed {
+    /// Ended: their slots are free; the outcome is confirmed later.
+    pub(super) ended: Vec<Watched>,
+    /// The listing failed: read each one's status instead.
+    pub(super) describe: Vec<Watched>,
+}
+
+/// What to do with ended changes once confirmed.
+pub(super) struct Confirmed {
+    pub(super) succeeded: Vec<Watched>,
+    /// Failed, or not known: read each one's status.
+    pub(super) describe: Vec<Watched>,
+}
+
+impl Sweeper {
+    pub(super) fn watch(&mut self, instance: &str, change: Change, op: i64, request_id: String) {
+        self.entries
+            .entry((instance.to_owned(), change))
+            .or_default()
+            .watched
+            .push(Watched {
+                op,
+                request_id,
+                since: Instant::now(),
+                ended_by: None,
+            });
+    }
+
+    /// When the listing or confirmation of `key` is next due.
+    fn due(
+        &self,
+        key: &Key,
+        e: &Entry,
+        now: Instant,
+        wants_slot: &dyn Fn(&str) -> bool,
+    ) -> Option<Instant> {
+        let mut next: Option<Instant> = None;
+        let mut consider = |t: Instant| next = Some(next.map_or(t, |n| n.min(t)));
+        if !e.listing && !e.watched.is_empty() {
+            let after = |gap| e.last_list.map_or(now, |t| t + gap);
+            consider(after(CALM_GAP));
+            if wants_slot(&key.0) {
+                let oldest = e.watched.iter().map(|w| w.since).min();
+                if let Some(oldest) = oldest {
+                    consider(after(URGENT_GAP).max(oldest + self.shortest.unwrap_or_default()));
+                }
+            }
+        }
+        if !e.confirming && !e.ended.is_empty() {
+            if e.watched.is_empty() {
+                consider(now);
+            } else {
+                consider(e.last_confirm.map_or(now, |t| t + CONFIRM_GAP));
+            }
+        }
+        next
+    }
+
+    /// The earliest time anything is due.
+    pub(super) fn next_due(&self, wants_slot: &dyn Fn(&str) -> bool) -> Option<Instant> {
+        let now = Instant::now();
+        self.entries
+            .iter()
+            .filter_map(|(k, e)| self.due(k, e, now, wants_slot))
+            .min()
+    }
+
+    /// The listings and confirmations due now, as jobs.
+    pub(super) fn start<'a>(
+        &mut self,
+        clients: &'a HashMap<String, Clients>,
+        session: &'a Session,
+        wants_slot: &dyn Fn(&str) -> bool,
+    ) -> Vec<Job<'a>> {
+        let now = Instant::now();
+        let due: Vec<Key> = self
+            .entries
+            .iter()
+            .filter(|(k, e)| self.due(k, e, now, wants_slot).is_some_and(|t| t <= now))
+            .map(|(k, _)| k.clone())
+            .collect();
+        let mut jobs = Vec::new();
+        for key in due {
+            let Some(c) = clients.get(&key.0) else {
+                continue;
+            };
+            let Some(e) = self.entries.get_mut(&key) else {
+                continue;
+            };
+            if !e.listing && !e.watched.is_empty() {
+                e.listing = true;
+                e.last_list = Some(now);
+                jobs.push(list_job(c, session, key.clone(), StatusValues::InProgress));
+            }
+            if !e.confirming && !e.ended.is_empty() {
+                e.confirming = true;
+                e.last_confirm = Some(now);
+                jobs.push(list_job(c, session, key.clone(), StatusValues::Failed));
+            }
+        }
+        jobs
+    }
+
+    /// A listing of what AWS still has in progress came back: the watched changes sent
+    /// before it started and not in it have ended.
+    pub(super) fn listed(
+        &mut self,
+        key: &Key,
+        started: Instant,
+        in_progress: Result<Option<Vec<String>>>,
+    ) -> Listed {
+        let mut out = Listed {
+            ended: vec![],
+            describe: vec![],
+        };
+        let Some(e) = self.entries.get_mut(key) else {
+            return out;
+        };
+        e.listing = false;
+        let Ok(Some(ids)) = in_progress else {
+            out.describe = std::mem::take(&mut e.watched);
+            return out;
+        };
+        let ids: HashSet<String> = ids.into_iter().collect();
+        let (mut ended, still): (Vec<Watched>, Vec<Watched>) = std::mem::take(&mut e.watched)
+            .into_iter()
+            .partition(|w| w.since <= started && !ids.contains(&w.request_id));
+        e.watched = still;
+        let now = Instant::now();
+        for w in &mut ended {
+            w.ended_by = Some(started);
+            let took = now.duration_since(w.since);
+            self.shortest = Some(self.shortest.map_or(took, |s| s.min(took)));
+        }
+        e.ended.extend(ended.iter().cloned());
+        out.ended = ended;
+        out
+    }
+
+    /// The FAILED listing came back: every ended change not in it succeeded.
+    pub(super) fn confirmed(
+        &mut self,
+        key: &Key,
+        started: Instant,
+        failed: Result<Option<Vec<String>>>,
+    ) -> Confirmed {
+        let mut out = Confirmed {
+            succeeded: vec![],
+            describe: vec![],
+        };
+        let Some(e) = self.entries.get_mut(key) else {
+            return out;
+        };
+        e.confirming = false;
+        // Only changes known to have ended before this listing started are settled by it.
+        let (settle, keep): (Vec<Watched>, Vec<Watched>) = std::mem::take(&mut e.ended)
+            .into_iter()
+            .partition(|w| w.ended_by.is_some_and(|t| t <= started));
+        e.ended = keep;
+        match failed {
+            Ok(Some(ids)) => {
+                let ids: HashSet<String> = ids.into_iter().collect();
+                for w in settle {
+                    if ids.contains(&w.request_id) {
+                        out.describe.push(w);
+                    } else {
+                        out.succeeded.push(w);
+                    }
+                }
+            }
+            _ => out.describe = settle,
+        }
+        out
+    }
+}
+
+fn list_job<'a>(c: &'a Clients, session: &'a Session, key: Key, status: StatusValues) -> Job<'a> {
+    Box::pin(async move {
+        let started = Instant::now();
+        let pages = if status == StatusValues::InProgress {
+            usize::MAX
+        } else {
+            FAILED_PAGES
+        };
+        let result = aws_p::requests(c, &session.gate, key.1, &key.0, status.clone(), pages).await;
+        let event = if status == StatusValues::InProgress {
+            Event::Listed(key, started, result)
+        } else {
+            Event::Confirmed(key, started, result)
+        };
+        (0, event)
+    })
+}
