@@ -328,6 +328,18 @@ pub struct Counts {
     pub assignments: u64,
 }
 
+/// Who is granted an account, as granted: a user, or a group and how many members it has.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct AccountGrant {
+    pub permission_set: String,
+    pub principal_type: PrincipalType,
+    pub principal_id: String,
+    pub principal_name: String,
+    /// A group's members in the snapshot; `None` for a user.
+    pub members: Option<u32>,
+}
+
 /// One line of effective access: who reaches which account with which permission set, and how.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, TS)]
 #[ts(export)]

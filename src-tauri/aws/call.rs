@@ -78,6 +78,17 @@ impl Gate {
             .unwrap_or_default()
     }
 
+    /// The configured requests per second for a service.
+    pub fn rate(&self, service: Service) -> f64 {
+        let r = &self.inner.rates;
+        match service {
+            Service::SsoAdmin => r.sso,
+            Service::IdentityStore => r.identitystore,
+            Service::Organizations => r.organizations,
+            Service::Sts => r.sts,
+        }
+    }
+
     fn limiter(&self, account: &str, service: Service) -> Arc<Limiter> {
         let mut map = match self.inner.limiters.lock() {
             Ok(m) => m,
@@ -85,14 +96,12 @@ impl Gate {
         };
         map.entry((account.to_owned(), service))
             .or_insert_with(|| {
-                let r = &self.inner.rates;
-                let (rate, burst) = match service {
-                    Service::SsoAdmin => (r.sso, 4),
-                    Service::IdentityStore => (r.identitystore, 4),
-                    Service::Organizations => (r.organizations, 1),
-                    Service::Sts => (r.sts, 4),
+                let burst = if service == Service::Organizations {
+                    1
+                } else {
+                    4
                 };
-                Arc::new(Limiter::new(rate, burst))
+                Arc::new(Limiter::new(self.rate(service), burst))
             })
             .clone()
     }

@@ -20,7 +20,7 @@ use super::resume::resume;
 use super::sweep::Sweeper;
 use super::{grants, queue, refresh, OpState, Operation, MAX_OUTSTANDING};
 use crate::aws::provision::{AsyncStatus, Status};
-use crate::aws::{Clients, Session};
+use crate::aws::{Clients, Service, Session};
 use crate::error::{Error, Result};
 use crate::store;
 
@@ -158,13 +158,14 @@ async fn run(
     opts: &ExecOptions,
     report: &mut ExecReport,
 ) -> Result<()> {
-    let mut limits = Limits::new(opts.max_outstanding.clamp(1, MAX_OUTSTANDING));
+    let max = opts.max_outstanding.clamp(1, MAX_OUTSTANDING);
+    let mut limits = Limits::new(max);
     let total = open.len() as u32;
     let mut ops: HashMap<i64, Operation> = HashMap::new();
     let mut pending: VecDeque<i64> = VecDeque::new();
     let mut not_before: HashMap<i64, Instant> = HashMap::new();
     let mut jobs: FuturesUnordered<Job<'_>> = FuturesUnordered::new();
-    let mut sweeper = Sweeper::default();
+    let mut sweeper = Sweeper::new(session.gate.rate(Service::SsoAdmin), max);
     let mut finished = 0u32;
     for op in open {
         match (&op.state, &op.request_id) {

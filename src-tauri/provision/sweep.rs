@@ -10,7 +10,9 @@
 //!
 //! When to list: when a slot is needed (all taken, or nothing else to send) and AWS
 //! should have finished one by now, judged by the shortest time a change took so far;
-//! otherwise about once a second, for progress.
+//! otherwise about once a second, for progress. Listings and sends share one rate
+//! limit, so the gap between listings is chosen to send the most changes per second
+//! (see `urgent_gap`).
 
 use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
@@ -22,12 +24,13 @@ use crate::aws::provision::{self as aws_p, Change};
 use crate::aws::{Clients, Session};
 use crate::error::Result;
 
-/// Shortest gap between two listings of one instance and kind while a slot is wanted.
-const URGENT_GAP: Duration = Duration::from_millis(100);
+/// Gap between listings while a slot is wanted, before any change was seen to end.
+const FIRST_GAP: Duration = Duration::from_millis(200);
 /// Gap between listings otherwise (progress).
 const CALM_GAP: Duration = Duration::from_secs(1);
-/// Gap between two confirmations of ended changes while others are still in flight.
-const CONFIRM_GAP: Duration = Duration::from_secs(1);
+/// Gap between two confirmations of ended changes while others are still in flight
+/// (they share the rate limit with sends, which matter more then).
+const CONFIRM_GAP: Duration = Duration::from_secs(3);
 /// Pages of FAILED history read before describing each ended change instead.
 const FAILED_PAGES: usize = 3;
 
@@ -52,11 +55,44 @@ struct Entry {
     last_confirm: Option<Instant>,
 }
 
-#[derive(Default)]
 pub(super) struct Sweeper {
     entries: HashMap<Key, Entry>,
     /// The shortest time from sending a change to seeing it ended, so far.
     shortest: Option<Duration>,
+    /// Identity Center calls per second, and changes allowed in flight per instance.
+    rate: f64,
+    max: usize,
+}
+
+/// The gap between listings that sends the most changes per second, given how long
+/// AWS takes with one (`hold`), the calls per second allowed and the changes allowed
+/// in flight. With a listing every `g` seconds and `s` sends per second, each slot is
+/// busy for about `hold + g/2 + w` per change, where `w` is the wait for the rate
+/// limiter at utilisation `u = (1/g + s) / rate` (a queue with constant service time:
+/// `w = u / (2·rate·(1 − u))`), and sends can use at most `rate − 1/g` calls per second.
+pub(super) fn urgent_gap(hold: Duration, rate: f64, max: usize) -> Duration {
+    let hold = hold.as_secs_f64();
+    let sends = |g: f64| {
+        let budget = rate - 1.0 / g;
+        if budget <= 0.0 {
+            return 0.0;
+        }
+        let mut s = (max as f64 / (hold + g / 2.0)).min(budget);
+        for _ in 0..20 {
+            let u = ((1.0 / g + s) / rate).min(0.99);
+            let wait = u / (2.0 * rate * (1.0 - u));
+            s = (max as f64 / (hold + g / 2.0 + wait)).min(budget);
+        }
+        s
+    };
+    let best = (5..=200).map(|i| i as f64 * 0.01).fold(0.05f64, |best, g| {
+        if sends(g) > sends(best) {
+            g
+        } else {
+            best
+        }
+    });
+    Duration::from_secs_f64(best)
 }
 
 /// What a listing of changes in progress settled.
@@ -75,6 +111,15 @@ pub(super) struct Confirmed {
 }
 
 impl Sweeper {
+    pub(super) fn new(rate: f64, max: usize) -> Self {
+        Self {
+            entries: HashMap::new(),
+            shortest: None,
+            rate,
+            max,
+        }
+    }
+
     pub(super) fn watch(&mut self, instance: &str, change: Change, op: i64, request_id: String) {
         self.entries
             .entry((instance.to_owned(), change))
@@ -102,9 +147,12 @@ impl Sweeper {
             let after = |gap| e.last_list.map_or(now, |t| t + gap);
             consider(after(CALM_GAP));
             if wants_slot(&key.0) {
+                let gap = self
+                    .shortest
+                    .map_or(FIRST_GAP, |h| urgent_gap(h, self.rate, self.max));
                 let oldest = e.watched.iter().map(|w| w.since).min();
                 if let Some(oldest) = oldest {
-                    consider(after(URGENT_GAP).max(oldest + self.shortest.unwrap_or_default()));
+                    consider(after(gap).max(oldest + self.shortest.unwrap_or_default()));
                 }
             }
         }
@@ -252,4 +300,20 @@ fn list_job<'a>(c: &'a Clients, session: &'a Session, key: Key, status: StatusVa
         };
         (0, event)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_listing_gap_leaves_most_calls_to_sends_when_changes_are_quick() {
+        // AWS done in 0.5 s at 20 calls/s: sends are bound by the rate, so listings are rare.
+        let quick = urgent_gap(Duration::from_millis(500), 20.0, 15);
+        // AWS takes 2 s: slots are the bound, so listings come often to free them early.
+        let slow = urgent_gap(Duration::from_secs(2), 20.0, 15);
+        assert!(quick > slow, "{quick:?} vs {slow:?}");
+        assert!(slow <= Duration::from_millis(200), "{slow:?}");
+        assert!(quick >= Duration::from_millis(250), "{quick:?}");
+    }
 }

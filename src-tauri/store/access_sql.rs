@@ -4,7 +4,7 @@
 use rusqlite::Connection;
 
 use crate::error::Result;
-use crate::model::{AccessRow, PrincipalType};
+use crate::model::{AccessRow, AccountGrant, PrincipalType};
 
 /// `x` is visible in the snapshot `?1`.
 fn v(x: &str) -> String {
@@ -96,6 +96,41 @@ pub fn account(conn: &Connection, snap: i64, account_id: &str) -> Result<Vec<Acc
     );
     let mut stmt = conn.prepare_cached(&sql)?;
     let rows = stmt.query_map(rusqlite::params![snap, account_id], row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// An account's access at the level it is granted: one row per assignment, a group
+/// with how many members it has (who they are is `user` / the group's members, on
+/// demand). Tens of rows where the expanded list has tens of thousands.
+pub fn account_grants(conn: &Connection, snap: i64, account_id: &str) -> Result<Vec<AccountGrant>> {
+    let names = names_joins();
+    let sql = format!(
+        "SELECT COALESCE(ps.name, a.permission_set_arn), a.principal_type, a.principal_id,
+                COALESCE(u.user_name, g.display_name, a.principal_id),
+                CASE a.principal_type WHEN 'GROUP' THEN
+                    (SELECT COUNT(*) FROM dir_memberships m WHERE m.group_id = a.principal_id AND {vm})
+                END
+           FROM assignments a
+           LEFT JOIN dir_users u ON a.principal_type = 'USER' AND u.user_id = a.principal_id AND {vu}
+           LEFT JOIN dir_groups g ON a.principal_type = 'GROUP' AND g.group_id = a.principal_id AND {vg}
+           {names}
+          WHERE a.account_id = ?2 AND {va}",
+        va = v("a"),
+        vg = v("g"),
+        vm = v("m"),
+        vu = v("u"),
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map(rusqlite::params![snap, account_id], |r| {
+        let pt: String = r.get(1)?;
+        Ok(AccountGrant {
+            permission_set: r.get(0)?,
+            principal_type: PrincipalType::parse(&pt).unwrap_or(PrincipalType::User),
+            principal_id: r.get(2)?,
+            principal_name: r.get(3)?,
+            members: r.get::<_, Option<i64>>(4)?.map(|n| n as u32),
+        })
+    })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
@@ -219,6 +254,44 @@ mod tests {
                 "{}",
                 a.name
             );
+        }
+    }
+
+    #[test]
+    fn an_accounts_grants_add_up_to_its_expanded_access() {
+        let dir = tempfile::tempdir().unwrap();
+        crate::demo::ensure(dir.path()).unwrap();
+        let conn = crate::store::open(dir.path()).unwrap();
+        let d = crate::demo::organization();
+        for a in &d.accounts {
+            let grants = super::account_grants(&conn, 1, &a.id).unwrap();
+            let assigned = d
+                .assignments
+                .iter()
+                .filter(|x| x.account_id == a.id)
+                .count();
+            assert_eq!(
+                grants.len(),
+                assigned,
+                "one row per assignment of {}",
+                a.name
+            );
+            for g in &grants {
+                let expected = (g.principal_type == PrincipalType::Group).then(|| {
+                    d.memberships
+                        .iter()
+                        .filter(|m| m.group_id == g.principal_id)
+                        .count() as u32
+                });
+                assert_eq!(g.members, expected, "{}", g.principal_name);
+            }
+            // Each group's members (or the empty group itself) plus each user: the expanded rows.
+            let expanded: usize = grants
+                .iter()
+                .map(|g| g.members.map_or(1, |n| n.max(1) as usize))
+                .sum();
+            let rows = access(&conn, 1, &AccessQuery::Account(a.id.clone())).unwrap();
+            assert_eq!(expanded, rows.len(), "{}", a.name);
         }
     }
 }

@@ -21,6 +21,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "reviews",
         include_str!("../../migrations/0004_reviews.sql"),
     ),
+    (
+        5,
+        "access_indexes",
+        include_str!("../../migrations/0005_access_indexes.sql"),
+    ),
 ];
 
 pub fn migrate(conn: &mut Connection) -> Result<()> {

@@ -4,6 +4,7 @@ use std::collections::HashMap;
 
 use rusqlite::{Connection, OptionalExtension};
 
+pub use super::access_sql::account_grants;
 pub use super::rows::DelegatedAdmin;
 use super::versioned::{read_at, read_where};
 use crate::error::{Error, Result};

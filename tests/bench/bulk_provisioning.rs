@@ -85,7 +85,13 @@ fn grant(h: &Harness, truth: &Truth, env: &Env, n: usize, t_ms: u64, ps: usize) 
 fn main() {
     let quick = std::env::args().any(|a| a == "--quick");
     let (n, holds): (usize, &[u64]) = if quick {
-        (60, &[2000, 500])
+        (
+            std::env::var("BULK_N")
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(60),
+            &[2000, 500],
+        )
     } else {
         (200, &[2000, 1000, 500])
     };
