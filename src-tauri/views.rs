@@ -80,6 +80,17 @@ pub fn account_access(
     q::access(conn, id, &AccessQuery::Account(account_id.to_owned()))
 }
 
+/// Who is granted the account, as granted (groups with member counts): what the account
+/// view shows first, at once even where the expanded access runs to thousands of rows.
+pub fn account_grants(
+    conn: &Connection,
+    snap: Option<i64>,
+    account_id: &str,
+) -> Result<Vec<AccountGrant>> {
+    let id = snapshots::resolve(conn, snap)?;
+    q::account_grants(conn, id, account_id)
+}
+
 pub fn people(conn: &Connection, snap: Option<i64>) -> Result<People> {
     let id = snapshots::resolve(conn, snap)?;
     let mut users = q::users(conn, id)?;

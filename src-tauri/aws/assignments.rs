@@ -90,7 +90,8 @@ pub async fn by_pairs(
     .await
 }
 
-async fn principal_assignments(
+/// Every assignment of one user or group.
+pub async fn principal_assignments(
     c: &Clients,
     gate: &Gate,
     instance: &str,

@@ -6,7 +6,7 @@ use super::background;
 use super::state::{AppState, AppStatus};
 use crate::aws::{connect::CallerIdentity, Rates};
 use crate::error::Result;
-use crate::model::{AccessRow, PermissionSet, SnapshotInfo};
+use crate::model::{AccessRow, AccountGrant, PermissionSet, SnapshotInfo};
 use crate::setup::check::{self, CheckStep};
 use crate::setup::connection::{self, ConnectionInfo, Overrides};
 use crate::setup::{generate_external_id as new_external_id, profiles};
@@ -140,6 +140,15 @@ pub fn account_access(
     account_id: String,
 ) -> Result<Vec<AccessRow>> {
     views::account_access(&state.db()?, snapshot, &account_id)
+}
+
+#[tauri::command]
+pub fn account_grants(
+    state: State<'_, AppState>,
+    snapshot: Option<i64>,
+    account_id: String,
+) -> Result<Vec<AccountGrant>> {
+    views::account_grants(&state.db()?, snapshot, &account_id)
 }
 
 #[tauri::command]

@@ -76,6 +76,7 @@ pub fn run(demo: bool) {
             commands::snapshots,
             commands::org_tree,
             commands::account_access,
+            commands::account_grants,
             commands::people,
             commands::user_detail,
             commands::group_detail,

@@ -1,21 +1,115 @@
 //! After a batch: re-read from AWS only what it touched and write that as a new
 //! snapshot (kind `refresh`), so every view shows the truth without a full sync.
+//!
+//! Assignments are re-read the cheaper way for each principal the batch changed: its
+//! whole assignment list (one call per 100 assignments) when it was granted or revoked
+//! in many accounts, otherwise one listing per (account, permission set) it touched.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::time::Instant;
 
+use futures::stream::{self, StreamExt, TryStreamExt};
 use rusqlite::Connection;
 
 use super::{OpKind, Operation};
 use crate::aws::{self, Clients, Session};
 use crate::error::{Error, Result};
+use crate::model::{OrgData, PrincipalType};
 use crate::store::{queries, snapshots};
+
+/// Listings in flight at once while refreshing.
+const CONCURRENCY: usize = 8;
+
+/// What to read again for one principal.
+enum Read<'a> {
+    /// Every assignment of the principal.
+    Principal(&'a Principal),
+    /// Every assignment of one (instance, account, permission set).
+    Pair(&'a str, &'a str, &'a str),
+}
+
+async fn refresh_assignments(
+    data: &mut OrgData,
+    clients: &HashMap<String, Clients>,
+    session: &Session,
+    touched: &BTreeMap<Principal, BTreeSet<(String, String)>>,
+) -> Result<()> {
+    let mut reads = Vec::new();
+    for (p, pairs) in touched {
+        let (instance, _, id) = p;
+        let held = data
+            .assignments
+            .iter()
+            .filter(|a| &a.instance_arn == instance && &a.principal_id == id)
+            .count();
+        // Listing the principal costs a call per 100 of its assignments (as many as
+        // it may have now); listing the pairs, a call each.
+        if (held + pairs.len()) / 100 + 1 < pairs.len() {
+            reads.push(Read::Principal(p));
+        } else {
+            reads.extend(
+                pairs
+                    .iter()
+                    .map(|(account, ps)| Read::Pair(instance, account, ps)),
+            );
+        }
+    }
+    let gate = &session.gate;
+    let results: Vec<(&Read, Vec<crate::model::Assignment>)> = stream::iter(reads.iter())
+        .map(|r| async move {
+            let now = match r {
+                Read::Principal((instance, kind, id)) => {
+                    aws::assignments::principal_assignments(
+                        &clients[instance],
+                        gate,
+                        instance,
+                        *kind,
+                        id,
+                    )
+                    .await?
+                }
+                Read::Pair(instance, account, ps) => {
+                    aws::assignments::pair_assignments(
+                        &clients[*instance],
+                        gate,
+                        instance,
+                        ps,
+                        account,
+                    )
+                    .await?
+                }
+            };
+            Ok::<_, Error>((r, now))
+        })
+        .buffer_unordered(CONCURRENCY)
+        .try_collect()
+        .await?;
+    for (r, now) in results {
+        match r {
+            Read::Principal((instance, kind, id)) => data.assignments.retain(|a| {
+                !(&a.instance_arn == instance && a.principal_type == *kind && &a.principal_id == id)
+            }),
+            Read::Pair(instance, account, ps) => data.assignments.retain(|a| {
+                !(a.instance_arn == *instance
+                    && a.account_id == *account
+                    && a.permission_set_arn == *ps)
+            }),
+        }
+        data.assignments.extend(now);
+    }
+    data.assignments.sort();
+    data.assignments.dedup();
+    Ok(())
+}
+
+/// (instance, principal type, principal id).
+pub type Principal = (String, PrincipalType, String);
 
 /// What a change touched, to be read again.
 #[derive(Debug, Default)]
 pub struct Touched {
-    /// (instance, account, permission set): their assignments.
-    pub pairs: BTreeSet<(String, String, String)>,
+    /// Per principal granted or revoked: the (account, permission set) pairs changed.
+    pub assignments: BTreeMap<Principal, BTreeSet<(String, String)>>,
     /// (instance, permission set): where it is provisioned, and whether outdated.
     pub sets: BTreeSet<(String, String)>,
     /// (instance, identity store, group): its members.
@@ -31,10 +125,14 @@ impl Touched {
             let s = &op.spec;
             match s.kind {
                 OpKind::Grant | OpKind::Revoke => {
-                    if let Some((account, ps)) = s.pair() {
-                        t.pairs
-                            .insert((s.instance_arn.clone(), account, ps.clone()));
-                        t.sets.insert((s.instance_arn.clone(), ps));
+                    if let (Some((account, ps)), Some(pt), Some(pid)) =
+                        (s.pair(), s.principal_type, s.principal_id.clone())
+                    {
+                        t.sets.insert((s.instance_arn.clone(), ps.clone()));
+                        t.assignments
+                            .entry((s.instance_arn.clone(), pt, pid))
+                            .or_default()
+                            .insert((account, ps));
                     }
                 }
                 OpKind::AddMember | OpKind::RemoveMember => {
@@ -77,21 +175,12 @@ pub async fn run(
     let mut data = queries::org_data(conn, latest)?;
     let gate = &session.gate;
     let Touched {
-        pairs,
+        assignments,
         sets,
         groups,
         users,
     } = touched;
-    for (instance, account, ps) in pairs {
-        let c = &clients[instance];
-        let now = aws::assignments::pair_assignments(c, gate, instance, ps, account).await?;
-        data.assignments.retain(|a| {
-            !(&a.instance_arn == instance
-                && &a.account_id == account
-                && &a.permission_set_arn == ps)
-        });
-        data.assignments.extend(now);
-    }
+    refresh_assignments(&mut data, clients, session, assignments).await?;
     let mut by_instance: HashMap<&str, Vec<String>> = HashMap::new();
     for (instance, ps) in sets {
         by_instance.entry(instance).or_default().push(ps.clone());

@@ -91,10 +91,16 @@ def test_wizard_first_sync_browse_then_offline(harness, data_dir):
         app.click("nav-accounts")
         app.click(f"account-{account}")
         assert app.text_of("account-title") == name
-        table = app.text_of("access-table")
+        # First the grants as made, a group with its member count ...
+        grant = next(a for a in truth["assignments"] if a["account_id"] == account and a["principal_type"] == "GROUP")
+        group = next(g["display_name"] for g in truth["groups"] if g["group_id"] == grant["principal_id"])
+        members = sum(1 for m in truth["memberships"] if m["group_id"] == grant["principal_id"])
+        app.wait_text("account-grants", group, timeout=10)
+        assert app.text_of(f"grant-members-{grant['principal_id']}") == str(members)
+        # ... then every user they reach.
+        table = app.wait_text("access-table", "through group", timeout=10)
         for ps in expected_access(truth, account):
             assert ps in table
-        assert "through group" in table
         app.shot("06-account")
 
         # A user shows their groups and effective access.

@@ -4,6 +4,7 @@ import { invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 import type { AccessChanges } from "./bindings/AccessChanges";
 import type { AccessRow } from "./bindings/AccessRow";
+import type { AccountGrant } from "./bindings/AccountGrant";
 import type { AppStatus } from "./bindings/AppStatus";
 import type { CallerIdentity } from "./bindings/CallerIdentity";
 import type { CheckStep } from "./bindings/CheckStep";
@@ -65,6 +66,8 @@ export const snapshots = () => invoke<SnapshotInfo[]>("snapshots");
 export const orgTree = (snapshot: SnapshotPin) => invoke<OrgTree>("org_tree", { snapshot });
 export const accountAccess = (snapshot: SnapshotPin, accountId: string) =>
   invoke<AccessRow[]>("account_access", { snapshot, accountId });
+export const accountGrants = (snapshot: SnapshotPin, accountId: string) =>
+  invoke<AccountGrant[]>("account_grants", { snapshot, accountId });
 export const people = (snapshot: SnapshotPin) => invoke<People>("people", { snapshot });
 export const userDetail = (snapshot: SnapshotPin, userId: string) =>
   invoke<UserDetail>("user_detail", { snapshot, userId });
