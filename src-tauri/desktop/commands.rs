@@ -143,6 +143,11 @@ pub fn account_access(
 }
 
 #[tauri::command]
+pub fn startup_ms() -> u64 {
+    super::startup_ms()
+}
+
+#[tauri::command]
 pub fn account_grants(
     state: State<'_, AppState>,
     snapshot: Option<i64>,

@@ -3,6 +3,7 @@
 //!
 //!     cargo bench --no-default-features --bench local_scale            # full size
 //!     cargo bench --no-default-features --bench local_scale -- --quick # a tenth, for CI
+//!     … -- --keep DIR   leaves the data folder in DIR (scripts/bench-app-start opens it)
 //!
 //! Prints a table of figures; the targets are in issue 7 and tests/bench/RESULTS.md.
 
@@ -247,7 +248,16 @@ fn main() {
     let is_quick = std::env::args().any(|a| a == "--quick");
     let size = if is_quick { quick() } else { FULL };
     let mut rng = StdRng::seed_from_u64(7);
-    let dir = tempfile::tempdir().expect("temp dir");
+    // `--keep DIR` leaves the data folder there (for the app-start benchmark).
+    let args: Vec<String> = std::env::args().collect();
+    let keep = args
+        .iter()
+        .position(|a| a == "--keep")
+        .and_then(|i| args.get(i + 1))
+        .map(std::path::PathBuf::from);
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let dir = keep.unwrap_or_else(|| tmp.path().to_owned());
+    std::fs::create_dir_all(&dir).expect("create the data folder");
     let mut rows: Vec<(String, String, String)> = Vec::new();
     let mut row = |what: &str, value: String, target: &str| {
         println!("{what:<52} {value:>14}   {target}");
@@ -261,12 +271,12 @@ fn main() {
     let t = Instant::now();
     let data = generate(&size, &mut rng);
     row("generate the organization in memory", ms(t.elapsed()), "");
-    let mut conn = store::open(dir.path()).expect("open");
+    let mut conn = store::open(dir.as_path()).expect("open");
     let t = Instant::now();
     snapshots::write_snapshot(&mut conn, &data, &meta()).expect("write snapshot 1");
     row("write it as snapshot 1", ms(t.elapsed()), "");
     conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)").ok();
-    let base = size_of(dir.path());
+    let base = size_of(dir.as_path());
     row(
         "database size",
         format!("{:.1} MiB", base as f64 / 1048576.0),
@@ -276,7 +286,7 @@ fn main() {
     // Opening the newest snapshot, as the app's first screen does.
     drop(conn);
     let t = Instant::now();
-    let conn = store::open(dir.path()).expect("reopen");
+    let conn = store::open(dir.as_path()).expect("reopen");
     let snap = snapshots::latest_complete(&conn).unwrap().unwrap();
     let counts = queries::counts(&conn, snap).unwrap();
     let tree = hallpass::views::org_tree(&conn, Some(snap)).unwrap();
@@ -369,10 +379,10 @@ fn main() {
 
     // An unchanged resync adds (almost) nothing.
     conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)").ok();
-    let before = size_of(dir.path());
+    let before = size_of(dir.as_path());
     snapshots::write_snapshot(&mut conn, &next, &meta()).unwrap();
     conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)").ok();
-    let added = size_of(dir.path()).saturating_sub(before);
+    let added = size_of(dir.as_path()).saturating_sub(before);
     row(
         "size added by an unchanged resync",
         format!("{:.1} KiB", added as f64 / 1024.0),

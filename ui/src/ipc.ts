@@ -66,6 +66,7 @@ export const snapshots = () => invoke<SnapshotInfo[]>("snapshots");
 export const orgTree = (snapshot: SnapshotPin) => invoke<OrgTree>("org_tree", { snapshot });
 export const accountAccess = (snapshot: SnapshotPin, accountId: string) =>
   invoke<AccessRow[]>("account_access", { snapshot, accountId });
+export const startupMs = () => invoke<number>("startup_ms");
 export const accountGrants = (snapshot: SnapshotPin, accountId: string) =>
   invoke<AccountGrant[]>("account_grants", { snapshot, accountId });
 export const people = (snapshot: SnapshotPin) => invoke<People>("people", { snapshot });
