@@ -7,3 +7,11 @@ CREATE INDEX dir_users_id_cover ON dir_users(user_id, valid_from, valid_to, user
 DROP INDEX dir_memberships_group;
 DROP INDEX dir_memberships_user;
 DROP INDEX dir_users_id;
+-- Assignments by principal (a user's access goes through ~10 groups × ~50 assignments),
+-- and the names effective access shows.
+CREATE INDEX assignments_principal_cover ON assignments(principal_id, valid_from, valid_to, principal_type, account_id, permission_set_arn, instance_arn);
+CREATE INDEX accounts_id_cover ON accounts(id, valid_from, valid_to, name);
+CREATE INDEX permission_sets_arn_cover ON permission_sets(arn, valid_from, valid_to, name);
+DROP INDEX assignments_principal;
+DROP INDEX accounts_id;
+DROP INDEX permission_sets_arn;

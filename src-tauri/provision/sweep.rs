@@ -306,6 +306,58 @@ fn list_job<'a>(c: &'a Clients, session: &'a Session, key: Key, status: StatusVa
 mod tests {
     use super::*;
 
+    fn ids(ws: &[Watched]) -> Vec<i64> {
+        let mut v: Vec<i64> = ws.iter().map(|w| w.op).collect();
+        v.sort();
+        v
+    }
+
+    #[test]
+    fn a_listing_ends_what_aws_no_longer_works_on_and_a_failed_listing_settles_it() {
+        let key: Key = ("inst".into(), Change::Create);
+        let mut s = Sweeper::new(20.0, 15);
+        for (op, rid) in [(1, "r1"), (2, "r2"), (3, "r3")] {
+            s.watch("inst", Change::Create, op, rid.into());
+        }
+        let started = Instant::now();
+        std::thread::sleep(Duration::from_millis(2));
+        // Sent after the listing began: the listing cannot speak for it.
+        s.watch("inst", Change::Create, 4, "r4".into());
+        let listed = s.listed(&key, started, Ok(Some(vec!["r2".into()])));
+        assert_eq!(ids(&listed.ended), vec![1, 3], "r2 is still in progress");
+        assert!(listed.describe.is_empty());
+
+        // r3 failed: only it is described; r1 succeeded.
+        let confirmed = s.confirmed(
+            &key,
+            Instant::now(),
+            Ok(Some(vec!["r3".into(), "old".into()])),
+        );
+        assert_eq!(ids(&confirmed.succeeded), vec![1]);
+        assert_eq!(ids(&confirmed.describe), vec![3]);
+
+        // A listing that fails hands every watched change to Describe, one by one.
+        let listed = s.listed(
+            &key,
+            Instant::now(),
+            Err(crate::error::Error::Store("down".into())),
+        );
+        assert_eq!(ids(&listed.describe), vec![2, 4]);
+        assert!(listed.ended.is_empty());
+    }
+
+    #[test]
+    fn a_failed_history_too_long_to_list_means_describing_each() {
+        let key: Key = ("inst".into(), Change::Delete);
+        let mut s = Sweeper::new(20.0, 15);
+        s.watch("inst", Change::Delete, 7, "r7".into());
+        let listed = s.listed(&key, Instant::now(), Ok(Some(vec![])));
+        assert_eq!(ids(&listed.ended), vec![7]);
+        let confirmed = s.confirmed(&key, Instant::now(), Ok(None));
+        assert!(confirmed.succeeded.is_empty());
+        assert_eq!(ids(&confirmed.describe), vec![7]);
+    }
+
     #[test]
     fn the_listing_gap_leaves_most_calls_to_sends_when_changes_are_quick() {
         // AWS done in 0.5 s at 20 calls/s: sends are bound by the rate, so listings are rare.
