@@ -3,7 +3,8 @@
 //!
 //!     cargo bench --no-default-features --bench local_scale            # full size
 //!     cargo bench --no-default-features --bench local_scale -- --quick # a tenth, for CI
-//!     … -- --keep DIR   leaves the data folder in DIR (scripts/bench-app-start opens it)
+//!     … -- --keep DIR [--write-only]   leaves the data folder in DIR (and stops there);
+//!                                       scripts/bench-app-start opens it
 //!
 //! Prints a table of figures; the targets are in issue 7 and tests/bench/RESULTS.md.
 
@@ -276,6 +277,9 @@ fn main() {
     snapshots::write_snapshot(&mut conn, &data, &meta()).expect("write snapshot 1");
     row("write it as snapshot 1", ms(t.elapsed()), "");
     conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)").ok();
+    if args.iter().any(|a| a == "--write-only") {
+        return;
+    }
     let base = size_of(dir.as_path());
     row(
         "database size",
@@ -299,11 +303,11 @@ fn main() {
     assert_eq!(tree.accounts.len(), size.accounts);
 
     // Effective access for random users and accounts.
-    for (label, n) in [("user", size.users), ("account", size.accounts)] {
+    for (label, n) in [("a user", size.users), ("an account", size.accounts)] {
         let mut times = Vec::with_capacity(1000);
         for _ in 0..1000 {
             let i = rng.gen_range(0..n);
-            let q = if label == "user" {
+            let q = if label == "a user" {
                 AccessQuery::UserId(data.users[i].user_id.clone())
             } else {
                 AccessQuery::Account(data.accounts[i].id.clone())
@@ -314,9 +318,9 @@ fn main() {
             std::hint::black_box(rows);
         }
         let (p50, p99) = percentiles(times);
-        row(&format!("effective access of a {label}: p50"), ms(p50), "");
+        row(&format!("effective access of {label}: p50"), ms(p50), "");
         row(
-            &format!("effective access of a {label}: p99 (1,000 queries)"),
+            &format!("effective access of {label}: p99 (1,000 queries)"),
             ms(p99),
             "≤ 5 ms",
         );
