@@ -464,6 +464,25 @@ fn effective_access_and_show_commands_work_offline() {
         .unwrap()
         .iter()
         .any(|r| r["via_group"].is_string()));
+    // As granted: one row per assignment, each group with its member count.
+    let grants = env.json(&["access", "--account", a, "--grants"]);
+    let grants = grants.as_array().unwrap();
+    assert_eq!(
+        grants.len(),
+        truth
+            .assignments
+            .iter()
+            .filter(|x| &x.account_id == a)
+            .count()
+    );
+    for g in grants.iter().filter(|g| g["principal_type"] == "GROUP") {
+        let members = truth
+            .memberships
+            .iter()
+            .filter(|m| m.group_id == g["principal_id"].as_str().unwrap())
+            .count();
+        assert_eq!(g["members"], members, "{g}");
+    }
 
     let users = env.json(&["show", "users"]);
     assert_eq!(users.as_array().unwrap().len(), truth.users.len());

@@ -49,6 +49,10 @@ pub(super) enum Command {
         group: Option<String>,
         #[arg(long, group = "who")]
         account: Option<String>,
+        /// With --account: the grants as made (users, and groups with their member
+        /// counts) instead of every user they reach.
+        #[arg(long, requires = "account")]
+        grants: bool,
         #[arg(long)]
         snapshot: Option<i64>,
     },

@@ -243,10 +243,23 @@ fn run(cli: Cli) -> Result<()> {
             show::show(&conn, snap, *what, cli.json)
         }
         Command::Access {
+            account: Some(account),
+            grants: true,
+            snapshot,
+            ..
+        } => {
+            let conn = store::open(&data_dir)?;
+            let snap = snapshots::resolve(&conn, *snapshot)?;
+            let rows = store::queries::account_grants(&conn, snap, account)?;
+            output::account_grants(cli.json, &rows);
+            Ok(())
+        }
+        Command::Access {
             user,
             group,
             account,
             snapshot,
+            ..
         } => {
             let query = match (user, group, account) {
                 (Some(u), _, _) => AccessQuery::User(u.clone()),

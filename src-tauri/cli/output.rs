@@ -5,7 +5,7 @@ use std::io::Write;
 
 use serde::Serialize;
 
-use crate::model::{AccessRow, SnapshotInfo};
+use crate::model::{AccessRow, AccountGrant, SnapshotInfo};
 use crate::sync::SyncReport;
 
 /// Writes one line to stdout; a closed pipe (`hallpass show users | head`) ends the process quietly.
@@ -152,6 +152,31 @@ pub fn sync_report(as_json: bool, report: &SyncReport, calls: &BTreeMap<String, 
         .map(|(op, n)| vec![op.clone(), n.to_string()])
         .collect();
     table(&["OPERATION", "CALLS"], &rows);
+}
+
+pub fn account_grants(as_json: bool, rows: &[AccountGrant]) {
+    if as_json {
+        return json(rows);
+    }
+    if rows.is_empty() {
+        emit("No assignments in this account.");
+        return;
+    }
+    let rows: Vec<Vec<String>> = rows
+        .iter()
+        .map(|g| {
+            vec![
+                g.permission_set.clone(),
+                format!(
+                    "{} {}",
+                    g.principal_type.as_str().to_lowercase(),
+                    g.principal_name
+                ),
+                g.members.map(|n| n.to_string()).unwrap_or_default(),
+            ]
+        })
+        .collect();
+    table(&["PERMISSION SET", "GRANTED TO", "MEMBERS"], &rows);
 }
 
 pub fn access(as_json: bool, rows: &[AccessRow]) {
