@@ -165,6 +165,8 @@ async fn run(
     let mut pending: VecDeque<i64> = VecDeque::new();
     let mut not_before: HashMap<i64, Instant> = HashMap::new();
     let mut jobs: FuturesUnordered<Job<'_>> = FuturesUnordered::new();
+    // Sends (and direct changes) in flight.
+    let mut sending = 0usize;
     let mut sweeper = Sweeper::new(session.gate.rate(Service::SsoAdmin), max);
     let mut finished = 0u32;
     for op in open {
@@ -206,11 +208,13 @@ async fn run(
             queue::mark_submitted(conn, id)?;
             limits.take(op);
             jobs.push(submit_job(&clients[&op.spec.instance_arn], session, op));
+            sending += 1;
         }
         pending = skipped;
         // A slot is wanted where all are taken, or anywhere once nothing else is left to send.
+        // Sends waiting for the rate limiter go first: a listing now would only delay them.
         let idle = pending.is_empty();
-        let wants_slot = |instance: &str| idle || limits.is_full(instance);
+        let wants_slot = |instance: &str| sending == 0 && (idle || limits.is_full(instance));
         jobs.extend(sweeper.start(clients, session, &wants_slot));
         let next_retry = pending.iter().filter_map(|id| not_before.get(id)).min();
         let wake = [next_retry.copied(), sweeper.next_due(&wants_slot)]
@@ -263,7 +267,12 @@ async fn run(
                     .map(|w| (w.op, succeeded(w.request_id)))
                     .collect()
             }
-            other => vec![(id, other)],
+            other => {
+                if matches!(other, Event::Submitted(_) | Event::Direct(_)) {
+                    sending -= 1;
+                }
+                vec![(id, other)]
+            }
         };
         for (id, event) in settled {
             let op = ops[&id].clone();
