@@ -31,6 +31,8 @@ const CALM_GAP: Duration = Duration::from_secs(1);
 /// Gap between two confirmations of ended changes while others are still in flight
 /// (they share the rate limit with sends, which matter more then).
 const CONFIRM_GAP: Duration = Duration::from_secs(3);
+/// The share of the rate sends and listings may plan to use together.
+const HEADROOM: f64 = 0.9;
 /// Pages of FAILED history read before describing each ended change instead.
 const FAILED_PAGES: usize = 3;
 
@@ -69,11 +71,12 @@ pub(super) struct Sweeper {
 /// in flight. With a listing every `g` seconds and `s` sends per second, each slot is
 /// busy for about `hold + g/2 + w` per change, where `w` is the wait for the rate
 /// limiter at utilisation `u = (1/g + s) / rate` (a queue with constant service time:
-/// `w = u / (2·rate·(1 − u))`), and sends can use at most `rate − 1/g` calls per second.
+/// `w = u / (2·rate·(1 − u))`), and sends can use at most `0.9·rate − 1/g` calls per second.
 pub(super) fn urgent_gap(hold: Duration, rate: f64, max: usize) -> Duration {
     let hold = hold.as_secs_f64();
     let sends = |g: f64| {
-        let budget = rate - 1.0 / g;
+        // Leave a tenth of the rate free: near saturation every send waits behind a listing.
+        let budget = HEADROOM * rate - 1.0 / g;
         if budget <= 0.0 {
             return 0.0;
         }

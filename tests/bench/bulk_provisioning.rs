@@ -140,7 +140,10 @@ fn main() {
             r.get("harness:throttled"),
         );
     }
-    println!("targets: send+watch ÷ floor ≤ 1.1×; peak ≤ 15");
+    println!(
+        "targets{}: send+watch ÷ floor ≤ 1.1×; peak ≤ 15",
+        if quick { " (for N = 200)" } else { "" }
+    );
     for r in &rows {
         assert!(r.get("harness:outstanding_peak") <= 15);
     }

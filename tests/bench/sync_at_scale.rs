@@ -263,12 +263,22 @@ fn floor(run: &Run) -> f64 {
         .max(org as f64 / 1.0)
 }
 
+/// Set for `--quick`: the targets are for the large scenario, so they are marked as such.
+static QUICK: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
 fn row(name: &str, value: String, target: &str) {
+    let quick = QUICK.load(std::sync::atomic::Ordering::Relaxed);
+    let target = if quick && !target.is_empty() {
+        format!("({target} at the large scenario)")
+    } else {
+        target.to_owned()
+    };
     println!("{name:<62} {value:>14}   {target}");
 }
 
 fn main() {
     let quick = std::env::args().any(|a| a == "--quick");
+    QUICK.store(quick, std::sync::atomic::Ordering::Relaxed);
     let scenario = if quick { "small" } else { "large" };
     let h = Harness::start();
     let truth = h.seed(scenario);
