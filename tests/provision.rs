@@ -497,7 +497,7 @@ fn a_time_bound_grant_over_a_standing_assignment_never_removes_it() {
     let group = w.truth.group_name(&a.principal_id);
     let acct = w.truth.account_name(&a.account_id);
     let ps = w.truth.ps_name(&a.permission_set_arn);
-    w.env.json(&[
+    let granted = w.env.json(&[
         "grant",
         "--group",
         &group,
@@ -511,7 +511,9 @@ fn a_time_bound_grant_over_a_standing_assignment_never_removes_it() {
     ]);
     std::thread::sleep(std::time::Duration::from_millis(1500));
     let out = w.env.json(&["ops", "run"]);
-    assert_eq!(out["report"]["expired_grants"], 1, "{out:#}");
+    // On a loaded machine the grant command itself may already find it due.
+    let expired = |v: &serde_json::Value| v["report"]["expired_grants"].as_u64().unwrap_or(0);
+    assert_eq!(expired(&granted) + expired(&out), 1, "{granted:#}\n{out:#}");
     assert_eq!(
         w.h.inspect(&[])
             .assignment_count(&a.account_id, &a.permission_set_arn, &a.principal_id),
