@@ -14,7 +14,6 @@
 mod common;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::PathBuf;
 use std::process::Command;
 use std::time::Instant;
 
@@ -78,24 +77,9 @@ fn hallpass_sync(h: &Harness, env: &Env, default_rates: bool) -> Run {
     run
 }
 
-fn peer_script() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/bench/peer.py")
-}
-
-fn python() -> String {
-    let venv = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/python");
-    std::env::var("HALLPASS_PYTHON").unwrap_or_else(|_| {
-        if venv.exists() {
-            venv.display().to_string()
-        } else {
-            "python3".into()
-        }
-    })
-}
-
 fn peer_py(h: &Harness, truth: &Truth, args: &[&str]) -> Value {
     let out = Command::new(python())
-        .arg(peer_script())
+        .arg(repo().join("tests/bench/peer.py"))
         .arg(args[0])
         .args([&h.url, REGION, &truth.role_arn, EXTERNAL_ID])
         .args(&args[1..])

@@ -16,11 +16,12 @@ pub const REGION: &str = "eu-north-1";
 /// Fast client-side rates: the emulator has no limits unless a test sets some.
 pub const FAST_RATES: &str = "sso=2000,identitystore=2000,organizations=2000,sts=2000";
 
-fn repo() -> PathBuf {
+pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-fn python() -> PathBuf {
+/// The Python with the emulator's packages (HALLPASS_PYTHON, else .venv, else python3).
+pub fn python() -> PathBuf {
     if let Ok(p) = std::env::var("HALLPASS_PYTHON") {
         return PathBuf::from(p);
     }
