@@ -46,6 +46,11 @@ pub enum Error {
     #[error("database: {0}")]
     Store(String),
 
+    /// The database file is damaged (not a database, or corrupt pages); the message
+    /// says which backups there are and how to restore one.
+    #[error("{0}")]
+    Damaged(String),
+
     #[error("{0}")]
     NotFound(String),
 
@@ -76,6 +81,7 @@ impl Error {
             },
             Error::Keychain(_) => "keychain",
             Error::Store(_) => "store",
+            Error::Damaged(_) => "database-damaged",
             Error::NotFound(_) => "not-found",
             Error::Io { .. } => "io",
         }
@@ -115,7 +121,14 @@ impl From<&Error> for ErrorInfo {
 
 impl From<rusqlite::Error> for Error {
     fn from(e: rusqlite::Error) -> Self {
-        Error::Store(e.to_string())
+        use rusqlite::ErrorCode::{DatabaseCorrupt, NotADatabase};
+        match e.sqlite_error_code() {
+            Some(DatabaseCorrupt | NotADatabase) => Error::Damaged(format!(
+                "the Hallpass database is damaged ({e}). Restore a backup: the app offers its \
+                 backups when it opens, or run `hallpass db restore`; `hallpass db backups` lists them."
+            )),
+            _ => Error::Store(e.to_string()),
+        }
     }
 }
 

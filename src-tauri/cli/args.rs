@@ -179,6 +179,11 @@ pub(super) enum Command {
         #[arg(long)]
         days: Option<u32>,
     },
+    /// The database: its backups, restoring one, checking it.
+    Db {
+        #[command(subcommand)]
+        command: super::db::DbCommand,
+    },
     /// The audit log of every change requested through Hallpass.
     Audit {
         /// How many of the newest entries.

@@ -2,6 +2,7 @@
 
 mod args;
 mod checks;
+mod db;
 mod output;
 mod provision;
 mod queue;
@@ -98,6 +99,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Member { command } => provision::member(&cli, &data_dir, command),
         Command::Ops { command } => queue::ops(&cli, &data_dir, command.as_ref()),
         Command::Grants { all, command } => queue::grants(&cli, &data_dir, *all, command.as_ref()),
+        Command::Db { command } => db::run(&data_dir, cli.json, command),
         Command::Audit { limit } => queue::audit_log(&cli, &data_dir, *limit),
         Command::Check {
             id,

@@ -3,6 +3,7 @@
 mod background;
 mod checks;
 mod commands;
+mod database;
 mod provisioning;
 mod review;
 mod state;
@@ -103,6 +104,9 @@ pub fn run(demo: bool) {
             commands::access_changes,
             commands::open_demo,
             commands::leave_demo,
+            database::database_backups,
+            database::restore_backup,
+            database::start_empty_database,
             checks::latest_checks,
             checks::run_checks,
             checks::connection_findings,

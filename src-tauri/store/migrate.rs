@@ -1,10 +1,15 @@
 //! Schema migrations: `migrations/NNNN_name.sql`, embedded, applied in order, each recorded.
 
+use std::path::Path;
+
 use rusqlite::{Connection, TransactionBehavior};
 
 use crate::error::{Error, Result};
 
-const MIGRATIONS: &[(i64, &str, &str)] = &[
+/// Version, name, SQL.
+pub(super) type Migration = (i64, &'static str, &'static str);
+
+pub(super) const MIGRATIONS: &[Migration] = &[
     (1, "init", include_str!("../../migrations/0001_init.sql")),
     (
         2,
@@ -28,7 +33,20 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     ),
 ];
 
-pub fn migrate(conn: &mut Connection) -> Result<()> {
+/// Applies the pending `migrations`; an existing database is backed up into the data
+/// folder's `backups/` first.
+pub(super) fn migrate(
+    conn: &mut Connection,
+    data_dir: &Path,
+    migrations: &[Migration],
+) -> Result<()> {
+    let newest = migrations.last().map(|m| m.0).unwrap_or(0);
+    let before = applied_version(conn)?;
+    if let Some(current) = before {
+        if current > 0 && current < newest {
+            super::backup::make(conn, data_dir, current)?;
+        }
+    }
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     tx.execute_batch(
         "CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -39,14 +57,13 @@ pub fn migrate(conn: &mut Connection) -> Result<()> {
         [],
         |r| r.get(0),
     )?;
-    let newest = MIGRATIONS.last().map(|m| m.0).unwrap_or(0);
     if current > newest {
         return Err(Error::Store(format!(
             "this database was written by a newer Hallpass (schema version {current}; this build knows up to {newest}). \
              Install the newer Hallpass, or point --data-dir at another folder."
         )));
     }
-    for (version, name, sql) in MIGRATIONS.iter().filter(|m| m.0 > current) {
+    for (version, name, sql) in migrations.iter().filter(|m| m.0 > current) {
         tx.execute_batch(sql)
             .map_err(|e| Error::Store(format!("migration {version} ({name}) failed: {e}")))?;
         tx.execute(
@@ -56,6 +73,23 @@ pub fn migrate(conn: &mut Connection) -> Result<()> {
     }
     tx.commit()?;
     Ok(())
+}
+
+/// The schema version recorded, or `None` for a database that has never been migrated.
+fn applied_version(conn: &Connection) -> Result<Option<i64>> {
+    let has_table: bool = conn.query_row(
+        "SELECT EXISTS(SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations')",
+        [],
+        |r| r.get(0),
+    )?;
+    if !has_table {
+        return Ok(None);
+    }
+    Ok(Some(conn.query_row(
+        "SELECT COALESCE(MAX(version), 0) FROM schema_migrations",
+        [],
+        |r| r.get(0),
+    )?))
 }
 
 #[cfg(test)]

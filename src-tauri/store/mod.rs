@@ -1,7 +1,8 @@
 //! SQLite: one `open()` with the pragmas, migrations, the snapshot writer and queries.
 
 mod access_sql;
-mod migrate;
+pub mod backup;
+pub(crate) mod migrate;
 pub mod queries;
 pub mod retention;
 mod rows;
@@ -21,8 +22,14 @@ pub fn db_path(data_dir: &Path) -> PathBuf {
     data_dir.join("hallpass.db")
 }
 
-/// Opens (creating if needed) the database in `data_dir` and brings its schema up to date.
+/// Opens (creating if needed) the database in `data_dir` and brings its schema up to date
+/// (backing it up first when a migration is due). A damaged file is reported as
+/// [`Error::Damaged`], naming the newest backup and how to restore it.
 pub fn open(data_dir: &Path) -> Result<Connection> {
+    open_with(data_dir, migrate::MIGRATIONS)
+}
+
+fn open_with(data_dir: &Path, migrations: &[migrate::Migration]) -> Result<Connection> {
     std::fs::create_dir_all(data_dir).map_err(|e| {
         Error::io(
             format!("cannot create the data folder {}", data_dir.display()),
@@ -30,14 +37,46 @@ pub fn open(data_dir: &Path) -> Result<Connection> {
         )
     })?;
     let path = db_path(data_dir);
-    let mut conn = Connection::open(&path)
-        .map_err(|e| Error::Store(format!("cannot open {}: {e}", path.display())))?;
-    conn.busy_timeout(std::time::Duration::from_secs(10))?;
-    conn.pragma_update(None, "journal_mode", "WAL")?;
-    conn.pragma_update(None, "synchronous", "NORMAL")?;
-    conn.pragma_update(None, "foreign_keys", "ON")?;
-    migrate::migrate(&mut conn)?;
-    Ok(conn)
+    let opened = Connection::open(&path)
+        .map_err(Error::from)
+        .and_then(|mut conn| {
+            conn.busy_timeout(std::time::Duration::from_secs(10))?;
+            conn.pragma_update(None, "journal_mode", "WAL")?;
+            conn.pragma_update(None, "synchronous", "NORMAL")?;
+            conn.pragma_update(None, "foreign_keys", "ON")?;
+            migrate::migrate(&mut conn, data_dir, migrations)?;
+            Ok(conn)
+        });
+    opened.map_err(|e| match e {
+        Error::Damaged(detail) => damaged(data_dir, &detail),
+        other => other,
+    })
+}
+
+/// The message for a damaged database: where it is, the newest backup, the fix.
+fn damaged(data_dir: &Path, detail: &str) -> Error {
+    let cause = detail
+        .split_once('(')
+        .and_then(|(_, rest)| rest.split_once(')'))
+        .map_or(detail, |(c, _)| c);
+    let path = db_path(data_dir);
+    let offer = match backup::list(data_dir)
+        .ok()
+        .and_then(|b| b.into_iter().next())
+    {
+        Some(b) => format!(
+            "The newest backup is {} (made {}). Restore it with `hallpass db restore` or the \
+             app's Restore button; the damaged file is kept aside, not deleted.",
+            b.name, b.made_at
+        ),
+        None => "There is no backup. Start with an empty database (`hallpass db start-empty` or \
+                 the app's button; the damaged file is kept aside) and sync again."
+            .to_owned(),
+    };
+    Error::Damaged(format!(
+        "the Hallpass database {} is damaged ({cause}). {offer}",
+        path.display()
+    ))
 }
 
 pub fn get_setting(conn: &Connection, key: &str) -> Result<Option<String>> {

@@ -6,6 +6,7 @@ import type { AccessChanges } from "./bindings/AccessChanges";
 import type { AccessRow } from "./bindings/AccessRow";
 import type { AccountGrant } from "./bindings/AccountGrant";
 import type { AppStatus } from "./bindings/AppStatus";
+import type { Backup } from "./bindings/Backup";
 import type { CallerIdentity } from "./bindings/CallerIdentity";
 import type { CheckStep } from "./bindings/CheckStep";
 import type { ConnectionInfo } from "./bindings/ConnectionInfo";
@@ -86,6 +87,9 @@ export const accessChanges = (account: string, from: number, to: number) =>
   invoke<AccessChanges>("access_changes", { account, from, to });
 export const openDemo = () => invoke<AppStatus>("open_demo");
 export const leaveDemo = () => invoke<AppStatus>("leave_demo");
+export const databaseBackups = () => invoke<Backup[]>("database_backups");
+export const restoreBackup = (name: string) => invoke<AppStatus>("restore_backup", { name });
+export const startEmptyDatabase = () => invoke<AppStatus>("start_empty_database");
 
 // Troubleshooting checks.
 export const latestChecks = () => invoke<CheckRun | null>("latest_checks");
@@ -142,6 +146,14 @@ export const onSyncFinished = (f: (p: SyncFinished) => void): Promise<UnlistenFn
   listen<SyncFinished>("sync-finished", (e) => f(e.payload));
 export const onStatusChanged = (f: () => void): Promise<UnlistenFn> =>
   listen("status-changed", () => f());
+
+/** The code of whatever a command rejected with (see error.rs), or "" when it has none. */
+export function errorCode(e: unknown): string {
+  if (typeof e === "object" && e !== null && "code" in e) {
+    return String((e as ErrorInfo).code);
+  }
+  return "";
+}
 
 /** The message of whatever a command rejected with. */
 export function errorMessage(e: unknown): string {

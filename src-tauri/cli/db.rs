@@ -1,0 +1,103 @@
+//! `hallpass db`: the database's backups, restoring one, and checking the file.
+
+use std::path::Path;
+
+use clap::Subcommand;
+
+use crate::error::{Error, Result};
+use crate::store::{self, backup};
+
+#[derive(Debug, Subcommand)]
+pub(super) enum DbCommand {
+    /// List the backups (one is made before every migration).
+    Backups,
+    /// Put a backup in place of the database (default: the newest); the current file is kept aside.
+    Restore { name: Option<String> },
+    /// Move a damaged database aside and start an empty one (sync again to refill it).
+    StartEmpty,
+    /// Run SQLite's integrity check over the whole database.
+    Check,
+}
+
+pub(super) fn run(data_dir: &Path, json: bool, command: &DbCommand) -> Result<()> {
+    match command {
+        DbCommand::Backups => {
+            let list = backup::list(data_dir)?;
+            if json {
+                super::output::json(&list);
+            } else if list.is_empty() {
+                super::output::emit(&format!(
+                    "No backups in {}.",
+                    backup::backups_dir(data_dir).display()
+                ));
+            } else {
+                for b in &list {
+                    super::output::emit(&format!(
+                        "{}  schema v{}  made {}  {} KiB",
+                        b.name,
+                        b.schema_version,
+                        b.made_at,
+                        b.bytes / 1024
+                    ));
+                }
+            }
+            Ok(())
+        }
+        DbCommand::Restore { name } => {
+            let name = match name {
+                Some(n) => n.clone(),
+                None => backup::list(data_dir)?
+                    .into_iter()
+                    .next()
+                    .map(|b| b.name)
+                    .ok_or_else(|| {
+                        Error::InvalidInput(format!(
+                            "there are no backups in {}; `hallpass db start-empty` starts over",
+                            backup::backups_dir(data_dir).display()
+                        ))
+                    })?,
+            };
+            let aside = backup::restore(data_dir, &name)?;
+            drop(store::open(data_dir)?);
+            super::output::message(
+                json,
+                &format!(
+                    "Restored {name}. The previous database file is kept as {}.",
+                    aside.display()
+                ),
+            );
+            Ok(())
+        }
+        DbCommand::StartEmpty => {
+            let aside = backup::start_empty(data_dir)?;
+            drop(store::open(data_dir)?);
+            super::output::message(
+                json,
+                &format!(
+                    "Started an empty database; the previous file is kept as {}. Run `hallpass sync` to refill it.",
+                    aside.display()
+                ),
+            );
+            Ok(())
+        }
+        DbCommand::Check => {
+            let conn = store::open(data_dir)?;
+            let verdict: String = conn.query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
+            if verdict == "ok" {
+                super::output::message(
+                    json,
+                    &format!(
+                        "The database is whole ({}).",
+                        store::db_path(data_dir).display()
+                    ),
+                );
+                Ok(())
+            } else {
+                Err(Error::Damaged(format!(
+                    "the database {} failed its integrity check: {verdict}. `hallpass db restore` puts the newest backup in place.",
+                    store::db_path(data_dir).display()
+                )))
+            }
+        }
+    }
+}
