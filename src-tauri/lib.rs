@@ -9,6 +9,7 @@ mod clock;
 pub mod csv;
 pub mod demo;
 pub mod error;
+pub mod logs;
 pub mod model;
 pub mod paths;
 pub mod provision;

@@ -23,6 +23,15 @@ impl<T> Sensitive<T> {
     }
 }
 
+/// Flags and environment variables parse straight into a `Sensitive`, so a parsed
+/// command line prints no secret either.
+impl std::str::FromStr for Sensitive<String> {
+    type Err = std::convert::Infallible;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(Self(s.to_owned()))
+    }
+}
+
 impl<T> std::fmt::Debug for Sensitive<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("<redacted>")
@@ -95,9 +104,12 @@ impl SecretStore for Keychain {
         let role_arn = self.get(ROLE_ARN)?;
         let external_id = self.get(EXTERNAL_ID)?;
         Ok(match (role_arn, external_id) {
-            (Some(r), Some(e)) => Some(Credentials {
-                role_arn: Sensitive::new(r),
-                external_id: Sensitive::new(e),
+            (Some(r), Some(e)) => Some({
+                crate::logs::keep_out(&[r.clone(), e.clone()]);
+                Credentials {
+                    role_arn: Sensitive::new(r),
+                    external_id: Sensitive::new(e),
+                }
             }),
             _ => None,
         })

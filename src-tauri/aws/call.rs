@@ -59,6 +59,7 @@ impl std::fmt::Debug for Gate {
 
 impl Gate {
     pub fn new(rates: Rates, secrets: Vec<String>) -> Self {
+        crate::logs::keep_out(&secrets);
         Self {
             inner: Arc::new(GateInner {
                 rates,
@@ -114,11 +115,7 @@ impl Gate {
 
     /// Removes the role ARN and External ID from text bound for a message.
     pub fn scrub(&self, text: &str) -> String {
-        let mut out = text.to_owned();
-        for s in &self.inner.secrets {
-            out = out.replace(s.as_str(), "<redacted>");
-        }
-        out
+        crate::logs::scrub_with(text, &self.inner.secrets)
     }
 
     /// Runs one AWS operation under the account's rate limit for `service`,

@@ -4,6 +4,8 @@ use std::path::PathBuf;
 
 use clap::{Subcommand, ValueEnum};
 
+use crate::secrets::Sensitive;
+
 use super::{provision, queue, review, reviews, sync_cmd, SecretArgs};
 
 #[derive(Debug, Subcommand)]
@@ -11,9 +13,9 @@ pub(super) enum Command {
     /// Store the management role ARN and External ID in the OS keychain, and the region and profile.
     Connect {
         #[arg(long)]
-        role_arn: String,
+        role_arn: Sensitive<String>,
         #[arg(long)]
-        external_id: String,
+        external_id: Sensitive<String>,
     },
     /// Remove the stored role ARN and External ID from the keychain.
     Disconnect,
@@ -124,7 +126,7 @@ pub(super) enum Command {
         permissions: Option<PathBuf>,
         /// Compare the trust policy with this External ID (default: the one in the keychain).
         #[arg(long, env = "HALLPASS_EXTERNAL_ID", hide_env_values = true)]
-        external_id: Option<String>,
+        external_id: Option<Sensitive<String>>,
     },
     /// Reprovision a permission set to every account it is provisioned to, and wait for AWS.
     Reprovision {

@@ -19,7 +19,7 @@ use args::Command;
 pub(crate) use args::ShowKind;
 
 use crate::error::{Error, Result};
-use crate::secrets::{Keychain, SecretStore};
+use crate::secrets::{Keychain, SecretStore, Sensitive};
 use crate::setup::connection;
 use crate::store::{self, queries::AccessQuery, snapshots};
 
@@ -53,10 +53,10 @@ pub struct Cli {
 struct SecretArgs {
     /// Management role ARN for this run only (never stored).
     #[arg(long, env = "HALLPASS_ROLE_ARN", hide_env_values = true)]
-    role_arn: Option<String>,
+    role_arn: Option<Sensitive<String>>,
     /// External ID for this run only (never stored).
     #[arg(long, env = "HALLPASS_EXTERNAL_ID", hide_env_values = true)]
-    external_id: Option<String>,
+    external_id: Option<Sensitive<String>>,
 }
 
 /// Runs the CLI; returns the process exit code.
@@ -71,6 +71,7 @@ pub fn main() -> i32 {
     match run(cli) {
         Ok(()) => 0,
         Err(e) => {
+            crate::logs::error(format!("the command failed: {e}"));
             if json {
                 println!("{}", serde_json::json!({ "error": e }));
             } else {
@@ -90,6 +91,7 @@ fn runtime() -> Result<tokio::runtime::Runtime> {
 
 fn run(cli: Cli) -> Result<()> {
     let data_dir = crate::paths::data_dir(cli.data_dir.clone())?;
+    crate::logs::init(&data_dir);
     match &cli.command {
         Command::Grant { args, expires } => {
             provision::grant(&cli, &data_dir, args, expires.clone())
@@ -127,7 +129,7 @@ fn run(cli: Cli) -> Result<()> {
             &cli,
             trust.as_ref(),
             permissions.as_ref(),
-            external_id.as_deref(),
+            external_id.as_ref().map(|e| e.expose().as_str()),
         ),
         Command::Reprovision {
             permission_set,
@@ -202,8 +204,8 @@ fn run(cli: Cli) -> Result<()> {
             connection::save(
                 &conn,
                 &Keychain::default(),
-                role_arn,
-                external_id,
+                role_arn.expose(),
+                external_id.expose(),
                 &region,
                 cli.profile.as_deref(),
             )?;
@@ -279,6 +281,41 @@ fn run(cli: Cli) -> Result<()> {
             let rows = store::queries::access(&conn, snap, &query)?;
             output::access(cli.json, &rows);
             Ok(())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    #[test]
+    fn a_parsed_command_line_prints_no_secret() {
+        let role = "arn:aws:iam::111122223333:role/HallpassManagementRole";
+        let ext = "external-id-that-must-stay-hidden";
+        for args in [
+            vec![
+                "hallpass",
+                "connect",
+                "--role-arn",
+                role,
+                "--external-id",
+                ext,
+            ],
+            vec!["hallpass", "sync", "--role-arn", role, "--external-id", ext],
+            vec![
+                "hallpass",
+                "lint-policy",
+                "--trust",
+                "t.json",
+                "--external-id",
+                ext,
+            ],
+        ] {
+            let cli = super::Cli::try_parse_from(&args).unwrap();
+            let shown = format!("{cli:?}");
+            assert!(!shown.contains(ext) && !shown.contains(role), "{shown}");
+            assert!(shown.contains("<redacted>"), "{shown}");
         }
     }
 }

@@ -10,7 +10,7 @@ use ts_rs::TS;
 use super::AppState;
 use crate::aws::{self, Rates};
 use crate::error::{AwsErrorKind, Error, ErrorInfo, Result};
-use crate::setup::connection::{self, Overrides};
+use crate::setup::connection;
 use crate::store::{self, snapshots};
 use crate::sync::{self, Progress, SyncOptions};
 
@@ -26,14 +26,6 @@ pub struct SyncFinished {
     pub error: Option<ErrorInfo>,
 }
 
-fn overrides() -> Overrides {
-    // The same client-side rate setting the CLI honours.
-    Overrides {
-        rates: std::env::var("HALLPASS_RATES").ok(),
-        ..Default::default()
-    }
-}
-
 /// Starts a sync in the background; `Ok(false)` when one is already running.
 pub fn spawn_sync(app: &AppHandle, full_scan: bool) -> Result<bool> {
     let state = app.state::<AppState>();
@@ -43,7 +35,7 @@ pub fn spawn_sync(app: &AppHandle, full_scan: bool) -> Result<bool> {
         ));
     }
     let live = state.live_dir().to_path_buf();
-    let params = connection::params(&store::open(&live)?, &state.keychain, &overrides())?;
+    let params = state.connect_params()?;
     if !state.begin_sync() {
         return Ok(false);
     }
@@ -67,7 +59,7 @@ pub fn spawn_sync(app: &AppHandle, full_scan: bool) -> Result<bool> {
                 if let Err(e) =
                     store::open(&live).and_then(|mut c| crate::checks::run_offline(&mut c))
                 {
-                    eprintln!("warning: the checks after the sync failed: {e}");
+                    crate::logs::warn(format!("the checks after the sync failed: {e}"));
                 }
                 SyncFinished {
                     snapshot_id: Some(report.snapshot.id),
@@ -92,9 +84,7 @@ pub fn spawn_sync(app: &AppHandle, full_scan: bool) -> Result<bool> {
 /// Can AWS be reached with the stored connection's base credentials?
 async fn probe(app: &AppHandle) {
     let state = app.state::<AppState>();
-    let Ok(params) = store::open(state.live_dir())
-        .and_then(|c| connection::params(&c, &state.keychain, &overrides()))
-    else {
+    let Ok(params) = state.connect_params() else {
         return;
     };
     let result = super::off_thread(move || async move {

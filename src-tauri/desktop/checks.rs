@@ -7,19 +7,7 @@ use crate::checks::{self, explain, lint, CheckRun, Finding};
 use crate::error::{Error, Result};
 use crate::provision;
 use crate::secrets::SecretStore;
-use crate::setup::connection::{self, Overrides};
 use crate::store::{self, snapshots};
-
-fn params(state: &AppState) -> Result<crate::aws::ConnectParams> {
-    connection::params(
-        &store::open(state.live_dir())?,
-        &state.keychain,
-        &Overrides {
-            rates: std::env::var("HALLPASS_RATES").ok(),
-            ..Default::default()
-        },
-    )
-}
 
 /// The newest stored run (the snapshot checks run after every sync).
 #[tauri::command]
@@ -37,7 +25,7 @@ pub async fn run_checks(state: State<'_, AppState>) -> Result<CheckRun> {
         Some(s) => checks::offline(&conn, s)?,
         None => vec![],
     };
-    let (live, live_error) = match (state.is_demo(), params(&state)) {
+    let (live, live_error) = match (state.is_demo(), state.connect_params()) {
         (true, _) => (
             false,
             Some("the demo organization is not checked against AWS".to_owned()),
@@ -57,7 +45,7 @@ pub async fn run_checks(state: State<'_, AppState>) -> Result<CheckRun> {
 /// The connection, step by step, as findings (the wizard's and Settings' view of a failure).
 #[tauri::command]
 pub async fn connection_findings(state: State<'_, AppState>) -> Result<Vec<Finding>> {
-    let p = params(&state)?;
+    let p = state.connect_params()?;
     let (mut found, stopped) =
         super::off_thread(move || async move { Ok(checks::live::connection(&p).await) }).await?;
     if let Some(why) = stopped {
@@ -119,7 +107,7 @@ pub async fn reprovision_permission_set(
             "the demo organization is read-only".into(),
         ));
     }
-    let p = params(&state)?;
+    let p = state.connect_params()?;
     let dir = state.live_dir().to_path_buf();
     let done = super::off_thread(move || async move {
         let session = crate::aws::connect(&p).await?;

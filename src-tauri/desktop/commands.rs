@@ -8,7 +8,7 @@ use crate::aws::{connect::CallerIdentity, Rates};
 use crate::error::Result;
 use crate::model::{AccessRow, AccountGrant, PermissionSet, SnapshotInfo};
 use crate::setup::check::{self, CheckStep};
-use crate::setup::connection::{self, ConnectionInfo, Overrides};
+use crate::setup::connection::{self, ConnectionInfo};
 use crate::setup::{generate_external_id as new_external_id, profiles};
 use crate::store::{self, snapshots as snaps};
 use crate::views::{
@@ -87,18 +87,7 @@ pub async fn save_connection(
 
 #[tauri::command]
 pub async fn test_connection(state: State<'_, AppState>) -> Result<Vec<CheckStep>> {
-    let params = {
-        let conn = store::open(state.live_dir())?;
-        let rates = std::env::var("HALLPASS_RATES").ok();
-        connection::params(
-            &conn,
-            &state.keychain,
-            &Overrides {
-                rates,
-                ..Default::default()
-            },
-        )?
-    };
+    let params = state.connect_params()?;
     super::off_thread(move || async move { Ok(check::test_connection(&params).await) }).await
 }
 

@@ -66,8 +66,14 @@ pub fn run(demo: bool) {
                 std::process::exit(1);
             }
         };
+    crate::logs::init(&data_dir);
+    crate::logs::info(format!(
+        "the app started (Hallpass {})",
+        env!("CARGO_PKG_VERSION")
+    ));
     let state = AppState::new(data_dir);
     if let Err(e) = state.set_demo(demo) {
+        crate::logs::error(format!("cannot open the demo organization: {e}"));
         eprintln!("error: cannot open the demo organization: {e}");
         std::process::exit(1);
     }
@@ -140,6 +146,7 @@ pub fn run(demo: bool) {
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {
+        crate::logs::error(format!("cannot start the Hallpass window: {e}"));
         eprintln!("error: cannot start the Hallpass window: {e}");
         std::process::exit(1);
     }

@@ -14,7 +14,6 @@ use crate::provision::grants::{self, GrantRequest};
 use crate::provision::plan::{self, Plan, Request};
 use crate::provision::queue::{self, Batch};
 use crate::provision::{self, ExecOptions, ExecProgress, ExecReport, Operation};
-use crate::setup::connection::{self, Overrides};
 use crate::store;
 
 /// Sent as `ops-finished` when a run of the queue ends.
@@ -45,17 +44,6 @@ fn refuse_demo(state: &AppState) -> Result<()> {
     Ok(())
 }
 
-fn params(state: &AppState) -> Result<crate::aws::ConnectParams> {
-    connection::params(
-        &store::open(state.live_dir())?,
-        &state.keychain,
-        &Overrides {
-            rates: std::env::var("HALLPASS_RATES").ok(),
-            ..Default::default()
-        },
-    )
-}
-
 /// Runs the queue in the background; `Ok(false)` when a run is already going (it
 /// picks up what was just queued before it stops).
 pub fn spawn_ops(app: &AppHandle) -> Result<bool> {
@@ -63,7 +51,7 @@ pub fn spawn_ops(app: &AppHandle) -> Result<bool> {
     if state.is_demo() {
         return Ok(false);
     }
-    let params = params(&state)?;
+    let params = state.connect_params()?;
     if !state.begin_ops() {
         return Ok(false);
     }
@@ -136,7 +124,7 @@ pub async fn plan_change(
     plan::require_reason(&request, reason.as_deref())?;
     let live = state.live_dir().to_path_buf();
     let the_plan = plan::plan(&store::open(&live)?, &request)?;
-    let params = params(&state)?;
+    let params = state.connect_params()?;
     super::off_thread(move || async move {
         let mut the_plan = the_plan;
         let session = crate::aws::connect(&params).await?;

@@ -83,6 +83,19 @@ impl AppState {
         &self.data_dir
     }
 
+    /// How to reach AWS with the stored connection (and the client-side rate setting
+    /// `HALLPASS_RATES` the CLI honours too).
+    pub fn connect_params(&self) -> Result<crate::aws::ConnectParams> {
+        connection::params(
+            &store::open(&self.data_dir)?,
+            &self.keychain,
+            &connection::Overrides {
+                rates: std::env::var("HALLPASS_RATES").ok(),
+                ..Default::default()
+            },
+        )
+    }
+
     pub fn db(&self) -> Result<rusqlite::Connection> {
         store::open(&self.dir())
     }

@@ -68,6 +68,10 @@ pub(crate) fn append_raw(
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
         rusqlite::params![now_rfc3339(), actor, batch, op, action, target, reason, result, detail],
     )?;
+    crate::logs::info(format!(
+        "audit: {action} {target}: {result}{}",
+        detail.map(|d| format!(" ({d})")).unwrap_or_default()
+    ));
     Ok(())
 }
 

@@ -18,8 +18,8 @@ pub const DEFAULT_SYNC_INTERVAL_MINUTES: u32 = 60;
 pub struct Overrides {
     pub region: Option<String>,
     pub profile: Option<String>,
-    pub role_arn: Option<String>,
-    pub external_id: Option<String>,
+    pub role_arn: Option<Sensitive<String>>,
+    pub external_id: Option<Sensitive<String>>,
     pub rates: Option<String>,
 }
 
@@ -80,6 +80,7 @@ pub fn save(
     if let Some(p) = profile {
         super::profiles::validate_profile_name(p)?;
     }
+    crate::logs::keep_out(&[role_arn.to_owned(), external_id.to_owned()]);
     secrets.save(&Credentials {
         role_arn: Sensitive::new(role_arn.to_owned()),
         external_id: Sensitive::new(external_id.to_owned()),
@@ -89,6 +90,9 @@ pub fn save(
         Some(p) => store::set_setting(conn, "profile", p)?,
         None => store::delete_setting(conn, "profile")?,
     }
+    crate::logs::info(format!(
+        "connected: role and External ID stored in the keychain; region {region}"
+    ));
     Ok(())
 }
 
@@ -150,11 +154,12 @@ pub fn params(
     };
     let credentials = match (&o.role_arn, &o.external_id) {
         (Some(arn), Some(ext)) => {
-            parse_role_arn(arn)?;
-            validate_external_id(ext)?;
+            parse_role_arn(arn.expose())?;
+            validate_external_id(ext.expose())?;
+            crate::logs::keep_out(&[arn.expose().clone(), ext.expose().clone()]);
             Credentials {
-                role_arn: Sensitive::new(arn.clone()),
-                external_id: Sensitive::new(ext.clone()),
+                role_arn: arn.clone(),
+                external_id: ext.clone(),
             }
         }
         (Some(_), None) | (None, Some(_)) => {

@@ -50,6 +50,10 @@ pub fn make(conn: &Connection, data_dir: &Path, schema_version: i64) -> Result<P
     conn.execute("VACUUM INTO ?1", [target])
         .map_err(|e| Error::Store(format!("cannot back up the database to {target}: {e}")))?;
     prune(data_dir)?;
+    crate::logs::info(format!(
+        "backed up the database (schema v{schema_version}) to {}",
+        path.display()
+    ));
     Ok(path)
 }
 
@@ -138,6 +142,10 @@ pub fn restore(data_dir: &Path, name: &str) -> Result<PathBuf> {
     std::fs::copy(&source, &partial)
         .map_err(|e| Error::io(format!("cannot copy {}", source.display()), e))?;
     move_file(&partial, &db)?;
+    crate::logs::warn(format!(
+        "restored backup {name}; the previous file is kept as {}",
+        aside.display()
+    ));
     Ok(aside)
 }
 
@@ -146,7 +154,14 @@ pub fn restore(data_dir: &Path, name: &str) -> Result<PathBuf> {
 /// Refused when the database opens fine: it is only for a damaged one.
 pub fn start_empty(data_dir: &Path) -> Result<PathBuf> {
     match super::open(data_dir) {
-        Err(Error::Damaged(_)) => move_aside(data_dir),
+        Err(Error::Damaged(_)) => {
+            let aside = move_aside(data_dir)?;
+            crate::logs::warn(format!(
+                "started an empty database; the damaged file is kept as {}",
+                aside.display()
+            ));
+            Ok(aside)
+        }
         Err(e) => Err(e),
         Ok(_) => Err(Error::InvalidInput(
             "the database is not damaged, so nothing was moved; restoring a backup \

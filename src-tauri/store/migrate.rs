@@ -64,6 +64,7 @@ pub(super) fn migrate(
         )));
     }
     for (version, name, sql) in migrations.iter().filter(|m| m.0 > current) {
+        crate::logs::info(format!("applying migration {version} ({name})"));
         tx.execute_batch(sql)
             .map_err(|e| Error::Store(format!("migration {version} ({name}) failed: {e}")))?;
         tx.execute(

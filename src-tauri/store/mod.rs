@@ -48,7 +48,11 @@ fn open_with(data_dir: &Path, migrations: &[migrate::Migration]) -> Result<Conne
             Ok(conn)
         });
     opened.map_err(|e| match e {
-        Error::Damaged(detail) => damaged(data_dir, &detail),
+        Error::Damaged(detail) => {
+            let e = damaged(data_dir, &detail);
+            crate::logs::error(e.to_string());
+            e
+        }
         other => other,
     })
 }

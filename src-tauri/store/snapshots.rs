@@ -77,6 +77,12 @@ pub fn write_snapshot(
         rusqlite::params![changed as i64, id],
     )?;
     tx.commit()?;
+    crate::logs::info(format!(
+        "{} written as snapshot {id}: {} calls, {} ms, {changed} rows changed",
+        meta.kind,
+        meta.total_calls(),
+        meta.duration_ms
+    ));
     snapshot(conn, id)?.ok_or_else(|| Error::Store(format!("snapshot {id} vanished after writing")))
 }
 
@@ -100,6 +106,10 @@ pub fn record_failure(conn: &mut Connection, meta: &SyncMeta, error: &str) -> Re
     let id = tx.last_insert_rowid();
     insert_calls(&tx, id, &meta.calls)?;
     tx.commit()?;
+    crate::logs::warn(format!(
+        "{} failed (snapshot entry {id}): {error}",
+        meta.kind
+    ));
     snapshot(conn, id)?.ok_or_else(|| Error::Store(format!("snapshot {id} vanished after writing")))
 }
 
