@@ -150,7 +150,11 @@ fn killing_a_sync_at_random_points_never_damages_the_database_or_its_snapshots()
             None if saw_write => in_write += 1,
             None => in_calls += 1,
         }
-        assert_eq!(content(&conn, 1), first, "kill {i}: the first snapshot unchanged");
+        assert_eq!(
+            content(&conn, 1),
+            first,
+            "kill {i}: the first snapshot unchanged"
+        );
     }
     println!(
         "{} kills: {in_calls} during the API calls, {in_write} during the write, {after_commit} after the commit",
@@ -168,4 +172,152 @@ fn killing_a_sync_at_random_points_never_damages_the_database_or_its_snapshots()
     assert_eq!(user_names(&conn, newest), expected_users);
     assert_eq!(snapshot_assignments(&conn, newest), assignments);
     assert_eq!(content(&conn, 1), first);
+}
+
+/// Rounds of `ops run` killed at random points after the first kill (HALLPASS_KILL_ROUNDS).
+fn rounds() -> usize {
+    std::env::var("HALLPASS_KILL_ROUNDS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(8)
+}
+
+fn killed_after(env: &Env, args: &[&str], wait: Duration) {
+    let (mut child, _lines) = spawn(env, args);
+    std::thread::sleep(wait);
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+#[test]
+fn killing_a_200_operation_batch_at_random_points_applies_every_change_exactly_once() {
+    let h = Harness::start();
+    let truth = h.seed("large");
+    let env = Env::new(&h, &truth);
+    env.ok(&["sync"]);
+    // A group and permission set with no assignment yet: the batch is one grant (then
+    // one revoke) on each of the 200 accounts.
+    let (group, ps) = (0..100)
+        .flat_map(|g| {
+            (0..50).map(move |p| (format!("group-{g:03}"), format!("PermissionSet{p:02}")))
+        })
+        .find(|(g, p)| {
+            let (gid, arn) = (truth.group_id(g), truth.ps_arn(p));
+            !truth
+                .assignments
+                .iter()
+                .any(|a| a.principal_id == gid && a.permission_set_arn == arn)
+        })
+        .unwrap();
+    let (gid, arn) = (truth.group_id(&group), truth.ps_arn(&ps));
+    assert_eq!(truth.accounts.len(), 200);
+    h.config(json!({ "assignment_delay_ms": 300 }));
+    let mut rng = rng();
+    let grant = [
+        "grant",
+        "--group",
+        &group,
+        "--permission-set",
+        &ps,
+        "--ou",
+        "root",
+        "--yes",
+    ];
+    let revoke = [
+        "revoke",
+        "--group",
+        &group,
+        "--permission-set",
+        &ps,
+        "--ou",
+        "root",
+        "--yes",
+    ];
+    let (mut kills, mut unfinished_after) = (0, 0);
+
+    for (args, want) in [(grant, 1usize), (revoke, 0usize)] {
+        let kind = args[0];
+        let stored = |env: &Env| -> i64 {
+            env.db()
+                .query_row(
+                    "SELECT COUNT(*) FROM operations WHERE kind = ?1",
+                    [kind],
+                    |r| r.get(0),
+                )
+                .unwrap_or(0)
+        };
+        // Kill once the batch is stored, at a random point of its execution.
+        let (mut child, _lines) = spawn(&env, &args);
+        let started = Instant::now();
+        while stored(&env) == 0 && started.elapsed() < Duration::from_secs(60) {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        std::thread::sleep(Duration::from_millis(rng.gen_range(0..6_000)));
+        let _ = child.kill();
+        let _ = child.wait();
+        kills += 1;
+        // Then the queue is resumed and killed again, over and over.
+        for _ in 0..rounds() {
+            assert_eq!(integrity(&env), "ok", "after kill {kills}");
+            let open = env
+                .json(&["ops"])
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|o| {
+                    ["queued", "submitted", "in-progress"].contains(&o["state"].as_str().unwrap())
+                })
+                .count();
+            unfinished_after += usize::from(open > 0);
+            killed_after(
+                &env,
+                &["ops", "run"],
+                Duration::from_millis(rng.gen_range(100..3_000)),
+            );
+            kills += 1;
+        }
+        assert_eq!(integrity(&env), "ok");
+        env.ok(&["ops", "run"]);
+
+        let ops = env.json(&["ops"]);
+        let batch: Vec<_> = ops
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|o| o["spec"]["kind"] == kind)
+            .collect();
+        assert_eq!(batch.len(), 200, "one operation per account, none twice");
+        let open: Vec<_> = batch.iter().filter(|o| o["state"] != "succeeded").collect();
+        assert!(open.is_empty(), "{open:#?}");
+        let seen = h.inspect_only(&[], &[&arn]);
+        for a in &truth.accounts {
+            assert_eq!(
+                seen.assignment_count(&a.id, &arn, &gid),
+                want,
+                "{kind} on {}",
+                a.id
+            );
+        }
+    }
+    let c = h.counters();
+    println!(
+        "{kills} kills over a 200-grant and a 200-revoke batch; {unfinished_after} left work unfinished; \
+         {} creates and {} deletes sent",
+        c.get("sso:CreateAccountAssignment").copied().unwrap_or(0),
+        c.get("sso:DeleteAccountAssignment").copied().unwrap_or(0)
+    );
+    assert!(unfinished_after >= 2, "the kills hit batches in flight");
+    // A change whose answer was lost with the process is looked up, not sent again.
+    assert_eq!(c.get("sso:CreateAccountAssignment"), Some(&200), "{c:?}");
+    assert_eq!(c.get("sso:DeleteAccountAssignment"), Some(&200), "{c:?}");
+    assert_eq!(
+        c.get("harness:duplicate_creates").copied().unwrap_or(0),
+        0,
+        "{c:?}"
+    );
+    assert_eq!(
+        c.get("harness:failed_deletes").copied().unwrap_or(0),
+        0,
+        "{c:?}"
+    );
 }

@@ -101,11 +101,17 @@ impl Harness {
     /// memberships and assignments of the management instance and of the
     /// instances held by `members`. Every assignment appears once per listing.
     pub fn inspect(&self, members: &[&str]) -> Inspected {
+        self.inspect_only(members, &[])
+    }
+
+    /// [`Harness::inspect`] with only these permission sets' assignments listed.
+    pub fn inspect_only(&self, members: &[&str], permission_sets: &[&str]) -> Inspected {
         let out = Command::new(python())
             .arg(repo().join("tests/harness/inspect_state.py"))
             .arg(&self.url)
             .arg(REGION)
             .args(members)
+            .args(permission_sets.iter().flat_map(|p| ["--permission-set", p]))
             .output()
             .expect("run the boto3 inspector");
         assert!(

@@ -5,7 +5,10 @@ Prints one JSON document: users, memberships and assignments of every instance
 (the management account's, and member-held ones reached through
 OrganizationAccountAccessRole).
 
-    python inspect_state.py URL REGION [MEMBER_ACCOUNT ...]
+    python inspect_state.py URL REGION [MEMBER_ACCOUNT ...] [--permission-set ARN ...]
+
+With --permission-set, only those permission sets' assignments are listed (a large
+organization's full listing takes thousands of calls).
 """
 
 import json
@@ -41,7 +44,7 @@ def pages(client, op: str, key: str, **params) -> list:
     return out
 
 
-def read(url: str, region: str, account: str | None) -> dict:
+def read(url: str, region: str, account: str | None, only_ps: set[str]) -> dict:
     s = session_for(url, region, account)
     sso = s.client("sso-admin", endpoint_url=url)
     ids = s.client("identitystore", endpoint_url=url)
@@ -66,6 +69,8 @@ def read(url: str, region: str, account: str | None) -> dict:
                     {"identity_store_id": store, "group_id": g["GroupId"], "user_id": m["MemberId"]["UserId"]}
                 )
         for ps in pages(sso, "list_permission_sets", "PermissionSets", InstanceArn=arn):
+            if only_ps and ps not in only_ps:
+                continue
             accounts = pages(
                 sso,
                 "list_accounts_for_provisioned_permission_set",
@@ -95,10 +100,17 @@ def read(url: str, region: str, account: str | None) -> dict:
 
 
 def main() -> None:
-    url, region, members = sys.argv[1], sys.argv[2], sys.argv[3:]
+    url, region, rest = sys.argv[1], sys.argv[2], sys.argv[3:]
+    members, only_ps = [], set()
+    while rest:
+        arg = rest.pop(0)
+        if arg == "--permission-set":
+            only_ps.add(rest.pop(0))
+        else:
+            members.append(arg)
     total = {"users": [], "memberships": [], "assignments": []}
     for account in [None, *members]:
-        doc = read(url, region, account)
+        doc = read(url, region, account, only_ps)
         for k in total:
             total[k].extend(doc[k])
     json.dump(total, sys.stdout)
