@@ -47,6 +47,9 @@ struct GateInner {
     calls: Mutex<BTreeMap<String, u64>>,
     /// Strings that must never appear in an error message (role ARN, External ID).
     secrets: Vec<String>,
+    /// Bumped when AWS says an assumed-role session expired: every [`super::creds::AssumedRole`]
+    /// of this gate then assumes its role again before its next call.
+    session_epoch: std::sync::atomic::AtomicU64,
 }
 
 impl std::fmt::Debug for Gate {
@@ -66,6 +69,7 @@ impl Gate {
                 limiters: Mutex::new(HashMap::new()),
                 calls: Mutex::new(BTreeMap::new()),
                 secrets: secrets.into_iter().filter(|s| !s.is_empty()).collect(),
+                session_epoch: std::sync::atomic::AtomicU64::new(0),
             }),
         }
     }
@@ -113,6 +117,13 @@ impl Gate {
         }
     }
 
+    /// Which generation of assumed-role sessions is current (see [`Gate::call`]).
+    pub fn session_epoch(&self) -> u64 {
+        self.inner
+            .session_epoch
+            .load(std::sync::atomic::Ordering::SeqCst)
+    }
+
     /// Removes the role ARN and External ID from text bound for a message.
     pub fn scrub(&self, text: &str) -> String {
         crate::logs::scrub_with(text, &self.inner.secrets)
@@ -135,9 +146,11 @@ impl Gate {
         let key = format!("{}:{operation}", service.prefix());
         let limiter = self.limiter(account, service);
         let mut attempt = 0u32;
+        let mut renewed = false;
         loop {
             limiter.acquire().await;
             self.count(&key);
+            let epoch = self.session_epoch();
             let err = match f().await {
                 Ok(v) => {
                     limiter.succeeded().await;
@@ -145,6 +158,18 @@ impl Gate {
                 }
                 Err(e) => classify(&key, e),
             };
+            if err.session_expired && !renewed {
+                // The session ended early (revoked, or the clock was off): assume the
+                // role again once and resend. Concurrent calls renew it only once.
+                let _ = self.inner.session_epoch.compare_exchange(
+                    epoch,
+                    epoch + 1,
+                    std::sync::atomic::Ordering::SeqCst,
+                    std::sync::atomic::Ordering::SeqCst,
+                );
+                renewed = true;
+                continue;
+            }
             if err.kind == AwsErrorKind::Throttled {
                 limiter.throttled().await;
             }
@@ -161,6 +186,13 @@ impl Gate {
             let mut message = self.scrub(&err.message);
             if attempt > 0 {
                 message = format!("{message} (gave up after {} attempts)", attempt + 1);
+            }
+            if err.session_expired {
+                message = format!(
+                    "{message}. The session expired and assuming the role again did not help: \
+                     check that the base credentials are still valid (`aws sso login` for an SSO profile); \
+                     the next sync assumes the role again."
+                );
             }
             return Err(Error::Aws {
                 kind: err.kind,
@@ -182,6 +214,8 @@ pub(crate) struct Classified {
     pub kind: AwsErrorKind,
     pub action: Option<String>,
     pub message: String,
+    /// AWS said the (assumed-role) session's token has expired.
+    pub session_expired: bool,
 }
 
 /// Turns an SDK error into what the checks need: a kind, the denied action, a message.
@@ -201,18 +235,22 @@ where
                 kind,
                 action,
                 message: format!("{operation} failed: {code}: {text}"),
+                session_expired: matches!(code, "ExpiredToken" | "ExpiredTokenException"),
             }
         }
         SdkError::TimeoutError(_) => Classified {
             kind: AwsErrorKind::Network,
             action: None,
             message: format!("{operation} timed out: the AWS endpoint did not answer"),
+            session_expired: false,
         },
         SdkError::DispatchFailure(d) => {
             let detail = chain(&err);
             let kind = if has_credentials_error(&err) {
                 AwsErrorKind::Credentials
-            } else if d.is_io() || d.is_timeout() {
+            } else if !d.is_user() {
+                // I/O, timeouts, and "other" (a connection closed before the answer
+                // came: the network dropped). A user error is a bad endpoint setting.
                 AwsErrorKind::Network
             } else {
                 AwsErrorKind::Service
@@ -227,6 +265,7 @@ where
                 kind,
                 action: None,
                 message,
+                session_expired: false,
             }
         }
         _ => {
@@ -240,6 +279,7 @@ where
                 kind,
                 action: None,
                 message: format!("{operation} failed: {detail}"),
+                session_expired: false,
             }
         }
     }

@@ -187,6 +187,9 @@ pub async fn connect(params: &ConnectParams) -> Result<Session> {
     let config = base
         .to_builder()
         .credentials_provider(SharedCredentialsProvider::new(provider))
+        // The provider caches the session itself and renews it when AWS says it
+        // expired; an SDK cache in front would keep handing out the dead one.
+        .identity_cache(aws_config::identity::IdentityCache::no_cache())
         .build();
     let management = clients(&config, &role.account_id, &role.partition);
     Ok(Session {
@@ -230,6 +233,9 @@ impl Session {
             .base
             .to_builder()
             .credentials_provider(SharedCredentialsProvider::new(provider))
+            // The provider caches the session itself and renews it when AWS says it
+            // expired; an SDK cache in front would keep handing out the dead one.
+            .identity_cache(aws_config::identity::IdentityCache::no_cache())
             .build();
         Ok(clients(&config, account_id, &self.partition))
     }

@@ -21,7 +21,8 @@ pub struct AssumedRole {
     caller_account: String,
     role_arn: Sensitive<String>,
     external_id: Option<Sensitive<String>>,
-    cache: Mutex<Option<Credentials>>,
+    /// The credentials and the gate's session epoch they were assumed in.
+    cache: Mutex<Option<(Credentials, u64)>>,
 }
 
 impl std::fmt::Debug for AssumedRole {
@@ -51,16 +52,17 @@ impl AssumedRole {
     /// Valid credentials: cached, or freshly assumed.
     pub async fn credentials(&self) -> Result<Credentials> {
         let mut cache = self.cache.lock().await;
-        if let Some(c) = cache.as_ref() {
+        let epoch = self.gate.session_epoch();
+        if let Some((c, assumed_in)) = cache.as_ref() {
             let fresh = c
                 .expiry()
                 .is_none_or(|exp| exp > SystemTime::now() + REFRESH_MARGIN);
-            if fresh {
+            if fresh && *assumed_in == epoch {
                 return Ok(c.clone());
             }
         }
         let creds = self.assume().await?;
-        *cache = Some(creds.clone());
+        *cache = Some((creds.clone(), epoch));
         Ok(creds)
     }
 

@@ -7,6 +7,8 @@ use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 
+pub mod proxy;
+
 use serde::Deserialize;
 use serde_json::{json, Value};
 

@@ -131,6 +131,12 @@ class Harness:
         self.assignment_delay_ms = 0.0
         self.operations: dict[str, dict] = {}
         self.pending: list[dict] = []
+        # Assumed-role sessions (ASIA… keys) made to expire early by `expire_sessions`.
+        self.sessions_seen: set[str] = set()
+        self.expired_sessions: set[str] = set()
+        # `sessions_expire_at_once`: every assumed-role session is expired from its first
+        # call, as when the base credentials behind it have run out.
+        self.sessions_expire_at_once = False
 
     # ------------------------------------------------------------------ WSGI
     def __call__(self, environ: dict, start_response: Any) -> Any:
@@ -144,8 +150,20 @@ class Harness:
             return self.forward(environ, body, start_response)
         with self.lock:
             self.counters[call.key] += 1
+            if call.access_key.startswith("ASIA"):
+                self.sessions_seen.add(call.access_key)
+                if self.sessions_expire_at_once:
+                    self.expired_sessions.add(call.access_key)
+            expired = call.access_key in self.expired_sessions
             fault = self.pick_fault(call)
             throttled = self.over_limit(call)
+        if expired:
+            with self.lock:
+                self.counters["harness:expired_token"] += 1
+            message = "The security token included in the request is expired"
+            if call.service == "sts":
+                return xml_error("ExpiredToken", message, 400)(environ, start_response)
+            return json_error("ExpiredTokenException", message, 400)(environ, start_response)
         delay = self.latency_ms + (fault or {}).get("latency_ms", 0)
         if delay:
             time.sleep(delay / 1000.0)
@@ -677,6 +695,12 @@ class Harness:
                 return json_response({"ok": True})
             if what == "mutate":
                 return json_response(scenarios.mutate(self, payload))
+            if what == "expire_sessions":
+                # Every assumed-role session used so far ends now, as if its time ran out.
+                with self.lock:
+                    self.expired_sessions |= self.sessions_seen
+                    n = len(self.expired_sessions)
+                return json_response({"expired": n})
             return json_response({"error": f"unknown control path {what}"}, 404)
         except Exception as exc:  # the test sees the cause instead of a hang
             return json_response({"error": f"{type(exc).__name__}: {exc}"}, 500)
@@ -696,6 +720,8 @@ class Harness:
                 self.rng.seed(payload["seed"])
             if "assignment_delay_ms" in payload:
                 self.assignment_delay_ms = float(payload["assignment_delay_ms"] or 0)
+            if "sessions_expire_at_once" in payload:
+                self.sessions_expire_at_once = bool(payload["sessions_expire_at_once"])
 
 
 def principal_matches(principal: Any, caller_account: str, caller_arn: str) -> bool:
