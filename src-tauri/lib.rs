@@ -9,6 +9,8 @@ mod clock;
 pub mod csv;
 pub mod demo;
 pub mod error;
+#[cfg(test)]
+mod fuzz;
 pub mod logs;
 pub mod model;
 pub mod paths;

@@ -242,12 +242,9 @@ pub fn export_audit(state: State<'_, AppState>, format: String) -> Result<String
             )))
         }
     };
-    let dir = state.live_dir().join("exports");
-    std::fs::create_dir_all(&dir)
-        .map_err(|e| Error::io(format!("cannot create {}", dir.display()), e))?;
-    let stamp = crate::clock::now_rfc3339().replace([':', '-'], "");
-    let path = dir.join(format!("audit-{}.{ext}", &stamp[..15.min(stamp.len())]));
-    std::fs::write(&path, text)
-        .map_err(|e| Error::io(format!("cannot write {}", path.display()), e))?;
-    Ok(path.display().to_string())
+    Ok(
+        crate::paths::export_file(state.live_dir(), "audit", ext, &text)?
+            .display()
+            .to_string(),
+    )
 }

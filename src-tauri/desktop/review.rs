@@ -13,18 +13,11 @@ use crate::store::{self, retention, snapshots};
 
 /// Writes `text` as `exports/NAME-STAMP.EXT` in the data folder; returns the path.
 fn export_file(state: &AppState, name: &str, ext: &str, text: &str) -> Result<String> {
-    let dir = state.live_dir().join("exports");
-    std::fs::create_dir_all(&dir)
-        .map_err(|e| Error::io(format!("cannot create {}", dir.display()), e))?;
-    let stamp: String = crate::clock::now_rfc3339()
-        .chars()
-        .filter(|c| c.is_ascii_digit())
-        .take(14)
-        .collect();
-    let path = dir.join(format!("{name}-{stamp}.{ext}"));
-    std::fs::write(&path, text)
-        .map_err(|e| Error::io(format!("cannot write {}", path.display()), e))?;
-    Ok(path.display().to_string())
+    Ok(
+        crate::paths::export_file(state.live_dir(), name, ext, text)?
+            .display()
+            .to_string(),
+    )
 }
 
 const MAX_TEXT: usize = 512 * 1024 * 1024;
@@ -132,9 +125,7 @@ pub fn export_access_matrix(state: State<'_, AppState>, snapshot: Option<i64>) -
 
 #[tauri::command]
 pub fn export_shared_snapshot(state: State<'_, AppState>, snapshot: Option<i64>) -> Result<String> {
-    let dir = state.live_dir().join("exports");
-    std::fs::create_dir_all(&dir)
-        .map_err(|e| Error::io(format!("cannot create {}", dir.display()), e))?;
+    let dir = crate::paths::exports_dir(state.live_dir())?;
     let conn = state.db()?;
     let id = snapshots::resolve(&conn, snapshot)?;
     let path = dir.join(format!("snapshot-{id}.hallpass.json"));
@@ -177,16 +168,6 @@ pub fn export_list(
     format: String,
     rows: Vec<serde_json::Value>,
 ) -> Result<String> {
-    let name: String = name
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
-        .take(40)
-        .collect();
-    let name = if name.is_empty() {
-        "list".to_owned()
-    } else {
-        name
-    };
     match format.as_str() {
         "csv" => export_file(&state, &name, "csv", &crate::csv::from_rows(&rows)),
         "json" => export_file(
