@@ -302,6 +302,7 @@ pub fn ensure(dir: &Path) -> Result<()> {
             calls: Default::default(),
             duration_ms: 0,
             kind: "sync",
+            base: None,
         },
     )?;
     Ok(())

@@ -220,6 +220,7 @@ pub async fn run(
         calls,
         duration_ms: clock.elapsed().as_millis() as u64,
         kind: "refresh",
+        base: Some(latest),
     };
     Ok(snapshots::write_snapshot(conn, &data, &meta)?.id)
 }

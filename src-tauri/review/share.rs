@@ -112,6 +112,7 @@ pub fn import_bytes(data_dir: &Path, bytes: &[u8], label: &str) -> Result<Snapsh
         calls: Default::default(),
         duration_ms: 0,
         kind: "imported",
+        base: None,
     };
     snapshots::write_snapshot(&mut conn, &file.data, &meta)
 }

@@ -2,6 +2,7 @@
 
 mod access_sql;
 pub mod backup;
+mod merge;
 pub(crate) mod migrate;
 pub mod queries;
 pub mod retention;

@@ -20,6 +20,8 @@ pub struct SyncMeta {
     pub duration_ms: u64,
     /// `sync`, or `refresh` for the parts a batch of changes touched.
     pub kind: &'static str,
+    /// For a refresh: the snapshot its data started from.
+    pub base: Option<i64>,
 }
 
 impl SyncMeta {
@@ -35,6 +37,13 @@ pub fn write_snapshot(
     meta: &SyncMeta,
 ) -> Result<SnapshotInfo> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    // Under the write lock: nothing another writer saw later is undone (see merge.rs).
+    let merged = match (meta.kind, meta.base) {
+        ("sync", _) => super::merge::sync_over_newer_refreshes(&tx, data, &meta.started_at)?,
+        (_, Some(base)) => super::merge::refresh_rebased(&tx, data, base)?,
+        _ => None,
+    };
+    let data = merged.as_ref().unwrap_or(data);
     tx.execute(
         "INSERT INTO snapshots(started_at, finished_at, status, strategy, full_scan, api_calls, duration_ms, kind)
          VALUES (?1, ?2, 'complete', ?3, ?4, ?5, ?6, ?7)",

@@ -112,6 +112,7 @@ pub async fn run(
         calls: gate_calls.as_ref().map(|g| g.calls()).unwrap_or_default(),
         duration_ms: clock.elapsed().as_millis() as u64,
         kind: "sync",
+        base: None,
     };
     match fetched {
         Ok(result) => {

@@ -210,6 +210,7 @@ fn meta() -> snapshots::SyncMeta {
         calls: Default::default(),
         duration_ms: 0,
         kind: "sync",
+        base: None,
     }
 }
 
