@@ -108,6 +108,8 @@ fn killing_a_sync_at_random_points_never_damages_the_database_or_its_snapshots()
             .iter()
             .map(entry)
             .collect();
+        let newest = snapshots::latest_complete(&env.db()).unwrap().unwrap();
+        let newest_content = content(&env.db(), newest);
 
         let (mut child, lines) = spawn(&env, &["sync"]);
         let at_write = i % 2 == 1;

@@ -35,3 +35,54 @@ def test_a_damaged_database_offers_its_backup(data_dir):
     assert len(kept) == 1 and kept[0].read_bytes() == damaged, kept
     check = subprocess.run([str(APP), "db", "check"], env={**os.environ, **env}, capture_output=True, text=True)
     assert check.returncode == 0 and "whole" in check.stdout, check
+
+
+def invoke(app: App, command: str, args: dict) -> dict:
+    """Calls an IPC command from inside the window, as the UI (or injected script) would."""
+    return app.driver.execute_async_script(
+        """
+        const [command, args, done] = arguments;
+        window.__TAURI_INTERNALS__.invoke(command, args).then(
+          (value) => done({ ok: value }),
+          (error) => done({ error }),
+        );
+        """,
+        command,
+        args,
+    )
+
+
+def test_ipc_commands_refuse_bad_input_like_the_command_line(data_dir):
+    env = app_env("http://127.0.0.1:9", data_dir)
+    app = App(env)
+    try:
+        app.el("wizard")
+        cases = [
+            ("save_connection", {"roleArn": "arn:aws:s3:::bucket", "externalId": "a-good-external-id",
+                                 "region": "eu-north-1", "profile": None}, "not an IAM role"),
+            ("save_connection", {"roleArn": "arn:aws:iam::123456789012:role/X", "externalId": "has space",
+                                 "region": "eu-north-1", "profile": None}, "contains ' '"),
+            ("save_connection", {"roleArn": "arn:aws:iam::123456789012:role/X", "externalId": "a-good-external-id",
+                                 "region": "Europe", "profile": None}, "not an AWS region name"),
+            ("set_sync_interval", {"minutes": 5000}, "at most 1440 minutes"),
+            ("set_max_outstanding", {"n": 0}, "not a valid limit"),
+            ("restore_backup", {"name": "../hallpass.db"}, "no backups"),
+            ("import_shared_snapshot", {"name": "x.json", "text": "{\"format\": \"nope\"}"}, "not a Hallpass snapshot file"),
+            ("lint_policy", {"kind": "trust", "text": "{not json"}, None),
+        ]
+        for command, args, wanted in cases:
+            answer = invoke(app, command, args)
+            if wanted is None:
+                # The linter answers with findings, not an error.
+                assert "ok" in answer and answer["ok"][0]["title"] == "The policy is not valid JSON", answer
+                continue
+            assert "error" in answer, (command, answer)
+            assert wanted in answer["error"]["message"], (command, answer)
+        # Nothing was stored: the app is still at its first run.
+        status = invoke(app, "app_status", {})["ok"]
+        assert not status["connection"]["connected"] and status["snapshot"] is None, status
+        # An export's name cannot leave the data folder's exports/.
+        path = invoke(app, "export_list", {"name": "../../../escape", "format": "csv", "rows": [{"a": 1}]})["ok"]
+        assert Path(path).parent == Path(data_dir) / "exports", path
+    finally:
+        app.close()
