@@ -157,6 +157,10 @@ fn killing_a_sync_at_random_points_never_damages_the_database_or_its_snapshots()
             first,
             "kill {i}: the first snapshot unchanged"
         );
+        assert!(
+            content(&conn, newest) == newest_content,
+            "kill {i}: the newest snapshot before it unchanged"
+        );
     }
     println!(
         "{} kills: {in_calls} during the API calls, {in_write} during the write, {after_commit} after the commit",
