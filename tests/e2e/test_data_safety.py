@@ -7,6 +7,8 @@ import shutil
 import subprocess
 from pathlib import Path
 
+from selenium.webdriver.common.by import By
+
 from conftest import APP, App, app_env
 
 
@@ -28,7 +30,13 @@ def test_a_damaged_database_offers_its_backup(data_dir):
         assert name in text, text
         app.shot("40-database-damaged")
         app.click("restore-0")
-        app.el("wizard")  # the restored database opens: no connection yet, so the wizard
+        # The restored database opens: the damaged screen gives way to the app (the wizard,
+        # or the overview when an earlier test left a connection in the keychain).
+        app.wait.until(lambda d: not d.find_elements(By.CSS_SELECTOR, '[data-testid="database-damaged"]'))
+        app.wait.until(
+            lambda d: d.find_elements(By.CSS_SELECTOR, '[data-testid="wizard"], [data-testid="nav-overview"]')
+        )
+        assert "ok" in invoke(app, "app_status", {})
     finally:
         app.close()
     kept = [p for p in Path(data_dir).iterdir() if p.name.startswith("hallpass.db.damaged-")]
@@ -56,7 +64,10 @@ def test_ipc_commands_refuse_bad_input_like_the_command_line(data_dir):
     env = app_env("http://127.0.0.1:9", data_dir)
     app = App(env)
     try:
-        app.el("wizard")
+        app.wait.until(
+            lambda d: d.find_elements(By.CSS_SELECTOR, '[data-testid="wizard"], [data-testid="nav-overview"]')
+        )
+        before = invoke(app, "app_status", {})["ok"]
         cases = [
             ("save_connection", {"roleArn": "arn:aws:s3:::bucket", "externalId": "a-good-external-id",
                                  "region": "eu-north-1", "profile": None}, "not an IAM role"),
@@ -78,9 +89,9 @@ def test_ipc_commands_refuse_bad_input_like_the_command_line(data_dir):
                 continue
             assert "error" in answer, (command, answer)
             assert wanted in answer["error"]["message"], (command, answer)
-        # Nothing was stored: the app is still at its first run.
-        status = invoke(app, "app_status", {})["ok"]
-        assert not status["connection"]["connected"] and status["snapshot"] is None, status
+        # Nothing was stored: the same connection, still no snapshot.
+        after = invoke(app, "app_status", {})["ok"]
+        assert after["connection"] == before["connection"] and after["snapshot"] is None, (before, after)
         # An export's name cannot leave the data folder's exports/.
         path = invoke(app, "export_list", {"name": "../../../escape", "format": "csv", "rows": [{"a": 1}]})["ok"]
         assert Path(path).parent == Path(data_dir) / "exports", path
