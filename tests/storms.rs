@@ -105,19 +105,21 @@ fn the_network_dropping_mid_sync_fails_clearly_keeps_the_old_data_and_the_next_s
     let mut env = Env::new(&h, &truth);
     env.url = proxy.url.clone();
     h.config(json!({ "latency_ms": 15 }));
+    env.ok(&["sync"]);
+    let before = content(&env, 1);
+    // How long a sync like the next one takes (the first also scans every member account).
     let started = Instant::now();
     env.ok(&["sync"]);
     let took = started.elapsed();
-    let before = content(&env, 1);
 
-    let out = sync_interrupted(&env, took / 2, || proxy.cut());
+    let out = sync_interrupted(&env, took / 3, || proxy.cut());
     let (message, recorded) = failed(&env, &out);
     for text in [&message, &recorded] {
         assert!(text.contains("could not reach AWS"), "{text}");
         assert!(text.contains("Check the network connection"), "{text}");
     }
-    assert_eq!(snapshots::latest_complete(&env.db()).unwrap(), Some(1));
-    assert_eq!(content(&env, 1), before, "the old data is kept");
+    assert_eq!(snapshots::latest_complete(&env.db()).unwrap(), Some(2));
+    assert_eq!(content(&env, 2), before, "the old data is kept");
     // Offline, everything read-only still answers from the old snapshot.
     let users = env.json(&["show", "users"]);
     assert_eq!(users.as_array().unwrap().len(), truth.users.len());
@@ -146,7 +148,7 @@ fn a_role_session_expiring_mid_sync_is_renewed_and_one_that_cannot_be_fails_clea
 
     // Every session in use ends halfway through: the sync assumes the role again and completes.
     h.reset_counters();
-    let out = sync_interrupted(&env, took / 2, || {
+    let out = sync_interrupted(&env, took / 3, || {
         ureq::post(&format!("{}/_harness/expire_sessions", h.url))
             .send_json(json!({}))
             .unwrap();
