@@ -48,8 +48,12 @@ pub enum Error {
 
     /// The database file is damaged (not a database, or corrupt pages); the message
     /// says which backups there are and how to restore one.
-    #[error("{0}")]
-    Damaged(String),
+    #[error("{message}")]
+    Damaged {
+        /// What SQLite said, e.g. `file is not a database`.
+        cause: String,
+        message: String,
+    },
 
     #[error("{0}")]
     NotFound(String),
@@ -81,7 +85,7 @@ impl Error {
             },
             Error::Keychain(_) => "keychain",
             Error::Store(_) => "store",
-            Error::Damaged(_) => "database-damaged",
+            Error::Damaged { .. } => "database-damaged",
             Error::NotFound(_) => "not-found",
             Error::Io { .. } => "io",
         }
@@ -123,10 +127,13 @@ impl From<rusqlite::Error> for Error {
     fn from(e: rusqlite::Error) -> Self {
         use rusqlite::ErrorCode::{DatabaseCorrupt, NotADatabase};
         match e.sqlite_error_code() {
-            Some(DatabaseCorrupt | NotADatabase) => Error::Damaged(format!(
-                "the Hallpass database is damaged ({e}). Restore a backup: the app offers its \
-                 backups when it opens, or run `hallpass db restore`; `hallpass db backups` lists them."
-            )),
+            Some(DatabaseCorrupt | NotADatabase) => Error::Damaged {
+                message: format!(
+                    "the Hallpass database is damaged ({e}). Restore a backup: the app offers its \
+                     backups when it opens, or run `hallpass db restore`; `hallpass db backups` lists them."
+                ),
+                cause: e.to_string(),
+            },
             _ => Error::Store(e.to_string()),
         }
     }

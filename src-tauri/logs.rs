@@ -33,7 +33,8 @@ pub fn init(data_dir: &Path) {
     }));
 }
 
-/// Values that must never appear in the log (the role ARN, the External ID).
+/// Values that must never appear in the log (the role ARN, the External ID). Every
+/// [`crate::aws::Gate`] registers the secrets it scrubs from AWS's messages.
 pub fn keep_out(secrets: &[String]) {
     let mut known = match SECRETS.lock() {
         Ok(k) => k,

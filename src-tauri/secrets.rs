@@ -104,12 +104,9 @@ impl SecretStore for Keychain {
         let role_arn = self.get(ROLE_ARN)?;
         let external_id = self.get(EXTERNAL_ID)?;
         Ok(match (role_arn, external_id) {
-            (Some(r), Some(e)) => Some({
-                crate::logs::keep_out(&[r.clone(), e.clone()]);
-                Credentials {
-                    role_arn: Sensitive::new(r),
-                    external_id: Sensitive::new(e),
-                }
+            (Some(r), Some(e)) => Some(Credentials {
+                role_arn: Sensitive::new(r),
+                external_id: Sensitive::new(e),
             }),
             _ => None,
         })

@@ -117,34 +117,17 @@ fn a_full_run_leaves_no_secret_in_the_database_logs_exports_or_shared_files() {
     );
     let _cleanup = Disconnect(&env);
     run_ok(&env, &["sync"], &mut outputs);
-    run_ok(
-        &env,
-        &[
-            "grant",
+    for change in ["grant", "revoke"] {
+        let args = [
+            change,
             "--group",
             "team-empty",
             "--permission-set",
             "ReadOnly",
-            "--account",
-            "acct-01",
-            "--yes",
-        ],
-        &mut outputs,
-    );
-    run_ok(
-        &env,
-        &[
-            "revoke",
-            "--group",
-            "team-empty",
-            "--permission-set",
-            "ReadOnly",
-            "--account",
-            "acct-01",
-            "--yes",
-        ],
-        &mut outputs,
-    );
+        ];
+        let target = ["--account", "acct-01", "--yes"];
+        run_ok(&env, &[&args[..], &target[..]].concat(), &mut outputs);
+    }
     run_ok(
         &env,
         &[

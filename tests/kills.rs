@@ -219,29 +219,21 @@ fn killing_a_200_operation_batch_at_random_points_applies_every_change_exactly_o
     assert_eq!(truth.accounts.len(), 200);
     h.config(json!({ "assignment_delay_ms": 300 }));
     let mut rng = rng();
-    let grant = [
-        "grant",
-        "--group",
-        &group,
-        "--permission-set",
-        &ps,
-        "--ou",
-        "root",
-        "--yes",
-    ];
-    let revoke = [
-        "revoke",
-        "--group",
-        &group,
-        "--permission-set",
-        &ps,
-        "--ou",
-        "root",
-        "--yes",
-    ];
+    let batch = |change| {
+        [
+            change,
+            "--group",
+            &group,
+            "--permission-set",
+            &ps,
+            "--ou",
+            "root",
+            "--yes",
+        ]
+    };
     let (mut kills, mut unfinished_after) = (0, 0);
 
-    for (args, want) in [(grant, 1usize), (revoke, 0usize)] {
+    for (args, want) in [(batch("grant"), 1usize), (batch("revoke"), 0usize)] {
         let kind = args[0];
         let stored = |env: &Env| -> i64 {
             env.db()

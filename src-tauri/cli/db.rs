@@ -58,27 +58,25 @@ pub(super) fn run(data_dir: &Path, json: bool, command: &DbCommand) -> Result<()
                     })?,
             };
             let aside = backup::restore(data_dir, &name)?;
-            drop(store::open(data_dir)?);
-            super::output::message(
+            reopened(
+                data_dir,
                 json,
                 &format!(
                     "Restored {name}. The previous database file is kept as {}.",
                     aside.display()
                 ),
-            );
-            Ok(())
+            )
         }
         DbCommand::StartEmpty => {
             let aside = backup::start_empty(data_dir)?;
-            drop(store::open(data_dir)?);
-            super::output::message(
+            reopened(
+                data_dir,
                 json,
                 &format!(
                     "Started an empty database; the previous file is kept as {}. Run `hallpass sync` to refill it.",
                     aside.display()
                 ),
-            );
-            Ok(())
+            )
         }
         DbCommand::Check => {
             let conn = store::open(data_dir)?;
@@ -93,11 +91,21 @@ pub(super) fn run(data_dir: &Path, json: bool, command: &DbCommand) -> Result<()
                 );
                 Ok(())
             } else {
-                Err(Error::Damaged(format!(
-                    "the database {} failed its integrity check: {verdict}. `hallpass db restore` puts the newest backup in place.",
-                    store::db_path(data_dir).display()
-                )))
+                Err(Error::Damaged {
+                    message: format!(
+                        "the database {} failed its integrity check: {verdict}. `hallpass db restore` puts the newest backup in place.",
+                        store::db_path(data_dir).display()
+                    ),
+                    cause: verdict,
+                })
             }
         }
     }
+}
+
+/// Opens the database just put in place (migrating it if needed), then says what happened.
+fn reopened(data_dir: &Path, json: bool, what: &str) -> Result<()> {
+    drop(store::open(data_dir)?);
+    super::output::message(json, what);
+    Ok(())
 }

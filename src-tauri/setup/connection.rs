@@ -80,7 +80,6 @@ pub fn save(
     if let Some(p) = profile {
         super::profiles::validate_profile_name(p)?;
     }
-    crate::logs::keep_out(&[role_arn.to_owned(), external_id.to_owned()]);
     secrets.save(&Credentials {
         role_arn: Sensitive::new(role_arn.to_owned()),
         external_id: Sensitive::new(external_id.to_owned()),
@@ -156,7 +155,6 @@ pub fn params(
         (Some(arn), Some(ext)) => {
             parse_role_arn(arn.expose())?;
             validate_external_id(ext.expose())?;
-            crate::logs::keep_out(&[arn.expose().clone(), ext.expose().clone()]);
             Credentials {
                 role_arn: arn.clone(),
                 external_id: ext.clone(),

@@ -35,7 +35,7 @@ pub fn make(conn: &Connection, data_dir: &Path, schema_version: i64) -> Result<P
     let dir = backups_dir(data_dir);
     std::fs::create_dir_all(&dir)
         .map_err(|e| Error::io(format!("cannot create {}", dir.display()), e))?;
-    let stamp = crate::clock::now_rfc3339().replace([':', '-'], "");
+    let stamp = file_stamp();
     let path = dir.join(format!("hallpass-v{schema_version}-{stamp}.db"));
     if path.exists() {
         std::fs::remove_file(&path)
@@ -81,6 +81,11 @@ pub fn list(data_dir: &Path) -> Result<Vec<Backup>> {
     }
     out.sort_by(|a, b| b.made_at.cmp(&a.made_at).then(b.name.cmp(&a.name)));
     Ok(out)
+}
+
+/// Now, for a file name on any platform (no `:`): `20261122T211548.123456789Z`.
+fn file_stamp() -> String {
+    crate::clock::now_rfc3339().replace([':', '-'], "")
 }
 
 fn parse_name(name: &str) -> Option<(i64, &str)> {
@@ -154,7 +159,7 @@ pub fn restore(data_dir: &Path, name: &str) -> Result<PathBuf> {
 /// Refused when the database opens fine: it is only for a damaged one.
 pub fn start_empty(data_dir: &Path) -> Result<PathBuf> {
     match super::open(data_dir) {
-        Err(Error::Damaged(_)) => {
+        Err(Error::Damaged { .. }) => {
             let aside = move_aside(data_dir)?;
             crate::logs::warn(format!(
                 "started an empty database; the damaged file is kept as {}",
@@ -175,7 +180,7 @@ pub fn start_empty(data_dir: &Path) -> Result<PathBuf> {
 /// `hallpass.db.damaged-{timestamp}…`.
 fn move_aside(data_dir: &Path) -> Result<PathBuf> {
     let db = super::db_path(data_dir);
-    let stamp = crate::clock::now_rfc3339().replace([':', '-'], "");
+    let stamp = file_stamp();
     let aside = data_dir.join(format!("hallpass.db.damaged-{stamp}"));
     for suffix in ["", "-wal", "-shm"] {
         let from = PathBuf::from(format!("{}{suffix}", db.display()));
@@ -290,7 +295,7 @@ mod tests {
         let damaged = damage(dir.path());
 
         let err = store::open(dir.path()).unwrap_err();
-        assert!(matches!(err, Error::Damaged(_)), "{err:?}");
+        assert!(matches!(err, Error::Damaged { .. }), "{err:?}");
         let msg = err.to_string();
         assert!(msg.contains("is damaged"), "{msg}");
         assert!(msg.contains(&backup.name), "names the backup: {msg}");

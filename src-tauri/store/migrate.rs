@@ -41,12 +41,16 @@ pub(super) fn migrate(
     migrations: &[Migration],
 ) -> Result<()> {
     let newest = migrations.last().map(|m| m.0).unwrap_or(0);
-    let before = applied_version(conn)?;
-    if let Some(current) = before {
-        if current > 0 && current < newest {
+    match applied_version(conn)? {
+        // Up to date (every open but the first after an upgrade): no write lock taken, so
+        // opening never waits behind a sync that is writing.
+        Some(current) if current == newest => return Ok(()),
+        Some(current) if current > 0 && current < newest => {
             super::backup::make(conn, data_dir, current)?;
         }
+        _ => {}
     }
+    // Checked again under the write lock: another process may have migrated meanwhile.
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     tx.execute_batch(
         "CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -49,8 +49,8 @@ fn open_with(data_dir: &Path, migrations: &[migrate::Migration]) -> Result<Conne
             Ok(conn)
         });
     opened.map_err(|e| match e {
-        Error::Damaged(detail) => {
-            let e = damaged(data_dir, &detail);
+        Error::Damaged { cause, .. } => {
+            let e = damaged(data_dir, &cause);
             crate::logs::error(e.to_string());
             e
         }
@@ -59,11 +59,7 @@ fn open_with(data_dir: &Path, migrations: &[migrate::Migration]) -> Result<Conne
 }
 
 /// The message for a damaged database: where it is, the newest backup, the fix.
-fn damaged(data_dir: &Path, detail: &str) -> Error {
-    let cause = detail
-        .split_once('(')
-        .and_then(|(_, rest)| rest.split_once(')'))
-        .map_or(detail, |(c, _)| c);
+fn damaged(data_dir: &Path, cause: &str) -> Error {
     let path = db_path(data_dir);
     let offer = match backup::list(data_dir)
         .ok()
@@ -78,10 +74,13 @@ fn damaged(data_dir: &Path, detail: &str) -> Error {
                  the app's button; the damaged file is kept aside) and sync again."
             .to_owned(),
     };
-    Error::Damaged(format!(
-        "the Hallpass database {} is damaged ({cause}). {offer}",
-        path.display()
-    ))
+    Error::Damaged {
+        message: format!(
+            "the Hallpass database {} is damaged ({cause}). {offer}",
+            path.display()
+        ),
+        cause: cause.to_owned(),
+    }
 }
 
 pub fn get_setting(conn: &Connection, key: &str) -> Result<Option<String>> {
