@@ -668,3 +668,110 @@ fn changes_reach_an_instance_held_by_a_member_account() {
         .inspect(&[&member.owner_account_id])
         .is_member(&devs, &user));
 }
+
+/// AWS's ListAccountAssignmentsForPrincipal lists what a user *has access to*, its groups'
+/// rows included (each with the group as principal). A user who reaches an account
+/// through a group has no assignment of their own there: a direct grant must create one,
+/// not be taken for "already granted" and silently skipped.
+#[test]
+fn a_direct_grant_to_a_user_who_has_the_access_through_a_group_is_created() {
+    let w = World::synced("small");
+    let main = w.truth.instances[0].instance_arn.clone();
+    // A group assignment on the organization instance and a member of that group.
+    let (a, member) = w
+        .truth
+        .assignments
+        .iter()
+        .filter(|a| a.instance_arn == main && a.principal_type == "GROUP")
+        .find_map(|a| {
+            let m = w
+                .truth
+                .memberships
+                .iter()
+                .find(|m| m.group_id == a.principal_id)?;
+            let direct = w.truth.assignments.iter().any(|x| {
+                x.principal_id == m.user_id
+                    && x.account_id == a.account_id
+                    && x.permission_set_arn == a.permission_set_arn
+            });
+            (!direct).then(|| (a.clone(), m.user_id.clone()))
+        })
+        .expect("the small scenario has group access without a direct assignment");
+    let user = w
+        .truth
+        .users
+        .iter()
+        .find(|u| u.user_id == member)
+        .unwrap()
+        .user_name
+        .clone();
+    let ps = w
+        .truth
+        .permission_sets
+        .iter()
+        .find(|p| p.arn == a.permission_set_arn)
+        .unwrap()
+        .name
+        .clone();
+    let args = |extra: &str| {
+        vec![
+            "grant".to_owned(),
+            "--user".into(),
+            user.clone(),
+            "--permission-set".into(),
+            ps.clone(),
+            "--account".into(),
+            a.account_id.clone(),
+            "--reason".into(),
+            "on call this week".into(),
+            extra.into(),
+        ]
+    };
+    let plan = w.env.json(
+        &args("--dry-run")
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>(),
+    );
+    assert!(
+        plan["items"][0]["noop"].is_null(),
+        "a change, not a no-op: {plan:#}"
+    );
+    let out = w
+        .env
+        .json(&args("--yes").iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(out["report"]["succeeded"], 1, "{out:#}");
+    let seen = w.h.inspect(&[]);
+    assert_eq!(
+        seen.assignment_count(&a.account_id, &a.permission_set_arn, &member),
+        1,
+        "AWS now holds the user's own assignment"
+    );
+    assert_eq!(
+        seen.assignment_count(&a.account_id, &a.permission_set_arn, &a.principal_id),
+        1,
+        "the group's assignment is untouched"
+    );
+    // A full sync by principal stores the user's row as the user's and the group's as
+    // the group's: no group id under a USER row.
+    w.env.ok(&["sync", "--strategy", "principal"]);
+    let conn = w.env.db();
+    let snap = hallpass::store::snapshots::latest_complete(&conn)
+        .unwrap()
+        .unwrap();
+    let rows = hallpass::store::queries::assignments(&conn, snap).unwrap();
+    let group_ids: std::collections::BTreeSet<&str> =
+        w.truth.groups.iter().map(|g| g.group_id.as_str()).collect();
+    assert!(rows
+        .iter()
+        .filter(|r| r.principal_type == hallpass::model::PrincipalType::User)
+        .all(|r| !group_ids.contains(r.principal_id.as_str())));
+    assert_eq!(
+        rows.iter()
+            .filter(|r| r.account_id == a.account_id
+                && r.permission_set_arn == a.permission_set_arn
+                && r.principal_id == member)
+            .count(),
+        1
+    );
+}

@@ -90,7 +90,9 @@ pub async fn by_pairs(
     .await
 }
 
-/// Every assignment of one user or group.
+/// What one user or group has access to, as AWS lists it: for a user, its own
+/// assignments and those of its groups, each row with its own principal. Valid only
+/// from the management account, for the organization instance.
 pub async fn principal_assignments(
     c: &Clients,
     gate: &Gate,
@@ -126,11 +128,13 @@ pub async fn principal_assignments(
                 .account_assignments()
                 .iter()
                 .filter_map(|a| {
+                    // Each row names its own principal: a user's listing also holds the
+                    // rows of its groups, with the group's type and id.
                     assignment(
                         instance,
                         a.account_id(),
                         a.permission_set_arn(),
-                        Some(kind),
+                        principal(a.principal_type()),
                         a.principal_id(),
                     )
                 })
@@ -141,15 +145,33 @@ pub async fn principal_assignments(
     .await
 }
 
-/// Every assignment, one listing per user and group.
+/// The assignments whose principal is exactly this one (a user's listing without the
+/// rows it reaches through its groups).
+pub async fn own_assignments(
+    c: &Clients,
+    gate: &Gate,
+    instance: &str,
+    kind: PrincipalType,
+    id: &str,
+) -> Result<Vec<Assignment>> {
+    let mut rows = principal_assignments(c, gate, instance, kind, id).await?;
+    rows.retain(|a| a.principal_type == kind && a.principal_id == id);
+    Ok(rows)
+}
+
+/// Every assignment, one listing per user and group; the rows a user reaches through
+/// its groups are the groups' own rows, listed once.
 pub async fn by_principal(
     c: &Clients,
     gate: &Gate,
     instance: &str,
     principals: &[(PrincipalType, String)],
 ) -> Result<Vec<Assignment>> {
-    fan_out(principals, CONCURRENCY, |(kind, id)| {
+    let mut rows = fan_out(principals, CONCURRENCY, |(kind, id)| {
         principal_assignments(c, gate, instance, *kind, id)
     })
-    .await
+    .await?;
+    rows.sort();
+    rows.dedup();
+    Ok(rows)
 }

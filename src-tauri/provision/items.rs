@@ -120,7 +120,11 @@ pub(super) fn assignment_items(
     }
     let existing: BTreeSet<(String, String)> = queries::assignments(conn, snap.id)?
         .into_iter()
-        .filter(|x| x.instance_arn == inst.instance_arn && x.principal_id == pid)
+        .filter(|x| {
+            x.instance_arn == inst.instance_arn
+                && x.principal_type == a.principal_type
+                && x.principal_id == pid
+        })
         .map(|x| (x.account_id, x.permission_set_arn))
         .collect();
     let mut items = Vec::new();

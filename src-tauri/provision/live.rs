@@ -40,11 +40,21 @@ pub(crate) fn instance_access(conn: &Connection) -> Result<HashMap<String, Strin
         .collect())
 }
 
+/// One live listing of assignments, shared by the items it answers.
+#[derive(Clone, PartialEq, Eq, Hash)]
+enum Listing {
+    /// (instance, principal type, principal id)
+    Principal(String, PrincipalType, String),
+    /// (instance, account, permission set)
+    Pair(String, String, String),
+}
+
 /// Re-checks every item against AWS: the snapshot may be older than the truth.
 pub async fn live_check(session: &Session, conn: &Connection, plan: &mut Plan) -> Result<()> {
     let access = instance_access(conn)?;
     let mut cache = HashMap::new();
-    let mut assigned: HashMap<(String, String), BTreeSet<(String, String)>> = HashMap::new();
+    let mut assigned: HashMap<Listing, BTreeSet<(PrincipalType, String, String, String)>> =
+        HashMap::new();
     let mut groups_of: HashMap<(String, String), BTreeSet<String>> = HashMap::new();
     for item in &mut plan.items {
         let s = &item.spec;
@@ -70,22 +80,44 @@ pub async fn live_check(session: &Session, conn: &Connection, plan: &mut Plan) -
                 groups_of[&key].contains(s.group_id.as_deref().unwrap_or_default())
             }
             OpKind::Grant | OpKind::Revoke => {
+                // Present only when this very principal (type and id) holds the pair: a
+                // user's access through a group is not its own assignment, and granting
+                // it directly must still create one.
                 let pid = s.principal_id.clone().unwrap_or_default();
-                let key = (s.instance_arn.clone(), pid.clone());
+                let kind = s.principal_type.unwrap_or(PrincipalType::Group);
+                let (account, ps) = s.pair().unwrap_or_default();
+                let key = if c.account_id == session.management.account_id {
+                    Listing::Principal(s.instance_arn.clone(), kind, pid.clone())
+                } else {
+                    // AWS answers ListAccountAssignmentsForPrincipal only in the
+                    // management account: elsewhere, list the pair itself.
+                    Listing::Pair(s.instance_arn.clone(), account.clone(), ps.clone())
+                };
                 if !assigned.contains_key(&key) {
-                    let kind = s.principal_type.unwrap_or(PrincipalType::Group);
-                    let list =
-                        aws::assignments::by_principal(&c, gate, &s.instance_arn, &[(kind, pid)])
-                            .await?;
+                    let list = match &key {
+                        Listing::Principal(instance, kind, id) => {
+                            aws::assignments::own_assignments(&c, gate, instance, *kind, id).await?
+                        }
+                        Listing::Pair(instance, account, ps) => {
+                            aws::assignments::pair_assignments(&c, gate, instance, ps, account)
+                                .await?
+                        }
+                    };
                     assigned.insert(
                         key.clone(),
                         list.into_iter()
-                            .map(|x| (x.account_id, x.permission_set_arn))
+                            .map(|x| {
+                                (
+                                    x.principal_type,
+                                    x.principal_id,
+                                    x.account_id,
+                                    x.permission_set_arn,
+                                )
+                            })
                             .collect(),
                     );
                 }
-                let pair = s.pair().unwrap_or_default();
-                assigned[&key].contains(&pair)
+                assigned[&key].contains(&(kind, pid, account, ps))
             }
         };
         item.noop = noop_for(s.kind, present);

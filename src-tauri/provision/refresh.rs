@@ -36,15 +36,35 @@ async fn refresh_assignments(
 ) -> Result<()> {
     let mut reads = Vec::new();
     for (p, pairs) in touched {
-        let (instance, _, id) = p;
+        let (instance, kind, id) = p;
+        // A user's listing also holds every row of its groups (AWS lists what the
+        // principal has access to).
+        let groups: BTreeSet<&str> = match kind {
+            PrincipalType::User => data
+                .memberships
+                .iter()
+                .filter(|m| &m.user_id == id)
+                .map(|m| m.group_id.as_str())
+                .collect(),
+            PrincipalType::Group => BTreeSet::new(),
+        };
         let held = data
             .assignments
             .iter()
-            .filter(|a| &a.instance_arn == instance && &a.principal_id == id)
+            .filter(|a| {
+                &a.instance_arn == instance
+                    && ((a.principal_type == *kind && &a.principal_id == id)
+                        || (a.principal_type == PrincipalType::Group
+                            && groups.contains(a.principal_id.as_str())))
+            })
             .count();
-        // Listing the principal costs a call per 100 of its assignments (as many as
-        // it may have now); listing the pairs, a call each.
-        if (held + pairs.len()) / 100 + 1 < pairs.len() {
+        // Listing the principal costs a call per 100 of those rows (as many as it may
+        // have now), and AWS answers it only in the management account; listing the
+        // pairs, a call each.
+        let from_management = clients
+            .get(instance)
+            .is_some_and(|c| c.account_id == session.management.account_id);
+        if from_management && (held + pairs.len()) / 100 + 1 < pairs.len() {
             reads.push(Read::Principal(p));
         } else {
             reads.extend(
@@ -59,14 +79,8 @@ async fn refresh_assignments(
         .map(|r| async move {
             let now = match r {
                 Read::Principal((instance, kind, id)) => {
-                    aws::assignments::principal_assignments(
-                        &clients[instance],
-                        gate,
-                        instance,
-                        *kind,
-                        id,
-                    )
-                    .await?
+                    aws::assignments::own_assignments(&clients[instance], gate, instance, *kind, id)
+                        .await?
                 }
                 Read::Pair(instance, account, ps) => {
                     aws::assignments::pair_assignments(

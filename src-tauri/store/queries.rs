@@ -57,6 +57,33 @@ pub fn assignments(conn: &Connection, snap: i64) -> Result<Vec<Assignment>> {
     read_at(conn, snap)
 }
 
+/// How many assignment rows each principal holds in `snap` (to predict listing costs).
+pub fn assignment_rows(
+    conn: &Connection,
+    snap: i64,
+) -> Result<HashMap<(PrincipalType, String), usize>> {
+    let mut stmt = conn.prepare(
+        "SELECT principal_type, principal_id, COUNT(*) FROM assignments \
+         WHERE valid_from <= ?1 AND (valid_to IS NULL OR valid_to > ?1) \
+         GROUP BY principal_type, principal_id",
+    )?;
+    let rows = stmt.query_map([snap], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, i64>(2)?,
+        ))
+    })?;
+    let mut out = HashMap::new();
+    for row in rows {
+        let (kind, id, n) = row?;
+        if let Some(kind) = PrincipalType::parse(&kind) {
+            out.insert((kind, id), n as usize);
+        }
+    }
+    Ok(out)
+}
+
 /// The newest member-account scan as of `snap` (which accounts could be entered, and why not).
 pub fn member_access(conn: &Connection, snap: i64) -> Result<Vec<MemberAccess>> {
     read_at(conn, snap)

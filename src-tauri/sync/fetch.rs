@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 
 use futures::stream::{self, StreamExt};
 
-use super::strategy::choose;
+use super::strategy::{choose, per_principal_cost, Expected, StrategyChoice};
 use super::{Prior, Progress, SyncOptions};
 use crate::aws::sso::InstanceMeta;
 use crate::aws::{assignments, directory, org, sso, Clients, Session};
@@ -45,8 +45,10 @@ async fn fetch_instance(
     session: &Session,
     c: &Clients,
     meta: &InstanceMeta,
+    prior: &Prior,
     opts: &SyncOptions,
 ) -> Result<InstanceData> {
+    let from_management = c.account_id == session.management.account_id;
     let gate = &session.gate;
     let store = meta.identity_store_id.as_str();
     let instance = meta.instance_arn.as_str();
@@ -83,13 +85,26 @@ async fn fetch_instance(
     };
     let ((users, groups, mut memberships), (permission_sets, provisioned)) =
         futures::try_join!(directory, permission_sets)?;
-    let strategy = choose(opts.strategy, provisioned.len(), users.len() + groups.len());
+    let user_ids: Vec<String> = users.iter().map(|u| u.user_id.clone()).collect();
+    let group_ids: Vec<String> = groups.iter().map(|g| g.group_id.clone()).collect();
+    let expected = Expected {
+        known: &prior.assignment_rows,
+        fallback: provisioned.len() / (user_ids.len() + group_ids.len()).max(1),
+    };
+    let principal_calls = per_principal_cost(&user_ids, &group_ids, &memberships, &expected);
+    // AWS answers ListAccountAssignmentsForPrincipal only in the management account.
+    let choice = if from_management {
+        opts.strategy
+    } else {
+        StrategyChoice::Force(Strategy::ProvisionedPairs)
+    };
+    let strategy = choose(choice, provisioned.len(), principal_calls);
     report(
         session,
         opts,
         "assignments",
         format!(
-            "{} provisioned pairs, {} principals: reading by {}",
+            "{} provisioned pairs, {} principals (about {principal_calls} listings): reading by {}",
             provisioned.len(),
             users.len() + groups.len(),
             strategy.as_str()
@@ -199,7 +214,7 @@ pub(crate) async fn fetch_all(
     let management_instances = async {
         let mut out = Vec::new();
         for meta in &metas {
-            out.push(fetch_instance(session, mgmt, meta, opts).await?);
+            out.push(fetch_instance(session, mgmt, meta, prior, opts).await?);
         }
         Ok::<_, crate::error::Error>(out)
     };
@@ -337,7 +352,7 @@ async fn organization_and_members(
             "instances",
             format!("instance in member account {account}"),
         );
-        let d = fetch_instance(session, &clients, &meta, opts).await?;
+        let d = fetch_instance(session, &clients, &meta, prior, opts).await?;
         let source = if admins.contains(&account) {
             InstanceSource::Delegated
         } else {

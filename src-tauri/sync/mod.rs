@@ -3,6 +3,7 @@
 mod fetch;
 pub mod strategy;
 
+use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -11,7 +12,7 @@ use serde::Serialize;
 
 use crate::aws::{connect, ConnectParams};
 use crate::error::Result;
-use crate::model::{Counts, InstanceSource, MemberAccess, SnapshotInfo, Strategy};
+use crate::model::{Counts, InstanceSource, MemberAccess, PrincipalType, SnapshotInfo, Strategy};
 use crate::store::{self, queries, snapshots};
 
 pub use strategy::StrategyChoice;
@@ -54,6 +55,8 @@ pub(crate) struct Prior {
     /// Member accounts known to hold (or reach) an instance.
     pub holders: Vec<String>,
     pub full_scan_due: bool,
+    /// Assignment rows per principal at the last sync (predicts what listings cost).
+    pub assignment_rows: HashMap<(PrincipalType, String), usize>,
 }
 
 fn prior(conn: &rusqlite::Connection) -> Result<Prior> {
@@ -61,6 +64,7 @@ fn prior(conn: &rusqlite::Connection) -> Result<Prior> {
         return Ok(Prior {
             holders: vec![],
             full_scan_due: true,
+            assignment_rows: HashMap::new(),
         });
     };
     let holders = queries::instances(conn, latest)?
@@ -82,6 +86,7 @@ fn prior(conn: &rusqlite::Connection) -> Result<Prior> {
     Ok(Prior {
         holders,
         full_scan_due: due,
+        assignment_rows: queries::assignment_rows(conn, latest)?,
     })
 }
 

@@ -194,9 +194,35 @@ fn minimum(t: &Truth) -> (u64, Vec<(String, u64)>) {
             .collect::<BTreeSet<_>>()
             .len() as u64;
         let pairs = p as u64 + q + (q + x) / 100;
-        let principals = (users + groups.len()) as u64 + x / 100;
+        // AWS lists what a principal has access to: a user's listing holds its own
+        // rows and every row of each of its groups.
+        let rows_of = |kind: &str, id: &str| {
+            mine.iter()
+                .filter(|a| a.principal_type == kind && a.principal_id == id)
+                .count()
+        };
+        let principals = t
+            .users
+            .iter()
+            .filter(|u| u.identity_store_id == i.identity_store_id)
+            .map(|u| {
+                let inherited: usize = t
+                    .memberships
+                    .iter()
+                    .filter(|m| m.user_id == u.user_id)
+                    .map(|m| rows_of("GROUP", &m.group_id))
+                    .sum();
+                pages(rows_of("USER", &u.user_id) + inherited, 100)
+            })
+            .sum::<u64>()
+            + groups
+                .iter()
+                .map(|g| pages(rows_of("GROUP", &g.group_id), 100))
+                .sum::<u64>();
         assignments += pairs.min(principals);
-        formulas.push(format!("P+Q+(Q+X)/100 = {pairs}, U+G+X/100 = {principals}"));
+        formulas.push(format!(
+            "P+Q+(Q+X)/100 = {pairs}, per user and group a page per 100 rows (a user's with its groups' rows) = {principals}"
+        ));
     }
     let parts = vec![
         (

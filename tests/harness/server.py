@@ -390,6 +390,59 @@ class Harness:
             return outdated
         return not outdated
 
+    def sso_ListAccountAssignmentsForPrincipal(self, call: Call) -> Response:
+        """What the principal *has access to*, as AWS lists it.
+
+        AWS API reference, ListAccountAssignmentsForPrincipal: "Retrieves a list of the IAM
+        Identity Center associated Amazon Web Services accounts that the principal has access
+        to. This action must be called from the management account containing your
+        organization instance of IAM Identity Center. This action is not valid for account
+        instances of IAM Identity Center." For a USER that includes the accounts reached
+        through its groups; each row (AccountAssignmentForPrincipal) carries its own
+        PrincipalType and PrincipalId — the group's for inherited rows. moto returns only
+        the rows whose principal is exactly the one asked for.
+        """
+        account = self.account_of(call.access_key)
+        if account != scenarios.MANAGEMENT_ACCOUNT:
+            return json_error(
+                "ValidationException",
+                "ListAccountAssignmentsForPrincipal must be called from the management account "
+                "containing the organization instance of IAM Identity Center.",
+                400,
+            )
+        backend = self.backend_for(call)
+        instance = call.params.get("InstanceArn")
+        meta = next((i for i in backend.instances if i.instance_arn == instance), None)
+        if meta is None:
+            return self.not_found("Instance")
+        kind = call.params.get("PrincipalType")
+        pid = call.params.get("PrincipalId")
+        wanted = {(kind, pid)}
+        if kind == "USER":
+            from moto.identitystore.models import identitystore_backends
+
+            store = identitystore_backends[account][call.region].identity_stores.get(meta.identity_store_id)
+            if store is not None:
+                wanted |= {
+                    ("GROUP", m["GroupId"])
+                    for m in store.group_memberships.values()
+                    if m["MemberId"].get("UserId") == pid
+                }
+        only = (call.params.get("Filter") or {}).get("AccountId")
+        rows = [
+            {
+                "AccountId": a.target_id,
+                "PermissionSetArn": a.permission_set_arn,
+                "PrincipalId": a.principal_id,
+                "PrincipalType": a.principal_type,
+            }
+            for a in backend.account_assignments
+            if a.instance_arn == instance
+            and (a.principal_type, a.principal_id) in wanted
+            and (only is None or a.target_id == only)
+        ]
+        return paged(call, rows, "AccountAssignments", self.page_cap)
+
     def sso_ListAccountsForProvisionedPermissionSet(self, call: Call) -> Response:
         backend = self.backend_for(call)
         ps_arn = call.params["PermissionSetArn"]
