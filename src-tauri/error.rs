@@ -16,8 +16,14 @@ pub enum AwsErrorKind {
     Credentials,
     /// Another change to the same resource is in flight, or the resource already exists.
     Conflict,
-    /// The network or the endpoint could not be reached.
+    /// The network or the endpoint could not be reached, or the answer was cut short.
     Network,
+    /// AWS had an internal error or was unavailable (`InternalServerException`,
+    /// Organizations' `ServiceException`, HTTP 5xx); retried until the budget ran out.
+    Unavailable,
+    /// A service quota was reached (`ServiceQuotaExceededException`). For assignment
+    /// changes that means too many outstanding: wait and send again.
+    QuotaExceeded,
     /// Anything else AWS answered.
     Service,
 }
@@ -81,6 +87,8 @@ impl Error {
                 AwsErrorKind::Credentials => "aws-credentials",
                 AwsErrorKind::Network => "aws-network",
                 AwsErrorKind::Conflict => "aws-conflict",
+                AwsErrorKind::Unavailable => "aws-unavailable",
+                AwsErrorKind::QuotaExceeded => "aws-quota-exceeded",
                 AwsErrorKind::Service => "aws-service",
             },
             Error::Keychain(_) => "keychain",

@@ -775,3 +775,121 @@ fn a_direct_grant_to_a_user_who_has_the_access_through_a_group_is_created() {
         1
     );
 }
+
+/// Success is what AWS reports for the request. Status listings may lag a request AWS
+/// just accepted, so a change missing from the IN_PROGRESS and FAILED listings is not
+/// thereby succeeded: with the listings lagging and AWS failing half the creations, every
+/// operation Hallpass calls succeeded exists in AWS and every one AWS failed is failed.
+#[test]
+fn a_change_is_succeeded_only_when_aws_says_so_even_when_listings_lag() {
+    let w = World::synced("small");
+    let empty = w.truth.group_id("team-empty");
+    w.h.config(json!({
+        "seed": 3,
+        "assignment_delay_ms": 300,
+        "status_lag_ms": 2500,
+        "fail_creations": 0.5,
+    }));
+    let mut args = vec![
+        "grant",
+        "--group",
+        "team-empty",
+        "--permission-set",
+        "ReadOnly",
+        "--permission-set",
+        "ViewOnly",
+        "--yes",
+    ];
+    let accounts: Vec<String> = (1..=8).map(|i| format!("acct-{i:02}")).collect();
+    for a in &accounts {
+        args.extend(["--account", a.as_str()]);
+    }
+    let out = w.env.json(&args);
+    let report = &out["report"];
+    let c = w.h.counters();
+    let failed_in_aws = c.get("harness:failed_creates").copied().unwrap_or(0);
+    assert!(failed_in_aws > 0, "AWS failed some: {c:?}");
+    let seen = w.h.inspect(&[]);
+    let ops = w.ops();
+    assert_eq!(ops.len(), 16, "{ops:#?}");
+    for op in &ops {
+        let present = seen.assignment_count(
+            op["spec"]["account_id"].as_str().unwrap(),
+            op["spec"]["permission_set_arn"].as_str().unwrap(),
+            &empty,
+        ) == 1;
+        let state = op["state"].as_str().unwrap();
+        assert_eq!(
+            state == "succeeded",
+            present,
+            "succeeded exactly when AWS holds the assignment: {op:#}"
+        );
+        assert!(
+            ["succeeded", "failed"].contains(&state),
+            "every change reached a final state: {op:#}"
+        );
+    }
+    assert_eq!(report["failed"], failed_in_aws, "{out:#}");
+}
+
+/// AWS allows 15 outstanding assignment changes per instance, shared with every other tool.
+/// When another tool holds them all, AWS refuses with ServiceQuotaExceededException: the
+/// grant waits and is sent again, and ends succeeded, never failed.
+#[test]
+fn a_grant_refused_for_too_many_outstanding_changes_waits_and_succeeds() {
+    use aws_sdk_ssoadmin::types::{PrincipalType, TargetType};
+    let w = World::synced("small");
+    w.h.config(json!({ "assignment_delay_ms": 1500 }));
+    let instance = w.truth.instances[0].instance_arn.clone();
+    let empty = w.truth.group_id("team-empty");
+    let admin = w.truth.ps_arn("AdministratorAccess");
+    let conf = aws_sdk_ssoadmin::Config::builder()
+        .behavior_version(aws_sdk_ssoadmin::config::BehaviorVersion::latest())
+        .region(aws_sdk_ssoadmin::config::Region::new(REGION))
+        .endpoint_url(&w.h.url)
+        .credentials_provider(aws_credential_types::Credentials::for_tests())
+        .build();
+    let other_tool = aws_sdk_ssoadmin::Client::from_conf(conf);
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        for i in 1..=15 {
+            other_tool
+                .create_account_assignment()
+                .instance_arn(&instance)
+                .target_id(w.truth.account_id(&format!("acct-{i:02}")))
+                .target_type(TargetType::AwsAccount)
+                .permission_set_arn(&admin)
+                .principal_type(PrincipalType::Group)
+                .principal_id(&empty)
+                .send()
+                .await
+                .unwrap();
+        }
+    });
+    let out = w.env.json(&[
+        "grant",
+        "--group",
+        "team-empty",
+        "--permission-set",
+        "ReadOnly",
+        "--account",
+        "acct-16",
+        "--yes",
+    ]);
+    let c = w.h.counters();
+    assert!(
+        c.get("harness:quota_exceeded").copied().unwrap_or(0) > 0,
+        "AWS refused at first: {c:?}"
+    );
+    assert_eq!(out["report"]["succeeded"], 1, "{out:#}");
+    assert_eq!(out["report"]["failed"], 0, "{out:#}");
+    let seen = w.h.inspect(&[]);
+    assert_eq!(
+        seen.assignment_count(
+            &w.truth.account_id("acct-16"),
+            &w.truth.ps_arn("ReadOnly"),
+            &empty
+        ),
+        1
+    );
+}

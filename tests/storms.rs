@@ -97,6 +97,50 @@ fn a_throttling_storm_gives_the_same_snapshot_and_an_exhausted_budget_says_so() 
     assert_eq!(content(&env, 2), calm, "the old data is kept");
 }
 
+/// AWS's own failures are retried: InternalServerException (HTTP 500) from Identity Center
+/// and the Identity Store, ServiceException (503) from Organizations, and answers whose
+/// connection drops mid-body. With 5 % of calls failing that way the sync completes with
+/// the identical snapshot.
+#[test]
+fn internal_errors_and_answers_cut_short_are_retried_to_the_same_snapshot() {
+    let h = Harness::start();
+    let truth = h.seed("small");
+    let env = Env::new(&h, &truth);
+    env.ok(&["sync"]);
+    let calm = content(&env, 1);
+
+    h.config(json!({ "seed": 11, "faults": [
+        { "operation": "*", "kind": "internal", "probability": 0.025 },
+        { "operation": "*", "kind": "cut", "probability": 0.025 }
+    ] }));
+    h.reset_counters();
+    env.ok(&["sync"]);
+    let c = h.counters();
+    let internal = c.get("harness:internal_error").copied().unwrap_or(0);
+    let cut = c.get("harness:cut_body").copied().unwrap_or(0);
+    println!("{internal} internal errors, {cut} answers cut short");
+    assert!(internal > 0 && cut > 0, "both faults happened: {c:?}");
+    assert_eq!(snapshots::latest_complete(&env.db()).unwrap(), Some(2));
+    assert_eq!(
+        content(&env, 2),
+        calm,
+        "the same organization as without faults"
+    );
+
+    // Organizations failing every time: the budget runs out and the sync names the call.
+    h.config(json!({ "faults": [
+        { "operation": "organizations:ListRoots", "kind": "internal", "probability": 1.0 }
+    ] }));
+    let out = env.run(&["sync", "--json"]);
+    let (message, recorded) = failed(&env, &out);
+    for text in [&message, &recorded] {
+        assert!(text.contains("organizations:ListRoots"), "{text}");
+        assert!(text.contains("ServiceException"), "{text}");
+        assert!(text.contains("gave up after 13 attempts"), "{text}");
+    }
+    assert_eq!(content(&env, 2), calm, "the old data is kept");
+}
+
 #[test]
 fn the_network_dropping_mid_sync_fails_clearly_keeps_the_old_data_and_the_next_sync_recovers() {
     let h = Harness::start();

@@ -11,7 +11,8 @@ use aws_sdk_sts::error::{ProvideErrorMetadata, SdkError};
 use super::limiter::{Limiter, Rates};
 use crate::error::{AwsErrorKind, Error, Result};
 
-/// How many times a throttled call is retried (with backoff) before the sync fails.
+/// How many times a throttled call, or one AWS could not complete (an internal error),
+/// is retried (with backoff) before the sync fails.
 const THROTTLE_RETRIES: u32 = 12;
 /// How many times a call that hit a network error is retried.
 const NETWORK_RETRIES: u32 = 2;
@@ -174,7 +175,8 @@ impl Gate {
                 limiter.throttled().await;
             }
             let retries = match err.kind {
-                AwsErrorKind::Throttled => THROTTLE_RETRIES,
+                AwsErrorKind::Throttled | AwsErrorKind::Unavailable => THROTTLE_RETRIES,
+                AwsErrorKind::Network if err.cut_short => THROTTLE_RETRIES,
                 AwsErrorKind::Network => NETWORK_RETRIES,
                 _ => 0,
             };
@@ -216,6 +218,9 @@ pub(crate) struct Classified {
     pub message: String,
     /// AWS said the (assumed-role) session's token has expired.
     pub session_expired: bool,
+    /// The answer started but came cut short: the endpoint was reached, so the call is
+    /// retried under the full budget (a network that is down fails at connecting).
+    pub cut_short: bool,
 }
 
 /// Turns an SDK error into what the checks need: a kind, the denied action, a message.
@@ -227,7 +232,11 @@ where
         SdkError::ServiceError(se) => {
             let code = se.err().code().unwrap_or("Unknown");
             let text = se.err().message().unwrap_or("").to_owned();
-            let kind = kind_for_code(code);
+            let mut kind = kind_for_code(code);
+            if kind == AwsErrorKind::Service && se.raw().status().is_server_error() {
+                // Any 5xx is AWS's own failure, whatever its code: worth another try.
+                kind = AwsErrorKind::Unavailable;
+            }
             let action = (kind == AwsErrorKind::AccessDenied)
                 .then(|| denied_action(&text))
                 .flatten();
@@ -236,6 +245,7 @@ where
                 action,
                 message: format!("{operation} failed: {code}: {text}"),
                 session_expired: matches!(code, "ExpiredToken" | "ExpiredTokenException"),
+                cut_short: false,
             }
         }
         SdkError::TimeoutError(_) => Classified {
@@ -243,6 +253,7 @@ where
             action: None,
             message: format!("{operation} timed out: the AWS endpoint did not answer"),
             session_expired: false,
+            cut_short: false,
         },
         SdkError::DispatchFailure(d) => {
             let detail = chain(&err);
@@ -266,6 +277,21 @@ where
                 action: None,
                 message,
                 session_expired: false,
+                cut_short: false,
+            }
+        }
+        SdkError::ResponseError(_) if !has_credentials_error(&err) => {
+            // The answer could not be read whole: the connection dropped mid-body ("end of
+            // file before message length reached") or the body came cut short.
+            let detail = chain(&err);
+            Classified {
+                kind: AwsErrorKind::Network,
+                action: None,
+                message: format!(
+                    "{operation} could not reach AWS: the answer was cut short ({detail}). Check the network connection (and any proxy or AWS_ENDPOINT_URL setting)."
+                ),
+                session_expired: false,
+                cut_short: true,
             }
         }
         _ => {
@@ -280,6 +306,7 @@ where
                 action: None,
                 message: format!("{operation} failed: {detail}"),
                 session_expired: false,
+                cut_short: false,
             }
         }
     }
@@ -302,6 +329,16 @@ pub(crate) fn kind_for_code(code: &str) -> AwsErrorKind {
         | "NotFoundException"
         | "AccountNotFoundException" => AwsErrorKind::NotFound,
         "ConflictException" | "ResourceInUseException" => AwsErrorKind::Conflict,
+        // Source: the service models' fault shapes (sso-admin and identitystore
+        // InternalServerException, Organizations ServiceException, STS InternalFailure).
+        "InternalServerException"
+        | "InternalFailure"
+        | "InternalServerError"
+        | "InternalError"
+        | "ServiceException"
+        | "ServiceUnavailable"
+        | "ServiceUnavailableException" => AwsErrorKind::Unavailable,
+        "ServiceQuotaExceededException" => AwsErrorKind::QuotaExceeded,
         "ExpiredToken"
         | "ExpiredTokenException"
         | "InvalidClientTokenId"
@@ -371,6 +408,15 @@ mod tests {
         assert_eq!(kind_for_code("ExpiredToken"), AwsErrorKind::Credentials);
         assert_eq!(kind_for_code("ConflictException"), AwsErrorKind::Conflict);
         assert_eq!(kind_for_code("ValidationException"), AwsErrorKind::Service);
+        assert_eq!(
+            kind_for_code("InternalServerException"),
+            AwsErrorKind::Unavailable
+        );
+        assert_eq!(kind_for_code("ServiceException"), AwsErrorKind::Unavailable);
+        assert_eq!(
+            kind_for_code("ServiceQuotaExceededException"),
+            AwsErrorKind::QuotaExceeded
+        );
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! The executor: resumes what a previous run left, sends queued operations under the
-//! limits (≤ N outstanding assignment changes per instance, one in flight per account
-//! and permission set), polls asynchronous changes to a final state, and records
+//! limits (≤ N outstanding assignment changes per instance, one in flight per account),
+//! polls asynchronous changes to a final state, and records
 //! every step before and after each call.
 
 use std::collections::{HashMap, VecDeque};

@@ -22,7 +22,7 @@ pub(super) enum Event {
     Direct(Result<Option<String>>),
     /// The instance's changes still in progress (see `sweep`), and when the listing began.
     Listed(Key, Instant, Result<Option<Vec<String>>>),
-    /// The instance's FAILED changes (`None`: too many to list).
+    /// The instance's SUCCEEDED changes (`None`: too many to list).
     Confirmed(Key, Instant, Result<Option<Vec<String>>>),
 }
 
@@ -47,15 +47,19 @@ pub(super) fn target_of(op: &Operation) -> Target {
     }
 }
 
-fn busy_key(op: &Operation) -> (String, String, String) {
+/// One assignment change in flight per account. AWS's quotas page (IAM Identity Center
+/// quotas, "Number of IAM roles (permission sets) in the AWS account that can be updated
+/// at a time: 1") does not say whether two permission sets' changes in one account clash;
+/// serializing per account can only be slower, never skip a change.
+fn busy_key(op: &Operation) -> (String, String) {
     let t = target_of(op);
-    (t.instance_arn, t.account_id, t.permission_set_arn)
+    (t.instance_arn, t.account_id)
 }
 
 pub(super) struct Limits {
     max: usize,
     outstanding: HashMap<String, usize>,
-    busy: HashSet<(String, String, String)>,
+    busy: HashSet<(String, String)>,
     direct: usize,
     /// The operations holding a slot now.
     held: HashSet<i64>,
@@ -190,7 +194,11 @@ pub(super) fn poll_job<'a>(
                 Err(e)
                     if matches!(
                         e.aws_kind(),
-                        Some(AwsErrorKind::Throttled | AwsErrorKind::Network)
+                        Some(
+                            AwsErrorKind::Throttled
+                                | AwsErrorKind::Network
+                                | AwsErrorKind::Unavailable
+                        )
                     ) && transient < 5 =>
                 {
                     transient += 1;

@@ -89,13 +89,32 @@ pub(super) async fn handle(
                     queue::requeue(conn, op.id, &msg, e.code())?;
                     Ok(Next::Retry(attempts))
                 }
+                // Too many assignment changes outstanding in the instance (AWS's quota of
+                // concurrent operations): nothing was applied; wait and send again, and
+                // never call it failed — what is not sent in this run waits, queued, for
+                // the next.
+                Some(AwsErrorKind::QuotaExceeded)
+                    if matches!(op.spec.kind, OpKind::Grant | OpKind::Revoke) =>
+                {
+                    queue::requeue(conn, op.id, &msg, e.code())?;
+                    if attempts < MAX_ATTEMPTS {
+                        Ok(Next::Retry(attempts))
+                    } else {
+                        report.last_error = Some(msg);
+                        Ok(Next::Left)
+                    }
+                }
                 Some(AwsErrorKind::AccessDenied) => done(
                     conn,
                     OpState::Blocked,
                     None,
                     Some((&denied(op, &e), e.code())),
                 ),
-                Some(AwsErrorKind::Network | AwsErrorKind::Credentials) => {
+                // The answer never came whole, or AWS kept failing inside: whether the
+                // change was applied is unknown, so the next run asks AWS before sending.
+                Some(
+                    AwsErrorKind::Network | AwsErrorKind::Credentials | AwsErrorKind::Unavailable,
+                ) => {
                     report.last_error = Some(msg);
                     Ok(Next::Left)
                 }

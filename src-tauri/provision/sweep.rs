@@ -2,11 +2,13 @@
 //! `Describe…Status` per change.
 //!
 //! Per instance and kind of change, one `List…Status` (IN_PROGRESS) shows which of the
-//! changes in flight AWS still works on; every other one has ended, so its slot is free
-//! at once (AWS no longer counts it as outstanding). Its outcome is confirmed later by
-//! one listing of FAILED requests for all of them together; only a failed one costs a
-//! `Describe…` (for AWS's reason), and if the FAILED history is too long to list, each
-//! is described as before.
+//! changes in flight AWS still works on; every other one has probably ended, so its slot
+//! is freed at once (should AWS still count it, a send is refused with
+//! `ServiceQuotaExceededException` and sent again later). Success is only ever what AWS
+//! reports: an ended change is succeeded when a listing of SUCCEEDED requests names it.
+//! Any change that listing does not name — failed, still in progress (status listings may
+//! lag a just-accepted request), or beyond the pages read — is described one by one and
+//! polled to its final state.
 //!
 //! When to list: when a slot is needed (all taken, or nothing else to send) and AWS
 //! should have finished one by now, judged by the shortest time a change took so far;
@@ -33,8 +35,8 @@ const CALM_GAP: Duration = Duration::from_secs(1);
 const CONFIRM_GAP: Duration = Duration::from_secs(3);
 /// The share of the rate sends and listings may plan to use together.
 const HEADROOM: f64 = 0.9;
-/// Pages of FAILED history read before describing each ended change instead.
-const FAILED_PAGES: usize = 3;
+/// Pages of SUCCEEDED history read to confirm ended changes; the rest are described.
+const SUCCEEDED_PAGES: usize = 3;
 
 pub(super) type Key = (String, Change);
 
@@ -208,7 +210,7 @@ impl Sweeper {
             if !e.confirming && !e.ended.is_empty() {
                 e.confirming = true;
                 e.last_confirm = Some(now);
-                jobs.push(list_job(c, session, key.clone(), StatusValues::Failed));
+                jobs.push(list_job(c, session, key.clone(), StatusValues::Succeeded));
             }
         }
         jobs
@@ -250,12 +252,13 @@ impl Sweeper {
         out
     }
 
-    /// The FAILED listing came back: every ended change not in it succeeded.
+    /// The SUCCEEDED listing came back: the ended changes it names succeeded; every other
+    /// one is described (AWS has not said it succeeded).
     pub(super) fn confirmed(
         &mut self,
         key: &Key,
         started: Instant,
-        failed: Result<Option<Vec<String>>>,
+        succeeded: Result<Option<Vec<String>>>,
     ) -> Confirmed {
         let mut out = Confirmed {
             succeeded: vec![],
@@ -270,18 +273,17 @@ impl Sweeper {
             .into_iter()
             .partition(|w| w.ended_by.is_some_and(|t| t <= started));
         e.ended = keep;
-        match failed {
-            Ok(Some(ids)) => {
-                let ids: HashSet<String> = ids.into_iter().collect();
-                for w in settle {
-                    if ids.contains(&w.request_id) {
-                        out.describe.push(w);
-                    } else {
-                        out.succeeded.push(w);
-                    }
-                }
+        // A history too long to list (`Ok(None)`) or a failed listing confirms nothing.
+        let ids: HashSet<String> = match succeeded {
+            Ok(Some(ids)) => ids.into_iter().collect(),
+            _ => HashSet::new(),
+        };
+        for w in settle {
+            if ids.contains(&w.request_id) {
+                out.succeeded.push(w);
+            } else {
+                out.describe.push(w);
             }
-            _ => out.describe = settle,
         }
         out
     }
@@ -293,7 +295,7 @@ fn list_job<'a>(c: &'a Clients, session: &'a Session, key: Key, status: StatusVa
         let pages = if status == StatusValues::InProgress {
             usize::MAX
         } else {
-            FAILED_PAGES
+            SUCCEEDED_PAGES
         };
         let result = aws_p::requests(c, &session.gate, key.1, &key.0, status.clone(), pages).await;
         let event = if status == StatusValues::InProgress {
@@ -316,7 +318,7 @@ mod tests {
     }
 
     #[test]
-    fn a_listing_ends_what_aws_no_longer_works_on_and_a_failed_listing_settles_it() {
+    fn a_listing_ends_what_aws_no_longer_works_on_and_only_a_succeeded_listing_settles_it() {
         let key: Key = ("inst".into(), Change::Create);
         let mut s = Sweeper::new(20.0, 15);
         for (op, rid) in [(1, "r1"), (2, "r2"), (3, "r3")] {
@@ -330,11 +332,12 @@ mod tests {
         assert_eq!(ids(&listed.ended), vec![1, 3], "r2 is still in progress");
         assert!(listed.describe.is_empty());
 
-        // r3 failed: only it is described; r1 succeeded.
+        // AWS lists r1 as SUCCEEDED; r3 is not there (failed, or still in progress
+        // behind a lagging listing): only AWS's word counts, so r3 is described.
         let confirmed = s.confirmed(
             &key,
             Instant::now(),
-            Ok(Some(vec!["r3".into(), "old".into()])),
+            Ok(Some(vec!["r1".into(), "old".into()])),
         );
         assert_eq!(ids(&confirmed.succeeded), vec![1]);
         assert_eq!(ids(&confirmed.describe), vec![3]);
@@ -350,7 +353,7 @@ mod tests {
     }
 
     #[test]
-    fn a_failed_history_too_long_to_list_means_describing_each() {
+    fn a_history_too_long_to_list_means_describing_each() {
         let key: Key = ("inst".into(), Change::Delete);
         let mut s = Sweeper::new(20.0, 15);
         s.watch("inst", Change::Delete, 7, "r7".into());

@@ -12,7 +12,8 @@ server wraps moto's WSGI application in a middleware that:
   which accounts hold an outdated permission set;
 * answers the operations moto fails with HTTP 500 (permissions boundary, tags,
   provisioning status) as AWS would;
-* injects faults per operation (throttling, access denied, latency) and
+* injects faults per operation (throttling, access denied, internal errors,
+  answers cut short mid-body, latency) and
   enforces per-service rate limits like AWS's (off by default);
 * counts calls per operation, and caps page sizes so tests exercise paging;
 * makes assignment creation and deletion asynchronous like AWS's (IN_PROGRESS
@@ -55,6 +56,9 @@ if "sso.amazonaws.com" not in FakeDelegatedAdministrator.SUPPORTED_SERVICES:
     FakeDelegatedAdministrator.SUPPORTED_SERVICES.append("sso.amazonaws.com")
 
 CRED_RE = re.compile(r"Credential=([^/]+)/[^/]+/([^/]+)/([^/]+)/aws4_request")
+
+# Outstanding asynchronous assignment changes allowed per instance (see `_begin`).
+MAX_OUTSTANDING = 15
 
 THROTTLE_CODE = {
     "sso": "ThrottlingException",
@@ -114,7 +118,7 @@ class Harness:
         self.lock = threading.Lock()
         self.moto = DomainDispatcherApplication(create_backend_app)
         self.counters: Counter = Counter()
-        self.faults: dict[str, dict] = {}
+        self.faults: dict[str, list[dict]] = {}
         self.limits: dict[str, dict] = {}
         self.buckets: dict[tuple[str, str], TokenBucket] = {}
         self.latency_ms = 0.0
@@ -129,6 +133,10 @@ class Harness:
         # Assignment creations and deletions: asynchronous like AWS's, held
         # IN_PROGRESS for `assignment_delay_ms` before they take effect.
         self.assignment_delay_ms = 0.0
+        # How long a just-accepted request stays out of the status listings.
+        self.status_lag_ms = 0.0
+        # The share of assignment creations AWS ends FAILED.
+        self.fail_creations = 0.0
         self.operations: dict[str, dict] = {}
         self.pending: list[dict] = []
         # Assumed-role sessions (ASIA… keys) made to expire early by `expire_sessions`.
@@ -176,10 +184,29 @@ class Harness:
             with self.lock:
                 self.counters["harness:conflict"] += 1
             return json_error("ConflictException", "Operation failed because another request is in progress for the same resource.", 409)(environ, start_response)
+        if fault and fault["kind"] == "internal":
+            # Every sso-admin and identitystore operation lists InternalServerException
+            # (HTTP 500, a fault) among its errors; Organizations answers ServiceException
+            # ("can't complete your request because of an internal service error. Try
+            # again later."). Source: the service models' error shapes (botocore
+            # sso-admin/identitystore/organizations service-2.json) and each operation's
+            # "Errors" section in the API references.
+            with self.lock:
+                self.counters["harness:internal_error"] += 1
+            return self.internal_error(call)(environ, start_response)
+        if fault and fault["kind"] == "cut":
+            # A connection that drops mid-answer: the headers promise more body than comes.
+            with self.lock:
+                self.counters["harness:cut_body"] += 1
+            return self.cut_body(call, environ, body, start_response)
         if fault and fault["kind"] == "access_denied":
             with self.lock:
                 self.counters["harness:access_denied"] += 1
             return self.access_denied(call, f"{call.service}:{call.op}")(environ, start_response)
+        return self.respond(call, environ, body, start_response)
+
+    def respond(self, call: Call, environ: dict, body: bytes, start_response: Any) -> Any:
+        """The answer AWS would give once past limits and faults."""
         override = self.override(call)
         if override is not None:
             return override(environ, start_response)
@@ -267,17 +294,15 @@ class Harness:
     # --------------------------------------------------------------- faults
     def pick_fault(self, call: Call) -> dict | None:
         for key in (call.key, f"{call.service}:*", "*"):
-            fault = self.faults.get(key)
-            if not fault:
-                continue
-            if fault.get("remaining") is not None:
-                if fault["remaining"] <= 0:
+            for fault in self.faults.get(key, []):
+                if fault.get("remaining") is not None:
+                    if fault["remaining"] <= 0:
+                        continue
+                if self.rng.random() >= fault.get("probability", 1.0):
                     continue
-            if self.rng.random() >= fault.get("probability", 1.0):
-                continue
-            if fault.get("remaining") is not None:
-                fault["remaining"] -= 1
-            return fault
+                if fault.get("remaining") is not None:
+                    fault["remaining"] -= 1
+                return fault
         return None
 
     def over_limit(self, call: Call) -> bool:
@@ -298,6 +323,26 @@ class Harness:
         account = get_account_id_from(access_key)
         self.key_accounts[access_key] = account
         return account
+
+    def internal_error(self, call: Call) -> Response:
+        if call.service == "organizations":
+            return json_error("ServiceException", "Organizations can't complete your request because of an internal service error. Try again later.", 503)
+        if call.service == "sts":
+            return xml_error("InternalFailure", "The request processing has failed because of an unknown error.", 500)
+        return json_error("InternalServerException", "The request processing has failed because of an unknown error, exception, or failure with an internal server.", 500)
+
+    def cut_body(self, call: Call, environ: dict, body: bytes, start_response: Any) -> Any:
+        captured: dict = {}
+
+        def capture(status: str, headers: list, exc_info: Any = None) -> Any:
+            captured["status"], captured["headers"] = status, headers
+            return lambda data: None
+
+        chunks = b"".join(self.respond(call, environ, body, capture))
+        headers = [(k, v) for k, v in captured["headers"] if k.lower() not in ("content-length", "connection")]
+        headers += [("Content-Length", str(len(chunks) + 64)), ("Connection", "close")]
+        start_response(captured["status"], headers)
+        return [chunks[: len(chunks) // 2]]
 
     def throttle(self, call: Call) -> Response:
         code = THROTTLE_CODE.get(call.service, "ThrottlingException")
@@ -576,21 +621,40 @@ class Harness:
                 return a
         return None
 
-    def _same_target(self, a: dict, b: dict) -> bool:
-        keys = ("InstanceArn", "TargetId", "PermissionSetArn")
+    def _same_account(self, a: dict, b: dict) -> bool:
+        keys = ("InstanceArn", "TargetId")
         return all(a.get(k) == b.get(k) for k in keys)
 
     def _begin(self, call: Call, kind: str) -> dict | Response:
         now = time.time()
+        instance = call.params.get("InstanceArn")
         with self.lock:
-            busy = any(self._same_target(op["params"], call.params) for op in self.pending)
+            outstanding = sum(1 for op in self.pending if op["params"].get("InstanceArn") == instance)
+            busy = any(self._same_account(op["params"], call.params) for op in self.pending)
+        if outstanding >= MAX_OUTSTANDING:
+            # IAM Identity Center quotas ("Quotas and limits in account access manager" /
+            # reference 001): the write API has a limit of 15 outstanding asynchronous
+            # calls per instance, not adjustable. CreateAccountAssignment and
+            # DeleteAccountAssignment list ServiceQuotaExceededException among their
+            # errors (API reference), which is what the harness answers past the limit.
+            with self.lock:
+                self.counters["harness:quota_exceeded"] += 1
+            return json_error(
+                "ServiceQuotaExceededException",
+                "The number of outstanding account assignment operations for this instance has reached the limit.",
+                400,
+            )
         if busy:
-            # AWS refuses a second change to an account and permission set while one is in flight.
+            # IAM Identity Center quotas: "Number of IAM roles (permission sets) in the AWS
+            # account that can be updated at a time: 1". Whether two permission sets' changes
+            # in one account clash is not documented; the harness refuses any second change
+            # to the account while one is in flight (ConflictException, in both operations'
+            # error lists), the strictest reading.
             with self.lock:
                 self.counters["harness:conflict"] += 1
             return json_error(
                 "ConflictException",
-                "An account assignment operation is already in progress for this account and permission set.",
+                "An account assignment operation is already in progress for this account.",
                 409,
             )
         op = {
@@ -624,7 +688,12 @@ class Harness:
         for op in due:
             p, backend = op["params"], op["backend"]
             existing = self._find_assignment(backend, p)
-            if op["kind"] == "create":
+            if op["kind"] == "create" and self.rng.random() < self.fail_creations:
+                # AWS can end a creation FAILED with a reason (e.g. the permission set's
+                # policy cannot be provisioned into the account): nothing is created.
+                op["status"], op["reason"] = "FAILED", "Received a 404 status error: Not supported policy."
+                self.count("harness:failed_creates")
+            elif op["kind"] == "create":
                 if existing is None:  # creating an existing assignment changes nothing
                     backend.create_account_assignment(
                         p["InstanceArn"], p["TargetId"], p.get("TargetType", "AWS_ACCOUNT"),
@@ -673,11 +742,18 @@ class Harness:
     def _list_status(self, call: Call, key: str, kind: str) -> Response:
         wanted = (call.params.get("Filter") or {}).get("Status")
         instance = call.params.get("InstanceArn")
+        # Status listings are eventually consistent: a request accepted less than
+        # `status_lag_ms` ago is not in them yet (AWS documents no ordering or freshness
+        # for ListAccountAssignmentCreationStatus/DeletionStatus; Describe…Status by
+        # request id is the authoritative answer, per the CreateAccountAssignment API
+        # reference: "After a successful response, call DescribeAccountAssignmentCreationStatus").
+        visible_before = time.time() - self.status_lag_ms / 1000.0
         items = [
             {"Status": op["status"], "RequestId": op["request_id"], "CreatedDate": op["created"]}
             for op in list(self.operations.values())
             if op["kind"] == kind
             and op["params"].get("InstanceArn") == instance
+            and op["created"] <= visible_before
             and (wanted is None or op["status"] == wanted)
         ]
         return paged(call, items, key, self.page_cap)
@@ -761,7 +837,10 @@ class Harness:
     def configure(self, payload: dict) -> None:
         with self.lock:
             if "faults" in payload:
-                self.faults = {f["operation"]: dict(f) for f in payload["faults"]}
+                # Several faults may share an operation key; each is tried in turn.
+                self.faults = {}
+                for f in payload["faults"]:
+                    self.faults.setdefault(f["operation"], []).append(dict(f))
             if "limits" in payload:
                 self.limits = dict(payload["limits"] or {})
                 self.buckets.clear()
@@ -773,6 +852,10 @@ class Harness:
                 self.rng.seed(payload["seed"])
             if "assignment_delay_ms" in payload:
                 self.assignment_delay_ms = float(payload["assignment_delay_ms"] or 0)
+            if "fail_creations" in payload:
+                self.fail_creations = float(payload["fail_creations"] or 0)
+            if "status_lag_ms" in payload:
+                self.status_lag_ms = float(payload["status_lag_ms"] or 0)
             if "sessions_expire_at_once" in payload:
                 self.sessions_expire_at_once = bool(payload["sessions_expire_at_once"])
 
