@@ -27,9 +27,24 @@ pub struct Account {
     pub id: String,
     pub name: String,
     pub email: Option<String>,
+    /// The account's lifecycle state as Organizations reports it (`State`:
+    /// PENDING_ACTIVATION, ACTIVE, SUSPENDED, PENDING_CLOSURE, CLOSED), or the retired
+    /// `Status` where AWS sent no `State`.
     pub status: Option<String>,
     pub joined_method: Option<String>,
     pub parent_id: String,
+}
+
+impl Account {
+    /// Whether the account can be entered and given access (its state is ACTIVE, or unknown).
+    pub fn is_active(&self) -> bool {
+        self.status.as_deref().is_none_or(|s| s == "ACTIVE")
+    }
+
+    /// The state in words for a message, e.g. `SUSPENDED`.
+    pub fn state(&self) -> &str {
+        self.status.as_deref().unwrap_or("ACTIVE")
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]

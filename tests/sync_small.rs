@@ -508,3 +508,89 @@ fn effective_access_and_show_commands_work_offline() {
     assert!(String::from_utf8_lossy(&missing.stderr).contains("no user named \"nobody-here\""));
     let _ = PrincipalType::User;
 }
+
+/// Organizations retired `Account.Status` (September 2026) for `State`, and the harness,
+/// like AWS now, sends only `State`. Hallpass reads it, shows it, leaves accounts that are
+/// not ACTIVE out of the member scan (saying why), and refuses to grant access in them.
+#[test]
+fn account_state_is_read_shown_and_respected() {
+    let h = Harness::start();
+    let truth = h.seed("small");
+    let suspended = truth.account_id("acct-03");
+    let closing = truth.account_id("acct-04");
+    h.mutate(json!({ "kind": "set_account_state", "region": REGION, "account_id": suspended, "state": "SUSPENDED" }));
+    h.mutate(json!({ "kind": "set_account_state", "region": REGION, "account_id": closing, "state": "PENDING_CLOSURE" }));
+    let env = Env::new(&h, &truth);
+    env.ok(&["sync"]);
+    let accounts = env.json(&["show", "accounts"]);
+    let state_of = |id: &str| {
+        accounts
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["id"] == id)
+            .map(|a| a["status"].clone())
+            .unwrap()
+    };
+    assert_eq!(state_of(&suspended), "SUSPENDED");
+    assert_eq!(state_of(&closing), "PENDING_CLOSURE");
+    assert_eq!(state_of(&truth.account_id("acct-05")), "ACTIVE");
+
+    let access = env.json(&["show", "member-access"]);
+    let entry = |id: &str| {
+        access
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["account_id"] == id)
+            .cloned()
+            .unwrap_or_default()
+    };
+    for id in [&suspended, &closing] {
+        let e = entry(id);
+        assert_eq!(e["reachable"], false, "{e}");
+        assert!(
+            e["detail"]
+                .as_str()
+                .unwrap_or("")
+                .contains("only ACTIVE accounts"),
+            "{e}"
+        );
+    }
+
+    // No grant in an account that is not ACTIVE: refused alone, skipped with a warning
+    // among others; nothing is sent for it.
+    let out = env.run(&[
+        "grant",
+        "--group",
+        "team-empty",
+        "--permission-set",
+        "ReadOnly",
+        "--account",
+        "acct-03",
+        "--yes",
+    ]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("SUSPENDED") && err.contains("ACTIVE"), "{err}");
+    let plan = env.json(&[
+        "grant",
+        "--group",
+        "team-empty",
+        "--permission-set",
+        "ReadOnly",
+        "--account",
+        "acct-04",
+        "--account",
+        "acct-05",
+        "--dry-run",
+    ]);
+    assert_eq!(plan["items"].as_array().unwrap().len(), 1, "{plan:#}");
+    assert_eq!(plan["items"][0]["spec"]["account_name"], "acct-05");
+    assert!(
+        plan["warnings"]
+            .to_string()
+            .contains("acct-04 (PENDING_CLOSURE)"),
+        "{plan:#}"
+    );
+}

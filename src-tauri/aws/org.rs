@@ -118,7 +118,11 @@ async fn child_accounts(c: &Clients, gate: &Gate, parent: &str) -> Result<Vec<Ac
                 id: a.id().unwrap_or_default().to_owned(),
                 name: a.name().unwrap_or_default().to_owned(),
                 email: a.email().map(str::to_owned),
-                status: a.status().map(|s| s.as_str().to_owned()),
+                // `Status` is retired (September 2026) in favour of `State`.
+                status: a
+                    .state()
+                    .map(|s| s.as_str().to_owned())
+                    .or_else(|| a.status().map(|s| s.as_str().to_owned())),
                 joined_method: a.joined_method().map(|s| s.as_str().to_owned()),
                 parent_id: parent.to_owned(),
             })

@@ -150,15 +150,15 @@ pub fn explain(
             )
         },
     ));
-    let active = a.status.as_deref().is_none_or(|s| s == "ACTIVE");
+    let active = a.is_active();
     let live_paths: Vec<&AccessPath> = paths
         .iter()
         .filter(|p| p.provisioning != "not provisioned")
         .collect();
     let (missing_link, fix) = if !active {
         (
-            Some(format!("the account {account_label} is {}", a.status.as_deref().unwrap_or("not active"))),
-            Some("Suspended accounts do not appear in the access portal; reinstate the account in Organizations.".to_owned()),
+            Some(format!("the account {account_label} is {}", a.state())),
+            Some("Only ACTIVE accounts appear in the access portal; a suspended or closing account must be reinstated in Organizations first.".to_owned()),
         )
     } else if paths.is_empty() {
         // Who does reach the account: the groups to add the user to.
@@ -233,10 +233,7 @@ pub fn explain(
     steps.push(step(
         "account",
         active,
-        format!(
-            "{account_label} is {}",
-            a.status.as_deref().unwrap_or("ACTIVE")
-        ),
+        format!("{account_label} is {}", a.state()),
     ));
     Ok(Explanation {
         snapshot_id: id,

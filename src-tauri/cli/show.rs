@@ -55,7 +55,7 @@ pub fn show(conn: &Connection, snap: i64, what: ShowKind, as_json: bool) -> Resu
                     ]
                 })
                 .collect::<Vec<_>>();
-            table(&["ID", "NAME", "OU", "STATUS", "EMAIL"], &rows);
+            table(&["ID", "NAME", "OU", "STATE", "EMAIL"], &rows);
         }
         ShowKind::Ous => {
             let list = q::ous(conn, snap)?;

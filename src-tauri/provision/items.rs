@@ -106,17 +106,26 @@ pub(super) fn assignment_items(
     }
     let mut seen = HashSet::new();
     accounts.retain(|acc| seen.insert(acc.id.clone()));
-    let suspended: Vec<&str> = accounts
+    // Access can be given only in ACTIVE accounts; revocations go everywhere (an
+    // assignment left in a closing account must still be removable).
+    let inactive: Vec<String> = accounts
         .iter()
-        .filter(|acc| acc.status.as_deref() == Some("SUSPENDED"))
-        .map(|acc| acc.name.as_str())
+        .filter(|acc| !acc.is_active())
+        .map(|acc| format!("{} ({})", acc.name, acc.state()))
         .collect();
-    if !suspended.is_empty() && kind == OpKind::Grant {
+    if !inactive.is_empty() && kind == OpKind::Grant {
+        if inactive.len() == accounts.len() && a.ous.is_empty() {
+            return Err(Error::InvalidInput(format!(
+                "nothing to grant: {} not ACTIVE in Organizations, and access can only be given in ACTIVE accounts. \
+                 Reinstate the account first, or choose another.",
+                inactive.join(", ")
+            )));
+        }
         warnings.push(format!(
-            "skipping suspended accounts: {}",
-            suspended.join(", ")
+            "skipping accounts that are not ACTIVE (access can only be given in ACTIVE accounts): {}",
+            inactive.join(", ")
         ));
-        accounts.retain(|acc| acc.status.as_deref() != Some("SUSPENDED"));
+        accounts.retain(|acc| acc.is_active());
     }
     let existing: BTreeSet<(String, String)> = queries::assignments(conn, snap.id)?
         .into_iter()

@@ -281,16 +281,24 @@ async fn organization_and_members(
         "organization",
         format!("{} accounts in {} OUs", accounts.len(), ous.len()),
     );
+    // Only ACTIVE accounts can be entered; the others are noted, not visited.
+    let inactive: Vec<&Account> = accounts
+        .iter()
+        .filter(|a| a.id != mgmt.account_id && !a.is_active())
+        .collect();
     let members: Vec<String> = if full_scan {
         accounts
             .iter()
-            .filter(|a| a.id != mgmt.account_id && a.status.as_deref() != Some("SUSPENDED"))
+            .filter(|a| a.id != mgmt.account_id && a.is_active())
             .map(|a| a.id.clone())
             .collect()
     } else {
         let mut set: BTreeSet<String> = prior.holders.iter().cloned().collect();
         set.extend(admins.iter().cloned());
         set.remove(&mgmt.account_id);
+        for a in &inactive {
+            set.remove(&a.id);
+        }
         set.into_iter().collect()
     };
     report(
@@ -309,7 +317,18 @@ async fn organization_and_members(
         .collect()
         .await;
     let mut seen = known.clone();
-    let mut scan = Vec::new();
+    let mut scan: Vec<MemberAccess> = inactive
+        .iter()
+        .map(|a| MemberAccess {
+            account_id: a.id.clone(),
+            reachable: false,
+            holds_instance: false,
+            detail: Some(format!(
+                "not visited: the account is {} in Organizations (only ACTIVE accounts can be entered)",
+                a.state()
+            )),
+        })
+        .collect();
     let mut to_fetch = Vec::new();
     for (account, v) in visits {
         match v {

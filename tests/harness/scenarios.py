@@ -428,6 +428,11 @@ def mutate(harness: Any, change: dict) -> dict:
         role = iam_backends[MANAGEMENT_ACCOUNT]["aws"].get_role(change.get("role_name", "HallpassManagementRole"))
         role.assume_role_policy_document = trust_policy(f"arn:aws:iam::{MANAGEMENT_ACCOUNT}:root", change["external_id"])
         return {"ok": True}
+    if kind == "set_account_state":
+        # The account moves along its lifecycle (Organizations AccountState), e.g. it is
+        # being closed (PENDING_CLOSURE) or was suspended.
+        harness.account_states[change["account_id"]] = change["state"]
+        return {"ok": True}
     if kind == "delete_role":
         iam_backends[change["account_id"]]["aws"].delete_role(change["role_name"])
         return {"ok": True}

@@ -57,6 +57,9 @@ if "sso.amazonaws.com" not in FakeDelegatedAdministrator.SUPPORTED_SERVICES:
 
 CRED_RE = re.compile(r"Credential=([^/]+)/[^/]+/([^/]+)/([^/]+)/aws4_request")
 
+# Organizations operations that answer Account objects.
+ACCOUNT_LISTINGS = {"ListAccounts", "ListAccountsForParent", "DescribeAccount"}
+
 # Outstanding asynchronous assignment changes allowed per instance (see `_begin`).
 MAX_OUTSTANDING = 15
 
@@ -135,6 +138,10 @@ class Harness:
         self.assignment_delay_ms = 0.0
         # How long a just-accepted request stays out of the status listings.
         self.status_lag_ms = 0.0
+        # Account states set by scenarios or tests (id -> AccountState); Status is omitted
+        # unless `account_status` is set, as AWS retired it in September 2026.
+        self.account_states: dict[str, str] = {}
+        self.account_status = False
         # The share of assignment creations AWS ends FAILED.
         self.fail_creations = 0.0
         self.operations: dict[str, dict] = {}
@@ -211,6 +218,8 @@ class Harness:
         if override is not None:
             return override(environ, start_response)
         body = self.cap_page(call, body)
+        if call.service == "organizations" and call.op in ACCOUNT_LISTINGS:
+            return self.forward_with_state(environ, body, start_response)
         if call.op in ("DescribePermissionSet", "CreatePermissionSet", "UpdatePermissionSet") or (
             call.service == "sso" and call.op in PS_MUTATIONS
         ):
@@ -221,6 +230,40 @@ class Harness:
         environ["wsgi.input"] = io.BytesIO(body)
         environ["CONTENT_LENGTH"] = str(len(body))
         return self.moto(environ, start_response)
+
+    def forward_with_state(self, environ: dict, body: bytes, start_response: Any) -> Any:
+        """Accounts with `State`, and without the retired `Status`.
+
+        Organizations API reference, Account: "The Status parameter in the Account object
+        will be retired on September 9, 2026 ... use the State parameter instead"; State is
+        one of PENDING_ACTIVATION, ACTIVE, SUSPENDED, PENDING_CLOSURE, CLOSED (AccountState).
+        moto returns only Status. `account_status` (config) keeps Status as well.
+        """
+        captured: dict = {}
+
+        def capture(status: str, headers: list, exc_info: Any = None) -> Any:
+            captured["status"], captured["headers"] = status, headers
+            return lambda data: None
+
+        chunks = b"".join(self.forward(environ, body, capture))
+        headers = [(k, v) for k, v in captured["headers"] if k.lower() != "content-length"]
+        if captured["status"].startswith("200"):
+            try:
+                doc = json.loads(chunks or b"{}")
+                accounts = doc.get("Accounts") or ([doc["Account"]] if "Account" in doc else [])
+                for a in accounts:
+                    state = self.account_states.get(a.get("Id"), a.get("Status") or "ACTIVE")
+                    a["State"] = state
+                    if self.account_status:
+                        a["Status"] = {"PENDING_ACTIVATION": "ACTIVE", "CLOSED": "SUSPENDED"}.get(state, state)
+                    else:
+                        a.pop("Status", None)
+                chunks = json.dumps(doc).encode()
+            except ValueError:
+                pass
+        headers.append(("Content-Length", str(len(chunks))))
+        start_response(captured["status"], headers)
+        return [chunks]
 
     def forward_and_fix(self, environ: dict, body: bytes, start_response: Any, call: Call) -> Any:
         captured: dict = {}
@@ -852,6 +895,8 @@ class Harness:
                 self.rng.seed(payload["seed"])
             if "assignment_delay_ms" in payload:
                 self.assignment_delay_ms = float(payload["assignment_delay_ms"] or 0)
+            if "account_status" in payload:
+                self.account_status = bool(payload["account_status"])
             if "fail_creations" in payload:
                 self.fail_creations = float(payload["fail_creations"] or 0)
             if "status_lag_ms" in payload:
