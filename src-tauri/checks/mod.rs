@@ -6,7 +6,7 @@ pub mod explain;
 pub mod lint;
 pub mod live;
 mod org;
-mod policy_doc;
+pub(crate) mod policy_doc;
 mod posture;
 pub mod reprovision;
 

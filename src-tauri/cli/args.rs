@@ -116,6 +116,18 @@ pub(super) enum Command {
         #[arg(long)]
         snapshot: Option<i64>,
     },
+    /// Print the management role's trust policy and permissions policy, filled in (as the
+    /// setup wizard shows them).
+    Policies {
+        /// The identity that will run Hallpass, an IAM user, role or assumed-role ARN
+        /// (default: who the base credentials are).
+        #[arg(long)]
+        caller: Option<String>,
+        /// The External ID the trust policy requires (default: a new random one, printed
+        /// with the policies; pass it to `hallpass connect` afterwards).
+        #[arg(long, env = "HALLPASS_EXTERNAL_ID", hide_env_values = true)]
+        external_id: Option<Sensitive<String>>,
+    },
     /// Lint a policy before pasting it into IAM (exit status 3 when an error is found).
     LintPolicy {
         /// A trust policy (the role's Trust relationships).

@@ -181,6 +181,56 @@ pub(super) fn explain_cmd(
     Ok(())
 }
 
+/// `hallpass policies`: the two documents the wizard shows, for CLI-only admins.
+pub(super) fn policies(cli: &Cli, caller: Option<&str>, external_id: Option<&str>) -> Result<()> {
+    let caller = match caller {
+        Some(arn) => {
+            crate::setup::validate_caller_arn(arn)?;
+            arn.to_owned()
+        }
+        None => super::runtime()?.block_on(async {
+            let region = cli.region.clone().unwrap_or_else(|| "us-east-1".into());
+            let base = crate::aws::connect::base_config(&region, cli.profile.as_deref()).await;
+            let gate = crate::aws::Gate::new(crate::aws::Rates::default(), vec![]);
+            crate::aws::connect::caller_identity(&base, &gate, cli.profile.as_deref())
+                .await
+                .map(|id| id.arn)
+        })?,
+    };
+    let generated = external_id.is_none();
+    let external_id = external_id
+        .map(str::to_owned)
+        .unwrap_or_else(crate::setup::generate_external_id);
+    let docs = crate::views::policy_documents(&caller, &external_id)?;
+    let parse = |text: &str| {
+        serde_json::from_str::<serde_json::Value>(text)
+            .map_err(|e| Error::Store(format!("a generated policy is not JSON: {e}")))
+    };
+    if cli.json {
+        let mut out = serde_json::json!({
+            "caller": caller,
+            "trust_policy": parse(&docs.trust_policy)?,
+            "permissions_policy": parse(&docs.permissions_policy)?,
+        });
+        if generated {
+            out["external_id"] = serde_json::Value::String(external_id);
+        }
+        println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
+        return Ok(());
+    }
+    if generated {
+        println!("External ID (new, random; keep it for `hallpass connect --external-id`):\n  {external_id}\n");
+    }
+    println!("Trust policy for {caller}");
+    println!("(IAM → Roles → your Hallpass role → Trust relationships → Edit trust policy):\n");
+    println!("{}\n", docs.trust_policy);
+    println!("Permissions policy");
+    println!("(the same role → Permissions → Add permissions → Create inline policy → JSON;");
+    println!(" not the trust-policy editor, which rejects \"Resource\"):\n");
+    println!("{}", docs.permissions_policy);
+    Ok(())
+}
+
 pub(super) fn lint_policy(
     cli: &Cli,
     trust: Option<&PathBuf>,

@@ -121,6 +121,14 @@ fn run(cli: Cli) -> Result<()> {
             account,
             snapshot,
         } => checks::explain_cmd(&cli, &data_dir, user, account, *snapshot),
+        Command::Policies {
+            caller,
+            external_id,
+        } => checks::policies(
+            &cli,
+            caller.as_deref(),
+            external_id.as_ref().map(|e| e.expose().as_str()),
+        ),
         Command::LintPolicy {
             trust,
             permissions,

@@ -80,6 +80,34 @@ pub fn parse_role_arn(arn: &str) -> Result<RoleArn> {
     })
 }
 
+/// Checks that `arn` names an identity that can run Hallpass: an IAM user or role
+/// (`arn:aws:iam::123456789012:user/alice`, `…:role/path/Name`) or a role session
+/// (`arn:aws:sts::123456789012:assumed-role/Name/session`).
+pub fn validate_caller_arn(arn: &str) -> Result<()> {
+    let fix = "Give the ARN `aws sts get-caller-identity` prints for the credentials that will run \
+               Hallpass, e.g. arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_Admin_0123456789abcdef/alice.";
+    let parts: Vec<&str> = arn.splitn(6, ':').collect();
+    let ok = parts.len() == 6
+        && parts[0] == "arn"
+        && PARTITIONS.contains(&parts[1])
+        && parts[3].is_empty()
+        && parts[4].len() == 12
+        && parts[4].bytes().all(|b| b.is_ascii_digit())
+        && match parts[2] {
+            "iam" => parts[5].starts_with("user/") || parts[5].starts_with("role/"),
+            "sts" => parts[5].starts_with("assumed-role/") && parts[5].matches('/').count() == 2,
+            _ => false,
+        }
+        && !arn.chars().any(char::is_whitespace);
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::InvalidInput(format!(
+            "{arn:?} is not the ARN of an IAM user, role or role session. {fix}"
+        )))
+    }
+}
+
 /// Checks an External ID against what `sts:AssumeRole` accepts (2–1224 characters of
 /// letters, digits and `+=,.@:/-_`), refusing surrounding whitespace, which would
 /// never match the trust policy.

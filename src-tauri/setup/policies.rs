@@ -4,31 +4,49 @@ use serde_json::{json, Value};
 
 /// The trust-policy principal for the identity that will run Hallpass.
 ///
-/// An assumed-role session (`arn:aws:sts::A:assumed-role/ROLE/session`) is trusted
-/// through its role. Roles that IAM Identity Center creates live under a generated
-/// path (`aws-reserved/sso.amazonaws.com/REGION/`) that the session ARN does not
-/// show, so those are trusted as the account with a condition on the role's ARN.
+/// An IAM user or role ARN names itself. An assumed-role session
+/// (`arn:aws:sts::A:assumed-role/ROLE/session`) does not show its role's path, and IAM
+/// rejects a principal that names a role which does not exist, so the session is trusted
+/// as its account with a condition on `aws:PrincipalArn` (the role's full ARN, path
+/// included) that matches the role at any path:
+///
+/// * a role of your own: `role/NAME` or `role/*/NAME` (role names are unique in an
+///   account, whatever their path);
+/// * a role IAM Identity Center created: `role/aws-reserved/sso.amazonaws.com/[REGION/]
+///   AWSReservedSSO_<set>_<suffix>` — the region segment is there or not depending on the
+///   instance, and the suffix changes when the permission set is provisioned anew, so
+///   both shapes are matched, anchored on the literal `AWSReservedSSO_<set>_`.
 fn principal(caller_arn: &str) -> (Value, Option<Value>) {
     let parts: Vec<&str> = caller_arn.splitn(6, ':').collect();
     if parts.len() == 6 && parts[2] == "sts" {
         let (partition, account) = (parts[1], parts[4]);
         if let Some(rest) = parts[5].strip_prefix("assumed-role/") {
             let role = rest.split('/').next().unwrap_or(rest);
-            if role.starts_with("AWSReservedSSO_") {
-                return (
-                    json!({ "AWS": format!("arn:{partition}:iam::{account}:root") }),
-                    Some(json!({ "ArnLike": {
-                        "aws:PrincipalArn": format!("arn:{partition}:iam::{account}:role/aws-reserved/sso.amazonaws.com/*/{role}")
-                    }})),
-                );
-            }
+            let base = format!("arn:{partition}:iam::{account}:role/");
+            let arns = match sso_permission_set(role) {
+                Some(set) => {
+                    let sso = format!("{base}aws-reserved/sso.amazonaws.com/");
+                    vec![
+                        format!("{sso}AWSReservedSSO_{set}_*"),
+                        format!("{sso}*/AWSReservedSSO_{set}_*"),
+                    ]
+                }
+                None => vec![format!("{base}{role}"), format!("{base}*/{role}")],
+            };
             return (
-                json!({ "AWS": format!("arn:{partition}:iam::{account}:role/{role}") }),
-                None,
+                json!({ "AWS": format!("arn:{partition}:iam::{account}:root") }),
+                Some(json!({ "ArnLike": { "aws:PrincipalArn": arns } })),
             );
         }
     }
     (json!({ "AWS": caller_arn }), None)
+}
+
+/// `AWSReservedSSO_<set>_<suffix>` → `<set>` (the set's name may itself hold `_`).
+fn sso_permission_set(role: &str) -> Option<&str> {
+    let rest = role.strip_prefix("AWSReservedSSO_")?;
+    let (set, suffix) = rest.rsplit_once('_')?;
+    (!set.is_empty() && !suffix.is_empty()).then_some(set)
 }
 
 /// The trust policy: who may assume the management role, and only with the External ID.
@@ -142,38 +160,104 @@ mod tests {
         serde_json::from_str(s).unwrap()
     }
 
+    /// IAM's ArnLike: each of the six `:` parts matched separately, `*` and `?` wildcards
+    /// (IAM User Guide, "IAM JSON policy elements: Condition operators", ARN operators).
+    fn arn_like(pattern: &str, arn: &str) -> bool {
+        let (p, a): (Vec<&str>, Vec<&str>) = (
+            pattern.splitn(6, ':').collect(),
+            arn.splitn(6, ':').collect(),
+        );
+        p.len() == 6
+            && a.len() == 6
+            && p.iter()
+                .zip(&a)
+                .all(|(p, a)| crate::checks::policy_doc::glob(p, a, false))
+    }
+
+    fn trusted(policy: &Value, principal_arn: &str) -> bool {
+        let s = &policy["Statement"][0];
+        let account = principal_arn.split(':').nth(4).unwrap();
+        let root = s["Principal"]["AWS"] == format!("arn:aws:iam::{account}:root");
+        let exact = s["Principal"]["AWS"] == principal_arn;
+        let cond = match s["Condition"]["ArnLike"]["aws:PrincipalArn"].as_array() {
+            Some(list) => list
+                .iter()
+                .any(|p| arn_like(p.as_str().unwrap(), principal_arn)),
+            None => true,
+        };
+        (root || exact) && cond
+    }
+
     #[test]
-    fn an_assumed_role_is_trusted_through_its_role() {
+    fn an_assumed_role_is_trusted_through_its_role_at_any_path() {
         let p = parsed(&trust_policy(
-            "arn:aws:sts::111122223333:assumed-role/Admin/alice",
+            "arn:aws:sts::111122223333:assumed-role/DeployAdmin/alice",
             "ext-123",
         ));
         let s = &p["Statement"][0];
-        assert_eq!(
-            s["Principal"]["AWS"],
-            "arn:aws:iam::111122223333:role/Admin"
-        );
+        assert_eq!(s["Principal"]["AWS"], "arn:aws:iam::111122223333:root");
         assert_eq!(s["Condition"]["StringEquals"]["sts:ExternalId"], "ext-123");
         assert_eq!(s["Action"], "sts:AssumeRole");
         assert!(
             s.get("Resource").is_none(),
             "a trust policy has no Resource"
         );
+        // The session ARN drops the role's path; the role may have one or not.
+        assert!(trusted(&p, "arn:aws:iam::111122223333:role/DeployAdmin"));
+        assert!(trusted(
+            &p,
+            "arn:aws:iam::111122223333:role/ops/DeployAdmin"
+        ));
+        assert!(trusted(
+            &p,
+            "arn:aws:iam::111122223333:role/a/b/DeployAdmin"
+        ));
+        assert!(!trusted(&p, "arn:aws:iam::111122223333:role/DeployAdmin2"));
+        assert!(!trusted(
+            &p,
+            "arn:aws:iam::111122223333:role/ops/XDeployAdmin"
+        ));
+        assert!(!trusted(&p, "arn:aws:iam::444455556666:role/DeployAdmin"));
     }
 
     #[test]
-    fn an_identity_center_role_is_matched_by_its_generated_path() {
+    fn an_identity_center_role_is_matched_with_or_without_its_region_segment() {
         let p = parsed(&trust_policy(
-            "arn:aws:sts::111122223333:assumed-role/AWSReservedSSO_AdministratorAccess_abc123/alice@example.com",
+            "arn:aws:sts::111122223333:assumed-role/AWSReservedSSO_AdministratorAccess_abc123def4567890/alice@example.com",
             "ext-123",
         ));
         let s = &p["Statement"][0];
         assert_eq!(s["Principal"]["AWS"], "arn:aws:iam::111122223333:root");
-        assert_eq!(
-            s["Condition"]["ArnLike"]["aws:PrincipalArn"],
-            "arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_AdministratorAccess_abc123"
-        );
         assert_eq!(s["Condition"]["StringEquals"]["sts:ExternalId"], "ext-123");
+        let sso = "arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com";
+        for arn in [
+            format!("{sso}/AWSReservedSSO_AdministratorAccess_abc123def4567890"),
+            format!("{sso}/eu-west-1/AWSReservedSSO_AdministratorAccess_abc123def4567890"),
+            // Provisioned anew: another suffix.
+            format!("{sso}/AWSReservedSSO_AdministratorAccess_0011223344556677"),
+        ] {
+            assert!(trusted(&p, &arn), "{arn}");
+        }
+        assert!(!trusted(
+            &p,
+            &format!("{sso}/AWSReservedSSO_ReadOnly_abc123def4567890")
+        ));
+        assert!(!trusted(
+            &p,
+            "arn:aws:iam::111122223333:role/AWSReservedSSO_AdministratorAccess_abc123def4567890"
+        ));
+    }
+
+    #[test]
+    fn other_partitions_keep_theirs() {
+        let p = parsed(&trust_policy(
+            "arn:aws-us-gov:sts::111122223333:assumed-role/Admin/alice",
+            "x",
+        ));
+        assert_eq!(
+            p["Statement"][0]["Principal"]["AWS"],
+            "arn:aws-us-gov:iam::111122223333:root"
+        );
     }
 
     #[test]

@@ -423,6 +423,23 @@ def mutate(harness: Any, change: dict) -> dict:
             path="/", permissions_boundary=None, description="", tags=[], max_session_duration="3600",
         )
         return {"role_arn": f"arn:aws:iam::{change['account_id']}:role/{change['role_name']}"}
+    if kind == "create_role":
+        # Any role, with a path (e.g. /aws-reserved/sso.amazonaws.com/eu-west-1/ as IAM
+        # Identity Center creates them, or /ops/), trusting the management account.
+        acct = change.get("account_id", MANAGEMENT_ACCOUNT)
+        path = change.get("path", "/")
+        iam_backends[acct]["aws"].create_role(
+            role_name=change["role_name"],
+            assume_role_policy_document=change.get("trust_policy")
+            or trust_policy(f"arn:aws:iam::{MANAGEMENT_ACCOUNT}:root", None),
+            path=path, permissions_boundary=None, description="", tags=[], max_session_duration="3600",
+        )
+        return {"role_arn": f"arn:aws:iam::{acct}:role{path}{change['role_name']}"}
+    if kind == "set_trust_policy":
+        # The admin pastes a trust policy document into the role's Trust relationships.
+        role = iam_backends[MANAGEMENT_ACCOUNT]["aws"].get_role(change.get("role_name", "HallpassManagementRole"))
+        role.assume_role_policy_document = change["document"]
+        return {"ok": True}
     if kind == "set_external_id":
         # The admin pastes the wizard's trust policy: the role now wants this External ID.
         role = iam_backends[MANAGEMENT_ACCOUNT]["aws"].get_role(change.get("role_name", "HallpassManagementRole"))

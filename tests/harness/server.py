@@ -326,6 +326,15 @@ class Harness:
             self.key_accounts[access_key] = account
         return account
 
+    def caller_principal_arn(self, call: Call) -> str:
+        """The caller as `aws:PrincipalArn` names it: a role session's role ARN, path included."""
+        account = self.account_of(call.access_key)
+        for backend in sts_backends[account].values():
+            role = backend.get_assumed_role_from_access_key(call.access_key)
+            if role is not None:
+                return role.role_arn
+        return f"arn:aws:iam::{account}:user/hallpass-test"
+
     def caller_arn(self, call: Call) -> str:
         account = self.account_of(call.access_key)
         for backend in sts_backends[account].values():
@@ -436,8 +445,12 @@ class Harness:
             return self.access_denied(call, "sts:AssumeRole", role_arn)
         policy = json.loads(role.assume_role_policy_document or "{}")
         caller_account = self.account_of(call.access_key)
-        caller = self.caller_arn(call)
-        external_id = call.params.get("ExternalId")
+        caller = self.caller_principal_arn(call)
+        context = {
+            "sts:externalid": call.params.get("ExternalId"),
+            "aws:principalarn": caller,
+            "aws:principalaccount": caller_account,
+        }
         for stmt in policy.get("Statement", []):
             if stmt.get("Effect") != "Allow":
                 continue
@@ -447,7 +460,7 @@ class Harness:
                 continue
             if not principal_matches(stmt.get("Principal", {}), caller_account, caller):
                 continue
-            if not condition_matches(stmt.get("Condition", {}), external_id):
+            if not condition_matches(stmt.get("Condition", {}), context):
                 continue
             return None  # allowed: let moto issue the credentials
         return self.access_denied(call, "sts:AssumeRole", role_arn)
@@ -905,36 +918,74 @@ class Harness:
                 self.sessions_expire_at_once = bool(payload["sessions_expire_at_once"])
 
 
-def principal_matches(principal: Any, caller_account: str, caller_arn: str) -> bool:
+def glob_match(pattern: str, text: str, ignore_case: bool = False) -> bool:
+    """IAM's wildcards: `*` any run of characters (slashes too), `?` any one character."""
+    rx = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
+    return re.fullmatch(rx, text, re.IGNORECASE | re.DOTALL if ignore_case else re.DOTALL) is not None
+
+
+def arn_like(pattern: str, arn: str) -> bool:
+    """ArnLike/ArnEquals as IAM evaluates them: "Each of the six colon-delimited components of
+    the ARN is checked separately and each can include multi-character match wildcards (*) or
+    single-character match wildcards (?)" (IAM User Guide, "IAM JSON policy elements: Condition
+    operators", Amazon Resource Name (ARN) condition operators)."""
+    p, a = pattern.split(":", 5), arn.split(":", 5)
+    return len(p) == 6 and len(a) == 6 and all(glob_match(x, y) for x, y in zip(p, a))
+
+
+def principal_matches(principal: Any, caller_account: str, caller_principal_arn: str) -> bool:
+    """IAM User Guide, "AWS JSON policy elements: Principal": an account (its id or its
+    `:root` ARN) stands for every principal of that account (the identity-side policy of the
+    caller is not modelled: the harness's base identity is an administrator); a role ARN
+    stands for the sessions of exactly that role — path included, since the principal is the
+    role's ARN while the session ARN drops the path; a user ARN for that user; "*" for
+    anyone."""
     if principal == "*":
         return True
     aws = principal.get("AWS", []) if isinstance(principal, dict) else []
     aws = [aws] if isinstance(aws, str) else aws
     for p in aws:
-        if p == "*" or p == caller_account or p == f"arn:aws:iam::{caller_account}:root":
+        if p == "*" or p == caller_account or p.endswith(f"::{caller_account}:root"):
             return True
-        if p == caller_arn:
-            return True
-        # an assumed-role session is trusted through its role's ARN
-        m = re.match(r"^arn:aws:sts::(\d{12}):assumed-role/([^/]+)/", caller_arn)
-        if m and p == f"arn:aws:iam::{m.group(1)}:role/{m.group(2)}":
+        if p == caller_principal_arn:
             return True
     return False
 
 
-def condition_matches(condition: dict, external_id: str | None) -> bool:
+# Condition keys the harness knows (IAM User Guide, "AWS global condition context keys":
+# aws:PrincipalArn is the ARN of the role for a role session, path included;
+# "Available request context keys for AWS STS": sts:ExternalId).
+def condition_matches(condition: dict, context: dict) -> bool:
+    """Every operator and every key must hold (AND); any of a key's values may match (OR).
+    A missing key fails the condition unless the operator ends in IfExists; an operator the
+    harness does not know denies (IAM User Guide, "Condition operators" and "Creating a
+    condition with multiple keys or values")."""
     for operator, clauses in condition.items():
+        op = operator[: -len("IfExists")] if operator.endswith("IfExists") else operator
         for key, expected in clauses.items():
-            if key.lower() != "sts:externalid":
-                continue
             values = [expected] if isinstance(expected, str) else list(expected)
-            if external_id is None:
+            value = context.get(key.lower())
+            if value is None:
+                if operator.endswith("IfExists"):
+                    continue
                 return False
-            if operator == "StringEquals" and external_id not in values:
-                return False
-            if operator == "StringLike" and not any(
-                re.fullmatch(re.escape(v).replace(r"\*", ".*"), external_id) for v in values
-            ):
+            if op == "StringEquals":
+                ok = value in values
+            elif op == "StringNotEquals":
+                ok = value not in values
+            elif op == "StringEqualsIgnoreCase":
+                ok = value.lower() in [v.lower() for v in values]
+            elif op == "StringLike":
+                ok = any(glob_match(v, value) for v in values)
+            elif op == "StringNotLike":
+                ok = not any(glob_match(v, value) for v in values)
+            elif op in ("ArnLike", "ArnEquals"):
+                ok = any(arn_like(v, value) for v in values)
+            elif op in ("ArnNotLike", "ArnNotEquals"):
+                ok = not any(arn_like(v, value) for v in values)
+            else:
+                ok = False
+            if not ok:
                 return False
     return True
 
