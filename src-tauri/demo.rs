@@ -127,6 +127,8 @@ pub fn organization() -> OrgData {
             given_name: Some(g.into()),
             family_name: Some(f.into()),
             email: Some(format!("{user_name}@example.com")),
+            // One person on leave: disabled, still holding access (a finding).
+            status: Some(if i == 7 { "DISABLED" } else { "ENABLED" }.into()),
         });
     }
     let teams = [

@@ -140,6 +140,16 @@ pub struct User {
     pub given_name: Option<String>,
     pub family_name: Option<String>,
     pub email: Option<String>,
+    /// `ENABLED` or `DISABLED` (Identity Store `UserStatus`); `None` where AWS did not say.
+    #[serde(default)]
+    pub status: Option<String>,
+}
+
+impl User {
+    /// Whether the user is disabled in the Identity Store (cannot sign in).
+    pub fn is_disabled(&self) -> bool {
+        self.status.as_deref() == Some("DISABLED")
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]

@@ -591,3 +591,58 @@ fn a_revocation_denied_by_aws_is_a_finding_until_the_permission_is_fixed() {
     w.env.ok(&["ops", "run"]);
     assert!(w.findings("revoke-permissions-missing").is_empty());
 }
+
+/// The Identity Store reports each user's status; a disabled user who still holds access
+/// (directly or through a group) is a finding, and the user is shown as disabled.
+#[test]
+fn a_disabled_user_who_still_holds_access_is_a_finding() {
+    let w = World::synced("small");
+    // A user with a direct assignment in the scenario.
+    let direct = w
+        .truth
+        .assignments
+        .iter()
+        .find(|a| a.principal_type == "USER")
+        .unwrap()
+        .principal_id
+        .clone();
+    let name = w
+        .truth
+        .users
+        .iter()
+        .find(|u| u.user_id == direct)
+        .unwrap()
+        .user_name
+        .clone();
+    assert!(w.findings("disabled-user-with-access").is_empty());
+    w.h.mutate(json!({ "kind": "set_user_status", "region": REGION, "user_id": direct, "status": "DISABLED" }));
+    w.env.ok(&["sync"]);
+    let users = w.env.json(&["show", "users"]);
+    let shown = users
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["user_id"] == direct.as_str())
+        .unwrap();
+    assert_eq!(shown["status"], "DISABLED");
+    let others_enabled = users
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|u| u["user_id"] != direct.as_str())
+        .all(|u| u["status"] == "ENABLED");
+    assert!(others_enabled);
+    let found = w.findings("disabled-user-with-access");
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!(found[0]["subject"], name.as_str());
+    assert_eq!(found[0]["severity"], "warning");
+    assert!(
+        evidence(&found[0]).contains(" on "),
+        "{}",
+        evidence(&found[0])
+    );
+    assert!(found[0]["fix"]
+        .as_str()
+        .unwrap()
+        .contains("hallpass revoke --user"));
+}

@@ -893,3 +893,64 @@ fn a_grant_refused_for_too_many_outstanding_changes_waits_and_succeeds() {
         1
     );
 }
+
+/// Users as AWS takes them: the user name is sent trimmed (AWS refuses spaces), AWS's
+/// reserved names are refused before anything is sent, and the plan says plainly that AWS
+/// sends no email and sets no password for a user created through the API.
+#[test]
+fn a_new_user_is_sent_trimmed_reserved_names_are_refused_and_no_invitation_is_promised() {
+    let w = World::synced("small");
+    let out = w.env.json(&[
+        "user",
+        "create",
+        "--user-name",
+        "  bob@example.com ",
+        "--given-name",
+        " Bob",
+        "--family-name",
+        "Builder ",
+        "--email",
+        " bob@example.com",
+        "--yes",
+    ]);
+    assert_eq!(out["report"]["succeeded"], 1, "{out:#}");
+    let note = out["warnings"].to_string();
+    assert!(
+        note.contains("no email and sets no password") && note.contains("Reset password"),
+        "{out:#}"
+    );
+    let seen = w.h.inspect(&[]);
+    let bob = seen
+        .users
+        .iter()
+        .find(|u| u.user_name.contains("bob"))
+        .expect("created");
+    assert_eq!(bob.user_name, "bob@example.com");
+    assert_eq!(bob.emails, vec!["bob@example.com".to_owned()]);
+
+    let before = w.h.counters();
+    for reserved in ["Administrator", "awsadministrators"] {
+        let out = w.env.run(&[
+            "user",
+            "create",
+            "--user-name",
+            reserved,
+            "--given-name",
+            "A",
+            "--family-name",
+            "B",
+            "--email",
+            "a@example.com",
+            "--yes",
+        ]);
+        assert!(!out.status.success());
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("reserves"), "{err}");
+    }
+    let after = w.h.counters();
+    assert_eq!(
+        before.get("identitystore:CreateUser"),
+        after.get("identitystore:CreateUser"),
+        "nothing was sent"
+    );
+}

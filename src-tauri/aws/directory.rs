@@ -35,6 +35,7 @@ pub async fn users(c: &Clients, gate: &Gate, store: &str) -> Result<Vec<User>> {
                 given_name: u.name().and_then(|n| n.given_name()).map(str::to_owned),
                 family_name: u.name().and_then(|n| n.family_name()).map(str::to_owned),
                 email: primary_email(u.emails()),
+                status: u.user_status().map(|s| s.as_str().to_owned()),
             })
             .collect();
         Ok((items, out.next_token().map(str::to_owned)))

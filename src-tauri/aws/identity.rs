@@ -100,6 +100,7 @@ pub async fn describe_user(c: &Clients, gate: &Gate, store: &str, user_id: &str)
         given_name: u.name().and_then(|n| n.given_name()).map(str::to_owned),
         family_name: u.name().and_then(|n| n.family_name()).map(str::to_owned),
         email: super::directory::primary_email(u.emails()),
+        status: u.user_status().map(|s| s.as_str().to_owned()),
     })
 }
 

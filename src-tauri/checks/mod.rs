@@ -172,6 +172,10 @@ pub const CATALOG: &[(&str, &str)] = &[
     ),
     ("user-without-access", "Users who see no accounts"),
     (
+        "disabled-user-with-access",
+        "Disabled users who still hold access",
+    ),
+    (
         "inline-policy-size",
         "Inline policy over or near the 32,768-character quota",
     ),

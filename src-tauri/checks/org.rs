@@ -148,6 +148,13 @@ fn principals(conn: &Connection, d: &OrgData, names: &Names) -> Result<Vec<Findi
     let mut empty: BTreeMap<&str, Vec<String>> = BTreeMap::new();
     let mut with_access: HashSet<&str> = HashSet::new();
     let mut groups_with_access: HashSet<&str> = HashSet::new();
+    let disabled: HashSet<&str> = d
+        .users
+        .iter()
+        .filter(|u| u.is_disabled())
+        .map(|u| u.user_id.as_str())
+        .collect();
+    let mut disabled_direct: BTreeMap<&str, Vec<String>> = BTreeMap::new();
     for a in &d.assignments {
         let what = format!(
             "{} on {}",
@@ -158,6 +165,9 @@ fn principals(conn: &Connection, d: &OrgData, names: &Names) -> Result<Vec<Findi
             PrincipalType::User => match users.get(a.principal_id.as_str()) {
                 Some(name) => {
                     with_access.insert(a.principal_id.as_str());
+                    if disabled.contains(a.principal_id.as_str()) {
+                        disabled_direct.entry(name).or_default().push(what.clone());
+                    }
                     let key = (
                         a.account_id.clone(),
                         a.permission_set_arn.clone(),
@@ -215,9 +225,42 @@ fn principals(conn: &Connection, d: &OrgData, names: &Names) -> Result<Vec<Findi
         .subject(group);
         out.push(listed(f, "assignment", list));
     }
+    // Disabled users cannot sign in, but every assignment they hold comes back the moment
+    // someone enables them again (Identity Store UserStatus).
+    for u in d.users.iter().filter(|u| u.is_disabled()) {
+        let mut held: Vec<String> = disabled_direct
+            .get(u.user_name.as_str())
+            .cloned()
+            .unwrap_or_default();
+        held.extend(
+            groups_of
+                .get(u.user_id.as_str())
+                .into_iter()
+                .flatten()
+                .filter(|g| groups_with_access.contains(*g))
+                .map(|g| format!("through group {}", groups.get(*g).copied().unwrap_or(*g))),
+        );
+        if held.is_empty() {
+            continue;
+        }
+        let f = Finding::new(
+            "disabled-user-with-access",
+            Severity::Warning,
+            format!("{} is disabled but still holds access ({} grant(s))", u.user_name, held.len()),
+            format!(
+                "A disabled user cannot sign in today, but all of this access returns the moment the user is \
+                 enabled again. If they have left, revoke the direct assignments (`hallpass revoke --user {name} …`) \
+                 and remove them from the groups (`hallpass member remove --group G --user {name}`).",
+                name = u.user_name
+            ),
+        )
+        .subject(u.user_name.as_str());
+        out.push(listed(f, "access", held));
+    }
     let without: Vec<String> = d
         .users
         .iter()
+        .filter(|u| !u.is_disabled())
         .filter(|u| !with_access.contains(u.user_id.as_str()))
         .filter(|u| {
             !groups_of

@@ -233,7 +233,19 @@ pub(crate) fn apply_plan(
         let report =
             provision::execute(data_dir, session, &exec_options(cli, data_dir, a)?).await?;
         let ops = queue::list(&conn, Some(batch), 10_000)?;
-        print_report(cli.json, &report, &ops);
+        if cli.json {
+            // What the plan said still matters after applying (e.g. how a new user signs in).
+            output::json(&serde_json::json!({
+                "report": report,
+                "operations": ops,
+                "warnings": the_plan.warnings,
+            }));
+        } else {
+            print_report(false, &report, &ops);
+            for w in &the_plan.warnings {
+                emit(&format!("note: {w}"));
+            }
+        }
         Ok(())
     })?;
     Ok(())

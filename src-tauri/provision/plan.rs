@@ -157,12 +157,14 @@ pub fn plan(conn: &Connection, request: &Request) -> Result<Plan> {
             let inst = pick_instance(&snap, instance.as_deref(), |i| {
                 i.source == InstanceSource::Management
             })?;
+            let user = &trimmed(user);
             validate_new_user(user)?;
             let mut s = blank(OpKind::CreateUser, inst);
             s.principal_type = Some(PrincipalType::User);
-            s.principal_name = Some(user.user_name.trim().to_owned());
+            s.principal_name = Some(user.user_name.clone());
             s.new_user = Some(user.clone());
             let exists = snap.user(&inst.identity_store_id, &user.user_name).is_ok();
+            warnings.push(sign_in_note(&user.user_name));
             vec![PlanItem {
                 spec: s,
                 noop: exists.then(|| "a user with this user name already exists".into()),
@@ -229,15 +231,50 @@ pub fn plan(conn: &Connection, request: &Request) -> Result<Plan> {
     })
 }
 
+/// The user as AWS will store it: every attribute without surrounding whitespace.
+fn trimmed(u: &NewUser) -> NewUser {
+    NewUser {
+        user_name: u.user_name.trim().to_owned(),
+        given_name: u.given_name.trim().to_owned(),
+        family_name: u.family_name.trim().to_owned(),
+        display_name: u.display_name.trim().to_owned(),
+        email: u.email.trim().to_owned(),
+    }
+}
+
+/// User names the Identity Store refuses (CreateUser API reference: "Administrator and
+/// AWSAdministrators are reserved names and can't be used for users or groups"). Compared
+/// without regard to case, which refuses at least everything AWS does.
+const RESERVED_USER_NAMES: &[&str] = &["Administrator", "AWSAdministrators"];
+
+/// What happens after a user is created through the API (IAM Identity Center user guide:
+/// users created with the API get no password and no invitation email; the admin sends a
+/// verification email or a one-time password from the console).
+pub fn sign_in_note(user_name: &str) -> String {
+    format!(
+        "AWS sends {user_name} no email and sets no password for a user created through the API. To let them \
+         sign in, open the IAM Identity Center console → Users → {user_name} → Reset password, and send the \
+         email with instructions or share a one-time password."
+    )
+}
+
 fn validate_new_user(u: &NewUser) -> Result<()> {
-    let name = u.user_name.trim();
+    let name = u.user_name.as_str();
     if name.is_empty()
-        || name.len() > 128
+        || name.chars().count() > 128
         || name.chars().any(|c| c.is_whitespace() || c.is_control())
     {
         return Err(Error::InvalidInput(format!(
             "{:?} is not a valid user name: use 1-128 characters without spaces (often the email address)",
             u.user_name
+        )));
+    }
+    if let Some(r) = RESERVED_USER_NAMES
+        .iter()
+        .find(|r| r.eq_ignore_ascii_case(name))
+    {
+        return Err(Error::InvalidInput(format!(
+            "{name:?} is a name AWS reserves ({r}) and refuses for users and groups; choose another user name"
         )));
     }
     for (field, v) in [
@@ -257,7 +294,7 @@ fn validate_new_user(u: &NewUser) -> Result<()> {
         .is_some_and(|(l, d)| !l.is_empty() && d.contains('.') && !e.contains(' '));
     if !valid {
         return Err(Error::InvalidInput(format!(
-            "{:?} is not an email address; users need one to receive their invitation",
+            "{:?} is not an email address; the user needs one to reset their password and sign in",
             u.email
         )));
     }

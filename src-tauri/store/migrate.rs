@@ -31,6 +31,11 @@ pub(super) const MIGRATIONS: &[Migration] = &[
         "access_indexes",
         include_str!("../../migrations/0005_access_indexes.sql"),
     ),
+    (
+        6,
+        "user_status",
+        include_str!("../../migrations/0006_user_status.sql"),
+    ),
 ];
 
 /// Applies the pending `migrations`; an existing database is backed up into the data

@@ -244,6 +244,7 @@ impl Versioned for User {
         "given_name",
         "family_name",
         "email",
+        "status",
     ];
     const KEY_LEN: usize = 2;
     fn to_row(&self) -> Vec<Value> {
@@ -255,6 +256,7 @@ impl Versioned for User {
             opt(&self.given_name),
             opt(&self.family_name),
             opt(&self.email),
+            opt(&self.status),
         ]
     }
     fn from_row(r: &Row<'_>) -> rusqlite::Result<Self> {
@@ -266,6 +268,7 @@ impl Versioned for User {
             given_name: r.get(4)?,
             family_name: r.get(5)?,
             email: r.get(6)?,
+            status: r.get(7)?,
         })
     }
 }

@@ -157,6 +157,7 @@ mod tests {
             given_name: None,
             family_name: None,
             email: None,
+            status: None,
         }
     }
 

@@ -107,6 +107,7 @@ fn generate(size: &Size, rng: &mut StdRng) -> OrgData {
             given_name: Some("User".into()),
             family_name: Some(format!("{i}")),
             email: Some(format!("user{i:06}@example.com")),
+            status: Some("ENABLED".into()),
         })
         .collect();
     let groups: Vec<Group> = (0..size.groups)

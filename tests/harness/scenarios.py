@@ -445,6 +445,10 @@ def mutate(harness: Any, change: dict) -> dict:
         role = iam_backends[MANAGEMENT_ACCOUNT]["aws"].get_role(change.get("role_name", "HallpassManagementRole"))
         role.assume_role_policy_document = trust_policy(f"arn:aws:iam::{MANAGEMENT_ACCOUNT}:root", change["external_id"])
         return {"ok": True}
+    if kind == "set_user_status":
+        # The admin disables (or enables) a user in the Identity Center console.
+        harness.user_status[change["user_id"]] = change["status"]
+        return {"ok": True}
     if kind == "set_account_state":
         # The account moves along its lifecycle (Organizations AccountState), e.g. it is
         # being closed (PENDING_CLOSURE) or was suspended.

@@ -138,6 +138,8 @@ class Harness:
         self.assignment_delay_ms = 0.0
         # How long a just-accepted request stays out of the status listings.
         self.status_lag_ms = 0.0
+        # Identity Store user statuses set by tests (user id -> ENABLED | DISABLED).
+        self.user_status: dict[str, str] = {}
         # Account states set by scenarios or tests (id -> AccountState); Status is omitted
         # unless `account_status` is set, as AWS retired it in September 2026.
         self.account_states: dict[str, str] = {}
@@ -220,6 +222,8 @@ class Harness:
         body = self.cap_page(call, body)
         if call.service == "organizations" and call.op in ACCOUNT_LISTINGS:
             return self.forward_with_state(environ, body, start_response)
+        if call.service == "identitystore" and call.op in ("ListUsers", "DescribeUser"):
+            return self.forward_with_user_status(environ, body, start_response)
         if call.op in ("DescribePermissionSet", "CreatePermissionSet", "UpdatePermissionSet") or (
             call.service == "sso" and call.op in PS_MUTATIONS
         ):
@@ -258,6 +262,34 @@ class Harness:
                         a["Status"] = {"PENDING_ACTIVATION": "ACTIVE", "CLOSED": "SUSPENDED"}.get(state, state)
                     else:
                         a.pop("Status", None)
+                chunks = json.dumps(doc).encode()
+            except ValueError:
+                pass
+        headers.append(("Content-Length", str(len(chunks))))
+        start_response(captured["status"], headers)
+        return [chunks]
+
+    def forward_with_user_status(self, environ: dict, body: bytes, start_response: Any) -> Any:
+        """Users with their `UserStatus` (ENABLED or DISABLED), which moto leaves out.
+
+        Identity Store API reference, User data type: "UserStatus — The current status of the
+        user account" (ENABLED | DISABLED), returned by ListUsers and DescribeUser.
+        """
+        captured: dict = {}
+
+        def capture(status: str, headers: list, exc_info: Any = None) -> Any:
+            captured["status"], captured["headers"] = status, headers
+            return lambda data: None
+
+        chunks = b"".join(self.forward(environ, body, capture))
+        headers = [(k, v) for k, v in captured["headers"] if k.lower() != "content-length"]
+        if captured["status"].startswith("200"):
+            try:
+                doc = json.loads(chunks or b"{}")
+                users = doc.get("Users") if "Users" in doc else [doc]
+                for u in users:
+                    if isinstance(u, dict) and u.get("UserId"):
+                        u["UserStatus"] = self.user_status.get(u["UserId"], "ENABLED")
                 chunks = json.dumps(doc).encode()
             except ValueError:
                 pass
@@ -425,6 +457,8 @@ class Harness:
     def override(self, call: Call) -> Response | None:
         if call.service == "sts" and call.op == "AssumeRole":
             return self.check_trust(call)
+        if call.service == "identitystore" and call.op == "CreateUser":
+            return self.ids_CreateUser(call)
         if call.service == "identitystore" and call.op == "CreateGroupMembership":
             return self.ids_CreateGroupMembership(call)
         if call.service != "sso":
@@ -821,6 +855,19 @@ class Harness:
         return self._list_status(call, "AccountAssignmentsDeletionStatus", "delete")
 
     # ------------------------------------------------------ identity store
+    def ids_CreateUser(self, call: Call) -> Response | None:
+        """What AWS refuses and moto takes: user names outside the UserName pattern
+        `[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}]+` (no spaces or control characters; botocore
+        identitystore model) and the reserved names ("Administrator and AWSAdministrators are
+        reserved names and can't be used for users or groups", CreateUser API reference;
+        compared here without case, the stricter reading)."""
+        name = call.params.get("UserName") or ""
+        if not name or len(name) > 128 or any(c.isspace() or not c.isprintable() for c in name):
+            return json_error("ValidationException", "1 validation error detected: Value at 'userName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}]+", 400)
+        if name.lower() in ("administrator", "awsadministrators"):
+            return json_error("ValidationException", f"{name} is a reserved name.", 400)
+        return None
+
     def ids_CreateGroupMembership(self, call: Call) -> Response | None:
         """Moto would add a second identical membership; AWS answers ConflictException."""
         from moto.identitystore.models import identitystore_backends
