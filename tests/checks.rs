@@ -279,7 +279,10 @@ fn organization_findings_and_their_fixes() {
         "the refreshed snapshot shows it current"
     );
 
-    // A user deleted while their direct assignment stays: orphaned; revoke-orphans fixes it.
+    // A user deleted while their direct assignment stays: orphaned. AWS will not delete
+    // the assignment of a principal gone from the directory (the request ends FAILED,
+    // "… was not found in directory"): revoke-orphans says so once, does not send it again,
+    // and the finding says AWS keeps it.
     let user = w
         .truth
         .assignments
@@ -293,8 +296,39 @@ fn organization_findings_and_their_fixes() {
     let f = w.findings("orphaned-assignment");
     assert_eq!(f.len(), 1);
     assert!(evidence(&f[0]).contains(&user));
+    let out = w.env.json(&["revoke-orphans", "--yes"]);
+    assert_eq!(out["report"]["failed"], 1, "{out:#}");
+    let op = &out["operations"][0];
+    assert_eq!(op["state"], "failed");
+    assert_eq!(op["error_code"], "aws-principal-gone", "{op:#}");
+    let msg = op["last_error"].as_str().unwrap();
+    assert!(
+        msg.contains("no longer exists") && msg.contains("will not send it again"),
+        "{msg}"
+    );
+    assert_eq!(
+        w.h.counters()["harness:failed_deletes_principal_gone"],
+        1,
+        "AWS refused it"
+    );
+    let f = w.findings("orphaned-assignment");
+    assert_eq!(f.len(), 1, "{f:#?}");
+    assert_eq!(f[0]["severity"], "info");
+    assert!(
+        f[0]["title"].as_str().unwrap().contains("AWS keeps"),
+        "{f:#?}"
+    );
+    // Asked again, nothing is sent: no endless retries.
+    let sent = w.h.counters()["sso:DeleteAccountAssignment"];
+    let again = w.env.json(&["revoke-orphans", "--dry-run"]);
+    assert!(
+        again["items"][0]["noop"]
+            .as_str()
+            .is_some_and(|n| n.contains("AWS refused before")),
+        "{again:#}"
+    );
     w.env.ok(&["revoke-orphans", "--yes"]);
-    assert!(w.findings("orphaned-assignment").is_empty());
+    assert_eq!(w.h.counters()["sso:DeleteAccountAssignment"], sent);
 
     // An assigned group with no members; adding one fixes it.
     let f = w.findings("empty-group-assignment");

@@ -126,6 +126,15 @@ fn out_of_sync(d: &OrgData, names: &Names) -> Vec<Finding> {
         .collect()
 }
 
+fn orphan_key(a: &crate::model::Assignment) -> (String, String, String, String) {
+    (
+        a.instance_arn.clone(),
+        a.account_id.clone(),
+        a.permission_set_arn.clone(),
+        a.principal_id.clone(),
+    )
+}
+
 fn principals(conn: &Connection, d: &OrgData, names: &Names) -> Result<Vec<Finding>> {
     let (users, groups) = (&names.users, &names.groups);
     let mut members: HashMap<&str, usize> = HashMap::new();
@@ -155,6 +164,8 @@ fn principals(conn: &Connection, d: &OrgData, names: &Names) -> Result<Vec<Findi
         .map(|u| u.user_id.as_str())
         .collect();
     let mut disabled_direct: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+    let refused = crate::provision::queue::unremovable(conn)?;
+    let mut kept_by_aws = Vec::new();
     for a in &d.assignments {
         let what = format!(
             "{} on {}",
@@ -177,6 +188,9 @@ fn principals(conn: &Connection, d: &OrgData, names: &Names) -> Result<Vec<Findi
                         direct.entry(name).or_default().push(what);
                     }
                 }
+                None if refused.contains(&orphan_key(a)) => {
+                    kept_by_aws.push(format!("USER {}: {what}", a.principal_id))
+                }
                 None => orphans.push(format!("USER {}: {what}", a.principal_id)),
             },
             PrincipalType::Group => match groups.get(a.principal_id.as_str()) {
@@ -185,6 +199,9 @@ fn principals(conn: &Connection, d: &OrgData, names: &Names) -> Result<Vec<Findi
                     if members.get(a.principal_id.as_str()).copied().unwrap_or(0) == 0 {
                         empty.entry(name).or_default().push(what);
                     }
+                }
+                None if refused.contains(&orphan_key(a)) => {
+                    kept_by_aws.push(format!("GROUP {}: {what}", a.principal_id))
                 }
                 None => orphans.push(format!("GROUP {}: {what}", a.principal_id)),
             },
@@ -213,6 +230,20 @@ fn principals(conn: &Connection, d: &OrgData, names: &Names) -> Result<Vec<Findi
              (shows the plan first) or the Revoke orphans button.",
         );
         out.push(listed(f, "assignment", orphans));
+    }
+    if !kept_by_aws.is_empty() {
+        let f = Finding::new(
+            "orphaned-assignment",
+            Severity::Info,
+            format!(
+                "AWS keeps {} assignment(s) of deleted users or groups and refused to revoke them",
+                kept_by_aws.len()
+            ),
+            "AWS ended the revocation FAILED because the principal no longer exists in the directory. These \
+             assignments grant nobody access (no one can sign in as a deleted principal), so Hallpass does not send \
+             them again; AWS Support can remove them if they must go.",
+        );
+        out.push(listed(f, "assignment", kept_by_aws));
     }
     for (group, list) in empty {
         let f = Finding::new(

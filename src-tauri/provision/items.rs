@@ -12,6 +12,11 @@ use crate::error::{Error, Result};
 use crate::model::PrincipalType;
 use crate::store::queries;
 
+/// The no-op of an orphan AWS already refused to revoke (kept by the live check: AWS
+/// still lists the assignment, and would refuse again).
+pub(super) const REFUSED: &str =
+    "AWS refused before: the principal no longer exists, and AWS keeps the assignment";
+
 /// Assignments whose principal is in no identity store of the snapshot.
 pub(super) fn orphan_items(conn: &Connection, snap: &Snapshot) -> Result<Vec<PlanItem>> {
     let known: HashSet<&str> = snap
@@ -20,11 +25,21 @@ pub(super) fn orphan_items(conn: &Connection, snap: &Snapshot) -> Result<Vec<Pla
         .map(|u| u.user_id.as_str())
         .chain(snap.groups.iter().map(|g| g.group_id.as_str()))
         .collect();
+    let refused = super::queue::unremovable(conn)?;
     let mut items = Vec::new();
     for a in queries::assignments(conn, snap.id)? {
         if known.contains(a.principal_id.as_str()) {
             continue;
         }
+        let key = (
+            a.instance_arn.clone(),
+            a.account_id.clone(),
+            a.permission_set_arn.clone(),
+            a.principal_id.clone(),
+        );
+        // AWS already refused it: its principal is gone from the directory, and AWS keeps
+        // such assignments. Shown, not sent again.
+        let noop = refused.contains(&key).then(|| REFUSED.to_owned());
         let Some(inst) = snap
             .instances
             .iter()
@@ -48,10 +63,7 @@ pub(super) fn orphan_items(conn: &Connection, snap: &Snapshot) -> Result<Vec<Pla
         s.principal_type = Some(a.principal_type);
         s.principal_name = Some(format!("(deleted) {}", a.principal_id));
         s.principal_id = Some(a.principal_id);
-        items.push(PlanItem {
-            spec: s,
-            noop: None,
-        });
+        items.push(PlanItem { spec: s, noop });
     }
     Ok(items)
 }

@@ -57,6 +57,9 @@ pub async fn live_check(session: &Session, conn: &Connection, plan: &mut Plan) -
         HashMap::new();
     let mut groups_of: HashMap<(String, String), BTreeSet<String>> = HashMap::new();
     for item in &mut plan.items {
+        if item.noop.as_deref() == Some(super::items::REFUSED) {
+            continue;
+        }
         let s = &item.spec;
         let from = access.get(&s.instance_arn).cloned().unwrap_or_default();
         let c = clients_for(session, &mut cache, &from).await?;

@@ -12,6 +12,28 @@ use crate::error::{AwsErrorKind, Error, Result};
 /// A conflicting or throttled change is sent at most this many times in one run.
 const MAX_ATTEMPTS: i64 = 10;
 
+/// The error code of a revocation AWS refuses because the principal no longer exists.
+pub const PRINCIPAL_GONE: &str = "aws-principal-gone";
+
+/// AWS's failure reason for a change whose user or group is not in the directory.
+fn principal_gone(reason: &str) -> bool {
+    let r = reason.to_ascii_lowercase();
+    r.contains("not found in directory") || r.contains("was not found in the directory")
+}
+
+fn principal_gone_message(op: &Operation, reason: &str) -> String {
+    format!(
+        "AWS will not remove this assignment: its {} {} no longer exists in the directory (AWS said: {reason}). \
+         It grants nobody access, since no one can sign in as a deleted principal. Hallpass will not send it \
+         again; AWS Support can remove it if it must go.",
+        op.spec
+            .principal_type
+            .map(|t| t.as_str().to_lowercase())
+            .unwrap_or_else(|| "principal".into()),
+        op.spec.principal_id.as_deref().unwrap_or("?"),
+    )
+}
+
 pub(super) enum Next {
     /// AWS is working on it: watch it (see `sweep`).
     Watch(String),
@@ -136,6 +158,16 @@ pub(super) async fn handle(
                     OpState::Succeeded,
                     Some(&format!("already in place ({reason})")),
                     None,
+                )
+            } else if op.spec.kind == OpKind::Revoke && principal_gone(&reason) {
+                // AWS will not remove the assignment of a user or group deleted from the
+                // directory (it ends the request FAILED with "… was not found in directory").
+                // Final: sending it again gives the same answer.
+                done(
+                    conn,
+                    OpState::Failed,
+                    None,
+                    Some((&principal_gone_message(op, &reason), PRINCIPAL_GONE)),
                 )
             } else {
                 done(

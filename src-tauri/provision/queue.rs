@@ -114,6 +114,22 @@ pub fn state_counts(conn: &Connection) -> Result<Vec<(OpState, u64)>> {
 }
 
 /// Recorded before the call is made: if the process dies now, the next start checks AWS.
+/// Assignments AWS refused to revoke because their principal no longer exists, as
+/// (instance, account, permission set, principal id): sending those again is pointless.
+pub fn unremovable(
+    conn: &Connection,
+) -> Result<std::collections::HashSet<(String, String, String, String)>> {
+    let mut stmt = conn.prepare(
+        "SELECT instance_arn, account_id, permission_set_arn, principal_id FROM operations
+         WHERE kind = 'revoke' AND state = 'failed' AND error_code = ?1
+           AND account_id IS NOT NULL AND permission_set_arn IS NOT NULL AND principal_id IS NOT NULL",
+    )?;
+    let rows = stmt.query_map([super::outcome::PRINCIPAL_GONE], |r| {
+        Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
 pub fn mark_submitted(conn: &Connection, id: i64) -> Result<()> {
     conn.execute(
         "UPDATE operations SET state = 'submitted', attempts = attempts + 1, updated_at = ?2 WHERE id = ?1",
