@@ -954,3 +954,93 @@ fn a_new_user_is_sent_trimmed_reserved_names_are_refused_and_no_invitation_is_pr
         "nothing was sent"
     );
 }
+
+/// In the management account IAM Identity Center acts with the caller's own IAM permissions
+/// (its service-linked role does not act there). A role without them gets its grant there
+/// blocked, naming the missing IAM action — while the same grant elsewhere succeeds — and
+/// the permissions policy Hallpass generates is enough to retry it successfully.
+#[test]
+fn a_grant_in_the_management_account_needs_the_roles_iam_permissions() {
+    let w = World::synced("small");
+    let reads_only = json!({
+        "Version": "2012-10-17",
+        "Statement": [{ "Effect": "Allow", "Action": ["sso:*", "identitystore:*", "organizations:*"], "Resource": "*" }]
+    });
+    w.h.mutate(
+        json!({ "kind": "set_role_policy", "region": REGION, "document": reads_only.to_string() }),
+    );
+    let out = w.env.json(&[
+        "grant",
+        "--group",
+        "team-empty",
+        "--permission-set",
+        "ReadOnly",
+        "--account",
+        "master",
+        "--account",
+        "acct-01",
+        "--yes",
+    ]);
+    assert_eq!(out["report"]["succeeded"], 1, "{out:#}");
+    assert_eq!(out["report"]["blocked"], 1, "{out:#}");
+    let blocked = out["operations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["state"] == "blocked")
+        .unwrap();
+    assert_eq!(
+        blocked["spec"]["account_id"],
+        w.truth.management_account_id.as_str()
+    );
+    let why = blocked["last_error"].as_str().unwrap();
+    assert!(
+        why.starts_with("AWS denied iam:CreateSAMLProvider"),
+        "{why}"
+    );
+    assert!(why.contains("hallpass policies"), "{why}");
+
+    let (run, _) = {
+        let out = w
+            .env
+            .run(&["check", "--json", "--id", "missing-permission", "--offline"]);
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        (v, out.status.code())
+    };
+    let findings = run["findings"].as_array().unwrap();
+    assert!(
+        findings
+            .iter()
+            .any(|f| f["subject"] == "iam:CreateSAMLProvider"),
+        "{run:#}"
+    );
+
+    // The permissions policy Hallpass generates, pasted as is: the retry goes through.
+    let docs = w.env.json(&[
+        "policies",
+        "--caller",
+        "arn:aws:iam::123456789012:user/admin",
+        "--external-id",
+        EXTERNAL_ID,
+    ]);
+    w.h.mutate(json!({ "kind": "set_role_policy", "region": REGION,
+                       "document": docs["permissions_policy"].to_string() }));
+    let id = blocked["id"].as_i64().unwrap().to_string();
+    w.env.ok(&["ops", "retry", &id]);
+    w.env.ok(&["ops", "run"]);
+    let op = w
+        .ops()
+        .into_iter()
+        .find(|o| o["id"].as_i64() == blocked["id"].as_i64())
+        .unwrap();
+    assert_eq!(op["state"], "succeeded", "{op:#}");
+    let seen = w.h.inspect(&[]);
+    assert_eq!(
+        seen.assignment_count(
+            &w.truth.management_account_id,
+            &w.truth.ps_arn("ReadOnly"),
+            &w.truth.group_id("team-empty")
+        ),
+        1
+    );
+}

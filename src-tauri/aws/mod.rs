@@ -14,6 +14,7 @@ pub mod sso;
 
 use std::future::Future;
 
+pub(crate) use call::denied_action;
 pub use call::{Gate, Service};
 pub use connect::{connect, CallerIdentity, Clients, ConnectParams, Session};
 pub use limiter::Rates;

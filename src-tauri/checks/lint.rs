@@ -7,7 +7,10 @@ use serde_json::Value;
 pub use super::policy_doc::glob;
 use super::policy_doc::{allows, statements, strings};
 use super::{Finding, Severity};
-use crate::setup::policies::{MEMBER_ROLE_SAMPLE, REQUIRED_ACTIONS};
+use crate::setup::policies::{
+    MANAGEMENT_ACCOUNT_ROLE_ACTIONS, MANAGEMENT_ACCOUNT_SAML_ACTIONS, MEMBER_ROLE_SAMPLE,
+    REQUIRED_ACTIONS, RESERVED_ROLE_SAMPLE, SSO_SAML_PROVIDER_SAMPLE,
+};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, ts_rs::TS)]
 #[ts(export)]
@@ -260,15 +263,25 @@ fn lint_permissions(stmts: &[&Value]) -> Vec<Finding> {
             "IAM rejects it (\"Missing required field Resource\"); add \"Resource\": \"*\" (or the role ARN for sts:AssumeRole).",
         ));
     }
-    let missing: Vec<&str> = REQUIRED_ACTIONS
+    let needed = REQUIRED_ACTIONS.iter().map(|a| {
+        let resource = if *a == "sts:AssumeRole" {
+            MEMBER_ROLE_SAMPLE
+        } else {
+            "*"
+        };
+        (*a, resource)
+    });
+    let management = MANAGEMENT_ACCOUNT_ROLE_ACTIONS
         .iter()
-        .copied()
-        .filter(|action| {
-            let resource = if *action == "sts:AssumeRole" {
-                MEMBER_ROLE_SAMPLE
-            } else {
-                "*"
-            };
+        .map(|a| (*a, RESERVED_ROLE_SAMPLE))
+        .chain(
+            MANAGEMENT_ACCOUNT_SAML_ACTIONS
+                .iter()
+                .map(|a| (*a, SSO_SAML_PROVIDER_SAMPLE)),
+        );
+    let missing: Vec<&str> = needed
+        .chain(management)
+        .filter(|&(action, resource)| {
             let allowed = stmts
                 .iter()
                 .any(|s| effect(s, "Allow") && allows(s, action, resource));
@@ -277,23 +290,31 @@ fn lint_permissions(stmts: &[&Value]) -> Vec<Finding> {
                 .any(|s| effect(s, "Deny") && allows(s, action, resource));
             !allowed || denied
         })
+        .map(|(action, _)| action)
         .collect();
     if !missing.is_empty() {
         let revocations = missing.iter().any(|a| {
             *a == "sso:DeleteAccountAssignment"
                 || *a == "sso:DescribeAccountAssignmentDeletionStatus"
         });
+        let management = missing.iter().any(|a| a.starts_with("iam:"));
         let mut f = Finding::new(
             "permissions-policy",
             Severity::Error,
             format!(
-                "The policy does not allow {} action(s) Hallpass calls",
+                "The policy does not allow {} action(s) Hallpass needs",
                 missing.len()
             ),
             if revocations {
                 "Without sso:DeleteAccountAssignment and sso:DescribeAccountAssignmentDeletionStatus, revocations stay \
                  pending with AccessDeniedException. Add the missing actions, or use the permissions policy from the \
                  setup wizard as is."
+            } else if management {
+                "In the management account IAM Identity Center creates, updates and deletes its AWSReservedSSO_* roles \
+                 and AWSSSO_* SAML provider with your role's own IAM permissions (its service-linked role does not act \
+                 there), so grants, revocations and reprovisioning that touch the management account fail without \
+                 these. Add the missing iam: actions on role/aws-reserved/sso.amazonaws.com/* and \
+                 saml-provider/AWSSSO_*, or use the permissions policy from `hallpass policies` as is."
             } else {
                 "Add the missing actions, or use the permissions policy from the setup wizard as is."
             },

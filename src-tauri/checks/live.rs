@@ -14,12 +14,17 @@ use crate::setup::parse_role_arn;
 
 /// Revocations blocked because AWS denied them (from the provisioning queue).
 pub fn pending_revocations(conn: &Connection) -> Result<Vec<Finding>> {
-    let blocked: Vec<_> = queue::list(conn, None, 100_000)?
+    let all_blocked: Vec<_> = queue::list(conn, None, 100_000)?
         .into_iter()
-        .filter(|o| o.state == OpState::Blocked && o.spec.kind == OpKind::Revoke)
+        .filter(|o| o.state == OpState::Blocked)
+        .collect();
+    let mut out = management_account_denials(&all_blocked);
+    let blocked: Vec<_> = all_blocked
+        .into_iter()
+        .filter(|o| o.spec.kind == OpKind::Revoke)
         .collect();
     if blocked.is_empty() {
-        return Ok(vec![]);
+        return Ok(out);
     }
     let f = Finding::new(
         "revoke-permissions-missing",
@@ -33,13 +38,50 @@ pub fn pending_revocations(conn: &Connection) -> Result<Vec<Finding>> {
         "AWS said",
         blocked[0].last_error.clone().unwrap_or_default().chars().take(400).collect::<String>(),
     );
-    Ok(vec![listed(
+    out.push(listed(
         f,
         "pending",
         blocked
             .iter()
             .map(|o| format!("#{} {}", o.id, o.spec.describe())),
-    )])
+    ));
+    Ok(out)
+}
+
+/// Changes blocked because the role lacks an IAM action Identity Center needs from it in
+/// the management account (one finding per missing action).
+fn management_account_denials(blocked: &[crate::provision::Operation]) -> Vec<Finding> {
+    let mut by_action: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+    for o in blocked {
+        let Some(action) = o
+            .last_error
+            .as_deref()
+            .and_then(crate::aws::denied_action)
+            .filter(|a| a.starts_with("iam:"))
+        else {
+            continue;
+        };
+        by_action
+            .entry(action)
+            .or_default()
+            .push(format!("#{} {}", o.id, o.spec.describe()));
+    }
+    by_action
+        .into_iter()
+        .map(|(action, ops)| {
+            let f = Finding::new(
+                "missing-permission",
+                Severity::Error,
+                format!("The management role may not call {action} in the management account"),
+                "In the management account IAM Identity Center creates and deletes its AWSReservedSSO_* roles and \
+                 AWSSSO_* SAML provider with the management role's own IAM permissions. Add the iam: statements of \
+                 the permissions policy `hallpass policies` prints (on role/aws-reserved/sso.amazonaws.com/* and \
+                 saml-provider/AWSSSO_*), then `hallpass ops retry` or Retry in the Changes view.",
+            )
+            .subject(action.clone());
+            listed(f, "blocked", ops)
+        })
+        .collect()
 }
 
 fn missing_permission(e: &Error) -> Option<Finding> {

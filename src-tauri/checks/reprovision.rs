@@ -110,8 +110,16 @@ pub async fn reprovision(
             "failed",
             Some(reason),
         )?;
+        let fix = match crate::aws::denied_action(reason).filter(|a| a.starts_with("iam:")) {
+            Some(action) => format!(
+                " The management role lacks {action}: in the management account IAM Identity Center updates its \
+                 AWSReservedSSO_* roles with the role's own IAM permissions. Add the iam: statements of the \
+                 permissions policy `hallpass policies` prints, then reprovision again."
+            ),
+            None => String::new(),
+        };
         return Err(Error::InvalidInput(format!(
-            "AWS could not reprovision {}: {reason}",
+            "AWS could not reprovision {}: {reason}.{fix}",
             ps.name
         )));
     }

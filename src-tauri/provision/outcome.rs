@@ -15,6 +15,21 @@ const MAX_ATTEMPTS: i64 = 10;
 /// The error code of a revocation AWS refuses because the principal no longer exists.
 pub const PRINCIPAL_GONE: &str = "aws-principal-gone";
 
+/// The IAM action a failure reason says was denied (`… is not authorized to perform: iam:CreateRole …`).
+fn iam_denied(reason: &str) -> Option<String> {
+    crate::aws::denied_action(reason).filter(|a| a.starts_with("iam:"))
+}
+
+fn management_denied_message(action: &str, reason: &str) -> String {
+    format!(
+        "AWS denied {action}: in the management account IAM Identity Center creates and deletes its \
+         AWSReservedSSO_* roles and AWSSSO_* SAML provider with the management role's own IAM permissions. Add \
+         the iam: statements of the permissions policy `hallpass policies` prints (on \
+         role/aws-reserved/sso.amazonaws.com/* and saml-provider/AWSSSO_*) to the role, then retry with \
+         `hallpass ops retry` or the Retry button. (AWS said: {reason})"
+    )
+}
+
 /// AWS's failure reason for a change whose user or group is not in the directory.
 fn principal_gone(reason: &str) -> bool {
     let r = reason.to_ascii_lowercase();
@@ -158,6 +173,21 @@ pub(super) async fn handle(
                     OpState::Succeeded,
                     Some(&format!("already in place ({reason})")),
                     None,
+                )
+            } else if let Some(action) = iam_denied(&reason) {
+                // In the management account Identity Center acts with the caller's own IAM
+                // permissions: AWS ends the change FAILED naming the IAM action it lacked.
+                // Fixable by the admin, so blocked (retried with `ops retry`, which sends a
+                // new request: this one is over), not failed.
+                queue::forget_request(conn, op.id)?;
+                done(
+                    conn,
+                    OpState::Blocked,
+                    None,
+                    Some((
+                        &management_denied_message(&action, &reason),
+                        "aws-access-denied",
+                    )),
                 )
             } else if op.spec.kind == OpKind::Revoke && principal_gone(&reason) {
                 // AWS will not remove the assignment of a user or group deleted from the

@@ -130,6 +130,15 @@ pub fn unremovable(
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
+/// Forgets the request AWS ended: a retry of the operation sends a new one.
+pub fn forget_request(conn: &Connection, id: i64) -> Result<()> {
+    conn.execute(
+        "UPDATE operations SET request_id = NULL, updated_at = ?2 WHERE id = ?1",
+        rusqlite::params![id, now_rfc3339()],
+    )?;
+    Ok(())
+}
+
 pub fn mark_submitted(conn: &Connection, id: i64) -> Result<()> {
     conn.execute(
         "UPDATE operations SET state = 'submitted', attempts = attempts + 1, updated_at = ?2 WHERE id = ?1",

@@ -118,6 +118,41 @@ pub const REQUIRED_ACTIONS: &[&str] = &[
     "sts:AssumeRole",
 ];
 
+/// IAM actions IAM Identity Center performs with the *caller's* permissions when a change
+/// (assignment, deletion, reprovisioning) targets the management account: there its
+/// service-linked role does not act (AWSSSOServiceRolePolicy's provisioning statements carry
+/// `StringNotEquals aws:PrincipalOrgMasterAccountId = ${aws:PrincipalAccount}`). From that
+/// policy's statements on `role/aws-reserved/sso.amazonaws.com/*`.
+pub const MANAGEMENT_ACCOUNT_ROLE_ACTIONS: &[&str] = &[
+    "iam:AttachRolePolicy",
+    "iam:CreateRole",
+    "iam:PutRolePolicy",
+    "iam:UpdateRole",
+    "iam:UpdateRoleDescription",
+    "iam:UpdateAssumeRolePolicy",
+    "iam:PutRolePermissionsBoundary",
+    "iam:DeleteRolePermissionsBoundary",
+    "iam:GetRole",
+    "iam:DeleteRole",
+    "iam:DeleteRolePolicy",
+    "iam:DetachRolePolicy",
+    "iam:ListRolePolicies",
+    "iam:ListAttachedRolePolicies",
+];
+
+/// The same for Identity Center's SAML provider (`saml-provider/AWSSSO_*`).
+pub const MANAGEMENT_ACCOUNT_SAML_ACTIONS: &[&str] = &[
+    "iam:CreateSAMLProvider",
+    "iam:UpdateSAMLProvider",
+    "iam:DeleteSAMLProvider",
+    "iam:GetSAMLProvider",
+];
+
+/// Resources of those actions, as the lint checks them.
+pub const RESERVED_ROLE_SAMPLE: &str = "arn:aws:iam::111111111111:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_ReadOnly_0123456789abcdef";
+pub const SSO_SAML_PROVIDER_SAMPLE: &str =
+    "arn:aws:iam::111111111111:saml-provider/AWSSSO_0123456789abcdef_DO_NOT_DELETE";
+
 /// The role Hallpass enters member accounts through, as the lint checks the resource.
 pub const MEMBER_ROLE_SAMPLE: &str = "arn:aws:iam::111111111111:role/OrganizationAccountAccessRole";
 
@@ -143,6 +178,18 @@ pub fn permissions_policy(partition: &str) -> String {
                 "Effect": "Allow",
                 "Action": "sts:AssumeRole",
                 "Resource": format!("arn:{partition}:iam::*:role/OrganizationAccountAccessRole")
+            },
+            {
+                "Sid": "HallpassManagementAccountRoles",
+                "Effect": "Allow",
+                "Action": MANAGEMENT_ACCOUNT_ROLE_ACTIONS,
+                "Resource": format!("arn:{partition}:iam::*:role/aws-reserved/sso.amazonaws.com/*")
+            },
+            {
+                "Sid": "HallpassManagementAccountSamlProvider",
+                "Effect": "Allow",
+                "Action": MANAGEMENT_ACCOUNT_SAML_ACTIONS,
+                "Resource": format!("arn:{partition}:iam::*:saml-provider/AWSSSO_*")
             }
         ]
     }))
@@ -314,6 +361,14 @@ mod tests {
         }
         assert!(text.contains("\"sso:*\"") && text.contains("\"identitystore:*\""));
         assert!(text.contains("arn:aws:iam::*:role/OrganizationAccountAccessRole"));
+        for action in MANAGEMENT_ACCOUNT_ROLE_ACTIONS
+            .iter()
+            .chain(MANAGEMENT_ACCOUNT_SAML_ACTIONS)
+        {
+            assert!(text.contains(action), "{action}");
+        }
+        assert!(text.contains("arn:aws:iam::*:role/aws-reserved/sso.amazonaws.com/*"));
+        assert!(text.contains("arn:aws:iam::*:saml-provider/AWSSSO_*"));
         assert!(p["Statement"]
             .as_array()
             .unwrap()

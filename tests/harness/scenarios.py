@@ -49,6 +49,29 @@ def trust_policy(principal: str, external_id: str | None) -> str:
     return json.dumps({"Version": "2012-10-17", "Statement": [stmt]})
 
 
+# The management role's permissions as an admin who followed the setup pasted them: the
+# Identity Center and Organizations reads and writes, and (needed only for changes that
+# target the management account, where Identity Center acts with the caller's own IAM
+# permissions) the IAM actions on Identity Center's roles and SAML provider there.
+MANAGEMENT_ROLE_POLICY = json.dumps({
+    "Version": "2012-10-17",
+    "Statement": [
+        {"Effect": "Allow", "Action": ["organizations:Describe*", "organizations:List*", "sso:*", "identitystore:*"],
+         "Resource": "*"},
+        {"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "arn:aws:iam::*:role/OrganizationAccountAccessRole"},
+        {"Sid": "ManagementAccountRoles", "Effect": "Allow",
+         "Action": ["iam:AttachRolePolicy", "iam:CreateRole", "iam:PutRolePolicy", "iam:UpdateRole",
+                    "iam:UpdateRoleDescription", "iam:UpdateAssumeRolePolicy", "iam:PutRolePermissionsBoundary",
+                    "iam:DeleteRolePermissionsBoundary", "iam:GetRole", "iam:DeleteRole", "iam:DeleteRolePolicy",
+                    "iam:DetachRolePolicy", "iam:ListRolePolicies", "iam:ListAttachedRolePolicies"],
+         "Resource": "arn:aws:iam::*:role/aws-reserved/sso.amazonaws.com/*"},
+        {"Sid": "ManagementAccountSamlProvider", "Effect": "Allow",
+         "Action": ["iam:CreateSAMLProvider", "iam:UpdateSAMLProvider", "iam:DeleteSAMLProvider", "iam:GetSAMLProvider"],
+         "Resource": "arn:aws:iam::*:saml-provider/AWSSSO_*"},
+    ],
+})
+
+
 def inline_policy(i: int) -> str:
     return json.dumps(
         {
@@ -218,6 +241,7 @@ def build(harness: Any, spec: dict) -> dict:
         tags=[],
         max_session_duration="3600",
     )
+    iam.put_role_policy(role_name, "HallpassPermissions", MANAGEMENT_ROLE_POLICY)
     truth["role_arn"] = f"arn:aws:iam::{MANAGEMENT_ACCOUNT}:role/{role_name}"
     truth["accounts"].append(
         {"id": MANAGEMENT_ACCOUNT, "name": "master", "parent_id": root_id, "email": orgs.accounts[0].email}
@@ -435,6 +459,12 @@ def mutate(harness: Any, change: dict) -> dict:
             path=path, permissions_boundary=None, description="", tags=[], max_session_duration="3600",
         )
         return {"role_arn": f"arn:aws:iam::{acct}:role{path}{change['role_name']}"}
+    if kind == "set_role_policy":
+        # The admin replaces the management role's inline permissions policy.
+        iam_backends[MANAGEMENT_ACCOUNT]["aws"].put_role_policy(
+            change.get("role_name", "HallpassManagementRole"), change.get("policy_name", "HallpassPermissions"),
+            change["document"])
+        return {"ok": True}
     if kind == "set_trust_policy":
         # The admin pastes a trust policy document into the role's Trust relationships.
         role = iam_backends[MANAGEMENT_ACCOUNT]["aws"].get_role(change.get("role_name", "HallpassManagementRole"))

@@ -655,6 +655,7 @@ class Harness:
         if ps is None:
             return self.not_found("Permission set")
         target = call.params.get("TargetId")
+        denied = self._management_account_denial(call, "provision")
         status = {
             "Status": "IN_PROGRESS",
             "RequestId": str(uuid.uuid4()),
@@ -665,6 +666,7 @@ class Harness:
             status["AccountId"] = target
         entry = {
             "status": status,
+            "denied": denied,
             "done_at": time.time() + self.assignment_delay_ms / 1000.0,
             "target": target if call.params.get("TargetType") == "AWS_ACCOUNT" else None,
         }
@@ -679,6 +681,9 @@ class Harness:
             for entry in self.provisioning.values():
                 status = entry["status"]
                 if status["Status"] != "IN_PROGRESS" or entry["done_at"] > now:
+                    continue
+                if entry.get("denied"):
+                    status["Status"], status["FailureReason"] = "FAILED", entry["denied"]
                     continue
                 outdated = self.outdated.setdefault(status["PermissionSetArn"], set())
                 if entry["target"]:
@@ -747,8 +752,10 @@ class Harness:
                 "An account assignment operation is already in progress for this account.",
                 409,
             )
+        denied = self._management_account_denial(call, kind)
         op = {
             "kind": kind,
+            "denied": denied,
             "backend": self.backend_for(call),
             "params": dict(call.params),
             "request_id": str(uuid.uuid4()),
@@ -778,7 +785,10 @@ class Harness:
         for op in due:
             p, backend = op["params"], op["backend"]
             existing = self._find_assignment(backend, p)
-            if op["kind"] == "create" and self.rng.random() < self.fail_creations:
+            if op.get("denied"):
+                op["status"], op["reason"] = "FAILED", op["denied"]
+                self.count("harness:management_account_denied")
+            elif op["kind"] == "create" and self.rng.random() < self.fail_creations:
                 # AWS can end a creation FAILED with a reason (e.g. the permission set's
                 # policy cannot be provisioned into the account): nothing is created.
                 op["status"], op["reason"] = "FAILED", "Received a 404 status error: Not supported policy."
@@ -813,6 +823,68 @@ class Harness:
                 backend.account_assignments.remove(existing)
                 op["status"] = "SUCCEEDED"
                 self.count("harness:assignments_deleted")
+
+    # In the management account IAM Identity Center's service-linked role does not act: the
+    # provisioning statements of AWSSSOServiceRolePolicy carry the condition
+    # `StringNotEquals aws:PrincipalOrgMasterAccountId = ${aws:PrincipalAccount}`, so there
+    # the roles and the SAML provider are made with the caller's own IAM permissions (AWS
+    # managed policy reference, AWSSSOServiceRolePolicy v18). What each change needs, in the
+    # order AWS is seen to ask for them in public failure reports (fivexl/terraform-aws-sso-
+    # elevator#15 and #21, awslabs/landing-zone-accelerator-on-aws#496, avlcloudtechnologies/
+    # terraform-aws-sso#15): the request is accepted, then ends FAILED with "Received a 403
+    # status error: Access denied by IAM. ... is not authorized to perform: iam:X on resource:
+    # ...".
+    MANAGEMENT_NEEDS = {
+        "create": [("saml", "iam:CreateSAMLProvider"), ("saml", "iam:UpdateSAMLProvider"),
+                   ("role", "iam:GetRole"), ("role", "iam:CreateRole"),
+                   ("role", "iam:PutRolePolicy"), ("role", "iam:AttachRolePolicy")],
+        "delete": [("role", "iam:GetRole"), ("role", "iam:ListRolePolicies"),
+                   ("role", "iam:ListAttachedRolePolicies"), ("role", "iam:DetachRolePolicy"),
+                   ("role", "iam:DeleteRolePolicy"), ("role", "iam:DeleteRole")],
+        "provision": [("role", "iam:GetRole"), ("role", "iam:PutRolePolicy"), ("role", "iam:AttachRolePolicy")],
+    }
+
+    def _management_account_denial(self, call: Call, kind: str) -> str | None:
+        """The FailureReason AWS gives when the caller may not make the change's IAM calls."""
+        target = call.params.get("TargetId")
+        if kind == "provision" and not target:
+            # ALL_PROVISIONED_ACCOUNTS: the management account is among them if provisioned there.
+            pairs = self.provisioned_pairs(self.backend_for(call), call.params.get("InstanceArn"))
+            if (call.params.get("PermissionSetArn"), scenarios.MANAGEMENT_ACCOUNT) in pairs:
+                target = scenarios.MANAGEMENT_ACCOUNT
+        if target != scenarios.MANAGEMENT_ACCOUNT:
+            return None
+        caller = self.caller_principal_arn(call)
+        if ":role/" not in caller:
+            return None  # the harness's base identity is an administrator
+        account = self.account_of(call.access_key)
+        try:
+            role = iam_backends[account]["aws"].get_role_by_arn(caller)
+        except Exception:
+            return None
+        docs = list(role.policies.values())
+        for managed in role.managed_policies.values():
+            try:
+                docs.append(managed.default_version.document)
+            except AttributeError:
+                pass
+        ps = self.find_ps(call)
+        ps_name = ps.name if ps is not None else "PermissionSet"
+        suffix = uuid.uuid5(uuid.NAMESPACE_URL, call.params.get("PermissionSetArn", "")).hex[:16]
+        resources = {
+            "role": f"arn:aws:iam::{account}:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_{ps_name}_{suffix}",
+            "saml": f"arn:aws:iam::{account}:saml-provider/AWSSSO_{suffix}_DO_NOT_DELETE",
+        }
+        for what, action in self.MANAGEMENT_NEEDS[kind]:
+            if not policies_allow(docs, action, resources[what]):
+                session = self.caller_arn(call)
+                return (
+                    "Received a 403 status error: Access denied by IAM. Please check your policy, or wait for role "
+                    f"propagation to complete. IAM Error: User: {session} is not authorized to perform: {action} on "
+                    f"resource: {resources[what]} because no identity-based policy allows the {action} action "
+                    "(Service: AmazonIdentityManagement; Status Code: 403; Error Code: AccessDenied)"
+                )
+        return None
 
     def _store_of(self, backend: Any, p: dict) -> str:
         meta = next((i for i in backend.instances if i.instance_arn == p.get("InstanceArn")), None)
@@ -1008,6 +1080,35 @@ def arn_like(pattern: str, arn: str) -> bool:
     operators", Amazon Resource Name (ARN) condition operators)."""
     p, a = pattern.split(":", 5), arn.split(":", 5)
     return len(p) == 6 and len(a) == 6 and all(glob_match(x, y) for x, y in zip(p, a))
+
+
+def policies_allow(docs: list, action: str, resource: str) -> bool:
+    """Identity-based policy evaluation as IAM does it, for Allow/Deny statements with Action
+    and Resource (IAM User Guide, "Policy evaluation logic": an explicit Deny wins, otherwise
+    an Allow is needed; actions match case-insensitively with wildcards, resources as ARNs)."""
+    allowed = False
+    for doc in docs:
+        if isinstance(doc, str):
+            try:
+                doc = json.loads(doc)
+            except ValueError:
+                continue
+        stmts = doc.get("Statement", [])
+        stmts = [stmts] if isinstance(stmts, dict) else stmts
+        for s in stmts:
+            actions = s.get("Action", [])
+            actions = [actions] if isinstance(actions, str) else actions
+            resources = s.get("Resource", [])
+            resources = [resources] if isinstance(resources, str) else resources
+            if not any(glob_match(a, action, ignore_case=True) for a in actions):
+                continue
+            if not any(r == "*" or arn_like(r, resource) for r in resources):
+                continue
+            if s.get("Effect") == "Deny":
+                return False
+            if s.get("Effect") == "Allow" and not s.get("Condition"):
+                allowed = True
+    return allowed
 
 
 def principal_matches(principal: Any, caller_account: str, caller_principal_arn: str) -> bool:
