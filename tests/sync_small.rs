@@ -594,3 +594,53 @@ fn account_state_is_read_shown_and_respected() {
         "{plan:#}"
     );
 }
+
+/// An organization in AWS GovCloud (US): ARNs, the Organizations endpoint, the member
+/// roles and the Identity Center region all in the `aws-us-gov` partition, the base
+/// credentials valid only there. The sync reads it whole.
+#[test]
+fn an_organization_in_govcloud_syncs_completely() {
+    let h = Harness::start();
+    let truth = h.seed_in("small", "us-gov-west-1");
+    assert!(
+        truth.role_arn.starts_with("arn:aws-us-gov:iam::"),
+        "{}",
+        truth.role_arn
+    );
+    h.config(json!({ "key_partitions": { "AKIAHALLPASSTESTKEY1": "aws-us-gov" } }));
+    let mut env = Env::new(&h, &truth);
+    env.region = "us-gov-west-1".into();
+    env.ok(&["sync", "--full-scan"]);
+    assert_matches_truth(&env, &truth);
+    assert_eq!(
+        h.counters()
+            .get("harness:wrong_partition")
+            .copied()
+            .unwrap_or(0),
+        0,
+        "no call left the partition"
+    );
+    let access = env.json(&["show", "member-access"]);
+    let reachable = access
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["reachable"] == true)
+        .count();
+    assert_eq!(
+        reachable,
+        truth.accounts.len() - 1 - truth.unreachable_accounts.len()
+    );
+
+    // Configured with the other GovCloud region: the check finds the instance among the
+    // partition's own regions and names it.
+    env.region = "us-gov-east-1".into();
+    let out = env.run(&["check", "--json", "--id", "region-mismatch"]);
+    let run: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let f = run["findings"].as_array().unwrap();
+    assert_eq!(f.len(), 1, "{run:#}");
+    assert!(
+        f[0]["fix"].as_str().unwrap().contains("us-gov-west-1"),
+        "{run:#}"
+    );
+}

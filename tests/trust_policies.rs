@@ -200,3 +200,37 @@ fn policies_without_an_external_id_generate_one_and_refuse_a_bad_caller() {
         "{err}"
     );
 }
+
+/// GovCloud (and China) credentials are not valid in the commercial partition: who the
+/// base credentials are is asked in each partition in turn (not assumed to be us-east-1),
+/// and the policies come out in the credentials' partition.
+#[test]
+fn policies_for_govcloud_credentials_are_in_their_partition() {
+    let h = Harness::start();
+    let truth = h.seed("small");
+    let env = Env::new(&h, &truth);
+    h.config(json!({ "key_partitions": { "AKIAHALLPASSTESTKEY1": "aws-us-gov" } }));
+    let docs = env.json(&["policies", "--external-id", EXTERNAL_ID]);
+    let caller = docs["caller"].as_str().unwrap();
+    assert!(caller.starts_with("arn:aws-us-gov:"), "{docs:#}");
+    assert!(
+        h.counters()
+            .get("harness:wrong_partition")
+            .copied()
+            .unwrap_or(0)
+            >= 1,
+        "the commercial partition refused the GovCloud key first"
+    );
+    let text = docs["permissions_policy"].to_string();
+    assert!(
+        text.contains("arn:aws-us-gov:iam::*:role/OrganizationAccountAccessRole"),
+        "{text}"
+    );
+    assert!(
+        text.contains("arn:aws-us-gov:iam::*:role/aws-reserved/sso.amazonaws.com/*"),
+        "{text}"
+    );
+    assert!(!text.contains("arn:aws:"), "{text}");
+    let trust = docs["trust_policy"].to_string();
+    assert!(trust.contains("arn:aws-us-gov:"), "{trust}");
+}

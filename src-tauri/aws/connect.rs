@@ -210,6 +210,7 @@ impl Session {
             &self.management_config,
             &self.gate,
             &self.management.account_id,
+            &self.partition,
             Some(&self.region),
         )
         .await
@@ -241,14 +242,46 @@ impl Session {
     }
 }
 
-/// Finds the Identity Center region with the base credentials alone (the setup wizard's "detect").
+/// Who the base credentials are, and a configuration in their partition. Asks STS in the
+/// region the AWS configuration names, then in one region of each partition: GovCloud and
+/// China credentials are invalid in the commercial partition and the other way round.
+pub async fn base_identity(
+    profile: Option<&str>,
+    gate: &Gate,
+) -> Result<(SdkConfig, CallerIdentity)> {
+    let mut loader = aws_config::defaults(BehaviorVersion::latest());
+    if let Some(p) = profile {
+        loader = loader.profile_name(p);
+    }
+    let configured = loader.load().await.region().map(|r| r.to_string());
+    let mut first_error = None;
+    for region in super::regions::identity_probe_regions(configured.as_deref()) {
+        let base = base_config(&region, profile).await;
+        match caller_identity(&base, gate, profile).await {
+            Ok(caller) => return Ok((base, caller)),
+            // Unknown credentials here may be valid in another partition.
+            Err(e) if e.aws_kind() == Some(AwsErrorKind::Credentials) => {
+                first_error.get_or_insert(e);
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Err(first_error.unwrap_or_else(|| {
+        Error::NotConnected("could not tell who the base credentials are".into())
+    }))
+}
+
+/// Finds the Identity Center region with the base credentials alone (the setup wizard's
+/// "detect"), among the regions of the credentials' partition.
 pub async fn detect_region(
     profile: Option<&str>,
     rates: Rates,
 ) -> Result<(CallerIdentity, Vec<String>)> {
     let gate = Gate::new(rates, vec![]);
-    let base = base_config("us-east-1", profile).await;
-    let caller = caller_identity(&base, &gate, profile).await?;
-    let regions = super::regions::regions_with_instance(&base, &gate, &caller.account, None).await;
+    let (base, caller) = base_identity(profile, &gate).await?;
+    let partition = caller.arn.split(':').nth(1).unwrap_or("aws").to_owned();
+    let regions =
+        super::regions::regions_with_instance(&base, &gate, &caller.account, &partition, None)
+            .await;
     Ok((caller, regions))
 }

@@ -189,12 +189,10 @@ pub(super) fn policies(cli: &Cli, caller: Option<&str>, external_id: Option<&str
             arn.to_owned()
         }
         None => super::runtime()?.block_on(async {
-            let region = cli.region.clone().unwrap_or_else(|| "us-east-1".into());
-            let base = crate::aws::connect::base_config(&region, cli.profile.as_deref()).await;
             let gate = crate::aws::Gate::new(crate::aws::Rates::default(), vec![]);
-            crate::aws::connect::caller_identity(&base, &gate, cli.profile.as_deref())
+            crate::aws::connect::base_identity(cli.profile.as_deref(), &gate)
                 .await
-                .map(|id| id.arn)
+                .map(|(_, id)| id.arn)
         })?,
     };
     let generated = external_id.is_none();

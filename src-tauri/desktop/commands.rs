@@ -33,9 +33,10 @@ pub async fn caller_identity(profile: Option<String>) -> Result<CallerIdentity> 
         profiles::validate_profile_name(p)?;
     }
     super::off_thread(move || async move {
-        let base = crate::aws::connect::base_config("us-east-1", profile.as_deref()).await;
         let gate = crate::aws::Gate::new(Rates::default(), vec![]);
-        crate::aws::connect::caller_identity(&base, &gate, profile.as_deref()).await
+        crate::aws::connect::base_identity(profile.as_deref(), &gate)
+            .await
+            .map(|(_, caller)| caller)
     })
     .await
 }

@@ -76,9 +76,15 @@ impl Harness {
 
     /// Seeds a scenario (`small` or `large`) and returns its ground truth.
     pub fn seed(&self, name: &str) -> Truth {
+        self.seed_in(name, REGION)
+    }
+
+    /// Seeds a scenario with its Identity Center instance in `region` (and the organization
+    /// in that region's partition: `us-gov-…` is AWS GovCloud, `cn-…` China).
+    pub fn seed_in(&self, name: &str, region: &str) -> Truth {
         let truth = self.post(
             "scenario",
-            json!({ "name": name, "external_id": EXTERNAL_ID, "region": REGION, "seed": 42 }),
+            json!({ "name": name, "external_id": EXTERNAL_ID, "region": region, "seed": 42 }),
         );
         serde_json::from_value(truth).expect("ground truth")
     }
@@ -339,6 +345,8 @@ pub struct Env {
     pub role_arn: String,
     pub external_id: String,
     pub rates: String,
+    /// The Identity Center home region the commands run with.
+    pub region: String,
 }
 
 impl Env {
@@ -349,6 +357,7 @@ impl Env {
             role_arn: truth.role_arn.clone(),
             external_id: EXTERNAL_ID.to_owned(),
             rates: FAST_RATES.to_owned(),
+            region: REGION.to_owned(),
         }
     }
 
@@ -370,7 +379,7 @@ impl Env {
             .env_remove("AWS_PROFILE")
             .env_remove("AWS_SESSION_TOKEN")
             .env("HALLPASS_DATA_DIR", self.dir.path())
-            .env("HALLPASS_REGION", REGION)
+            .env("HALLPASS_REGION", &self.region)
             .env("HALLPASS_ROLE_ARN", &self.role_arn)
             .env("HALLPASS_EXTERNAL_ID", &self.external_id)
             .env("HALLPASS_RATES", &self.rates);

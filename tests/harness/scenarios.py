@@ -38,6 +38,15 @@ MANAGED_POLICIES = [
 SESSION_DURATIONS = ["PT1H", "PT4H", "PT8H", "PT12H"]
 
 
+def partition_of(region: str) -> str:
+    """The partition of a region (AWS General Reference, ARN format)."""
+    if region.startswith("us-gov-"):
+        return "aws-us-gov"
+    if region.startswith("cn-"):
+        return "aws-cn"
+    return "aws"
+
+
 def trust_policy(principal: str, external_id: str | None) -> str:
     stmt: dict[str, Any] = {
         "Effect": "Allow",
@@ -99,6 +108,7 @@ class Builder:
         self.instance = self.sso.instances[0]
         self.ids = identitystore_backends[account][region]
         self.store = self.instance.identity_store_id
+        self.partition = partition_of(region)
         harness.visible_instances.add((account, region))
         truth["instances"].append(
             {
@@ -153,6 +163,8 @@ class Builder:
 
     def permission_set(self, i: int, name: str, managed: list[str], customer: list[dict], boundary: dict | None) -> str:
         duration = SESSION_DURATIONS[i % len(SESSION_DURATIONS)]
+        # AWS-managed policy ARNs are in the instance's partition.
+        managed = [m.replace("arn:aws:", f"arn:{self.partition}:", 1) for m in managed]
         relay = f"https://console.aws.amazon.com/console/home?ps={i}" if i % 3 == 0 else None
         ps = self.sso.create_permission_set(
             name=name,
@@ -224,17 +236,19 @@ def build(harness: Any, spec: dict) -> dict:
         "memberships": [],
         "assignments": [],
     }
-    orgs = organizations_backends[MANAGEMENT_ACCOUNT]["aws"]
+    partition = partition_of(region)
+    harness.partition = partition
+    orgs = organizations_backends[MANAGEMENT_ACCOUNT][partition]
     org = orgs.create_organization(region=region, FeatureSet="ALL")["Organization"]
     truth["organization_id"] = org["Id"]
     # Identity Center is enabled organization-wide: it has trusted access.
     orgs.enable_aws_service_access(ServicePrincipal="sso.amazonaws.com")
     root_id = orgs.list_roots()["Roots"][0]["Id"]
     truth["root_id"] = root_id
-    iam = iam_backends[MANAGEMENT_ACCOUNT]["aws"]
+    iam = iam_backends[MANAGEMENT_ACCOUNT][partition]
     iam.create_role(
         role_name=role_name,
-        assume_role_policy_document=trust_policy(f"arn:aws:iam::{MANAGEMENT_ACCOUNT}:root", external_id),
+        assume_role_policy_document=trust_policy(f"arn:{partition}:iam::{MANAGEMENT_ACCOUNT}:root", external_id),
         path="/",
         permissions_boundary=None,
         description="Hallpass management role",
@@ -242,7 +256,7 @@ def build(harness: Any, spec: dict) -> dict:
         max_session_duration="3600",
     )
     iam.put_role_policy(role_name, "HallpassPermissions", MANAGEMENT_ROLE_POLICY)
-    truth["role_arn"] = f"arn:aws:iam::{MANAGEMENT_ACCOUNT}:role/{role_name}"
+    truth["role_arn"] = f"arn:{partition}:iam::{MANAGEMENT_ACCOUNT}:role/{role_name}"
     truth["accounts"].append(
         {"id": MANAGEMENT_ACCOUNT, "name": "master", "parent_id": root_id, "email": orgs.accounts[0].email}
     )
@@ -256,6 +270,14 @@ def build(harness: Any, spec: dict) -> dict:
         status = orgs.create_account(AccountName=name, Email=f"aws+{name}@example.com")
         acct = status["CreateAccountStatus"]["AccountId"]
         orgs.move_account(AccountId=acct, SourceParentId=root_id, DestinationParentId=parent)
+        if partition != "aws":
+            # moto creates OrganizationAccountAccessRole in the commercial partition only;
+            # in AWS it is in the organization's own partition.
+            iam_backends[acct][partition].create_role(
+                role_name="OrganizationAccountAccessRole",
+                assume_role_policy_document=trust_policy(f"arn:{partition}:iam::{MANAGEMENT_ACCOUNT}:root", None),
+                path="/", permissions_boundary=None, description="", tags=[], max_session_duration="3600",
+            )
         truth["accounts"].append({"id": acct, "name": name, "parent_id": parent, "email": f"aws+{name}@example.com"})
         return acct
 
@@ -278,7 +300,7 @@ def build_small(harness: Any, truth: dict, rng: random.Random, region: str, ou: 
     accounts = [account(f"acct-{i:02d}", parents[i % len(parents)]) for i in range(1, 18)]
     # An invited account whose admin never created OrganizationAccountAccessRole.
     invited = account("invited-legacy", sandbox)
-    iam_backends[invited]["aws"].delete_role("OrganizationAccountAccessRole")
+    iam_backends[invited][harness.partition].delete_role("OrganizationAccountAccessRole")
     for acct in orgs.accounts:
         if acct.id == invited:
             acct.joined_method = "INVITED"
@@ -418,18 +440,18 @@ def mutate(harness: Any, change: dict) -> dict:
         ps = sso.create_permission_set(change["name"], "", instance.instance_arn, "PT1H", None, [])
         return {"arn": ps["PermissionSetArn"]}
     if kind == "deregister_delegated_admin":
-        organizations_backends[MANAGEMENT_ACCOUNT]["aws"].deregister_delegated_administrator(
+        organizations_backends[MANAGEMENT_ACCOUNT][harness.partition].deregister_delegated_administrator(
             AccountId=change["account_id"], ServicePrincipal="sso.amazonaws.com")
         return {"ok": True}
     if kind == "register_delegated_admin":
-        organizations_backends[MANAGEMENT_ACCOUNT]["aws"].register_delegated_administrator(
+        organizations_backends[MANAGEMENT_ACCOUNT][harness.partition].register_delegated_administrator(
             AccountId=change["account_id"], ServicePrincipal="sso.amazonaws.com")
         return {"ok": True}
     if kind == "disable_trusted_access":
-        organizations_backends[MANAGEMENT_ACCOUNT]["aws"].disable_aws_service_access(ServicePrincipal="sso.amazonaws.com")
+        organizations_backends[MANAGEMENT_ACCOUNT][harness.partition].disable_aws_service_access(ServicePrincipal="sso.amazonaws.com")
         return {"ok": True}
     if kind == "enable_trusted_access":
-        organizations_backends[MANAGEMENT_ACCOUNT]["aws"].enable_aws_service_access(ServicePrincipal="sso.amazonaws.com")
+        organizations_backends[MANAGEMENT_ACCOUNT][harness.partition].enable_aws_service_access(ServicePrincipal="sso.amazonaws.com")
         return {"ok": True}
     if kind == "delete_user":
         # Deleting a user does not remove its assignments (as with AD-sourced users).
@@ -443,7 +465,7 @@ def mutate(harness: Any, change: dict) -> dict:
         # A role like the management role, but in a member account.
         iam_backends[change["account_id"]]["aws"].create_role(
             role_name=change["role_name"],
-            assume_role_policy_document=trust_policy(f"arn:aws:iam::{MANAGEMENT_ACCOUNT}:root", change.get("external_id")),
+            assume_role_policy_document=trust_policy(f"arn:{harness.partition}:iam::{MANAGEMENT_ACCOUNT}:root", change.get("external_id")),
             path="/", permissions_boundary=None, description="", tags=[], max_session_duration="3600",
         )
         return {"role_arn": f"arn:aws:iam::{change['account_id']}:role/{change['role_name']}"}
@@ -452,7 +474,7 @@ def mutate(harness: Any, change: dict) -> dict:
         # Identity Center creates them, or /ops/), trusting the management account.
         acct = change.get("account_id", MANAGEMENT_ACCOUNT)
         path = change.get("path", "/")
-        iam_backends[acct]["aws"].create_role(
+        iam_backends[acct][harness.partition].create_role(
             role_name=change["role_name"],
             assume_role_policy_document=change.get("trust_policy")
             or trust_policy(f"arn:aws:iam::{MANAGEMENT_ACCOUNT}:root", None),
@@ -461,19 +483,19 @@ def mutate(harness: Any, change: dict) -> dict:
         return {"role_arn": f"arn:aws:iam::{acct}:role{path}{change['role_name']}"}
     if kind == "set_role_policy":
         # The admin replaces the management role's inline permissions policy.
-        iam_backends[MANAGEMENT_ACCOUNT]["aws"].put_role_policy(
+        iam_backends[MANAGEMENT_ACCOUNT][harness.partition].put_role_policy(
             change.get("role_name", "HallpassManagementRole"), change.get("policy_name", "HallpassPermissions"),
             change["document"])
         return {"ok": True}
     if kind == "set_trust_policy":
         # The admin pastes a trust policy document into the role's Trust relationships.
-        role = iam_backends[MANAGEMENT_ACCOUNT]["aws"].get_role(change.get("role_name", "HallpassManagementRole"))
+        role = iam_backends[MANAGEMENT_ACCOUNT][harness.partition].get_role(change.get("role_name", "HallpassManagementRole"))
         role.assume_role_policy_document = change["document"]
         return {"ok": True}
     if kind == "set_external_id":
         # The admin pastes the wizard's trust policy: the role now wants this External ID.
-        role = iam_backends[MANAGEMENT_ACCOUNT]["aws"].get_role(change.get("role_name", "HallpassManagementRole"))
-        role.assume_role_policy_document = trust_policy(f"arn:aws:iam::{MANAGEMENT_ACCOUNT}:root", change["external_id"])
+        role = iam_backends[MANAGEMENT_ACCOUNT][harness.partition].get_role(change.get("role_name", "HallpassManagementRole"))
+        role.assume_role_policy_document = trust_policy(f"arn:{harness.partition}:iam::{MANAGEMENT_ACCOUNT}:root", change["external_id"])
         return {"ok": True}
     if kind == "set_user_status":
         # The admin disables (or enables) a user in the Identity Center console.

@@ -138,6 +138,10 @@ class Harness:
         self.assignment_delay_ms = 0.0
         # How long a just-accepted request stays out of the status listings.
         self.status_lag_ms = 0.0
+        # The seeded organization's partition (scenarios set it from their region).
+        self.partition = "aws"
+        # The partition each base access key belongs to (default: every partition accepts it).
+        self.key_partitions: dict[str, str] = {}
         # Identity Store user statuses set by tests (user id -> ENABLED | DISABLED).
         self.user_status: dict[str, str] = {}
         # Account states set by scenarios or tests (id -> AccountState); Status is omitted
@@ -174,6 +178,17 @@ class Harness:
             expired = call.access_key in self.expired_sessions
             fault = self.pick_fault(call)
             throttled = self.over_limit(call)
+        if self.wrong_partition(call):
+            # Credentials belong to one partition: "AWS GovCloud (US) account credentials are
+            # separate from your standard AWS account credentials" (AWS GovCloud (US) User
+            # Guide); the same holds for the China regions. A key used in a region of another
+            # partition is unknown there.
+            with self.lock:
+                self.counters["harness:wrong_partition"] += 1
+            message = "The security token included in the request is invalid."
+            if call.service == "sts":
+                return xml_error("InvalidClientTokenId", message, 403)(environ, start_response)
+            return json_error("UnrecognizedClientException", message, 400)(environ, start_response)
         if expired:
             with self.lock:
                 self.counters["harness:expired_token"] += 1
@@ -358,6 +373,10 @@ class Harness:
             self.key_accounts[access_key] = account
         return account
 
+    def wrong_partition(self, call: Call) -> bool:
+        home = self.key_partitions.get(call.access_key)
+        return home is not None and home != region_partition(call.region)
+
     def caller_principal_arn(self, call: Call) -> str:
         """The caller as `aws:PrincipalArn` names it: a role session's role ARN, path included."""
         account = self.account_of(call.access_key)
@@ -469,12 +488,15 @@ class Harness:
 
     def check_trust(self, call: Call) -> Response | None:
         role_arn = call.params.get("RoleArn", "")
-        m = re.match(r"^arn:aws:iam::(\d{12}):role/(?:.*/)?([\w+=,.@-]+)$", role_arn)
+        # Role ARNs of every partition (ARN format, AWS General Reference: aws, aws-us-gov, aws-cn).
+        m = re.match(r"^arn:(aws|aws-us-gov|aws-cn):iam::(\d{12}):role/(?:.*/)?([\w+=,.@-]+)$", role_arn)
         if not m:
             return xml_error("ValidationError", f"{role_arn} is invalid", 400)
-        account, name = m.group(1), m.group(2)
+        partition, account, name = m.group(1), m.group(2), m.group(3)
+        if partition != region_partition(call.region):
+            return xml_error("ValidationError", f"{role_arn} is not in the partition of {call.region}", 400)
         try:
-            role = iam_backends[account]["aws"].get_role(name)
+            role = iam_backends[account][partition].get_role(name)
         except Exception:
             return self.access_denied(call, "sts:AssumeRole", role_arn)
         policy = json.loads(role.assume_role_policy_document or "{}")
@@ -859,7 +881,7 @@ class Harness:
             return None  # the harness's base identity is an administrator
         account = self.account_of(call.access_key)
         try:
-            role = iam_backends[account]["aws"].get_role_by_arn(caller)
+            role = iam_backends[account][caller.split(":")[1]].get_role_by_arn(caller)
         except Exception:
             return None
         docs = list(role.policies.values())
@@ -1057,6 +1079,8 @@ class Harness:
                 self.rng.seed(payload["seed"])
             if "assignment_delay_ms" in payload:
                 self.assignment_delay_ms = float(payload["assignment_delay_ms"] or 0)
+            if "key_partitions" in payload:
+                self.key_partitions = dict(payload["key_partitions"] or {})
             if "account_status" in payload:
                 self.account_status = bool(payload["account_status"])
             if "fail_creations" in payload:
@@ -1065,6 +1089,14 @@ class Harness:
                 self.status_lag_ms = float(payload["status_lag_ms"] or 0)
             if "sessions_expire_at_once" in payload:
                 self.sessions_expire_at_once = bool(payload["sessions_expire_at_once"])
+
+
+def region_partition(region: str) -> str:
+    if region.startswith("us-gov-"):
+        return "aws-us-gov"
+    if region.startswith("cn-"):
+        return "aws-cn"
+    return "aws"
 
 
 def glob_match(pattern: str, text: str, ignore_case: bool = False) -> bool:
