@@ -98,8 +98,10 @@ pub fn organization() -> OrgData {
         region: "eu-north-1".into(),
         name: Some("Demo".into()),
         status: Some("ACTIVE".into()),
-        source: InstanceSource::Management,
+        source: InstanceSource::Organization,
         accessed_from: MANAGEMENT.into(),
+        regions: vec!["eu-north-1".into()],
+        administered_by: Some(MANAGEMENT.into()),
     });
     let first = [
         "Ada", "Grace", "Alan", "Edsger", "Barbara", "Donald", "Ken", "Dennis", "Frances", "John",

@@ -51,27 +51,27 @@ impl Account {
 #[ts(export)]
 #[serde(rename_all = "kebab-case")]
 pub enum InstanceSource {
-    /// Found in the management account.
-    Management,
-    /// Found in a member account that is a delegated administrator for Identity Center.
-    Delegated,
-    /// Found in a member account by the member-account scan.
-    Member,
+    /// The organization instance: the one instance of the organization, owned by the
+    /// management account (a delegated administrator administers this same instance). The
+    /// only kind that holds permission sets and gives access to AWS accounts.
+    Organization,
+    /// An account instance in a member account (found by the member-account scan): it
+    /// serves applications only — no permission sets, no account assignments.
+    Account,
 }
 
 impl InstanceSource {
     pub fn as_str(self) -> &'static str {
         match self {
-            InstanceSource::Management => "management",
-            InstanceSource::Delegated => "delegated",
-            InstanceSource::Member => "member",
+            InstanceSource::Organization => "organization",
+            InstanceSource::Account => "account",
         }
     }
+    /// Also reads what older Hallpass versions stored (`management`, `delegated`, `member`).
     pub fn parse(s: &str) -> Self {
         match s {
-            "delegated" => InstanceSource::Delegated,
-            "member" => InstanceSource::Member,
-            _ => InstanceSource::Management,
+            "account" | "member" => InstanceSource::Account,
+            _ => InstanceSource::Organization,
         }
     }
 }
@@ -88,6 +88,14 @@ pub struct Instance {
     pub source: InstanceSource,
     /// The account whose session reads this instance (the management account or a member).
     pub accessed_from: String,
+    /// The regions the instance is enabled in (`ListRegions`: the home region, and others
+    /// where multi-Region replication is on); empty for account instances.
+    #[serde(default)]
+    pub regions: Vec<String>,
+    /// The account that administers the organization instance: the delegated administrator
+    /// registered for `sso.amazonaws.com`, else the management account.
+    #[serde(default)]
+    pub administered_by: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, TS)]

@@ -243,6 +243,24 @@ fn organization_findings_and_their_fixes() {
     let f = w.findings("delegated-instance-unreachable");
     assert_eq!(f.len(), 1);
     assert!(evidence(&f[0]).contains(&invited), "{:#}", f[0]);
+    assert_eq!(
+        f[0]["severity"], "warning",
+        "nothing giving access is missing"
+    );
+    // The account instance in a member account: a posture note naming it.
+    let f = w.findings("account-instance");
+    assert_eq!(f.len(), 1, "{f:#?}");
+    assert_eq!(f[0]["severity"], "info");
+    assert!(
+        evidence(&f[0]).contains(&w.truth.account_instances[0].instance_arn),
+        "{:#}",
+        f[0]
+    );
+    assert!(
+        f[0]["fix"].as_str().unwrap().contains("never"),
+        "{:#}",
+        f[0]
+    );
     w.h.mutate(
         json!({ "kind": "create_member_role", "region": REGION, "account_id": invited,
                        "role_name": "OrganizationAccountAccessRole" }),

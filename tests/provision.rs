@@ -622,25 +622,44 @@ fn two_processes_working_the_queue_at_once_send_each_change_once() {
     assert_eq!(c["harness:assignments_created"], sent);
 }
 
+/// Only the organization instance gives access to AWS accounts: an account instance in a
+/// member account holds no permission sets and no assignments, so a change aimed at it is
+/// refused before anything is sent, saying why; changes in the account the account
+/// instance lives in go through the organization instance like any other.
 #[test]
-fn changes_reach_an_instance_held_by_a_member_account() {
+fn changes_go_to_the_organization_instance_never_to_an_account_instance() {
     let w = World::synced("small");
-    let member = w
-        .truth
-        .instances
-        .iter()
-        .find(|i| i.owner_account_id != w.truth.management_account_id)
-        .unwrap()
-        .clone();
-    let devs = w.truth.group_id("sandbox-devs");
-    let admin_ps = w.truth.ps_arn("SandboxAdmin");
-    let acct = w.truth.account_id("identity-sandbox");
+    let account_instance = w.truth.account_instances[0].clone();
+    let before = w.h.counters();
+    let out = w.env.run(&[
+        "grant",
+        "--group",
+        "team-empty",
+        "--permission-set",
+        "ReadOnly",
+        "--account",
+        "identity-sandbox",
+        "--instance",
+        &account_instance.instance_arn,
+        "--yes",
+    ]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("is an account instance") && err.contains("organization instance"),
+        "{err}"
+    );
+    assert_eq!(
+        before.get("sso:CreateAccountAssignment"),
+        w.h.counters().get("sso:CreateAccountAssignment"),
+        "nothing was sent"
+    );
     let out = w.env.json(&[
         "grant",
         "--group",
-        "sandbox-devs",
+        "team-empty",
         "--permission-set",
-        "SandboxAdmin",
+        "ReadOnly",
         "--account",
         "identity-sandbox",
         "--yes",
@@ -648,25 +667,17 @@ fn changes_reach_an_instance_held_by_a_member_account() {
     assert_eq!(out["report"]["succeeded"], 1, "{out:#}");
     assert_eq!(
         out["operations"][0]["spec"]["instance_arn"],
-        member.instance_arn.as_str()
+        w.truth.instances[0].instance_arn.as_str()
     );
-    let seen = w.h.inspect(&[&member.owner_account_id]);
-    assert_eq!(seen.assignment_count(&acct, &admin_ps, &devs), 1);
-    // Its users are in its own identity store: membership changes go there too.
-    let user = w.truth.user_id("sandbox-user0");
-    w.env.json(&[
-        "member",
-        "add",
-        "--group",
-        "sandbox-devs",
-        "--user",
-        "sandbox-user0",
-        "--yes",
-    ]);
-    assert!(w
-        .h
-        .inspect(&[&member.owner_account_id])
-        .is_member(&devs, &user));
+    let seen = w.h.inspect(&[]);
+    assert_eq!(
+        seen.assignment_count(
+            &w.truth.account_id("identity-sandbox"),
+            &w.truth.ps_arn("ReadOnly"),
+            &w.truth.group_id("team-empty")
+        ),
+        1
+    );
 }
 
 /// AWS's ListAccountAssignmentsForPrincipal lists what a user *has access to*, its groups'

@@ -64,9 +64,12 @@ fn assert_matches_truth(env: &Env, truth: &Truth) {
             )
         })
         .collect();
+    // The organization instance, and the account instances a full scan found (every
+    // assertion here follows a first sync, which is a full scan).
     let want: BTreeSet<_> = truth
         .instances
         .iter()
+        .chain(&truth.account_instances)
         .map(|i| {
             (
                 i.instance_arn.clone(),
@@ -208,8 +211,9 @@ fn assert_matches_truth(env: &Env, truth: &Truth) {
 fn small_scenario_syncs_completely_with_every_page_followed() {
     let h = Harness::start();
     let truth = h.seed("small");
-    // Pages of 3 items: every NextToken loop runs many times.
-    h.config(json!({ "page_cap": 3 }));
+    // Pages of 3 items: every NextToken loop runs many times. The instance is replicated
+    // to a second region (multi-Region IAM Identity Center).
+    h.config(json!({ "page_cap": 3, "replica_regions": ["eu-west-1"] }));
     let env = Env::new(&h, &truth);
     let out = env.ok(&["sync"]);
     assert!(out.contains("Snapshot 1:"), "{out}");
@@ -227,15 +231,40 @@ fn small_scenario_syncs_completely_with_every_page_followed() {
 
     let conn = env.db();
     let snap = snapshots::latest_complete(&conn).unwrap().unwrap();
-    // The member account's own instance was found by the full scan and is a delegated admin's.
+    // Instances as AWS has them: the organization instance (in its home region,
+    // administered by the delegated administrator, who holds no instance of its own) and
+    // the account instance the full scan found in a member account, recorded as such.
     let instances = q::instances(&conn, snap).unwrap();
-    let member = &truth.delegated_admins[0];
-    let inst = instances
+    assert_eq!(instances.len(), 2, "{instances:#?}");
+    let org = instances
         .iter()
-        .find(|i| &i.owner_account_id == member)
-        .expect("member-held instance");
-    assert_eq!(inst.source, InstanceSource::Delegated);
-    assert_eq!(inst.accessed_from, *member);
+        .find(|i| i.source == InstanceSource::Organization)
+        .unwrap();
+    assert_eq!(org.instance_arn, truth.instances[0].instance_arn);
+    assert_eq!(org.owner_account_id, truth.management_account_id);
+    assert_eq!(
+        org.regions,
+        vec![REGION.to_owned(), "eu-west-1".to_owned()],
+        "the home region first"
+    );
+    assert_eq!(
+        org.administered_by.as_deref(),
+        Some(truth.delegated_admins[0].as_str())
+    );
+    let acct = instances
+        .iter()
+        .find(|i| i.source == InstanceSource::Account)
+        .unwrap();
+    assert_eq!(acct.instance_arn, truth.account_instances[0].instance_arn);
+    assert_eq!(
+        acct.owner_account_id,
+        truth.account_instances[0].owner_account_id
+    );
+    // Nothing was read of the account instance but its existence.
+    assert!(q::permission_sets(&conn, snap)
+        .unwrap()
+        .iter()
+        .all(|p| p.instance_arn == org.instance_arn));
     // The invited account without OrganizationAccountAccessRole is recorded, with why.
     let access = q::member_access(&conn, snap).unwrap();
     let refused: Vec<_> = access.iter().filter(|m| !m.reachable).collect();
@@ -293,22 +322,9 @@ fn both_assignment_strategies_read_the_same_assignments() {
             calls.get(used).copied().unwrap_or(0) > 0,
             "{strategy}: {calls:?}"
         );
-        // AWS answers ListAccountAssignmentsForPrincipal only from the management
-        // account: an instance reached through a member account is read by pairs.
-        let member_pairs: BTreeSet<(&str, &str)> = truth
-            .assignments
-            .iter()
-            .filter(|a| a.instance_arn != truth.instances[0].instance_arn)
-            .map(|a| (a.account_id.as_str(), a.permission_set_arn.as_str()))
-            .collect();
-        let allowed = if strategy == "pairs" {
-            0
-        } else {
-            member_pairs.len() as u64
-        };
         assert_eq!(
             calls.get(unused).copied().unwrap_or(0),
-            allowed,
+            0,
             "{strategy}: {calls:?}"
         );
     }

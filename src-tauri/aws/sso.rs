@@ -51,6 +51,32 @@ pub async fn instances(c: &Clients, gate: &Gate) -> Result<Vec<InstanceMeta>> {
     .await
 }
 
+/// The regions an organization instance is enabled in (ListRegions: the primary region
+/// first, then the others, ACTIVE or being added or removed).
+pub async fn regions(c: &Clients, gate: &Gate, instance: &str) -> Result<Vec<String>> {
+    let mut listed: Vec<(bool, String)> = paginate(|token| async move {
+        let out = gate
+            .call(Service::SsoAdmin, &c.account_id, "ListRegions", || {
+                c.sso
+                    .list_regions()
+                    .instance_arn(instance)
+                    .max_results(PAGE)
+                    .set_next_token(token.clone())
+                    .send()
+            })
+            .await?;
+        let items = out
+            .regions()
+            .iter()
+            .filter_map(|r| Some((!r.is_primary_region(), r.region_name()?.to_owned())))
+            .collect();
+        Ok((items, out.next_token().map(str::to_owned)))
+    })
+    .await?;
+    listed.sort();
+    Ok(listed.into_iter().map(|(_, r)| r).collect())
+}
+
 pub async fn permission_set_arns(c: &Clients, gate: &Gate, instance: &str) -> Result<Vec<String>> {
     paginate(|token| async move {
         let out = gate

@@ -151,6 +151,10 @@ pub const CATALOG: &[(&str, &str)] = &[
         "Member accounts Hallpass cannot enter",
     ),
     (
+        "account-instance",
+        "Account instances, whose users get no AWS account access",
+    ),
+    (
         "permission-set-out-of-sync",
         "Permission sets not provisioned with their latest version",
     ),

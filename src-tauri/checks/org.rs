@@ -6,7 +6,7 @@ use rusqlite::Connection;
 
 use super::{Finding, Severity};
 use crate::error::Result;
-use crate::model::{Names, OrgData, PrincipalType};
+use crate::model::{InstanceSource, Names, OrgData, PrincipalType};
 use crate::store::queries;
 
 /// How many items a finding lists before it says "and N more".
@@ -32,6 +32,7 @@ pub fn findings(conn: &Connection, snap: i64, d: &OrgData) -> Result<Vec<Finding
     let names = d.names();
     let mut out = Vec::new();
     out.extend(unreachable_members(conn, snap, d, &names)?);
+    out.extend(account_instances(d, &names));
     out.extend(out_of_sync(d, &names));
     out.extend(principals(conn, d, &names)?);
     if d.delegated_admins.is_empty() {
@@ -62,22 +63,18 @@ fn unreachable_members(
         return Ok(vec![]);
     }
     let delegated: HashSet<&str> = d.delegated_admins.iter().map(String::as_str).collect();
-    let severity = if refused
-        .iter()
-        .any(|m| delegated.contains(m.account_id.as_str()))
-    {
-        Severity::Error
-    } else {
-        Severity::Warning
-    };
+    // Everything that gives access to AWS accounts is read from the organization instance
+    // through the management account; a member account only matters for the account
+    // instance it may hold, so an account that cannot be entered is a warning.
     let f = Finding::new(
         "delegated-instance-unreachable",
-        severity,
+        Severity::Warning,
         format!("{} member account(s) cannot be entered through OrganizationAccountAccessRole", refused.len()),
-        "In each account listed, create the role named exactly OrganizationAccountAccessRole with a trust policy \
-         that allows the management account (arn:aws:iam::MANAGEMENT:root) to assume it (accounts that were \
-         invited, not created, by the organization do not have it), then run `hallpass sync --full-scan`. \
-         An Identity Center instance delegated to such an account stays invisible until then.",
+        "Hallpass enters member accounts only to find account instances of IAM Identity Center; access to AWS \
+         accounts is read from the organization instance and is complete. To look into an account listed, create \
+         the role named exactly OrganizationAccountAccessRole there with a trust policy that allows the management \
+         account (arn:aws:iam::MANAGEMENT:root) to assume it (accounts invited into the organization, rather than \
+         created by it, do not have it), then run `hallpass sync --full-scan`.",
     );
     Ok(vec![listed(
         f,
@@ -95,6 +92,36 @@ fn unreachable_members(
             )
         }),
     )])
+}
+
+/// Account instances: a posture note, since their users can never get AWS account access.
+fn account_instances(d: &OrgData, names: &Names) -> Vec<Finding> {
+    let list: Vec<String> = d
+        .instances
+        .iter()
+        .filter(|i| i.source == InstanceSource::Account)
+        .map(|i| {
+            format!(
+                "{} in {} ({})",
+                i.instance_arn,
+                names.account(&i.owner_account_id),
+                i.region
+            )
+        })
+        .collect();
+    if list.is_empty() {
+        return vec![];
+    }
+    let f = Finding::new(
+        "account-instance",
+        Severity::Info,
+        format!("{} account instance(s) of IAM Identity Center in member accounts", list.len()),
+        "An account instance serves applications in its own account only: its users and groups can never be \
+         given access to AWS accounts — only the organization instance can. People who need AWS account access \
+         belong in the organization instance (`hallpass user create`); an account instance nobody uses can be \
+         deleted from that account's IAM Identity Center console.",
+    );
+    vec![listed(f, "instance", list)]
 }
 
 fn out_of_sync(d: &OrgData, names: &Names) -> Vec<Finding> {

@@ -88,13 +88,30 @@ pub fn show(conn: &Connection, snap: i64, what: ShowKind, as_json: bool) -> Resu
                         i.instance_arn.clone(),
                         i.identity_store_id.clone(),
                         i.owner_account_id.clone(),
-                        i.region.clone(),
-                        i.source.as_str().to_owned(),
+                        if i.regions.is_empty() {
+                            i.region.clone()
+                        } else {
+                            i.regions.join(", ")
+                        },
+                        match i.source {
+                            crate::model::InstanceSource::Organization => "organization".to_owned(),
+                            crate::model::InstanceSource::Account => {
+                                "account (applications only)".to_owned()
+                            }
+                        },
+                        i.administered_by.clone().unwrap_or_default(),
                     ]
                 })
                 .collect::<Vec<_>>();
             table(
-                &["INSTANCE", "IDENTITY STORE", "OWNER", "REGION", "FOUND IN"],
+                &[
+                    "INSTANCE",
+                    "IDENTITY STORE",
+                    "OWNER",
+                    "REGIONS",
+                    "KIND",
+                    "ADMINISTERED BY",
+                ],
                 &rows,
             );
         }

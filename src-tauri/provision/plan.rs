@@ -155,7 +155,7 @@ pub fn plan(conn: &Connection, request: &Request) -> Result<Plan> {
         Request::CreateUser { user, instance } => {
             // New users go to the organization's own instance unless told otherwise.
             let inst = pick_instance(&snap, instance.as_deref(), |i| {
-                i.source == InstanceSource::Management
+                i.source == InstanceSource::Organization
             })?;
             let user = &trimmed(user);
             validate_new_user(user)?;

@@ -11,7 +11,11 @@ use crate::store::queries;
 
 pub struct Snapshot {
     pub id: i64,
+    /// The instances changes can go to: the organization instance (account instances give
+    /// no access to AWS accounts and are left out).
     pub instances: Vec<Instance>,
+    /// Account instances, only to explain why one cannot be chosen.
+    pub account_instances: Vec<Instance>,
     pub accounts: Vec<Account>,
     pub ous: Vec<OrgUnit>,
     pub permission_sets: Vec<PermissionSet>,
@@ -21,9 +25,13 @@ pub struct Snapshot {
 
 impl Snapshot {
     pub fn load(conn: &Connection, id: i64) -> Result<Self> {
+        let (instances, account_instances) = queries::instances(conn, id)?
+            .into_iter()
+            .partition(|i| i.source == InstanceSource::Organization);
         Ok(Snapshot {
             id,
-            instances: queries::instances(conn, id)?,
+            instances,
+            account_instances,
             accounts: queries::accounts(conn, id)?,
             ous: queries::ous(conn, id)?,
             permission_sets: queries::permission_sets(conn, id)?,
@@ -40,6 +48,17 @@ impl Snapshot {
         prefer_management: bool,
     ) -> Result<Option<&Instance>> {
         if let Some(w) = wanted {
+            let names = |i: &&Instance| {
+                i.instance_arn == w || i.identity_store_id == w || i.owner_account_id == w
+            };
+            if let Some(a) = self.account_instances.iter().find(names) {
+                return Err(Error::InvalidInput(format!(
+                    "{} is an account instance of IAM Identity Center (in account {}): account instances serve \
+                     applications only and cannot hold permission sets or give access to AWS accounts. Leave out \
+                     --instance to use the organization instance.",
+                    a.instance_arn, a.owner_account_id
+                )));
+            }
             return self
                 .instances
                 .iter()
@@ -62,7 +81,7 @@ impl Snapshot {
             return Ok(self
                 .instances
                 .iter()
-                .find(|i| i.source == InstanceSource::Management));
+                .find(|i| i.source == InstanceSource::Organization));
         }
         Ok(None)
     }

@@ -89,6 +89,7 @@ pub const REQUIRED_ACTIONS: &[&str] = &[
     "organizations:ListDelegatedAdministrators",
     "organizations:ListAWSServiceAccessForOrganization",
     "sso:ListInstances",
+    "sso:ListRegions",
     "sso:ListPermissionSets",
     "sso:DescribePermissionSet",
     "sso:GetInlinePolicyForPermissionSet",

@@ -36,6 +36,11 @@ pub(super) const MIGRATIONS: &[Migration] = &[
         "user_status",
         include_str!("../../migrations/0006_user_status.sql"),
     ),
+    (
+        7,
+        "instance_regions",
+        include_str!("../../migrations/0007_instance_regions.sql"),
+    ),
 ];
 
 /// Applies the pending `migrations`; an existing database is backed up into the data

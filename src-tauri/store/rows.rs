@@ -127,6 +127,8 @@ impl Versioned for Instance {
         "status",
         "source",
         "accessed_from",
+        "regions",
+        "administered_by",
     ];
     const KEY_LEN: usize = 1;
     fn to_row(&self) -> Vec<Value> {
@@ -139,6 +141,12 @@ impl Versioned for Instance {
             opt(&self.status),
             text(self.source.as_str()),
             text(&self.accessed_from),
+            if self.regions.is_empty() {
+                Value::Null
+            } else {
+                text(&serde_json::to_string(&self.regions).unwrap_or_default())
+            },
+            opt(&self.administered_by),
         ]
     }
     fn from_row(r: &Row<'_>) -> rusqlite::Result<Self> {
@@ -151,6 +159,11 @@ impl Versioned for Instance {
             status: r.get(5)?,
             source: InstanceSource::parse(&r.get::<_, String>(6)?),
             accessed_from: r.get(7)?,
+            regions: r
+                .get::<_, Option<String>>(8)?
+                .and_then(|t| serde_json::from_str(&t).ok())
+                .unwrap_or_default(),
+            administered_by: r.get(9)?,
         })
     }
 }

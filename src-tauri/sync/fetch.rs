@@ -1,5 +1,11 @@
-//! Reading the organization: Organizations and the management instance at once,
-//! then the member accounts that hold instances, then each instance's data.
+//! Reading the organization: Organizations and the organization instance at once, then
+//! the member accounts, for account instances.
+//!
+//! As AWS has them: an organization has one *organization instance*, owned by the
+//! management account, which sees it in its home region (a delegated administrator
+//! administers that same instance — its `ListInstances` shows the same ARN — and holds
+//! none of its own). *Account instances* in member accounts serve applications only: no
+//! permission sets, no account assignments; they are recorded, never read further.
 
 use std::collections::BTreeSet;
 
@@ -9,7 +15,7 @@ use super::strategy::{choose, per_principal_cost, Expected, StrategyChoice};
 use super::{Prior, Progress, SyncOptions};
 use crate::aws::sso::InstanceMeta;
 use crate::aws::{assignments, directory, org, sso, Clients, Session};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::model::*;
 
 /// Member accounts entered at once during a scan.
@@ -173,12 +179,14 @@ fn instance(
         status: meta.status.clone(),
         source,
         accessed_from: accessed_from.to_owned(),
+        regions: Vec::new(),
+        administered_by: None,
     }
 }
 
 /// What one member account showed.
 enum Visit {
-    Entered(Clients, Vec<InstanceMeta>),
+    Entered(Vec<InstanceMeta>),
     Refused(String),
 }
 
@@ -188,7 +196,7 @@ async fn visit(session: &Session, account: &str) -> Visit {
         Err(e) => return Visit::Refused(e.to_string()),
     };
     match sso::instances(&clients, &session.gate).await {
-        Ok(list) => Visit::Entered(clients, list),
+        Ok(list) => Visit::Entered(list),
         Err(e) => Visit::Refused(e.to_string()),
     }
 }
@@ -214,7 +222,11 @@ pub(crate) async fn fetch_all(
     let management_instances = async {
         let mut out = Vec::new();
         for meta in &metas {
-            out.push(fetch_instance(session, mgmt, meta, prior, opts).await?);
+            let regions = sso::regions(mgmt, gate, &meta.instance_arn).await?;
+            out.push((
+                regions,
+                fetch_instance(session, mgmt, meta, prior, opts).await?,
+            ));
         }
         Ok::<_, crate::error::Error>(out)
     };
@@ -225,18 +237,25 @@ pub(crate) async fn fetch_all(
 
     let mut data = OrgData::default();
     let mut strategies = Vec::new();
-    for (meta, d) in metas.iter().zip(mgmt_data) {
-        let inst = instance(
+    // The delegated administrator for Identity Center, where one is registered, administers
+    // the organization instance; otherwise the management account does.
+    let administered_by = members
+        .admins
+        .first()
+        .cloned()
+        .unwrap_or_else(|| mgmt.account_id.clone());
+    for (meta, (regions, d)) in metas.iter().zip(mgmt_data) {
+        let mut inst = instance(
             meta,
             &session.region,
-            InstanceSource::Management,
+            InstanceSource::Organization,
             &mgmt.account_id,
         );
+        inst.regions = regions;
+        inst.administered_by = Some(administered_by.clone());
         add(&mut data, &mut strategies, inst, d);
     }
-    for (inst, d) in members.instances {
-        add(&mut data, &mut strategies, inst, d);
-    }
+    data.instances.extend(members.account_instances);
     data.organization = Some(members.organization);
     data.ous = members.ous;
     data.accounts = members.accounts;
@@ -251,12 +270,11 @@ struct Members {
     accounts: Vec<Account>,
     admins: Vec<String>,
     scan: Vec<MemberAccess>,
-    instances: Vec<(Instance, InstanceData)>,
+    account_instances: Vec<Instance>,
 }
 
 /// The organization, then the member accounts (all of them on a full scan, otherwise
-/// those known to hold an instance and the delegated administrators) and the instances
-/// they hold that the management account does not show (`known`).
+/// those known to hold an account instance) and the account instances they hold.
 async fn organization_and_members(
     session: &Session,
     prior: &Prior,
@@ -294,7 +312,6 @@ async fn organization_and_members(
             .collect()
     } else {
         let mut set: BTreeSet<String> = prior.holders.iter().cloned().collect();
-        set.extend(admins.iter().cloned());
         set.remove(&mgmt.account_id);
         for a in &inactive {
             set.remove(&a.id);
@@ -329,31 +346,35 @@ async fn organization_and_members(
             )),
         })
         .collect();
-    let mut to_fetch = Vec::new();
+    let mut account_instances = Vec::new();
     for (account, v) in visits {
         match v {
-            Visit::Entered(clients, metas) => {
+            Visit::Entered(metas) => {
+                // A delegated administrator's ListInstances shows the organization instance
+                // itself (owned by the management account): not an instance of its own.
+                let own: Vec<InstanceMeta> = metas
+                    .into_iter()
+                    .filter(|m| m.owner_account_id != mgmt.account_id)
+                    .collect();
                 scan.push(MemberAccess {
                     account_id: account.clone(),
                     reachable: true,
-                    holds_instance: !metas.is_empty(),
+                    holds_instance: !own.is_empty(),
                     detail: None,
                 });
-                for meta in metas {
+                for meta in own {
                     if seen.insert(meta.instance_arn.clone()) {
-                        to_fetch.push((account.clone(), clients.clone(), meta));
+                        account_instances.push(instance(
+                            &meta,
+                            &session.region,
+                            InstanceSource::Account,
+                            &account,
+                        ));
                     }
                 }
             }
-            // Losing an account that held an instance would make its users, groups and
-            // assignments vanish from the snapshot: fail instead, keeping the old data.
-            Visit::Refused(why) if prior.holders.contains(&account) => {
-                return Err(Error::NotConnected(format!(
-                    "could not enter member account {account}, which held an Identity Center instance at the \
-                     last sync: {why}. Check that OrganizationAccountAccessRole exists there and trusts the \
-                     management account; the previous snapshot is kept."
-                )))
-            }
+            // An account instance gives no access to AWS accounts, so an account that
+            // cannot be entered loses nothing the snapshot needs: recorded, not fatal.
             Visit::Refused(why) => scan.push(MemberAccess {
                 account_id: account,
                 reachable: false,
@@ -362,23 +383,7 @@ async fn organization_and_members(
             }),
         }
     }
-    to_fetch.sort_by(|a, b| a.2.instance_arn.cmp(&b.2.instance_arn));
-    let mut instances = Vec::new();
-    for (account, clients, meta) in to_fetch {
-        report(
-            session,
-            opts,
-            "instances",
-            format!("instance in member account {account}"),
-        );
-        let d = fetch_instance(session, &clients, &meta, prior, opts).await?;
-        let source = if admins.contains(&account) {
-            InstanceSource::Delegated
-        } else {
-            InstanceSource::Member
-        };
-        instances.push((instance(&meta, &session.region, source, &account), d));
-    }
+    account_instances.sort_by(|a: &Instance, b: &Instance| a.instance_arn.cmp(&b.instance_arn));
     scan.sort_by(|a, b| a.account_id.cmp(&b.account_id));
     Ok(Members {
         organization,
@@ -386,6 +391,6 @@ async fn organization_and_members(
         accounts,
         admins,
         scan,
-        instances,
+        account_instances,
     })
 }

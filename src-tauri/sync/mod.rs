@@ -69,7 +69,7 @@ fn prior(conn: &rusqlite::Connection) -> Result<Prior> {
     };
     let holders = queries::instances(conn, latest)?
         .into_iter()
-        .filter(|i| i.source != InstanceSource::Management)
+        .filter(|i| i.source == InstanceSource::Account)
         .map(|i| i.accessed_from)
         .collect();
     let last_full: Option<String> = conn.query_row(

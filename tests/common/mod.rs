@@ -257,7 +257,11 @@ pub struct Truth {
     pub role_arn: String,
     pub ous: Vec<TruthOu>,
     pub accounts: Vec<TruthAccount>,
+    /// The organization instance.
     pub instances: Vec<TruthInstance>,
+    /// Account instances in member accounts (applications only).
+    #[serde(default)]
+    pub account_instances: Vec<TruthInstance>,
     pub unreachable_accounts: Vec<String>,
     pub delegated_admins: Vec<String>,
     pub permission_sets: Vec<TruthPermissionSet>,

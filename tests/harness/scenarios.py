@@ -7,9 +7,11 @@ compare a sync with what is really there.
 
 ``small``: a few OUs, 20 accounts, 50 users, 10 groups, 8 permission sets with
 inline and managed policies, user and group assignments, one invited account
-without OrganizationAccountAccessRole, and one member account holding an
-Identity Center instance of its own (registered as delegated administrator for
-sso.amazonaws.com) with its own users, groups, permission sets, assignments.
+without OrganizationAccountAccessRole, a member account registered as delegated
+administrator for sso.amazonaws.com (it administers the organization instance, and
+its ListInstances shows that same instance), and a member account holding an
+*account instance* (its own users and groups for applications; no permission sets,
+no account assignments — AWS does not allow them there).
 
 ``large``: 200 accounts in 10 OUs, 1,000 users, 100 groups, 5,000 memberships,
 50 permission sets, 5,000 assignments.
@@ -101,7 +103,7 @@ def inline_policy(i: int) -> str:
 class Builder:
     """Seeds one Identity Center instance's directory and permission sets."""
 
-    def __init__(self, harness: Any, truth: dict, account: str, region: str):
+    def __init__(self, harness: Any, truth: dict, account: str, region: str, account_instance: bool = False):
         self.harness = harness
         self.truth = truth
         self.sso = ssoadmin_backends[account][region]
@@ -109,15 +111,22 @@ class Builder:
         self.ids = identitystore_backends[account][region]
         self.store = self.instance.identity_store_id
         self.partition = partition_of(region)
+        # The directory of an account instance is not part of the organization's truth:
+        # it gives nobody access to AWS accounts.
+        self.keep = not account_instance
         harness.visible_instances.add((account, region))
-        truth["instances"].append(
-            {
-                "instance_arn": self.instance.instance_arn,
-                "identity_store_id": self.store,
-                "owner_account_id": account,
-                "region": region,
-            }
-        )
+        meta = {
+            "instance_arn": self.instance.instance_arn,
+            "identity_store_id": self.store,
+            "owner_account_id": account,
+            "region": region,
+        }
+        if account_instance:
+            harness.account_instances.add(self.instance.instance_arn)
+            truth["account_instances"].append(meta)
+        else:
+            harness.home_region = region
+            truth["instances"].append(meta)
 
     def user(self, name: str, given: str, family: str) -> str:
         email = f"{name}@example.com"
@@ -137,29 +146,32 @@ class Builder:
             locale=None,
             timezone=None,
         )
-        self.truth["users"].append(
-            {
-                "identity_store_id": self.store,
-                "user_id": user_id,
-                "user_name": name,
-                "display_name": f"{given} {family}",
-                "given_name": given,
-                "family_name": family,
-                "email": email,
-            }
-        )
+        if self.keep:
+            self.truth["users"].append(
+                {
+                    "identity_store_id": self.store,
+                    "user_id": user_id,
+                    "user_name": name,
+                    "display_name": f"{given} {family}",
+                    "given_name": given,
+                    "family_name": family,
+                    "email": email,
+                }
+            )
         return user_id
 
     def group(self, name: str, description: str) -> str:
         group_id, _ = self.ids.create_group(self.store, name, description)
-        self.truth["groups"].append(
+        if self.keep:
+            self.truth["groups"].append(
             {"identity_store_id": self.store, "group_id": group_id, "display_name": name, "description": description}
         )
         return group_id
 
     def membership(self, group_id: str, user_id: str) -> None:
         self.ids.create_group_membership(self.store, group_id, {"UserId": user_id})
-        self.truth["memberships"].append({"identity_store_id": self.store, "group_id": group_id, "user_id": user_id})
+        if self.keep:
+            self.truth["memberships"].append({"identity_store_id": self.store, "group_id": group_id, "user_id": user_id})
 
     def permission_set(self, i: int, name: str, managed: list[str], customer: list[dict], boundary: dict | None) -> str:
         duration = SESSION_DURATIONS[i % len(SESSION_DURATIONS)]
@@ -228,6 +240,7 @@ def build(harness: Any, spec: dict) -> dict:
         "ous": [],
         "accounts": [],
         "instances": [],
+        "account_instances": [],
         "unreachable_accounts": [],
         "delegated_admins": [],
         "permission_sets": [],
@@ -342,22 +355,20 @@ def build_small(harness: Any, truth: dict, rng: random.Random, region: str, ou: 
             seen.add((acct, ps_arns[3], uid))
             main.assignment(acct, ps_arns[3], "USER", uid)
 
-    other = Builder(harness, truth, identity, region)
+    # An account instance in a member account: users and groups for its applications only
+    # (IAM Identity Center user guide, "Account instances of IAM Identity Center"; reference
+    # 001: the organization instance "is the only instance type that can manage
+    # cross-account permissions").
+    other = Builder(harness, truth, identity, region, account_instance=True)
     o_users = [other.user(f"sandbox-user{i}", first[i], last[i % 5]) for i in range(5)]
-    o_groups = [other.group("sandbox-admins", "Sandbox admins"), other.group("sandbox-devs", "Sandbox developers")]
-    for uid in o_users[:2]:
-        other.membership(o_groups[0], uid)
+    o_group = other.group("sandbox-devs", "Sandbox developers")
     for uid in o_users[1:]:
-        other.membership(o_groups[1], uid)
-    o_ps = [
-        other.permission_set(20, "SandboxAdmin", [MANAGED_POLICIES[0]], [], None),
-        other.permission_set(21, "SandboxDev", [MANAGED_POLICIES[3]], [], None),
-    ]
-    other.assignment(identity, o_ps[0], "GROUP", o_groups[0])
-    other.assignment(identity, o_ps[1], "GROUP", o_groups[1])
-    other.assignment(identity, o_ps[1], "USER", o_users[4])
-    orgs.register_delegated_administrator(AccountId=identity, ServicePrincipal="sso.amazonaws.com")
-    truth["delegated_admins"].append(identity)
+        other.membership(o_group, uid)
+    # A delegated administrator for Identity Center: it administers the organization
+    # instance (IAM Identity Center user guide, "Delegated administration").
+    admin = accounts[0]
+    orgs.register_delegated_administrator(AccountId=admin, ServicePrincipal="sso.amazonaws.com")
+    truth["delegated_admins"].append(admin)
 
 
 def build_large(harness: Any, truth: dict, rng: random.Random, region: str, ou: Any, account: Any, root_id: str) -> None:

@@ -57,6 +57,15 @@ if "sso.amazonaws.com" not in FakeDelegatedAdministrator.SUPPORTED_SERVICES:
 
 CRED_RE = re.compile(r"Credential=([^/]+)/[^/]+/([^/]+)/([^/]+)/aws4_request")
 
+# What an account instance refuses: every permission-set and account-assignment operation.
+ACCOUNT_INSTANCE_REFUSED = {
+    "ListPermissionSets", "CreatePermissionSet", "DescribePermissionSet", "DeletePermissionSet",
+    "ListAccountAssignments", "ListAccountAssignmentsForPrincipal", "CreateAccountAssignment",
+    "DeleteAccountAssignment", "ProvisionPermissionSet", "ListAccountsForProvisionedPermissionSet",
+    "ListPermissionSetsProvisionedToAccount", "PutInlinePolicyToPermissionSet",
+    "AttachManagedPolicyToPermissionSet",
+}
+
 # Organizations operations that answer Account objects.
 ACCOUNT_LISTINGS = {"ListAccounts", "ListAccountsForParent", "DescribeAccount"}
 
@@ -140,6 +149,11 @@ class Harness:
         self.status_lag_ms = 0.0
         # The seeded organization's partition (scenarios set it from their region).
         self.partition = "aws"
+        # The organization instance's home region, and account instances by ARN.
+        self.home_region: str | None = None
+        self.account_instances: set[str] = set()
+        # Regions the organization instance is replicated to (ListRegions).
+        self.replica_regions: list[str] = []
         # The partition each base access key belongs to (default: every partition accepts it).
         self.key_partitions: dict[str, str] = {}
         # Identity Store user statuses set by tests (user id -> ENABLED | DISABLED).
@@ -483,6 +497,15 @@ class Harness:
         if call.service != "sso":
             return None
         self.settle()
+        if call.params.get("InstanceArn") in self.account_instances and call.op in ACCOUNT_INSTANCE_REFUSED:
+            # Account instances hold no permission sets and no account assignments (IAM
+            # Identity Center user guide, "Account instances of IAM Identity Center";
+            # ListAccountAssignmentsForPrincipal: "not valid for account instances").
+            return json_error(
+                "ValidationException",
+                "This operation is not supported for account instances of IAM Identity Center.",
+                400,
+            )
         handler = getattr(self, f"sso_{call.op}", None)
         return handler(call) if handler else None
 
@@ -525,11 +548,44 @@ class Harness:
         return ssoadmin_backends[self.account_of(call.access_key)][call.region]
 
     def sso_ListInstances(self, call: Call) -> Response:
+        """ListInstances: "the organization and account instances of IAM Identity Center that
+        were created in or visible to the account calling this API" (API reference). The
+        organization instance exists in its home region only; a delegated administrator for
+        sso.amazonaws.com sees that same instance (same ARN, owned by the management
+        account: IAM Identity Center user guide, "Delegated administration"); a member
+        account sees its own account instance, if it made one. moto answers every account
+        in every region with a fresh instance of its own."""
         account = self.account_of(call.access_key)
-        if (account, call.region) not in self.visible_instances:
-            return json_response({"Instances": []})
-        backend = ssoadmin_backends[account][call.region]
-        return json_response({"Instances": [i.to_json() for i in backend.instances]})
+        if (account, call.region) in self.visible_instances:
+            backend = ssoadmin_backends[account][call.region]
+            return json_response({"Instances": [instance_json(i, account) for i in backend.instances]})
+        if call.region == self.home_region and self.is_delegated_admin(account):
+            backend = ssoadmin_backends[scenarios.MANAGEMENT_ACCOUNT][call.region]
+            org = [i for i in backend.instances if i.instance_arn not in self.account_instances]
+            return json_response({"Instances": [instance_json(i, scenarios.MANAGEMENT_ACCOUNT) for i in org]})
+        return json_response({"Instances": []})
+
+    def is_delegated_admin(self, account: str) -> bool:
+        from moto.organizations.models import organizations_backends
+
+        try:
+            orgs = organizations_backends[scenarios.MANAGEMENT_ACCOUNT][self.partition]
+            admins = orgs.list_delegated_administrators(ServicePrincipal="sso.amazonaws.com")
+        except Exception:
+            return False
+        return any(a.get("Id") == account for a in admins.get("DelegatedAdministrators", []))
+
+    def sso_ListRegions(self, call: Call) -> Response:
+        """ListRegions (API reference): the regions of an instance, ACTIVE/ADDING/REMOVING,
+        the primary one marked. moto has no multi-Region support: the home region, plus the
+        `replica_regions` a test configures (multi-Region replication)."""
+        instance = call.params.get("InstanceArn")
+        backend = self.backend_for(call)
+        if not any(i.instance_arn == instance for i in backend.instances):
+            return self.not_found("Instance")
+        regions = [{"RegionName": call.region, "Status": "ACTIVE", "IsPrimaryRegion": True}]
+        regions += [{"RegionName": r, "Status": "ACTIVE", "IsPrimaryRegion": False} for r in self.replica_regions]
+        return paged(call, regions, "Regions", self.page_cap)
 
     def provisioned_pairs(self, backend: Any, instance_arn: str) -> set[tuple[str, str]]:
         return {
@@ -1079,6 +1135,8 @@ class Harness:
                 self.rng.seed(payload["seed"])
             if "assignment_delay_ms" in payload:
                 self.assignment_delay_ms = float(payload["assignment_delay_ms"] or 0)
+            if "replica_regions" in payload:
+                self.replica_regions = list(payload["replica_regions"] or [])
             if "key_partitions" in payload:
                 self.key_partitions = dict(payload["key_partitions"] or {})
             if "account_status" in payload:
@@ -1198,6 +1256,13 @@ def condition_matches(condition: dict, context: dict) -> bool:
             if not ok:
                 return False
     return True
+
+
+def instance_json(instance: Any, owner: str) -> dict:
+    """InstanceMetadata as AWS returns it, with the owning account (moto leaves it out)."""
+    doc = instance.to_json()
+    doc["OwnerAccountId"] = owner
+    return doc
 
 
 def json_response(doc: Any, status: int = 200) -> Response:

@@ -5,4 +5,14 @@ export type Instance = { instance_arn: string, identity_store_id: string, owner_
 /**
  * The account whose session reads this instance (the management account or a member).
  */
-accessed_from: string, };
+accessed_from: string, 
+/**
+ * The regions the instance is enabled in (`ListRegions`: the home region, and others
+ * where multi-Region replication is on); empty for account instances.
+ */
+regions: Array<string>, 
+/**
+ * The account that administers the organization instance: the delegated administrator
+ * registered for `sso.amazonaws.com`, else the management account.
+ */
+administered_by: string | null, };
