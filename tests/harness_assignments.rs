@@ -10,13 +10,7 @@ use common::*;
 use serde_json::json;
 
 fn client(h: &Harness) -> aws_sdk_ssoadmin::Client {
-    let conf = aws_sdk_ssoadmin::Config::builder()
-        .behavior_version(aws_sdk_ssoadmin::config::BehaviorVersion::latest())
-        .region(aws_sdk_ssoadmin::config::Region::new(REGION))
-        .endpoint_url(&h.url)
-        .credentials_provider(aws_credential_types::Credentials::for_tests())
-        .build();
-    aws_sdk_ssoadmin::Client::from_conf(conf)
+    h.sso_admin_client()
 }
 
 #[test]

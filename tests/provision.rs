@@ -854,13 +854,7 @@ fn a_grant_refused_for_too_many_outstanding_changes_waits_and_succeeds() {
     let instance = w.truth.instances[0].instance_arn.clone();
     let empty = w.truth.group_id("team-empty");
     let admin = w.truth.ps_arn("AdministratorAccess");
-    let conf = aws_sdk_ssoadmin::Config::builder()
-        .behavior_version(aws_sdk_ssoadmin::config::BehaviorVersion::latest())
-        .region(aws_sdk_ssoadmin::config::Region::new(REGION))
-        .endpoint_url(&w.h.url)
-        .credentials_provider(aws_credential_types::Credentials::for_tests())
-        .build();
-    let other_tool = aws_sdk_ssoadmin::Client::from_conf(conf);
+    let other_tool = w.h.sso_admin_client();
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {
         for i in 1..=15 {

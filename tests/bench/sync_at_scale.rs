@@ -134,9 +134,9 @@ fn pages(n: usize, size: usize) -> u64 {
 
 /// The fewest calls that read this organization completely, at the maximum page sizes:
 /// per instance, the cheaper assignment strategy's formula plus the Identity Store and
-/// permission-set reads; the Organizations reads; ListInstances and the connection
-/// (GetCallerIdentity, AssumeRole), and AssumeRole + ListInstances in each member
-/// account that holds an instance.
+/// permission-set reads and its ListRegions; the Organizations reads; ListInstances and
+/// the connection (GetCallerIdentity, AssumeRole), and AssumeRole + ListInstances in each
+/// member account that holds an account instance.
 fn minimum(t: &Truth) -> (u64, Vec<(String, u64)>) {
     let mut parents: Vec<&str> = vec![&t.root_id];
     parents.extend(t.ous.iter().map(|o| o.id.as_str()));
@@ -150,11 +150,12 @@ fn minimum(t: &Truth) -> (u64, Vec<(String, u64)>) {
         *per_group.entry(&m.group_id).or_default() += 1;
     }
     let (mut assignments, mut identity, mut permission_sets, mut formulas) = (0, 0, 0, vec![]);
-    let mut holders = BTreeSet::new();
+    let holders: BTreeSet<&String> = t
+        .account_instances
+        .iter()
+        .map(|i| &i.owner_account_id)
+        .collect();
     for i in &t.instances {
-        if i.owner_account_id != t.management_account_id {
-            holders.insert(&i.owner_account_id);
-        }
         let users = t
             .users
             .iter()
@@ -242,8 +243,10 @@ fn minimum(t: &Truth) -> (u64, Vec<(String, u64)>) {
             permission_sets,
         ),
         (
-            "ListInstances, GetCallerIdentity, AssumeRole; 2 per instance-holding member".into(),
-            3 + 2 * holders.len() as u64,
+            "ListInstances, GetCallerIdentity, AssumeRole, ListRegions per organization instance; \
+             2 per member holding an account instance"
+                .into(),
+            3 + t.instances.len() as u64 + 2 * holders.len() as u64,
         ),
     ];
     (parts.iter().map(|(_, n)| n).sum(), parts)

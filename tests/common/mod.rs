@@ -89,6 +89,18 @@ impl Harness {
         serde_json::from_value(truth).expect("ground truth")
     }
 
+    /// An Identity Center admin client of another tool, straight at the emulator (test
+    /// credentials of the management account).
+    pub fn sso_admin_client(&self) -> aws_sdk_ssoadmin::Client {
+        let conf = aws_sdk_ssoadmin::Config::builder()
+            .behavior_version(aws_sdk_ssoadmin::config::BehaviorVersion::latest())
+            .region(aws_sdk_ssoadmin::config::Region::new(REGION))
+            .endpoint_url(&self.url)
+            .credentials_provider(aws_credential_types::Credentials::for_tests())
+            .build();
+        aws_sdk_ssoadmin::Client::from_conf(conf)
+    }
+
     pub fn config(&self, cfg: Value) {
         self.post("config", cfg);
     }

@@ -264,6 +264,27 @@ class Harness:
         environ["CONTENT_LENGTH"] = str(len(body))
         return self.moto(environ, start_response)
 
+    def forward_json(self, environ: dict, body: bytes, start_response: Any, fix: Any) -> Any:
+        """moto's answer, with `fix(doc)` applied to a successful JSON body."""
+        captured: dict = {}
+
+        def capture(status: str, headers: list, exc_info: Any = None) -> Any:
+            captured["status"], captured["headers"] = status, headers
+            return lambda data: None
+
+        chunks = b"".join(self.forward(environ, body, capture))
+        headers = [(k, v) for k, v in captured["headers"] if k.lower() != "content-length"]
+        if captured["status"].startswith("200"):
+            try:
+                doc = json.loads(chunks or b"{}")
+                fix(doc)
+                chunks = json.dumps(doc).encode()
+            except ValueError:
+                pass
+        headers.append(("Content-Length", str(len(chunks))))
+        start_response(captured["status"], headers)
+        return [chunks]
+
     def forward_with_state(self, environ: dict, body: bytes, start_response: Any) -> Any:
         """Accounts with `State`, and without the retired `Status`.
 
@@ -272,31 +293,18 @@ class Harness:
         one of PENDING_ACTIVATION, ACTIVE, SUSPENDED, PENDING_CLOSURE, CLOSED (AccountState).
         moto returns only Status. `account_status` (config) keeps Status as well.
         """
-        captured: dict = {}
 
-        def capture(status: str, headers: list, exc_info: Any = None) -> Any:
-            captured["status"], captured["headers"] = status, headers
-            return lambda data: None
+        def fix(doc: dict) -> None:
+            accounts = doc.get("Accounts") or ([doc["Account"]] if "Account" in doc else [])
+            for a in accounts:
+                state = self.account_states.get(a.get("Id"), a.get("Status") or "ACTIVE")
+                a["State"] = state
+                if self.account_status:
+                    a["Status"] = {"PENDING_ACTIVATION": "ACTIVE", "CLOSED": "SUSPENDED"}.get(state, state)
+                else:
+                    a.pop("Status", None)
 
-        chunks = b"".join(self.forward(environ, body, capture))
-        headers = [(k, v) for k, v in captured["headers"] if k.lower() != "content-length"]
-        if captured["status"].startswith("200"):
-            try:
-                doc = json.loads(chunks or b"{}")
-                accounts = doc.get("Accounts") or ([doc["Account"]] if "Account" in doc else [])
-                for a in accounts:
-                    state = self.account_states.get(a.get("Id"), a.get("Status") or "ACTIVE")
-                    a["State"] = state
-                    if self.account_status:
-                        a["Status"] = {"PENDING_ACTIVATION": "ACTIVE", "CLOSED": "SUSPENDED"}.get(state, state)
-                    else:
-                        a.pop("Status", None)
-                chunks = json.dumps(doc).encode()
-            except ValueError:
-                pass
-        headers.append(("Content-Length", str(len(chunks))))
-        start_response(captured["status"], headers)
-        return [chunks]
+        return self.forward_json(environ, body, start_response, fix)
 
     def forward_with_user_status(self, environ: dict, body: bytes, start_response: Any) -> Any:
         """Users with their `UserStatus` (ENABLED or DISABLED), which moto leaves out.
@@ -304,58 +312,29 @@ class Harness:
         Identity Store API reference, User data type: "UserStatus — The current status of the
         user account" (ENABLED | DISABLED), returned by ListUsers and DescribeUser.
         """
-        captured: dict = {}
 
-        def capture(status: str, headers: list, exc_info: Any = None) -> Any:
-            captured["status"], captured["headers"] = status, headers
-            return lambda data: None
+        def fix(doc: dict) -> None:
+            users = doc.get("Users") if "Users" in doc else [doc]
+            for u in users:
+                if isinstance(u, dict) and u.get("UserId"):
+                    u["UserStatus"] = self.user_status.get(u["UserId"], "ENABLED")
 
-        chunks = b"".join(self.forward(environ, body, capture))
-        headers = [(k, v) for k, v in captured["headers"] if k.lower() != "content-length"]
-        if captured["status"].startswith("200"):
-            try:
-                doc = json.loads(chunks or b"{}")
-                users = doc.get("Users") if "Users" in doc else [doc]
-                for u in users:
-                    if isinstance(u, dict) and u.get("UserId"):
-                        u["UserStatus"] = self.user_status.get(u["UserId"], "ENABLED")
-                chunks = json.dumps(doc).encode()
-            except ValueError:
-                pass
-        headers.append(("Content-Length", str(len(chunks))))
-        start_response(captured["status"], headers)
-        return [chunks]
+        return self.forward_json(environ, body, start_response, fix)
 
     def forward_and_fix(self, environ: dict, body: bytes, start_response: Any, call: Call) -> Any:
-        captured: dict = {}
-
-        def capture(status: str, headers: list, exc_info: Any = None) -> Any:
-            captured["status"] = status
-            captured["headers"] = headers
-            return lambda data: None
-
-        chunks = b"".join(self.forward(environ, body, capture))
-        status = captured["status"]
-        headers = [(k, v) for k, v in captured["headers"] if k.lower() != "content-length"]
-        if status.startswith("200"):
+        def fix(doc: dict) -> None:
             if call.op in PS_MUTATIONS:
                 self.mark_outdated(call)
-            try:
-                doc = json.loads(chunks or b"{}")
-                ps = doc.get("PermissionSet")
-                if isinstance(ps, dict):
-                    # moto returns the default SessionDuration as a number.
-                    sd = ps.get("SessionDuration")
-                    if sd is None or not isinstance(sd, str):
-                        ps["SessionDuration"] = "PT1H"
-                    if call.op == "CreatePermissionSet" and call.params.get("Tags"):
-                        self.tags[ps["PermissionSetArn"]] = list(call.params["Tags"])
-                chunks = json.dumps(doc).encode()
-            except ValueError:
-                pass
-        headers.append(("Content-Length", str(len(chunks))))
-        start_response(status, headers)
-        return [chunks]
+            ps = doc.get("PermissionSet")
+            if isinstance(ps, dict):
+                # moto returns the default SessionDuration as a number.
+                sd = ps.get("SessionDuration")
+                if sd is None or not isinstance(sd, str):
+                    ps["SessionDuration"] = "PT1H"
+                if call.op == "CreatePermissionSet" and call.params.get("Tags"):
+                    self.tags[ps["PermissionSetArn"]] = list(call.params["Tags"])
+
+        return self.forward_json(environ, body, start_response, fix)
 
     # ------------------------------------------------------------- parsing
     def parse_call(self, environ: dict, body: bytes) -> Call | None:
@@ -389,7 +368,7 @@ class Harness:
 
     def wrong_partition(self, call: Call) -> bool:
         home = self.key_partitions.get(call.access_key)
-        return home is not None and home != region_partition(call.region)
+        return home is not None and home != scenarios.partition_of(call.region)
 
     def caller_principal_arn(self, call: Call) -> str:
         """The caller as `aws:PrincipalArn` names it: a role session's role ARN, path included."""
@@ -516,7 +495,7 @@ class Harness:
         if not m:
             return xml_error("ValidationError", f"{role_arn} is invalid", 400)
         partition, account, name = m.group(1), m.group(2), m.group(3)
-        if partition != region_partition(call.region):
+        if partition != scenarios.partition_of(call.region):
             return xml_error("ValidationError", f"{role_arn} is not in the partition of {call.region}", 400)
         try:
             role = iam_backends[account][partition].get_role(name)
@@ -1147,14 +1126,6 @@ class Harness:
                 self.status_lag_ms = float(payload["status_lag_ms"] or 0)
             if "sessions_expire_at_once" in payload:
                 self.sessions_expire_at_once = bool(payload["sessions_expire_at_once"])
-
-
-def region_partition(region: str) -> str:
-    if region.startswith("us-gov-"):
-        return "aws-us-gov"
-    if region.startswith("cn-"):
-        return "aws-cn"
-    return "aws"
 
 
 def glob_match(pattern: str, text: str, ignore_case: bool = False) -> bool:
