@@ -33,6 +33,9 @@ pub struct AppStatus {
     pub connection: ConnectionInfo,
     pub snapshot: Option<SnapshotInfo>,
     pub counts: Option<Counts>,
+    /// The newest snapshot's Identity Center instances: the organization instance (its
+    /// regions, who administers it) and any account instances.
+    pub instances: Vec<crate::model::Instance>,
     pub offline: Option<String>,
     pub syncing: bool,
     /// The provisioning queue is being worked on.
@@ -154,6 +157,10 @@ impl AppState {
             counts: match latest {
                 Some(id) => Some(queries::counts(&conn, id)?),
                 None => None,
+            },
+            instances: match latest {
+                Some(id) => queries::instances(&conn, id)?,
+                None => Vec::new(),
             },
             offline: self.offline.lock().map(|o| o.clone()).unwrap_or(None),
             syncing: self.syncing.load(Ordering::SeqCst),

@@ -76,6 +76,14 @@ def test_wizard_first_sync_browse_then_offline(harness, data_dir):
         app.shot("04-wizard-summary")
         app.click("finish")
         assert "snapshot 1" in app.text_of("last-sync")
+        # Instances as AWS has them: the organization instance, administered by the
+        # delegated administrator, and the account instance of a member account.
+        org = app.text_of("instance-organization")
+        assert truth["instances"][0]["instance_arn"] in org
+        assert f"delegated administrator {truth['delegated_admins'][0]}" in org
+        acct = app.text_of("instance-account")
+        assert truth["account_instances"][0]["instance_arn"] in acct
+        assert "never be given access to AWS accounts" in acct
         app.shot("05-overview")
 
         # Sync now, from the overview: a second snapshot, found unchanged.
