@@ -120,8 +120,9 @@ fn an_unchanged_resync_adds_almost_nothing_and_a_change_adds_only_itself() {
 
 /// An account instance gives nobody access to AWS accounts, so a member account holding
 /// one that can no longer be entered costs the snapshot nothing it needs: the sync
-/// completes with every user, group and assignment, and records which account could not
-/// be entered and why (shown by `show member-access` and the checks).
+/// completes with every user, group and assignment, keeps the account instance as last
+/// seen, and records which account could not be entered and why (`show member-access`
+/// and the checks), on an ordinary sync as on a full scan.
 #[test]
 fn losing_access_to_a_member_account_with_an_account_instance_is_recorded_not_fatal() {
     let h = Harness::start();
@@ -130,32 +131,40 @@ fn losing_access_to_a_member_account_with_an_account_instance_is_recorded_not_fa
     env.ok(&["sync"]);
     let holder = truth.account_instances[0].owner_account_id.clone();
     h.mutate(json!({ "kind": "delete_role", "region": REGION, "account_id": holder, "role_name": "OrganizationAccountAccessRole" }));
-    env.ok(&["sync", "--full-scan"]);
-    let conn = env.db();
-    assert_eq!(snapshots::latest_complete(&conn).unwrap(), Some(2));
-    assert_eq!(snapshot_assignments(&conn, 2), truth.assignment_set());
-    assert_eq!(
-        q::counts(&conn, 2).unwrap().users as usize,
-        truth.users.len()
-    );
-    let access = q::member_access(&conn, 2).unwrap();
-    let entry = access
-        .iter()
-        .find(|m| m.account_id == holder)
-        .expect("the holder was visited");
-    assert!(!entry.reachable);
-    assert!(
-        entry
-            .detail
-            .as_deref()
-            .unwrap_or("")
-            .contains("OrganizationAccountAccessRole"),
-        "{entry:?}"
-    );
-    assert_eq!(q::counts(&conn, 1).unwrap().instances, 2);
-    assert_eq!(
-        q::counts(&conn, 2).unwrap().instances,
-        1,
-        "only the organization instance"
-    );
+    for (snap, args) in [(2, vec!["sync"]), (3, vec!["sync", "--full-scan"])] {
+        env.ok(&args);
+        let conn = env.db();
+        assert_eq!(snapshots::latest_complete(&conn).unwrap(), Some(snap));
+        assert_eq!(snapshot_assignments(&conn, snap), truth.assignment_set());
+        assert_eq!(
+            q::counts(&conn, snap).unwrap().users as usize,
+            truth.users.len()
+        );
+        let access = q::member_access(&conn, snap).unwrap();
+        let entry = access
+            .iter()
+            .find(|m| m.account_id == holder)
+            .expect("the holder was visited");
+        assert!(!entry.reachable, "{args:?}");
+        assert!(
+            entry
+                .detail
+                .as_deref()
+                .unwrap_or("")
+                .contains("OrganizationAccountAccessRole"),
+            "{entry:?}"
+        );
+        assert_eq!(
+            access.len(),
+            truth.accounts.len() - 1,
+            "the rest of the last full scan is kept: {args:?}"
+        );
+        let instances = q::instances(&conn, snap).unwrap();
+        assert!(
+            instances
+                .iter()
+                .any(|i| i.instance_arn == truth.account_instances[0].instance_arn),
+            "the account instance is kept as last seen: {args:?}"
+        );
+    }
 }

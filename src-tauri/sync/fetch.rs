@@ -260,7 +260,23 @@ pub(crate) async fn fetch_all(
     data.ous = members.ous;
     data.accounts = members.accounts;
     data.delegated_admins = members.admins;
-    data.member_scan = full_scan.then_some(members.scan);
+    data.member_scan = if full_scan {
+        Some(members.scan)
+    } else if members.scan.iter().any(|m| !m.reachable) {
+        // A holder could not be entered: the last full scan, with what changed laid over it.
+        let visited: BTreeSet<String> = members.scan.iter().map(|m| m.account_id.clone()).collect();
+        let mut merged: Vec<MemberAccess> = prior
+            .scan
+            .iter()
+            .filter(|old| !visited.contains(&old.account_id))
+            .cloned()
+            .chain(members.scan)
+            .collect();
+        merged.sort_by(|a, b| a.account_id.cmp(&b.account_id));
+        Some(merged)
+    } else {
+        None
+    };
     Ok(Fetched { data, strategies })
 }
 
@@ -374,13 +390,23 @@ async fn organization_and_members(
                 }
             }
             // An account instance gives no access to AWS accounts, so an account that
-            // cannot be entered loses nothing the snapshot needs: recorded, not fatal.
-            Visit::Refused(why) => scan.push(MemberAccess {
-                account_id: account,
-                reachable: false,
-                holds_instance: false,
-                detail: Some(why),
-            }),
+            // cannot be entered loses nothing the snapshot needs: recorded, not fatal. The
+            // account instance it was known to hold is kept as last seen.
+            Visit::Refused(why) => {
+                let kept: Vec<Instance> = prior
+                    .account_instances
+                    .iter()
+                    .filter(|i| i.accessed_from == account && seen.insert(i.instance_arn.clone()))
+                    .cloned()
+                    .collect();
+                scan.push(MemberAccess {
+                    account_id: account,
+                    reachable: false,
+                    holds_instance: !kept.is_empty(),
+                    detail: Some(why),
+                });
+                account_instances.extend(kept);
+            }
         }
     }
     account_instances.sort_by(|a: &Instance, b: &Instance| a.instance_arn.cmp(&b.instance_arn));

@@ -52,8 +52,12 @@ pub struct SyncReport {
 
 /// What the previous snapshots tell this sync.
 pub(crate) struct Prior {
-    /// Member accounts known to hold (or reach) an instance.
+    /// Member accounts known to hold an account instance.
     pub holders: Vec<String>,
+    /// Those account instances, kept when their account cannot be entered this time.
+    pub account_instances: Vec<crate::model::Instance>,
+    /// The newest member-account scan, which a sync that could not enter a holder updates.
+    pub scan: Vec<MemberAccess>,
     pub full_scan_due: bool,
     /// Assignment rows per principal at the last sync (predicts what listings cost).
     pub assignment_rows: HashMap<(PrincipalType, String), usize>,
@@ -63,14 +67,19 @@ fn prior(conn: &rusqlite::Connection) -> Result<Prior> {
     let Some(latest) = snapshots::latest_complete(conn)? else {
         return Ok(Prior {
             holders: vec![],
+            account_instances: vec![],
+            scan: vec![],
             full_scan_due: true,
             assignment_rows: HashMap::new(),
         });
     };
-    let holders = queries::instances(conn, latest)?
+    let account_instances: Vec<crate::model::Instance> = queries::instances(conn, latest)?
         .into_iter()
         .filter(|i| i.source == InstanceSource::Account)
-        .map(|i| i.accessed_from)
+        .collect();
+    let holders = account_instances
+        .iter()
+        .map(|i| i.accessed_from.clone())
         .collect();
     let last_full: Option<String> = conn.query_row(
         "SELECT MAX(finished_at) FROM snapshots WHERE status = 'complete' AND full_scan = 1",
@@ -85,6 +94,8 @@ fn prior(conn: &rusqlite::Connection) -> Result<Prior> {
     };
     Ok(Prior {
         holders,
+        account_instances,
+        scan: queries::member_access(conn, latest)?,
         full_scan_due: due,
         assignment_rows: queries::assignment_rows(conn, latest)?,
     })
