@@ -3,9 +3,10 @@
 use serde_json::Value;
 
 /// One field, quoted when it must be. Cells a spreadsheet would run as a formula get a
-/// leading apostrophe.
+/// leading apostrophe: those starting with `=`, `+`, `-`, `@`, a tab or a carriage return
+/// (OWASP, "CSV Injection").
 pub fn field(value: &str) -> String {
-    let value = if value.starts_with(['=', '+', '-', '@']) {
+    let value = if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         format!("'{value}")
     } else {
         value.to_owned()
@@ -67,6 +68,12 @@ mod tests {
         assert_eq!(field("a,b"), "\"a,b\"");
         assert_eq!(field("say \"hi\""), "\"say \"\"hi\"\"\"");
         assert_eq!(field("=cmd()"), "'=cmd()");
+        for lead in ["+1", "-1+1", "@SUM(A1)", "\t=1", "\r=1"] {
+            assert!(
+                field(lead).trim_start_matches('"').starts_with('\''),
+                "{lead:?}"
+            );
+        }
     }
 
     #[test]

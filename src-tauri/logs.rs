@@ -3,7 +3,7 @@
 //! through the same scrubbing as error messages: the role ARN and External ID never
 //! reach the file, even if a caller slipped.
 
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, OnceLock};
@@ -100,11 +100,13 @@ fn write(level: &str, message: &str) {
 impl Sink {
     fn append(&mut self, line: &[u8]) -> std::io::Result<()> {
         if self.file.is_none() {
-            std::fs::create_dir_all(&self.dir)?;
-            let file = OpenOptions::new()
+            crate::paths::private_dir(&self.dir)?;
+            let path = self.dir.join("hallpass.log");
+            let file = crate::paths::private_options()
                 .create(true)
                 .append(true)
-                .open(self.dir.join("hallpass.log"))?;
+                .open(&path)?;
+            crate::paths::restrict(&path)?;
             self.written = file.metadata()?.len();
             self.file = Some(file);
         }

@@ -15,11 +15,64 @@ pub fn data_dir(explicit: Option<PathBuf>) -> Result<PathBuf> {
     })
 }
 
+/// Creates `dir` if needed and makes it its owner's alone (0700 on Unix; on macOS and
+/// Windows the user's data folder is already private to the user).
+pub fn private_dir(dir: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
+    }
+    Ok(())
+}
+
+/// Options that create a file only its owner can read and write (0600 on Unix).
+pub fn private_options() -> std::fs::OpenOptions {
+    #[allow(unused_mut)]
+    let mut options = std::fs::OpenOptions::new();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    options
+}
+
+/// Makes an existing file its owner's alone (0600 on Unix); a missing file is fine.
+pub fn restrict(path: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        match std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
+            _ => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
+}
+
+/// Writes `bytes` to `path` as a file only its owner can read.
+pub fn write_private(path: &Path, bytes: &[u8]) -> Result<()> {
+    use std::io::Write;
+    let io = |e| Error::io(format!("cannot write {}", path.display()), e);
+    let mut file = private_options()
+        .create(true)
+        .write(true)
+        .truncate(true)
+        .open(path)
+        .map_err(io)?;
+    file.write_all(bytes).map_err(io)?;
+    // A file that existed before keeps its old mode through `open`: tighten it.
+    restrict(path).map_err(io)
+}
+
 /// The data folder's `exports/`, created if needed: where the app saves what it exports.
 pub fn exports_dir(data_dir: &Path) -> Result<PathBuf> {
     let dir = data_dir.join("exports");
-    std::fs::create_dir_all(&dir)
-        .map_err(|e| Error::io(format!("cannot create {}", dir.display()), e))?;
+    private_dir(&dir).map_err(|e| Error::io(format!("cannot create {}", dir.display()), e))?;
     Ok(dir)
 }
 
@@ -28,8 +81,7 @@ pub fn exports_dir(data_dir: &Path) -> Result<PathBuf> {
 /// `exports/`.
 pub fn export_file(data_dir: &Path, name: &str, ext: &str, text: &str) -> Result<PathBuf> {
     let path = exports_dir(data_dir)?.join(export_name(name, ext));
-    std::fs::write(&path, text)
-        .map_err(|e| Error::io(format!("cannot write {}", path.display()), e))?;
+    write_private(&path, text.as_bytes())?;
     Ok(path)
 }
 
@@ -76,5 +128,22 @@ mod tests {
             );
             assert!(path.exists());
         }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn private_files_and_folders_are_their_owners_alone() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        let path = super::export_file(dir.path(), "x", "csv", "a,b").unwrap();
+        assert_eq!(mode(&path), 0o600);
+        assert_eq!(mode(&dir.path().join("exports")), 0o700);
+        // An existing, world-readable file is tightened when written again.
+        let other = dir.path().join("other.json");
+        std::fs::write(&other, "{}").unwrap();
+        std::fs::set_permissions(&other, std::fs::Permissions::from_mode(0o644)).unwrap();
+        super::write_private(&other, b"{}").unwrap();
+        assert_eq!(mode(&other), 0o600);
     }
 }

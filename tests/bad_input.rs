@@ -198,3 +198,33 @@ fn bad_input_is_refused_with_the_problem_and_the_fix_and_nothing_stored_changes(
         assert_eq!(stored(env), before, "{shown:?} changed what is stored");
     }
 }
+
+/// `connect` takes the External ID from HALLPASS_EXTERNAL_ID or a prompt that does not echo
+/// (a flag shows in `ps` and the shell's history). With neither, and no terminal to prompt
+/// at, it is refused with where to give it, and nothing is stored.
+#[test]
+fn connect_without_an_external_id_and_no_terminal_says_where_to_give_it() {
+    let w = World::synced("small");
+    let before = stored(&w.env);
+    let out = w
+        .env
+        .command()
+        .env_remove("HALLPASS_EXTERNAL_ID")
+        .stdin(std::process::Stdio::null())
+        .args([
+            "connect",
+            "--role-arn",
+            &w.truth.role_arn,
+            "--region",
+            REGION,
+        ])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("no External ID given") && err.contains("HALLPASS_EXTERNAL_ID"),
+        "{err}"
+    );
+    assert_eq!(stored(&w.env), before);
+}

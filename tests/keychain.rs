@@ -102,18 +102,17 @@ fn a_full_run_leaves_no_secret_in_the_database_logs_exports_or_shared_files() {
     let mut outputs = vec![];
     let wrong_external_id = "a-mistyped-external-id-77";
 
-    run_ok(
-        &env,
-        &[
-            "connect",
-            "--role-arn",
-            &truth.role_arn,
-            "--external-id",
-            EXTERNAL_ID,
-            "--region",
-            REGION,
-        ],
-        &mut vec![], // what `connect` prints may repeat what the user typed
+    // The External ID from HALLPASS_EXTERNAL_ID, not a flag that would show in `ps` and
+    // the shell's history.
+    let connected = keychain_cmd(&env)
+        .env("HALLPASS_EXTERNAL_ID", EXTERNAL_ID)
+        .args(["connect", "--role-arn", &truth.role_arn, "--region", REGION])
+        .output()
+        .unwrap();
+    assert!(
+        connected.status.success(),
+        "{}",
+        String::from_utf8_lossy(&connected.stderr)
     );
     let _cleanup = Disconnect(&env);
     run_ok(&env, &["sync"], &mut outputs);

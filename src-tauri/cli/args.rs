@@ -14,8 +14,10 @@ pub(super) enum Command {
     Connect {
         #[arg(long)]
         role_arn: Sensitive<String>,
-        #[arg(long)]
-        external_id: Sensitive<String>,
+        /// The External ID. A flag shows in `ps` and shell history: prefer
+        /// HALLPASS_EXTERNAL_ID, or leave both out to type it at a prompt that does not echo.
+        #[arg(long, env = "HALLPASS_EXTERNAL_ID", hide_env_values = true)]
+        external_id: Option<Sensitive<String>>,
     },
     /// Remove the stored role ARN and External ID from the keychain.
     Disconnect,

@@ -208,12 +208,33 @@ fn run(cli: Cli) -> Result<()> {
                     "pass --region with the Identity Center home region (e.g. eu-north-1)".into(),
                 )
             })?;
+            let typed;
+            let external_id = match external_id {
+                Some(e) => e.expose(),
+                None => {
+                    use std::io::IsTerminal;
+                    let refused = |why: String| {
+                        Error::InvalidInput(format!(
+                            "no External ID given{why}: set HALLPASS_EXTERNAL_ID, or run `hallpass \
+                             connect` in a terminal to type it at a prompt that does not echo"
+                        ))
+                    };
+                    if !std::io::stdin().is_terminal() {
+                        return Err(refused(String::new()));
+                    }
+                    typed =
+                        rpassword::prompt_password("External ID (not shown): ").map_err(|e| {
+                            refused(format!(" and none could be read at the prompt ({e})"))
+                        })?;
+                    &typed
+                }
+            };
             let conn = store::open(&data_dir)?;
             connection::save(
                 &conn,
                 &Keychain::default(),
                 role_arn.expose(),
-                external_id.expose(),
+                external_id,
                 &region,
                 cli.profile.as_deref(),
             )?;

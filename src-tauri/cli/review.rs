@@ -139,8 +139,7 @@ pub(super) fn drift_cmd(cli: &Cli, data_dir: &Path, args: &DriftArgs) -> Result<
     let snap = snapshots::resolve(&conn, args.snapshot)?;
     if let Some(out) = &args.export {
         let text = matrix::to_yaml(&matrix::export(&conn, snap)?)?;
-        std::fs::write(out, text)
-            .map_err(|e| Error::io(format!("cannot write {}", out.display()), e))?;
+        crate::paths::write_private(out, text.as_bytes())?;
         output::message(
             cli.json,
             &format!(

@@ -116,7 +116,7 @@ fn print(cli: &Cli, r: &Review) {
 }
 
 fn write(path: &Path, text: &str) -> Result<()> {
-    std::fs::write(path, text).map_err(|e| Error::io(format!("cannot write {}", path.display()), e))
+    crate::paths::write_private(path, text.as_bytes())
 }
 
 pub(super) fn review(cli: &Cli, data_dir: &Path, cmd: &ReviewCommand) -> Result<()> {

@@ -139,7 +139,7 @@ pub async fn execute(data_dir: &Path, session: &Session, opts: &ExecOptions) -> 
 /// for the first and then finds only what is left.
 fn queue_lock(data_dir: &Path) -> Result<std::fs::File> {
     let path = data_dir.join("queue.lock");
-    let file = std::fs::OpenOptions::new()
+    let file = crate::paths::private_options()
         .create(true)
         .truncate(false)
         .write(true)

@@ -44,8 +44,7 @@ pub fn export(data_dir: &Path, snap: Option<i64>, out: &Path) -> Result<Snapshot
     let text = serde_json::to_vec(&file).map_err(|e| Error::InvalidInput(e.to_string()))?;
     // Written next to the target and renamed: a crash never leaves half a file behind.
     let tmp = out.with_extension("partial");
-    std::fs::write(&tmp, text)
-        .map_err(|e| Error::io(format!("cannot write {}", tmp.display()), e))?;
+    crate::paths::write_private(&tmp, &text)?;
     std::fs::rename(&tmp, out)
         .map_err(|e| Error::io(format!("cannot write {}", out.display()), e))?;
     Ok(info)

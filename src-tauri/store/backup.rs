@@ -33,7 +33,7 @@ pub struct Backup {
 /// `backups/hallpass-v{version}-{timestamp}.db`, then keeps the newest few.
 pub fn make(conn: &Connection, data_dir: &Path, schema_version: i64) -> Result<PathBuf> {
     let dir = backups_dir(data_dir);
-    std::fs::create_dir_all(&dir)
+    crate::paths::private_dir(&dir)
         .map_err(|e| Error::io(format!("cannot create {}", dir.display()), e))?;
     let stamp = file_stamp();
     let path = dir.join(format!("hallpass-v{schema_version}-{stamp}.db"));
@@ -49,6 +49,8 @@ pub fn make(conn: &Connection, data_dir: &Path, schema_version: i64) -> Result<P
     })?;
     conn.execute("VACUUM INTO ?1", [target])
         .map_err(|e| Error::Store(format!("cannot back up the database to {target}: {e}")))?;
+    crate::paths::restrict(&path)
+        .map_err(|e| Error::io(format!("cannot protect {}", path.display()), e))?;
     prune(data_dir)?;
     crate::logs::info(format!(
         "backed up the database (schema v{schema_version}) to {}",
@@ -260,6 +262,15 @@ mod tests {
         drop(store::open(dir.path()).unwrap());
         let backups = super::list(dir.path()).unwrap();
         assert_eq!(backups.len(), 1, "{backups:?}");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode =
+                |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+            let folder = super::backups_dir(dir.path());
+            assert_eq!(mode(&folder), 0o700, "backups/ is the owner's alone");
+            assert_eq!(mode(&folder.join(&backups[0].name)), 0o600);
+        }
         let older = MIGRATIONS[MIGRATIONS.len() - 2].0;
         assert_eq!(backups[0].schema_version, older);
         let copy =

@@ -23,6 +23,14 @@ pub fn db_path(data_dir: &Path) -> PathBuf {
     data_dir.join("hallpass.db")
 }
 
+fn wal_path(db: &Path) -> PathBuf {
+    PathBuf::from(format!("{}-wal", db.display()))
+}
+
+fn shm_path(db: &Path) -> PathBuf {
+    PathBuf::from(format!("{}-shm", db.display()))
+}
+
 /// Opens (creating if needed) the database in `data_dir` and brings its schema up to date
 /// (backing it up first when a migration is due). A damaged file is reported as
 /// [`Error::Damaged`], naming the newest backup and how to restore it.
@@ -31,13 +39,27 @@ pub fn open(data_dir: &Path) -> Result<Connection> {
 }
 
 fn open_with(data_dir: &Path, migrations: &[migrate::Migration]) -> Result<Connection> {
-    std::fs::create_dir_all(data_dir).map_err(|e| {
+    crate::paths::private_dir(data_dir).map_err(|e| {
         Error::io(
             format!("cannot create the data folder {}", data_dir.display()),
             e,
         )
     })?;
     let path = db_path(data_dir);
+    // The database is its owner's alone (0600); SQLite gives its -wal and -shm files the
+    // database file's mode, so it is created (empty, which SQLite takes as a new
+    // database) before SQLite opens it.
+    crate::paths::private_options()
+        .create(true)
+        .append(true)
+        .open(&path)
+        .and_then(|_| {
+            for f in [path.clone(), wal_path(&path), shm_path(&path)] {
+                crate::paths::restrict(&f)?;
+            }
+            Ok(())
+        })
+        .map_err(|e| Error::io(format!("cannot create {}", path.display()), e))?;
     let opened = Connection::open(&path)
         .map_err(Error::from)
         .and_then(|mut conn| {
