@@ -228,3 +228,59 @@ fn connect_without_an_external_id_and_no_terminal_says_where_to_give_it() {
     );
     assert_eq!(stored(&w.env), before);
 }
+
+/// Account names are not unique in AWS Organizations. A name that fits two accounts is
+/// refused — by grants, access reviews and `explain` — listing both with their ids, and
+/// nothing is sent; the id works.
+#[test]
+fn an_ambiguous_account_name_is_refused_with_the_candidates() {
+    let w = World::synced("small");
+    let twin = w.h.mutate(
+        serde_json::json!({ "kind": "create_account", "region": REGION,
+                                  "name": "acct-01", "email": "aws+twin@example.com" }),
+    )["account_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    w.env.ok(&["sync"]);
+    let first = w.truth.account_id("acct-01");
+    let before = w.h.counters();
+    for args in [
+        vec![
+            "grant",
+            "--group",
+            "team-empty",
+            "--permission-set",
+            "ReadOnly",
+            "--account",
+            "acct-01",
+            "--yes",
+        ],
+        vec!["review", "start", "--account", "acct-01"],
+        vec!["explain", "--user", "user01", "--account", "acct-01"],
+    ] {
+        let out = w.env.run(&args);
+        assert!(!out.status.success(), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("fits 2 accounts") && err.contains(&first) && err.contains(&twin),
+            "{args:?}: {err}"
+        );
+    }
+    assert_eq!(
+        before.get("sso:CreateAccountAssignment"),
+        w.h.counters().get("sso:CreateAccountAssignment"),
+        "nothing was sent"
+    );
+    let out = w.env.json(&[
+        "grant",
+        "--group",
+        "team-empty",
+        "--permission-set",
+        "ReadOnly",
+        "--account",
+        &twin,
+        "--yes",
+    ]);
+    assert_eq!(out["report"]["succeeded"], 1, "{out:#}");
+}

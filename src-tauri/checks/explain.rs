@@ -75,14 +75,7 @@ pub fn explain(
             ))
         })?;
     let accounts = queries::accounts(conn, id)?;
-    let a = accounts
-        .iter()
-        .find(|x| x.id == account || x.name == account)
-        .ok_or_else(|| {
-            Error::InvalidInput(format!(
-                "unknown account {account:?} in snapshot {id}; `hallpass show accounts` lists them"
-            ))
-        })?;
+    let a = crate::provision::resolve::account_in(&accounts, account, id)?;
     let sets: HashMap<String, String> = queries::permission_sets(conn, id)?
         .into_iter()
         .map(|p| (p.arn, p.name))

@@ -100,26 +100,28 @@ impl Snapshot {
     }
 
     pub fn account(&self, wanted: &str) -> Result<&Account> {
-        let w = wanted.trim();
-        find(&self.accounts, w, |a| a.id == w, |a| &a.name).ok_or_else(|| {
-            unknown(
-                "account",
-                w,
-                self.accounts.iter().map(|a| a.name.as_str()),
-                self.id,
-            )
-        })
+        account_in(&self.accounts, wanted, self.id)
     }
 
     /// The accounts under an OU (by id or name, or `root`), recursively.
     pub fn ou_accounts(&self, wanted: &str) -> Result<Vec<&Account>> {
         let w = wanted.trim();
         let ou = if w.eq_ignore_ascii_case("root") || w == "_root_" {
-            self.ous.iter().find(|o| o.is_root)
+            self.ous
+                .iter()
+                .find(|o| o.is_root)
+                .ok_or_else(|| unknown("OU", w, std::iter::empty(), self.id))?
         } else {
-            find(&self.ous, w, |o| o.id == w, |o| &o.name)
-        }
-        .ok_or_else(|| unknown("OU", w, self.ous.iter().map(|o| o.name.as_str()), self.id))?;
+            one(
+                "OU",
+                w,
+                &self.ous,
+                |o| o.id == w,
+                |o| &o.name,
+                |o| &o.id,
+                self.id,
+            )?
+        };
         let mut children: HashMap<&str, Vec<&str>> = HashMap::new();
         for o in &self.ous {
             if let Some(p) = &o.parent_id {
@@ -149,16 +151,16 @@ impl Snapshot {
             .iter()
             .filter(|p| p.instance_arn == instance)
             .collect();
-        find(&within, w, |p| p.arn == w, |p| &p.name)
-            .copied()
-            .ok_or_else(|| {
-                unknown(
-                    "permission set",
-                    w,
-                    within.iter().map(|p| p.name.as_str()),
-                    self.id,
-                )
-            })
+        one(
+            "permission set",
+            w,
+            &within,
+            |p| p.arn == w,
+            |p| &p.name,
+            |p| &p.arn,
+            self.id,
+        )
+        .copied()
     }
 
     pub fn user(&self, store: &str, wanted: &str) -> Result<&User> {
@@ -168,16 +170,16 @@ impl Snapshot {
             .iter()
             .filter(|u| u.identity_store_id == store)
             .collect();
-        find(&within, w, |u| u.user_id == w, |u| &u.user_name)
-            .copied()
-            .ok_or_else(|| {
-                unknown(
-                    "user",
-                    w,
-                    within.iter().map(|u| u.user_name.as_str()),
-                    self.id,
-                )
-            })
+        one(
+            "user",
+            w,
+            &within,
+            |u| u.user_id == w,
+            |u| &u.user_name,
+            |u| &u.user_id,
+            self.id,
+        )
+        .copied()
     }
 
     pub fn group(&self, store: &str, wanted: &str) -> Result<&Group> {
@@ -187,31 +189,90 @@ impl Snapshot {
             .iter()
             .filter(|g| g.identity_store_id == store)
             .collect();
-        find(&within, w, |g| g.group_id == w, |g| &g.display_name)
-            .copied()
-            .ok_or_else(|| {
-                unknown(
-                    "group",
-                    w,
-                    within.iter().map(|g| g.display_name.as_str()),
-                    self.id,
-                )
-            })
+        one(
+            "group",
+            w,
+            &within,
+            |g| g.group_id == w,
+            |g| &g.display_name,
+            |g| &g.group_id,
+            self.id,
+        )
+        .copied()
     }
 }
 
-/// By id, then exact name, then name ignoring case.
+/// The account `wanted` names (id, or a name that fits exactly one account) among
+/// `accounts` of snapshot `snap`.
+pub fn account_in<'a>(accounts: &'a [Account], wanted: &str, snap: i64) -> Result<&'a Account> {
+    let w = wanted.trim();
+    one(
+        "account",
+        w,
+        accounts,
+        |a| a.id == w,
+        |a| &a.name,
+        |a| &a.id,
+        snap,
+    )
+}
+
+/// The one item `wanted` names: by id, then exact name, then name ignoring case. A name
+/// that fits several (account and OU names are not unique in AWS Organizations) is refused
+/// with the candidates and their ids; an unknown one with the closest names.
+fn one<'a, T>(
+    what: &str,
+    wanted: &str,
+    items: &'a [T],
+    by_id: impl Fn(&T) -> bool,
+    name: impl Fn(&T) -> &String,
+    id: impl Fn(&T) -> &String,
+    snap: i64,
+) -> Result<&'a T> {
+    match find(items, wanted, by_id, &name) {
+        Ok(Some(item)) => Ok(item),
+        Ok(None) => Err(unknown(what, wanted, items.iter().map(|i| name(i).as_str()), snap)),
+        Err(many) => Err(Error::InvalidInput(format!(
+            "the {what} name {wanted:?} fits {} {what}s in snapshot {snap}: {}. Give the id instead.",
+            many.len(),
+            many.iter()
+                .map(|i| format!("{} ({})", name(i), id(i)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))),
+    }
+}
+
+/// By id, then exact name, then name ignoring case; `Err` with every match when a name
+/// fits more than one.
+#[allow(clippy::type_complexity)]
 fn find<'a, T>(
     items: &'a [T],
     wanted: &str,
     by_id: impl Fn(&T) -> bool,
     name: impl Fn(&T) -> &String,
-) -> Option<&'a T> {
-    items
-        .iter()
-        .find(|i| by_id(i))
-        .or_else(|| items.iter().find(|i| name(i) == wanted))
-        .or_else(|| items.iter().find(|i| name(i).eq_ignore_ascii_case(wanted)))
+) -> std::result::Result<Option<&'a T>, Vec<&'a T>> {
+    if let Some(i) = items.iter().find(|i| by_id(i)) {
+        return Ok(Some(i));
+    }
+    for exact in [true, false] {
+        let matches: Vec<&T> = items
+            .iter()
+            .filter(|i| {
+                if exact {
+                    name(i) == wanted
+                } else {
+                    name(i).eq_ignore_ascii_case(wanted)
+                }
+            })
+            .collect();
+        match matches.len() {
+            0 => continue,
+            1 => return Ok(Some(matches[0])),
+            _ => return Err(matches),
+        }
+    }
+    Ok(None)
 }
 
 fn unknown<'a>(what: &str, wanted: &str, names: impl Iterator<Item = &'a str>, snap: i64) -> Error {
@@ -270,6 +331,63 @@ fn distance(a: &str, b: &str) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn account(id: &str, name: &str, parent: &str) -> Account {
+        Account {
+            id: id.into(),
+            name: name.into(),
+            email: None,
+            status: Some("ACTIVE".into()),
+            joined_method: None,
+            parent_id: parent.into(),
+        }
+    }
+
+    fn ou(id: &str, name: &str, parent: Option<&str>) -> OrgUnit {
+        OrgUnit {
+            id: id.into(),
+            name: name.into(),
+            parent_id: parent.map(str::to_owned),
+            is_root: parent.is_none(),
+        }
+    }
+
+    #[test]
+    fn an_ambiguous_name_is_refused_with_the_candidates_and_their_ids() {
+        let snap = Snapshot {
+            id: 3,
+            instances: vec![],
+            account_instances: vec![],
+            accounts: vec![
+                account("111111111111", "prod", "ou-a"),
+                account("222222222222", "prod", "ou-b"),
+                account("333333333333", "dev", "ou-a"),
+                account("444444444444", "Dev", "ou-b"),
+            ],
+            ous: vec![
+                ou("r-1", "Root", None),
+                ou("ou-a", "Workloads", Some("r-1")),
+                ou("ou-b", "Workloads", Some("r-1")),
+            ],
+            permission_sets: vec![],
+            users: vec![],
+            groups: vec![],
+        };
+        let err = snap.account("prod").unwrap_err().to_string();
+        assert!(
+            err.contains("fits 2 accounts")
+                && err.contains("prod (111111111111)")
+                && err.contains("prod (222222222222)")
+                && err.contains("Give the id"),
+            "{err}"
+        );
+        assert_eq!(snap.account("222222222222").unwrap().name, "prod");
+        // An exact name wins over one that differs only in case.
+        assert_eq!(snap.account("dev").unwrap().id, "333333333333");
+        let err = snap.ou_accounts("workloads").unwrap_err().to_string();
+        assert!(err.contains("ou-a") && err.contains("ou-b"), "{err}");
+        assert_eq!(snap.ou_accounts("ou-b").unwrap().len(), 2);
+    }
 
     #[test]
     fn suggests_close_names() {

@@ -76,12 +76,8 @@ pub fn start(
     let id = snapshots::resolve(conn, snap)?;
     let (scope_id, scope_name, rows) = match scope {
         Scope::Account => {
-            let a = queries::accounts(conn, id)?
-                .into_iter()
-                .find(|a| a.id == target || a.name == target)
-                .ok_or_else(|| {
-                    Error::InvalidInput(format!("unknown account {target:?} in snapshot {id}"))
-                })?;
+            let accounts = queries::accounts(conn, id)?;
+            let a = crate::provision::resolve::account_in(&accounts, target, id)?.clone();
             let rows = queries::access(conn, id, &AccessQuery::Account(a.id.clone()))?;
             (a.id, a.name, rows)
         }

@@ -297,16 +297,18 @@ pub fn access_changes(
     from: i64,
     to: i64,
 ) -> Result<AccessChanges> {
-    let id = queries::accounts(conn, to)?
-        .into_iter()
-        .chain(queries::accounts(conn, from)?)
-        .find(|a| a.id == account || a.name == account)
-        .map(|a| a.id)
-        .ok_or_else(|| {
-            Error::InvalidInput(format!(
-                "unknown account {account:?} in snapshots {from} and {to}"
-            ))
-        })?;
+    // The account as the newer snapshot knows it, else as the older one did.
+    let id = match crate::provision::resolve::account_in(&queries::accounts(conn, to)?, account, to)
+    {
+        Ok(a) => a.id.clone(),
+        Err(newer) => {
+            let older = queries::accounts(conn, from)?;
+            match crate::provision::resolve::account_in(&older, account, from) {
+                Ok(a) => a.id.clone(),
+                Err(_) => return Err(newer),
+            }
+        }
+    };
     let rows = |s| -> Result<std::collections::BTreeSet<AccessRow>> {
         Ok(queries::access(conn, s, &AccessQuery::Account(id.clone()))?
             .into_iter()

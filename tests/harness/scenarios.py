@@ -508,6 +508,11 @@ def mutate(harness: Any, change: dict) -> dict:
         role = iam_backends[MANAGEMENT_ACCOUNT][harness.partition].get_role(change.get("role_name", "HallpassManagementRole"))
         role.assume_role_policy_document = trust_policy(f"arn:{harness.partition}:iam::{MANAGEMENT_ACCOUNT}:root", change["external_id"])
         return {"ok": True}
+    if kind == "create_account":
+        # Account names are not unique in AWS Organizations (CreateAccount takes any name).
+        orgs = organizations_backends[MANAGEMENT_ACCOUNT][harness.partition]
+        status = orgs.create_account(AccountName=change["name"], Email=change["email"])
+        return {"account_id": status["CreateAccountStatus"]["AccountId"]}
     if kind == "set_user_status":
         # The admin disables (or enables) a user in the Identity Center console.
         harness.user_status[change["user_id"]] = change["status"]
