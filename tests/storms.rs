@@ -271,7 +271,12 @@ fn syncs_and_a_batch_of_grants_at_the_same_time_neither_corrupt_nor_block_each_o
             during += 1;
         }
     };
-    assert!(status.success(), "the batch completed");
+    let mut why = String::new();
+    if let Some(mut e) = grant.stderr.take() {
+        use std::io::Read;
+        let _ = e.read_to_string(&mut why);
+    }
+    assert!(status.success(), "the batch completed: {why}");
     println!("{during} syncs completed while the batch ran");
     assert!(during >= 2, "syncs are not held up by the batch");
 

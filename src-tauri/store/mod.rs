@@ -47,12 +47,20 @@ fn open_with(data_dir: &Path, migrations: &[migrate::Migration]) -> Result<Conne
     })?;
     let path = db_path(data_dir);
     // The database is its owner's alone (0600); SQLite gives its -wal and -shm files the
-    // database file's mode, so it is created (empty, which SQLite takes as a new
-    // database) before SQLite opens it.
-    crate::paths::private_options()
-        .create(true)
-        .append(true)
-        .open(&path)
+    // database file's mode, so a new one is created (empty, which SQLite takes as a new
+    // database) before SQLite opens it. Only a new one: closing any descriptor of an open
+    // database file drops this process's POSIX locks on it (SQLite's "How To Corrupt"),
+    // so an existing file is only chmod-ed, by path.
+    let created = if path.exists() {
+        Ok(())
+    } else {
+        crate::paths::private_options()
+            .create(true)
+            .append(true)
+            .open(&path)
+            .map(drop)
+    };
+    created
         .and_then(|_| {
             for f in [path.clone(), wal_path(&path), shm_path(&path)] {
                 crate::paths::restrict(&f)?;
