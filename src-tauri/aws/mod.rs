@@ -2,6 +2,7 @@
 
 pub mod assignments;
 mod call;
+mod classify;
 pub mod connect;
 mod creds;
 pub mod directory;
@@ -14,8 +15,8 @@ pub mod sso;
 
 use std::future::Future;
 
-pub(crate) use call::denied_action;
 pub use call::{Gate, Service};
+pub(crate) use classify::denied_action;
 pub use connect::{connect, CallerIdentity, Clients, ConnectParams, Session};
 pub use limiter::Rates;
 

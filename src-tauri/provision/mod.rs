@@ -12,6 +12,7 @@ pub mod grants;
 mod items;
 mod jobs;
 pub(crate) mod live;
+mod names;
 mod outcome;
 pub mod plan;
 pub mod queue;

@@ -1,5 +1,5 @@
 //! Reading the organization: Organizations and the organization instance at once, then
-//! the member accounts, for account instances.
+//! the member accounts, for account instances (`members.rs`).
 //!
 //! As AWS has them: an organization has one *organization instance*, owned by the
 //! management account, which sees it in its home region (a delegated administrator
@@ -9,17 +9,13 @@
 
 use std::collections::BTreeSet;
 
-use futures::stream::{self, StreamExt};
-
+use super::members;
 use super::strategy::{choose, per_principal_cost, Expected, StrategyChoice};
 use super::{Prior, Progress, SyncOptions};
 use crate::aws::sso::InstanceMeta;
-use crate::aws::{assignments, directory, org, sso, Clients, Session};
+use crate::aws::{assignments, directory, sso, Clients, Session};
 use crate::error::Result;
 use crate::model::*;
-
-/// Member accounts entered at once during a scan.
-const MEMBER_CONCURRENCY: usize = 8;
 
 pub(crate) struct Fetched {
     pub data: OrgData,
@@ -37,7 +33,7 @@ struct InstanceData {
     strategy: Strategy,
 }
 
-fn report(session: &Session, opts: &SyncOptions, phase: &str, detail: String) {
+pub(super) fn report(session: &Session, opts: &SyncOptions, phase: &str, detail: String) {
     if let Some(p) = &opts.progress {
         p(Progress {
             phase: phase.to_owned(),
@@ -164,7 +160,7 @@ fn add(
     data.assignments.extend(d.assignments);
 }
 
-fn instance(
+pub(super) fn instance(
     meta: &InstanceMeta,
     region: &str,
     source: InstanceSource,
@@ -181,23 +177,6 @@ fn instance(
         accessed_from: accessed_from.to_owned(),
         regions: Vec::new(),
         administered_by: None,
-    }
-}
-
-/// What one member account showed.
-enum Visit {
-    Entered(Vec<InstanceMeta>),
-    Refused(String),
-}
-
-async fn visit(session: &Session, account: &str) -> Visit {
-    let clients = match session.enter_member(account).await {
-        Ok(c) => c,
-        Err(e) => return Visit::Refused(e.to_string()),
-    };
-    match sso::instances(&clients, &session.gate).await {
-        Ok(list) => Visit::Entered(list),
-        Err(e) => Visit::Refused(e.to_string()),
     }
 }
 
@@ -231,7 +210,7 @@ pub(crate) async fn fetch_all(
         Ok::<_, crate::error::Error>(out)
     };
     let (members, mgmt_data) = futures::try_join!(
-        organization_and_members(session, prior, full_scan, opts, &known),
+        members::organization_and_members(session, prior, full_scan, opts, &known),
         management_instances
     )?;
 
@@ -260,163 +239,6 @@ pub(crate) async fn fetch_all(
     data.ous = members.ous;
     data.accounts = members.accounts;
     data.delegated_admins = members.admins;
-    data.member_scan = if full_scan {
-        Some(members.scan)
-    } else if members.scan.iter().any(|m| !m.reachable) {
-        // A holder could not be entered: the last full scan, with what changed laid over it.
-        let visited: BTreeSet<String> = members.scan.iter().map(|m| m.account_id.clone()).collect();
-        let mut merged: Vec<MemberAccess> = prior
-            .scan
-            .iter()
-            .filter(|old| !visited.contains(&old.account_id))
-            .cloned()
-            .chain(members.scan)
-            .collect();
-        merged.sort_by(|a, b| a.account_id.cmp(&b.account_id));
-        Some(merged)
-    } else {
-        None
-    };
+    data.member_scan = members::scan_to_record(prior, full_scan, members.scan);
     Ok(Fetched { data, strategies })
-}
-
-struct Members {
-    organization: Organization,
-    ous: Vec<OrgUnit>,
-    accounts: Vec<Account>,
-    admins: Vec<String>,
-    scan: Vec<MemberAccess>,
-    account_instances: Vec<Instance>,
-}
-
-/// The organization, then the member accounts (all of them on a full scan, otherwise
-/// those known to hold an account instance) and the account instances they hold.
-async fn organization_and_members(
-    session: &Session,
-    prior: &Prior,
-    full_scan: bool,
-    opts: &SyncOptions,
-    known: &BTreeSet<String>,
-) -> Result<Members> {
-    let gate = &session.gate;
-    let mgmt = &session.management;
-    report(
-        session,
-        opts,
-        "organization",
-        "reading the organization, OUs and accounts".into(),
-    );
-    let organization = org::describe_organization(mgmt, gate).await?;
-    let (ous, accounts) = org::tree(mgmt, gate).await?;
-    let admins = org::delegated_admins(mgmt, gate).await?;
-    report(
-        session,
-        opts,
-        "organization",
-        format!("{} accounts in {} OUs", accounts.len(), ous.len()),
-    );
-    // Only ACTIVE accounts can be entered; the others are noted, not visited.
-    let inactive: Vec<&Account> = accounts
-        .iter()
-        .filter(|a| a.id != mgmt.account_id && !a.is_active())
-        .collect();
-    let members: Vec<String> = if full_scan {
-        accounts
-            .iter()
-            .filter(|a| a.id != mgmt.account_id && a.is_active())
-            .map(|a| a.id.clone())
-            .collect()
-    } else {
-        let mut set: BTreeSet<String> = prior.holders.iter().cloned().collect();
-        set.remove(&mgmt.account_id);
-        for a in &inactive {
-            set.remove(&a.id);
-        }
-        set.into_iter().collect()
-    };
-    report(
-        session,
-        opts,
-        "members",
-        format!(
-            "visiting {} member account(s){}",
-            members.len(),
-            if full_scan { " (full scan)" } else { "" }
-        ),
-    );
-    let visits: Vec<(String, Visit)> = stream::iter(members.iter())
-        .map(|account| async move { (account.clone(), visit(session, account).await) })
-        .buffer_unordered(MEMBER_CONCURRENCY)
-        .collect()
-        .await;
-    let mut seen = known.clone();
-    let mut scan: Vec<MemberAccess> = inactive
-        .iter()
-        .map(|a| MemberAccess {
-            account_id: a.id.clone(),
-            reachable: false,
-            holds_instance: false,
-            detail: Some(format!(
-                "not visited: the account is {} in Organizations (only ACTIVE accounts can be entered)",
-                a.state()
-            )),
-        })
-        .collect();
-    let mut account_instances = Vec::new();
-    for (account, v) in visits {
-        match v {
-            Visit::Entered(metas) => {
-                // A delegated administrator's ListInstances shows the organization instance
-                // itself (owned by the management account): not an instance of its own.
-                let own: Vec<InstanceMeta> = metas
-                    .into_iter()
-                    .filter(|m| m.owner_account_id != mgmt.account_id)
-                    .collect();
-                scan.push(MemberAccess {
-                    account_id: account.clone(),
-                    reachable: true,
-                    holds_instance: !own.is_empty(),
-                    detail: None,
-                });
-                for meta in own {
-                    if seen.insert(meta.instance_arn.clone()) {
-                        account_instances.push(instance(
-                            &meta,
-                            &session.region,
-                            InstanceSource::Account,
-                            &account,
-                        ));
-                    }
-                }
-            }
-            // An account instance gives no access to AWS accounts, so an account that
-            // cannot be entered loses nothing the snapshot needs: recorded, not fatal. The
-            // account instance it was known to hold is kept as last seen.
-            Visit::Refused(why) => {
-                let kept: Vec<Instance> = prior
-                    .account_instances
-                    .iter()
-                    .filter(|i| i.accessed_from == account && seen.insert(i.instance_arn.clone()))
-                    .cloned()
-                    .collect();
-                scan.push(MemberAccess {
-                    account_id: account,
-                    reachable: false,
-                    holds_instance: !kept.is_empty(),
-                    detail: Some(why),
-                });
-                account_instances.extend(kept);
-            }
-        }
-    }
-    account_instances.sort_by(|a: &Instance, b: &Instance| a.instance_arn.cmp(&b.instance_arn));
-    scan.sort_by(|a, b| a.account_id.cmp(&b.account_id));
-    Ok(Members {
-        organization,
-        ous,
-        accounts,
-        admins,
-        scan,
-        account_instances,
-    })
 }

@@ -1,6 +1,7 @@
 //! One sync: connect, read every service concurrently under its limits, write one snapshot.
 
 mod fetch;
+mod members;
 pub mod strategy;
 
 use std::collections::HashMap;
