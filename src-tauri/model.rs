@@ -385,4 +385,9 @@ pub struct AccessRow {
     /// `None` for a direct assignment, otherwise the group it comes through.
     pub via_group: Option<String>,
     pub instance_arn: String,
+    /// The ids behind the names above: what a revocation planned from this row acts on
+    /// (names are not unique and can change between snapshots).
+    pub principal_id: String,
+    pub permission_set_arn: String,
+    pub via_group_id: Option<String>,
 }

@@ -529,6 +529,83 @@ fn an_access_review_is_decided_exported_round_tripped_and_its_revocations_applie
     assert_eq!(users.lines().count(), truth.users.len() + 1);
 }
 
+/// A review records who it reviewed by id: when the group's name is given to another
+/// group after the review, the revocation still takes the user out of the reviewed group,
+/// and leaves the new group of the same name alone.
+#[test]
+fn a_review_revocation_acts_on_the_reviewed_ids_after_a_name_is_reused() {
+    let h = Harness::start();
+    let truth = h.seed("small");
+    let env = Env::new(&h, &truth);
+    env.ok(&["sync"]);
+    let (account, group) = truth
+        .assignments
+        .iter()
+        .filter(|a| a.principal_type == "GROUP")
+        .find_map(|a| {
+            truth
+                .memberships
+                .iter()
+                .any(|m| m.group_id == a.principal_id)
+                .then(|| (a.account_id.clone(), a.principal_id.clone()))
+        })
+        .unwrap();
+    let group_name = truth
+        .groups
+        .iter()
+        .find(|g| g.group_id == group)
+        .unwrap()
+        .display_name
+        .clone();
+    let r = env.json(&["review", "start", "--account", &account]);
+    let id = r["id"].as_i64().unwrap().to_string();
+    let item = r["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["via_group"] == json!(group_name))
+        .unwrap()
+        .clone();
+    assert_eq!(item["via_group_id"], json!(group), "{item:#}");
+    let user = truth.user_id(item["principal_name"].as_str().unwrap());
+    env.ok(&[
+        "review",
+        "decide",
+        &id,
+        &item["item"].as_u64().unwrap().to_string(),
+        "revoke",
+    ]);
+
+    // After the review: the group is renamed and a new group takes its old name, with
+    // the same user in it.
+    h.mutate(
+        json!({ "kind": "rename_group", "region": REGION, "group_id": group,
+                     "display_name": format!("{group_name}-retired") }),
+    );
+    let twin = h
+        .mutate(json!({ "kind": "add_group", "region": REGION, "display_name": group_name }))
+        ["group_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    h.mutate(
+        json!({ "kind": "add_membership", "region": REGION, "group_id": twin, "user_id": user }),
+    );
+    env.ok(&["sync"]);
+
+    let out = env.json(&["review", "revoke", &id, "--yes"]);
+    assert_eq!(out["report"]["succeeded"], 1, "{out:#}");
+    let seen = h.inspect(&[]);
+    assert!(
+        !seen.is_member(&group, &user),
+        "the user was taken out of the reviewed group"
+    );
+    assert!(
+        seen.is_member(&twin, &user),
+        "the new group that took the old name was left alone"
+    );
+}
+
 #[test]
 fn retention_prunes_old_snapshots_but_keeps_the_ones_a_review_refers_to() {
     let h = Harness::start();

@@ -29,18 +29,31 @@ pub struct Reprovisioned {
     pub snapshot_id: i64,
 }
 
-/// Reprovisions the permission set named `name` (or by ARN) from the newest snapshot.
-pub async fn reprovision(
-    data_dir: &Path,
-    session: &Session,
+/// What reprovisioning a permission set touches, shown before it is confirmed.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct ReprovisionPreview {
+    pub permission_set: String,
+    pub permission_set_arn: String,
+    /// Every account it is provisioned to: AWS reprovisions all of them.
+    pub accounts: Vec<String>,
+    /// The ones that are outdated now.
+    pub outdated: Vec<String>,
+}
+
+/// The permission set named `name` (or by ARN) in the newest snapshot, and its accounts.
+pub fn preview(conn: &rusqlite::Connection, name: &str) -> Result<ReprovisionPreview> {
+    Ok(target(conn, name)?.1)
+}
+
+fn target(
+    conn: &rusqlite::Connection,
     name: &str,
-    actor: &str,
-) -> Result<Reprovisioned> {
-    let mut conn = store::open(data_dir)?;
-    let snap = snapshots::latest_complete(&conn)?.ok_or_else(|| {
+) -> Result<(crate::model::PermissionSet, ReprovisionPreview)> {
+    let snap = snapshots::latest_complete(conn)?.ok_or_else(|| {
         Error::NotFound("there is no snapshot yet: run `hallpass sync` first".into())
     })?;
-    let sets = queries::permission_sets(&conn, snap)?;
+    let sets = queries::permission_sets(conn, snap)?;
     let matching: Vec<_> = sets
         .iter()
         .filter(|p| p.name == name || p.arn == name)
@@ -58,11 +71,35 @@ pub async fn reprovision(
             )))
         }
     };
-    let outdated: Vec<String> = queries::provisioned(&conn, snap)?
+    let (mut accounts, mut outdated) = (Vec::new(), Vec::new());
+    for p in queries::provisioned(conn, snap)?
         .into_iter()
-        .filter(|p| p.permission_set_arn == ps.arn && p.outdated)
-        .map(|p| p.account_id)
-        .collect();
+        .filter(|p| p.permission_set_arn == ps.arn)
+    {
+        if p.outdated {
+            outdated.push(p.account_id.clone());
+        }
+        accounts.push(p.account_id);
+    }
+    let preview = ReprovisionPreview {
+        permission_set: ps.name.clone(),
+        permission_set_arn: ps.arn.clone(),
+        accounts,
+        outdated,
+    };
+    Ok((ps.clone(), preview))
+}
+
+/// Reprovisions the permission set named `name` (or by ARN) from the newest snapshot.
+pub async fn reprovision(
+    data_dir: &Path,
+    session: &Session,
+    name: &str,
+    actor: &str,
+) -> Result<Reprovisioned> {
+    let mut conn = store::open(data_dir)?;
+    let (ps, preview) = target(&conn, name)?;
+    let outdated = preview.outdated;
     let access = live::instance_access(&conn)?;
     let from = access.get(&ps.instance_arn).cloned().unwrap_or_default();
     let c = live::clients_for(session, &mut HashMap::new(), &from).await?;

@@ -269,8 +269,37 @@ pub(super) fn reprovision(
     a: &ApplyArgs,
 ) -> Result<()> {
     let actor = provision::actor("cli");
+    // What it touches first: AWS reprovisions every account the set is provisioned to.
+    let preview = checks::reprovision::preview(&crate::store::open(data_dir)?, permission_set)?;
+    if cli.json && a.dry_run {
+        output::json(&preview);
+        return Ok(());
+    }
+    if !cli.json {
+        emit(&format!(
+            "Reprovisioning {} touches the {} account(s) it is provisioned to ({} outdated): {}",
+            preview.permission_set,
+            preview.accounts.len(),
+            preview.outdated.len(),
+            preview.accounts.join(", ")
+        ));
+    }
+    if a.dry_run {
+        return Ok(());
+    }
+    if !super::provision::confirm(
+        &format!(
+            "Reprovision {} to {} account(s)?",
+            preview.permission_set,
+            preview.accounts.len()
+        ),
+        a.yes,
+    )? {
+        output::message(cli.json, "Not applied.");
+        return Ok(());
+    }
     let done = connect_and(cli, data_dir, a, async |s| {
-        checks::reprovision::reprovision(data_dir, s, permission_set, &actor).await
+        checks::reprovision::reprovision(data_dir, s, &preview.permission_set_arn, &actor).await
     })?;
     if cli.json {
         output::json(&done);

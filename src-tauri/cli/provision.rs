@@ -24,10 +24,10 @@ pub(crate) struct ApplyArgs {
     reason: Option<String>,
     /// Apply without asking.
     #[arg(long, short = 'y')]
-    yes: bool,
+    pub(super) yes: bool,
     /// Show the plan and stop.
     #[arg(long, conflicts_with = "yes")]
-    dry_run: bool,
+    pub(super) dry_run: bool,
     /// The Identity Center instance (ARN or identity store id), when there is more than one.
     #[arg(long)]
     instance: Option<String>,
@@ -173,7 +173,8 @@ pub(super) fn exec_options(cli: &Cli, data_dir: &Path, a: &ApplyArgs) -> Result<
     })
 }
 
-fn confirm(plan: &Plan, yes: bool) -> Result<bool> {
+/// Asks `question` on the terminal (or takes `--yes`).
+pub(super) fn confirm(question: &str, yes: bool) -> Result<bool> {
     if yes {
         return Ok(true);
     }
@@ -182,7 +183,7 @@ fn confirm(plan: &Plan, yes: bool) -> Result<bool> {
             "not applied: confirm with --yes (no terminal to ask on), or use --dry-run to only see the plan".into(),
         ));
     }
-    eprint!("Apply {} change(s)? [y/N] ", plan.changes());
+    eprint!("{question} [y/N] ");
     let _ = std::io::stderr().flush();
     let mut line = String::new();
     std::io::stdin()
@@ -225,7 +226,7 @@ pub(crate) fn apply_plan(
             output::message(cli.json, "Nothing to do: everything is already as asked.");
             return Ok(());
         }
-        if !confirm(&the_plan, a.yes)? {
+        if !confirm(&format!("Apply {} change(s)?", the_plan.changes()), a.yes)? {
             output::message(cli.json, "Not applied.");
             return Ok(());
         }

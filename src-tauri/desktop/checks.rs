@@ -2,6 +2,7 @@
 
 use tauri::State;
 
+use super::provisioning::Confirmable;
 use super::AppState;
 use crate::checks::{self, explain, lint, CheckRun, Finding};
 use crate::error::{Error, Result};
@@ -96,22 +97,51 @@ pub fn explain_access(
     explain::explain(&state.db()?, snapshot, &user, &account)
 }
 
-/// The fix for `permission-set-out-of-sync`, waited for.
+/// What reprovisioning a permission set touches, kept for confirmation.
+#[derive(Debug, Clone, serde::Serialize, ts_rs::TS)]
+#[ts(export)]
+pub struct PlannedReprovision {
+    pub id: String,
+    pub preview: checks::reprovision::ReprovisionPreview,
+}
+
+/// The fix for `permission-set-out-of-sync`, first shown: which accounts it touches.
 #[tauri::command]
-pub async fn reprovision_permission_set(
-    state: State<'_, AppState>,
-    name: String,
-) -> Result<checks::reprovision::Reprovisioned> {
+pub fn plan_reprovision(state: State<'_, AppState>, name: String) -> Result<PlannedReprovision> {
     if state.is_demo() {
         return Err(Error::InvalidInput(
             "the demo organization is read-only".into(),
         ));
     }
+    let preview = checks::reprovision::preview(&store::open(state.live_dir())?, &name)?;
+    let id = state.pending.keep(Confirmable::Reprovision {
+        permission_set_arn: preview.permission_set_arn.clone(),
+    });
+    Ok(PlannedReprovision { id, preview })
+}
+
+/// The confirmed reprovisioning (by the id `plan_reprovision` gave), waited for.
+#[tauri::command]
+pub async fn reprovision_permission_set(
+    state: State<'_, AppState>,
+    plan_id: String,
+) -> Result<checks::reprovision::Reprovisioned> {
+    let Confirmable::Reprovision { permission_set_arn } = state.pending.take(&plan_id)? else {
+        return Err(Error::InvalidInput(
+            "this id is not a planned reprovisioning".into(),
+        ));
+    };
     let p = state.connect_params()?;
     let dir = state.live_dir().to_path_buf();
     let done = super::off_thread(move || async move {
         let session = crate::aws::connect(&p).await?;
-        checks::reprovision::reprovision(&dir, &session, &name, &provision::actor("desktop")).await
+        checks::reprovision::reprovision(
+            &dir,
+            &session,
+            &permission_set_arn,
+            &provision::actor("desktop"),
+        )
+        .await
     })
     .await?;
     checks::run_offline(&mut store::open(state.live_dir())?)?;

@@ -113,36 +113,88 @@ pub fn work_due(app: &AppHandle) -> Result<bool> {
     Ok(expiry_due || !queue::open(&conn)?.is_empty())
 }
 
-/// The plan for a request: against the newest snapshot, then checked live when AWS answers.
-#[tauri::command]
-pub async fn plan_change(
-    state: State<'_, AppState>,
-    request: Request,
-    reason: Option<String>,
-) -> Result<Plan> {
-    refuse_demo(&state)?;
-    plan::require_reason(&request, reason.as_deref())?;
+/// A change waiting for the person's confirmation, kept on this side under an unguessable
+/// id (`provision::pending`): the window shows it and confirms it by id only.
+pub enum Confirmable {
+    Change { plan: Plan, records_grants: bool },
+    Reprovision { permission_set_arn: String },
+}
+
+/// A plan to show, and the id that confirms it.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct PlannedChange {
+    pub id: String,
+    pub plan: Plan,
+    /// How many accounts the changes touch.
+    pub accounts: u32,
+}
+
+/// Checks `the_plan` against AWS itself and keeps it for confirmation.
+pub(super) async fn keep_checked(
+    state: &AppState,
+    the_plan: Plan,
+    records_grants: bool,
+) -> Result<PlannedChange> {
+    refuse_demo(state)?;
     let live = state.live_dir().to_path_buf();
-    let the_plan = plan::plan(&store::open(&live)?, &request)?;
     let params = state.connect_params()?;
-    super::off_thread(move || async move {
+    let the_plan = super::off_thread(move || async move {
         let mut the_plan = the_plan;
         let session = crate::aws::connect(&params).await?;
         plan::live_check(&session, &store::open(&live)?, &mut the_plan).await?;
         Ok(the_plan)
     })
-    .await
+    .await?;
+    let accounts = the_plan
+        .items
+        .iter()
+        .filter(|i| i.noop.is_none())
+        .filter_map(|i| i.spec.account_id.as_deref())
+        .collect::<std::collections::BTreeSet<_>>()
+        .len() as u32;
+    let id = state.pending.keep(Confirmable::Change {
+        plan: the_plan.clone(),
+        records_grants,
+    });
+    Ok(PlannedChange {
+        id,
+        plan: the_plan,
+        accounts,
+    })
 }
 
-/// Stores the confirmed plan and starts the queue; returns the batch id.
+/// The plan for one or more requests: against the newest snapshot, then checked live.
+#[tauri::command]
+pub async fn plan_change(
+    state: State<'_, AppState>,
+    requests: Vec<Request>,
+    reason: Option<String>,
+) -> Result<PlannedChange> {
+    refuse_demo(&state)?;
+    for r in &requests {
+        plan::require_reason(r, reason.as_deref())?;
+    }
+    let the_plan = plan::plan_all(&store::open(state.live_dir())?, &requests)?;
+    let records_grants = requests.iter().any(|r| matches!(r, Request::Grant { .. }));
+    keep_checked(&state, the_plan, records_grants).await
+}
+
+/// Queues the plan kept under `plan_id` (exactly as planned and checked) and starts the
+/// queue; returns the batch id. The window cannot send a plan of its own.
 #[tauri::command]
 pub async fn apply_change(
     app: AppHandle,
     state: State<'_, AppState>,
-    plan: Plan,
+    plan_id: String,
     reason: Option<String>,
 ) -> Result<i64> {
     refuse_demo(&state)?;
+    let Confirmable::Change { plan, .. } = state.pending.take(&plan_id)? else {
+        return Err(Error::InvalidInput(
+            "this id is not a plan of changes to access".into(),
+        ));
+    };
     let reason = reason.as_deref().map(str::trim).filter(|r| !r.is_empty());
     let direct_user_grant = plan.items.iter().any(|i| {
         i.spec.kind == provision::OpKind::Grant
@@ -157,6 +209,12 @@ pub async fn apply_change(
     let batch = queue::enqueue(&mut conn, &plan, &provision::actor("desktop"), reason)?;
     spawn_ops(&app)?;
     Ok(batch)
+}
+
+/// Forgets a plan the person cancelled.
+#[tauri::command]
+pub fn discard_plan(state: State<'_, AppState>, plan_id: String) {
+    state.pending.discard(&plan_id);
 }
 
 #[tauri::command]

@@ -4,9 +4,10 @@
 
 use tauri::State;
 
+use super::provisioning::{keep_checked, PlannedChange};
 use super::AppState;
 use crate::error::{Error, Result};
-use crate::provision::{self, Plan};
+use crate::provision;
 use crate::review::access_review::{self, Review, Scope};
 use crate::review::{drift, export, matrix, share};
 use crate::store::{self, retention, snapshots};
@@ -79,10 +80,14 @@ pub fn export_review(state: State<'_, AppState>, id: i64, format: String) -> Res
     export_file(&state, &format!("review-{id}"), ext, &text)
 }
 
+/// The revocations a review decided, checked live and kept for confirmation.
 #[tauri::command]
-pub fn review_revocation_plan(state: State<'_, AppState>, id: i64) -> Result<Plan> {
-    let conn = store::open(state.live_dir())?;
-    access_review::revocation_plan(&conn, &access_review::get(&state.db()?, id)?)
+pub async fn review_revocation_plan(state: State<'_, AppState>, id: i64) -> Result<PlannedChange> {
+    let the_plan = {
+        let conn = store::open(state.live_dir())?;
+        access_review::revocation_plan(&conn, &access_review::get(&state.db()?, id)?)?
+    };
+    keep_checked(&state, the_plan, false).await
 }
 
 #[tauri::command]
@@ -93,12 +98,20 @@ pub fn drift_report(state: State<'_, AppState>, text: String) -> Result<drift::D
     drift::drift(&conn, snap, &matrix::parse(&text)?)
 }
 
+/// The plan that removes the drift, checked live and kept for confirmation.
 #[tauri::command]
-pub fn drift_plan(state: State<'_, AppState>, text: String, only_missing: bool) -> Result<Plan> {
+pub async fn drift_plan(
+    state: State<'_, AppState>,
+    text: String,
+    only_missing: bool,
+) -> Result<PlannedChange> {
     check_size(&text)?;
-    let conn = store::open(state.live_dir())?;
-    let snap = snapshots::resolve(&conn, None)?;
-    drift::reconcile(&conn, snap, &matrix::parse(&text)?, only_missing)
+    let the_plan = {
+        let conn = store::open(state.live_dir())?;
+        let snap = snapshots::resolve(&conn, None)?;
+        drift::reconcile(&conn, snap, &matrix::parse(&text)?, only_missing)?
+    };
+    keep_checked(&state, the_plan, false).await
 }
 
 /// The newest snapshot's assignments as a matrix (YAML text), also saved under exports/.

@@ -22,6 +22,8 @@ pub struct AppState {
     /// Why AWS could not be reached at the last attempt; `None` when it could.
     offline: Mutex<Option<String>>,
     pub keychain: Keychain,
+    /// Plans shown in the window, waiting for confirmation by id.
+    pub pending: crate::provision::pending::Pending<super::provisioning::Confirmable>,
 }
 
 /// Everything the first screen needs to decide what to show.
@@ -54,6 +56,7 @@ impl AppState {
             running_ops: AtomicBool::new(false),
             offline: Mutex::new(None),
             keychain: Keychain::default(),
+            pending: Default::default(),
         }
     }
 

@@ -14,6 +14,7 @@ mod jobs;
 pub(crate) mod live;
 mod names;
 mod outcome;
+pub mod pending;
 pub mod plan;
 pub mod queue;
 pub mod refresh;

@@ -141,6 +141,27 @@ pub fn require_reason(request: &Request, reason: Option<&str>) -> Result<()> {
     Ok(())
 }
 
+/// Plans several requests as one plan: each operation once, the warnings of all, the
+/// first expiry.
+pub fn plan_all(conn: &Connection, requests: &[Request]) -> Result<Plan> {
+    let mut out = Plan {
+        items: vec![],
+        expires_at: None,
+        warnings: vec![],
+    };
+    for r in requests {
+        let p = plan(conn, r)?;
+        for item in p.items {
+            if !out.items.iter().any(|x| x.spec == item.spec) {
+                out.items.push(item);
+            }
+        }
+        out.expires_at = out.expires_at.or(p.expires_at);
+        out.warnings.extend(p.warnings);
+    }
+    Ok(out)
+}
+
 /// Plans `request` against the newest snapshot.
 pub fn plan(conn: &Connection, request: &Request) -> Result<Plan> {
     let snap_id = snapshots::latest_complete(conn)?.ok_or_else(|| {

@@ -9,7 +9,7 @@ use ts_rs::TS;
 
 use crate::clock::now_rfc3339;
 use crate::error::{Error, Result};
-use crate::model::PrincipalType;
+use crate::model::{AccessRow, PrincipalType};
 use crate::provision::plan::{self, AssignmentRequest, Plan, Request};
 use crate::store::queries::{self, AccessQuery};
 use crate::store::snapshots;
@@ -47,6 +47,14 @@ pub struct ReviewItem {
     pub decision: Option<String>,
     pub note: Option<String>,
     pub decided_at: Option<String>,
+    /// The ids behind the names: what a revocation acts on. `None` only for an item of a
+    /// review started before Hallpass kept them whose name was ambiguous in its snapshot.
+    #[serde(default)]
+    pub principal_id: Option<String>,
+    #[serde(default)]
+    pub permission_set_arn: Option<String>,
+    #[serde(default)]
+    pub via_group_id: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -74,20 +82,19 @@ pub fn start(
     reviewer: &str,
 ) -> Result<Review> {
     let id = snapshots::resolve(conn, snap)?;
-    let (scope_id, scope_name, rows) = match scope {
+    let (scope_id, scope_name) = match scope {
         Scope::Account => {
             let accounts = queries::accounts(conn, id)?;
-            let a = crate::provision::resolve::account_in(&accounts, target, id)?.clone();
-            let rows = queries::access(conn, id, &AccessQuery::Account(a.id.clone()))?;
-            (a.id, a.name, rows)
+            let a = crate::provision::resolve::account_in(&accounts, target, id)?;
+            (a.id.clone(), a.name.clone())
         }
         Scope::PermissionSet => {
             let found: Vec<_> = queries::permission_sets(conn, id)?
                 .into_iter()
                 .filter(|p| p.name == target || p.arn == target)
                 .collect();
-            let p = match found.as_slice() {
-                [one] => one.clone(),
+            match found.as_slice() {
+                [one] => (one.arn.clone(), one.name.clone()),
                 [] => {
                     return Err(Error::InvalidInput(format!(
                         "unknown permission set {target:?} in snapshot {id}"
@@ -98,13 +105,10 @@ pub fn start(
                         "{target:?} names permission sets in several instances; give its ARN"
                     )))
                 }
-            };
-            let rows = queries::access(conn, id, &AccessQuery::PermissionSet(p.arn.clone()))?;
-            (p.arn, p.name, rows)
+            }
         }
     };
-    let mut rows = rows;
-    rows.sort();
+    let rows = packet(conn, id, scope, &scope_id)?;
     let now = now_rfc3339();
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     tx.execute(
@@ -115,7 +119,8 @@ pub fn start(
     for (i, r) in rows.iter().enumerate() {
         tx.execute(
             "INSERT INTO review_items(review_id, item, instance_arn, account_id, account_name, permission_set,
-                 principal_type, principal_name, via_group) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                 principal_type, principal_name, via_group, principal_id, permission_set_arn, via_group_id)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
             rusqlite::params![
                 review,
                 i as i64 + 1,
@@ -125,12 +130,26 @@ pub fn start(
                 r.permission_set,
                 r.principal_type.as_str(),
                 r.principal_name,
-                r.via_group
+                r.via_group,
+                r.principal_id,
+                r.permission_set_arn,
+                r.via_group_id
             ],
         )?;
     }
     tx.commit()?;
     get(conn, review)
+}
+
+/// Everyone with access in a review's scope as snapshot `snap` has it, in packet order.
+fn packet(conn: &Connection, snap: i64, scope: Scope, scope_id: &str) -> Result<Vec<AccessRow>> {
+    let query = match scope {
+        Scope::Account => AccessQuery::Account(scope_id.to_owned()),
+        Scope::PermissionSet => AccessQuery::PermissionSet(scope_id.to_owned()),
+    };
+    let mut rows = queries::access(conn, snap, &query)?;
+    rows.sort();
+    Ok(rows)
 }
 
 pub fn get(conn: &Connection, id: i64) -> Result<Review> {
@@ -157,7 +176,8 @@ pub fn get(conn: &Connection, id: i64) -> Result<Review> {
         .ok_or_else(|| Error::NotFound(format!("there is no review {id}; `hallpass review list` shows them")))?;
     let mut stmt = conn.prepare(
         "SELECT item, instance_arn, account_id, account_name, permission_set, principal_type, principal_name, via_group,
-                decision, note, decided_at FROM review_items WHERE review_id = ?1 ORDER BY item",
+                decision, note, decided_at, principal_id, permission_set_arn, via_group_id
+           FROM review_items WHERE review_id = ?1 ORDER BY item",
     )?;
     let rows = stmt.query_map([id], |r| {
         let pt: String = r.get(5)?;
@@ -173,6 +193,9 @@ pub fn get(conn: &Connection, id: i64) -> Result<Review> {
             decision: r.get(8)?,
             note: r.get(9)?,
             decided_at: r.get(10)?,
+            principal_id: r.get(11)?,
+            permission_set_arn: r.get(12)?,
+            via_group_id: r.get(13)?,
         })
     })?;
     r.items = rows.collect::<rusqlite::Result<_>>()?;
@@ -232,6 +255,8 @@ pub fn import(conn: &mut Connection, text: &str) -> Result<Review> {
             r.snapshot_id
         )));
     }
+    let mut r = r;
+    vouch(conn, &mut r)?;
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     tx.execute(
         "INSERT INTO reviews(snapshot_id, scope, scope_id, scope_name, created_at, reviewer, completed_at)
@@ -242,7 +267,8 @@ pub fn import(conn: &mut Connection, text: &str) -> Result<Review> {
     for i in &r.items {
         tx.execute(
             "INSERT INTO review_items(review_id, item, instance_arn, account_id, account_name, permission_set, principal_type,
-                 principal_name, via_group, decision, note, decided_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                 principal_name, via_group, decision, note, decided_at, principal_id, permission_set_arn, via_group_id)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
             rusqlite::params![
                 id,
                 i.item,
@@ -255,7 +281,10 @@ pub fn import(conn: &mut Connection, text: &str) -> Result<Review> {
                 i.via_group,
                 i.decision,
                 i.note,
-                i.decided_at
+                i.decided_at,
+                i.principal_id,
+                i.permission_set_arn,
+                i.via_group_id
             ],
         )?;
     }
@@ -263,50 +292,105 @@ pub fn import(conn: &mut Connection, text: &str) -> Result<Review> {
     get(conn, id)
 }
 
+/// An imported review is trusted only as far as this data folder's own snapshot backs it:
+/// every item must be access that snapshot shows in the review's scope (with the same ids
+/// where the file has them), so an edited file cannot point a revocation elsewhere. Items
+/// of files written before Hallpass kept ids get theirs from the snapshot when the names
+/// fit exactly one row.
+fn vouch(conn: &Connection, r: &mut Review) -> Result<()> {
+    let rows = packet(conn, r.snapshot_id, r.scope, &r.scope_id)?;
+    for i in &mut r.items {
+        let same = |x: &&AccessRow| {
+            x.account_id == i.account_id
+                && x.instance_arn == i.instance_arn
+                && x.permission_set == i.permission_set
+                && x.principal_type == i.principal_type
+                && x.principal_name == i.principal_name
+                && x.via_group == i.via_group
+                && i.principal_id.as_ref().is_none_or(|p| *p == x.principal_id)
+                && i.permission_set_arn
+                    .as_ref()
+                    .is_none_or(|p| *p == x.permission_set_arn)
+                && (i.via_group_id.is_none() || i.via_group_id == x.via_group_id)
+        };
+        let found: Vec<&AccessRow> = rows.iter().filter(same).collect();
+        match found.as_slice() {
+            [] => {
+                return Err(Error::InvalidInput(format!(
+                    "item {} of the review file ({} {} with {} on {}) is not access that snapshot {} shows in {}: \
+                     the file was changed, or it comes from another data folder. Nothing was imported.",
+                    i.item,
+                    i.principal_type.as_str().to_lowercase(),
+                    i.principal_name,
+                    i.permission_set,
+                    i.account_id,
+                    r.snapshot_id,
+                    r.scope_name
+                )))
+            }
+            [one] => {
+                i.principal_id = Some(one.principal_id.clone());
+                i.permission_set_arn = Some(one.permission_set_arn.clone());
+                i.via_group_id = one.via_group_id.clone();
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
 /// The revocation plan for the revoke decisions: a direct assignment is revoked; access
-/// through a group is removed by taking the user out of that group.
+/// through a group is removed by taking the user out of that group. It acts on the ids
+/// the review recorded (resolved against the newest snapshot, so something deleted since
+/// is refused), and like every plan it is checked live before it is applied.
 pub fn revocation_plan(conn: &Connection, r: &Review) -> Result<Plan> {
-    let mut out = Plan {
-        items: vec![],
-        expires_at: None,
-        warnings: vec![],
-    };
+    let mut requests = Vec::new();
+    let mut warnings = Vec::new();
     for i in r
         .items
         .iter()
         .filter(|i| i.decision.as_deref() == Some("revoke"))
     {
-        let request = match &i.via_group {
-            Some(group) => Request::RemoveMember {
-                group: group.clone(),
-                user: i.principal_name.clone(),
+        let unknown = || {
+            Error::InvalidInput(format!(
+                "review {} item {} ({} {} on {}) was recorded without ids, and its names fitted several \
+                 items in snapshot {}: start a new review of {} to revoke it",
+                r.id,
+                i.item,
+                i.principal_type.as_str().to_lowercase(),
+                i.principal_name,
+                i.account_id,
+                r.snapshot_id,
+                r.scope_name
+            ))
+        };
+        let principal = i.principal_id.clone().ok_or_else(unknown)?;
+        requests.push(match &i.via_group {
+            Some(_) => Request::RemoveMember {
+                group: i.via_group_id.clone().ok_or_else(unknown)?,
+                user: principal,
                 instance: Some(i.instance_arn.clone()),
             },
             None => Request::Revoke {
                 assignment: AssignmentRequest {
                     principal_type: i.principal_type,
-                    principal: i.principal_name.clone(),
-                    permission_sets: vec![i.permission_set.clone()],
+                    principal,
+                    permission_sets: vec![i.permission_set_arn.clone().ok_or_else(unknown)?],
                     accounts: vec![i.account_id.clone()],
                     ous: vec![],
                     instance: Some(i.instance_arn.clone()),
                 },
             },
-        };
-        let p = plan::plan(conn, &request)?;
-        for item in p.items {
-            if !out.items.iter().any(|x| x.spec == item.spec) {
-                out.items.push(item);
-            }
-        }
-        if i.via_group.is_some() {
-            out.warnings.push(format!(
-                "{} loses every access that comes through group {}, not only {}",
+        });
+        if let Some(group) = &i.via_group {
+            warnings.push(format!(
+                "{} loses every access that comes through group {group}, not only {}",
                 i.principal_name,
-                i.via_group.as_deref().unwrap_or(""),
                 i.account_name.as_deref().unwrap_or(&i.account_id)
             ));
         }
     }
+    let mut out = plan::plan_all(conn, &requests)?;
+    out.warnings.extend(warnings);
     Ok(out)
 }

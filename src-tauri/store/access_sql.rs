@@ -30,6 +30,9 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AccessRow> {
         principal_name: r.get(4)?,
         via_group: r.get(5)?,
         instance_arn: r.get(6)?,
+        principal_id: r.get(7)?,
+        permission_set_arn: r.get(8)?,
+        via_group_id: r.get(9)?,
     })
 }
 
@@ -42,11 +45,13 @@ pub fn user(
 ) -> Result<Vec<AccessRow>> {
     let names = names_joins();
     let sql = format!(
-        "SELECT a.account_id, acc.name, COALESCE(ps.name, a.permission_set_arn), 'USER', ?3, NULL, a.instance_arn
+        "SELECT a.account_id, acc.name, COALESCE(ps.name, a.permission_set_arn), 'USER', ?3, NULL, a.instance_arn,
+                ?2, a.permission_set_arn, NULL
            FROM assignments a {names}
           WHERE a.principal_id = ?2 AND a.principal_type = 'USER' AND {va}
          UNION ALL
-         SELECT a.account_id, acc.name, COALESCE(ps.name, a.permission_set_arn), 'USER', ?3, g.display_name, a.instance_arn
+         SELECT a.account_id, acc.name, COALESCE(ps.name, a.permission_set_arn), 'USER', ?3, g.display_name, a.instance_arn,
+                ?2, a.permission_set_arn, g.group_id
            FROM dir_memberships m
            JOIN dir_groups g ON g.group_id = m.group_id AND {vg}
            JOIN assignments a ON a.principal_id = m.group_id AND a.principal_type = 'GROUP' AND {va}
@@ -67,14 +72,16 @@ pub fn account(conn: &Connection, snap: i64, account_id: &str) -> Result<Vec<Acc
     let names = names_joins();
     let sql = format!(
         "SELECT a.account_id, acc.name, COALESCE(ps.name, a.permission_set_arn), 'USER',
-                COALESCE(u.user_name, a.principal_id), NULL, a.instance_arn
+                COALESCE(u.user_name, a.principal_id), NULL, a.instance_arn,
+                a.principal_id, a.permission_set_arn, NULL
            FROM assignments a
            LEFT JOIN dir_users u ON u.user_id = a.principal_id AND {vu}
            {names}
           WHERE a.account_id = ?2 AND a.principal_type = 'USER' AND {va}
          UNION ALL
          SELECT a.account_id, acc.name, COALESCE(ps.name, a.permission_set_arn), 'USER',
-                COALESCE(u.user_name, m.user_id), COALESCE(g.display_name, a.principal_id), a.instance_arn
+                COALESCE(u.user_name, m.user_id), COALESCE(g.display_name, a.principal_id), a.instance_arn,
+                m.user_id, a.permission_set_arn, a.principal_id
            FROM assignments a
            JOIN dir_memberships m ON m.group_id = a.principal_id AND {vm}
            LEFT JOIN dir_users u ON u.user_id = m.user_id AND {vu}
@@ -83,7 +90,8 @@ pub fn account(conn: &Connection, snap: i64, account_id: &str) -> Result<Vec<Acc
           WHERE a.account_id = ?2 AND a.principal_type = 'GROUP' AND {va}
          UNION ALL
          SELECT a.account_id, acc.name, COALESCE(ps.name, a.permission_set_arn), 'GROUP',
-                COALESCE(g.display_name, a.principal_id), NULL, a.instance_arn
+                COALESCE(g.display_name, a.principal_id), NULL, a.instance_arn,
+                a.principal_id, a.permission_set_arn, NULL
            FROM assignments a
            LEFT JOIN dir_groups g ON g.group_id = a.principal_id AND {vg}
            {names}
@@ -173,18 +181,26 @@ mod tests {
             HashMap<String, BTreeSet<AccessRow>>,
         ) = Default::default();
         for a in &d.assignments {
-            let mk = |pt, name: &str, via: Option<&str>| AccessRow {
+            let mk = |pt, id: &str, name: &str, via: Option<(&str, &str)>| AccessRow {
                 account_id: a.account_id.clone(),
                 account_name: acct.get(a.account_id.as_str()).map(|s| s.to_string()),
                 permission_set: ps[a.permission_set_arn.as_str()].to_owned(),
                 principal_type: pt,
                 principal_name: name.to_owned(),
-                via_group: via.map(str::to_owned),
+                via_group: via.map(|v| v.1.to_owned()),
                 instance_arn: a.instance_arn.clone(),
+                principal_id: id.to_owned(),
+                permission_set_arn: a.permission_set_arn.clone(),
+                via_group_id: via.map(|v| v.0.to_owned()),
             };
             match a.principal_type {
                 PrincipalType::User => {
-                    let r = mk(PrincipalType::User, users[a.principal_id.as_str()], None);
+                    let r = mk(
+                        PrincipalType::User,
+                        &a.principal_id,
+                        users[a.principal_id.as_str()],
+                        None,
+                    );
                     by_user
                         .entry(a.principal_id.clone())
                         .or_default()
@@ -205,10 +221,15 @@ mod tests {
                         by_account
                             .entry(a.account_id.clone())
                             .or_default()
-                            .insert(mk(PrincipalType::Group, g, None));
+                            .insert(mk(PrincipalType::Group, &a.principal_id, g, None));
                     }
                     for m in members {
-                        let r = mk(PrincipalType::User, users[m.user_id.as_str()], Some(g));
+                        let r = mk(
+                            PrincipalType::User,
+                            &m.user_id,
+                            users[m.user_id.as_str()],
+                            Some((&a.principal_id, g)),
+                        );
                         by_user
                             .entry(m.user_id.clone())
                             .or_default()

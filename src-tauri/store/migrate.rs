@@ -41,6 +41,11 @@ pub(super) const MIGRATIONS: &[Migration] = &[
         "instance_regions",
         include_str!("../../migrations/0007_instance_regions.sql"),
     ),
+    (
+        8,
+        "review_ids",
+        include_str!("../../migrations/0008_review_ids.sql"),
+    ),
 ];
 
 /// Applies the pending `migrations`; an existing database is backed up into the data

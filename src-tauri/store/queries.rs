@@ -181,6 +181,9 @@ impl Names {
             principal_name: principal_name.to_owned(),
             via_group: via_group.map(str::to_owned),
             instance_arn: a.instance_arn.clone(),
+            principal_id: a.principal_id.clone(),
+            permission_set_arn: a.permission_set_arn.clone(),
+            via_group_id: None,
         }
     }
 }

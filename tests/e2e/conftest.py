@@ -54,6 +54,10 @@ class Harness:
         with urllib.request.urlopen(req) as r:
             return json.load(r)
 
+    def get(self, path: str) -> dict:
+        with urllib.request.urlopen(f"{self.url}/_harness/{path}") as r:
+            return json.load(r)
+
     def stop(self) -> None:
         self.proc.kill()
         self.proc.wait()

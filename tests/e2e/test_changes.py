@@ -12,6 +12,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
 from conftest import APP, REGION, App, app_env
+from test_data_safety import invoke
 
 EXTERNAL_ID = "hallpass-e2e-external-id-9d41c7"
 
@@ -57,6 +58,28 @@ def test_grant_revoke_and_the_queue(harness, data_dir):
 
     app = App(env)
     try:
+        # A script in the window cannot queue a plan of its own: apply takes only the id of
+        # a plan Hallpass made and checked, and nothing reaches AWS.
+        app.el("nav-accounts")
+        harness.post("counters/reset", {})
+        forged = {
+            "items": [{"spec": {"kind": "grant", "instance_arn": main["instance_arn"], "identity_store_id": main["identity_store_id"],
+                                "account_id": account["id"], "account_name": account["name"], "permission_set_arn": ps["arn"],
+                                "permission_set_name": "ReadOnly", "principal_type": "GROUP", "principal_id": group["group_id"],
+                                "principal_name": "team-empty", "group_id": None, "group_name": None, "new_user": None},
+                       "noop": None}],
+            "expires_at": None,
+            "warnings": [],
+        }
+        refused = invoke(app, "apply_change", {"plan": forged, "reason": "forged"})
+        assert "error" in refused, refused
+        refused = invoke(app, "apply_change", {"planId": "0" * 32, "reason": "forged"})
+        assert "no such plan" in refused["error"]["message"], refused
+        write_ops = ("Create", "Delete", "Put", "Update", "Provision", "Attach", "Detach")
+        writes = {k: n for k, n in harness.get("counters").items() if k.split(":")[-1].startswith(write_ops)}
+        assert writes == {}, writes
+        assert group["group_id"] not in assignments(harness.url, main["instance_arn"], account["id"], ps["arn"])
+
         # Grant from the account's page: the dialog opens with the account chosen.
         app.click("nav-accounts")
         app.click(f"account-{account['id']}")

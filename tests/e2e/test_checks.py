@@ -34,6 +34,10 @@ def test_checks_fix_lint_and_explain(harness, data_dir):
         assert "ReadOnly" in finding.text and "outdated in" in finding.text
         app.shot("15-checks")
         app.click("fix-permission-set-out-of-sync")
+        # The fix shows which accounts it touches and waits for confirmation.
+        confirm = app.wait_text("reprovision-confirm", "Reprovision ReadOnly")
+        assert "account(s) it is provisioned to" in confirm, confirm
+        app.click("reprovision-confirm-apply")
         assert "Reprovisioned ReadOnly" in app.wait_text("checks-notice", "Reprovisioned", timeout=60)
         app.wait.until(lambda d: not d.find_elements(By.CSS_SELECTOR, '[data-testid="finding-permission-set-out-of-sync"]'))
         assert not app.driver.find_elements(By.CSS_SELECTOR, '[data-testid="findings-error"]')

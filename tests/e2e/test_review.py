@@ -52,7 +52,7 @@ def test_access_review_and_drift(harness, data_dir):
         # The revoke decision becomes a plan, applied through the queue.
         app.click("review-revoke-plan")
         assert user["user_name"] in app.wait_text("review-plan", "revoke")
-        app.click("review-apply")
+        app.click("review-plan-apply")
         wait_state(app, "succeeded")
         sso = boto3.client("sso-admin", endpoint_url=harness.url, region_name=REGION,
                            aws_access_key_id="AKIAINSPECTORKEY0001", aws_secret_access_key="x")

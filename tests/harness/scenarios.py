@@ -525,4 +525,24 @@ def mutate(harness: Any, change: dict) -> dict:
     if kind == "delete_role":
         iam_backends[change["account_id"]]["aws"].delete_role(change["role_name"])
         return {"ok": True}
+    if kind == "rename_group":
+        # The admin renames a group (Identity Store UpdateGroup, AttributePath
+        # "displayName"; a display name must stay unique, ConflictException otherwise:
+        # https://docs.aws.amazon.com/singlesignon/latest/IdentityStoreAPIReference/API_UpdateGroup.html).
+        # The group keeps its id, members and assignments.
+        ids = identitystore_backends[account][region]
+        store = ids.identity_stores[instance.identity_store_id]
+        if any(g.DisplayName == change["display_name"] for g in store.groups.values()):
+            raise ValueError("Duplicate GroupDisplayName")
+        group = store.groups[change["group_id"]]
+        store.groups[change["group_id"]] = group._replace(DisplayName=change["display_name"])
+        return {"ok": True}
+    if kind == "add_group":
+        ids = identitystore_backends[account][region]
+        group_id, _ = ids.create_group(instance.identity_store_id, change["display_name"], "")
+        return {"group_id": group_id}
+    if kind == "add_membership":
+        ids = identitystore_backends[account][region]
+        ids.create_group_membership(instance.identity_store_id, change["group_id"], {"UserId": change["user_id"]})
+        return {"ok": True}
     raise ValueError(f"unknown mutation {kind!r}")

@@ -36,7 +36,8 @@ import type { Reprovisioned } from "./bindings/Reprovisioned";
 import type { ExecProgress } from "./bindings/ExecProgress";
 import type { GrantRequest } from "./bindings/GrantRequest";
 import type { OpsFinished } from "./bindings/OpsFinished";
-import type { Plan } from "./bindings/Plan";
+import type { PlannedChange } from "./bindings/PlannedChange";
+import type { PlannedReprovision } from "./bindings/PlannedReprovision";
 import type { QueueView } from "./bindings/QueueView";
 import type { Request } from "./bindings/Request";
 
@@ -98,8 +99,10 @@ export const connectionFindings = () => invoke<Finding[]>("connection_findings")
 export const lintPolicy = (kind: PolicyKind, text: string) => invoke<Finding[]>("lint_policy", { kind, text });
 export const explainAccess = (snapshot: SnapshotPin, user: string, account: string) =>
   invoke<Explanation>("explain_access", { snapshot, user, account });
-export const reprovisionPermissionSet = (name: string) =>
-  invoke<Reprovisioned>("reprovision_permission_set", { name });
+// Reprovisioning is shown first (which accounts it touches), then confirmed by id.
+export const planReprovision = (name: string) => invoke<PlannedReprovision>("plan_reprovision", { name });
+export const reprovisionPermissionSet = (planId: string) =>
+  invoke<Reprovisioned>("reprovision_permission_set", { planId });
 
 // Offline review: access reviews, drift, sharing, exports, retention.
 export const reviews = () => invoke<Review[]>("reviews");
@@ -108,9 +111,10 @@ export const startReview = (snapshot: SnapshotPin, scope: Scope, target: string)
 export const decideReview = (id: number, item: number, decision: "keep" | "revoke", note: string | null) =>
   invoke<Review>("decide_review", { id, item, decision, note });
 export const exportReview = (id: number, format: "csv" | "json" | "html") => invoke<string>("export_review", { id, format });
-export const reviewRevocationPlan = (id: number) => invoke<Plan>("review_revocation_plan", { id });
+export const reviewRevocationPlan = (id: number) => invoke<PlannedChange>("review_revocation_plan", { id });
 export const driftReport = (text: string) => invoke<DriftReport>("drift_report", { text });
-export const driftPlan = (text: string, onlyMissing: boolean) => invoke<Plan>("drift_plan", { text, onlyMissing });
+export const driftPlan = (text: string, onlyMissing: boolean) =>
+  invoke<PlannedChange>("drift_plan", { text, onlyMissing });
 export const exportMatrix = () => invoke<[string, string]>("export_matrix");
 export const exportAccessMatrix = (snapshot: SnapshotPin) => invoke<string>("export_access_matrix", { snapshot });
 export const exportSharedSnapshot = (snapshot: SnapshotPin) => invoke<string>("export_shared_snapshot", { snapshot });
@@ -121,11 +125,13 @@ export const exportList = (name: string, format: "csv" | "json", rows: unknown[]
 export const retentionDays = () => invoke<number>("retention_days");
 export const setRetention = (days: number) => invoke<Pruned>("set_retention", { days });
 
-// Changing access: plan (snapshot + live check), apply (persisted, run in the background).
-export const planChange = (request: Request, reason: string | null) =>
-  invoke<Plan>("plan_change", { request, reason });
-export const applyChange = (plan: Plan, reason: string | null) =>
-  invoke<number>("apply_change", { plan, reason });
+// Changing access: plan (snapshot + live check, kept in Rust under an id), apply by that
+// id only (persisted, run in the background). The window never sends a plan of its own.
+export const planChange = (requests: Request[], reason: string | null) =>
+  invoke<PlannedChange>("plan_change", { requests, reason });
+export const applyChange = (planId: string, reason: string | null) =>
+  invoke<number>("apply_change", { planId, reason });
+export const discardPlan = (planId: string) => invoke<void>("discard_plan", { planId });
 export const queueView = () => invoke<QueueView>("queue_view");
 export const setMaxOutstanding = (n: number) => invoke<void>("set_max_outstanding", { n });
 export const retryOperations = (ids: number[]) => invoke<number>("retry_operations", { ids });

@@ -8,4 +8,9 @@ export type AccessRow = { account_id: string, account_name: string | null, permi
 /**
  * `None` for a direct assignment, otherwise the group it comes through.
  */
-via_group: string | null, instance_arn: string, };
+via_group: string | null, instance_arn: string, 
+/**
+ * The ids behind the names above: what a revocation planned from this row acts on
+ * (names are not unique and can change between snapshots).
+ */
+principal_id: string, permission_set_arn: string, via_group_id: string | null, };

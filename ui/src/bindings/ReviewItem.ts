@@ -9,4 +9,9 @@ via_group: string | null,
 /**
  * `keep` or `revoke`; `None` while undecided.
  */
-decision: string | null, note: string | null, decided_at: string | null, };
+decision: string | null, note: string | null, decided_at: string | null, 
+/**
+ * The ids behind the names: what a revocation acts on. `None` only for an item of a
+ * review started before Hallpass kept them whose name was ambiguous in its snapshot.
+ */
+principal_id: string | null, permission_set_arn: string | null, via_group_id: string | null, };

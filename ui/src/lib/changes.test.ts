@@ -10,6 +10,9 @@ const row = (via: string | null): AccessRow => ({
   principal_name: "ada",
   via_group: via,
   instance_arn: "arn:aws:sso:::instance/ssoins-1",
+  principal_id: "u-ada",
+  permission_set_arn: "arn:aws:sso:::permissionSet/ssoins-1/ps-1",
+  via_group_id: via ? "g-platform" : null,
 });
 
 describe("revokePreset", () => {

@@ -54,3 +54,23 @@ export function matrixRequests(
   }
   return out;
 }
+
+/** One planned or queued operation in words. */
+export type SpecWords = {
+  kind: string;
+  permission_set_name: string | null;
+  account_name: string | null;
+  account_id: string | null;
+  principal_type: string | null;
+  principal_name: string | null;
+  group_name: string | null;
+};
+
+export const describeSpec = (s: SpecWords): string =>
+  s.kind === "create-user"
+    ? `create user ${s.principal_name}`
+    : s.kind === "add-member"
+      ? `add ${s.principal_name} to ${s.group_name}`
+      : s.kind === "remove-member"
+        ? `remove ${s.principal_name} from ${s.group_name}`
+        : `${s.kind} ${s.permission_set_name} on ${s.account_name} (${s.account_id}) ${s.kind === "grant" ? "to" : "from"} ${s.principal_type === "GROUP" ? "group" : "user"} ${s.principal_name}`;
