@@ -36,6 +36,10 @@ pub enum Error {
     #[error("{0}")]
     NotConnected(String),
 
+    /// A change asked of a read-only connection; refused before anything was sent.
+    #[error("{0}")]
+    ReadOnly(String),
+
     #[error("{message}")]
     Aws {
         kind: AwsErrorKind,
@@ -80,6 +84,7 @@ impl Error {
         match self {
             Error::InvalidInput(_) => "invalid-input",
             Error::NotConnected(_) => "not-connected",
+            Error::ReadOnly(_) => "read-only",
             Error::Aws { kind, .. } => match kind {
                 AwsErrorKind::Throttled => "aws-throttled",
                 AwsErrorKind::AccessDenied => "aws-access-denied",

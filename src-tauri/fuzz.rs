@@ -150,7 +150,7 @@ proptest! {
         kind in prop::sample::select(vec![PolicyKind::Trust, PolicyKind::Permissions]),
     ) {
         let text = doc.to_string();
-        let findings = lint(kind, &text, Some("an-external-id-1234"));
+        let findings = lint(kind, &text, Some("an-external-id-1234"), crate::model::AccessLevel::Full);
         for f in &findings {
             prop_assert!(!f.title.is_empty() && !f.fix.is_empty(), "{f:?}");
         }
@@ -161,7 +161,7 @@ proptest! {
 
     #[test]
     fn any_text_as_a_policy_never_panics(text in "\\PC{0,400}") {
-        let findings = lint(PolicyKind::Permissions, &text, None);
+        let findings = lint(PolicyKind::Permissions, &text, None, crate::model::AccessLevel::Full);
         if serde_json::from_str::<Value>(&text).is_err() {
             prop_assert_eq!(findings.len(), 1);
             prop_assert_eq!(&findings[0].title, "The policy is not valid JSON");

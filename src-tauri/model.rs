@@ -336,8 +336,26 @@ pub struct SnapshotInfo {
     pub error: Option<String>,
     #[ts(type = "number")]
     pub rows_changed: u64,
-    /// `sync` (a full read) or `refresh` (the parts a batch of changes touched).
+    /// `sync` (a full read), `refresh` (the parts a batch of changes touched) or
+    /// `imported` (someone's shared file: for reading only).
     pub kind: String,
+    /// For an imported snapshot: where it came from.
+    pub imported_from: Option<ImportedFrom>,
+}
+
+/// Where an imported snapshot came from, as its file says and as it was imported.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct ImportedFrom {
+    /// The file's name.
+    pub file: String,
+    /// Who exported it (OS user), when the file says.
+    pub exported_by: Option<String>,
+    pub exported_at: String,
+    /// The snapshot's number in the exporter's data folder.
+    #[ts(type = "number")]
+    pub source_snapshot: i64,
+    pub imported_at: String,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, TS)]
@@ -390,4 +408,37 @@ pub struct AccessRow {
     pub principal_id: String,
     pub permission_set_arn: String,
     pub via_group_id: Option<String>,
+}
+
+/// What a connection may do: read only (sync, checks, review), or also change access in
+/// AWS. The permissions policy Hallpass generates follows it, and in read-only every
+/// change is refused before anything is sent.
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS, clap::ValueEnum,
+)]
+#[ts(export)]
+#[serde(rename_all = "kebab-case")]
+pub enum AccessLevel {
+    ReadOnly,
+    #[default]
+    Full,
+}
+
+impl AccessLevel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AccessLevel::ReadOnly => "read-only",
+            AccessLevel::Full => "full",
+        }
+    }
+
+    pub fn parse(s: &str) -> crate::error::Result<Self> {
+        match s.trim() {
+            "read-only" | "readonly" | "read" => Ok(AccessLevel::ReadOnly),
+            "full" => Ok(AccessLevel::Full),
+            other => Err(crate::error::Error::InvalidInput(format!(
+                "{other:?} is not an access level: use read-only or full"
+            ))),
+        }
+    }
 }

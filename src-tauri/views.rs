@@ -159,7 +159,11 @@ pub fn permission_set_detail(
 }
 
 /// The policy documents for the identity `caller_arn`, with `external_id` filled in.
-pub fn policy_documents(caller_arn: &str, external_id: &str) -> Result<PolicyDocuments> {
+pub fn policy_documents(
+    caller_arn: &str,
+    external_id: &str,
+    level: crate::model::AccessLevel,
+) -> Result<PolicyDocuments> {
     crate::setup::validate_external_id(external_id)?;
     let partition = caller_arn
         .split(':')
@@ -168,7 +172,7 @@ pub fn policy_documents(caller_arn: &str, external_id: &str) -> Result<PolicyDoc
         .unwrap_or("aws");
     Ok(PolicyDocuments {
         trust_policy: crate::setup::policies::trust_policy(caller_arn, external_id),
-        permissions_policy: crate::setup::policies::permissions_policy(partition),
+        permissions_policy: crate::setup::policies::permissions_policy(partition, level),
     })
 }
 

@@ -147,7 +147,7 @@ fn connection_failures_become_findings_with_evidence_and_go_away_when_fixed() {
     assert_eq!(f.len(), 1, "{f:#?}");
     assert_eq!(f[0]["subject"], "identitystore:ListUsers");
     assert!(
-        evidence(&f[0]).contains("allows it (statement HallpassIdentityCenter)"),
+        evidence(&f[0]).contains("allows it (statement HallpassReadIdentityCenter)"),
         "{:#}",
         f[0]
     );
@@ -177,7 +177,8 @@ fn policy_lints_catch_the_wrong_editor_a_missing_external_id_and_missing_actions
         let f: Value = serde_json::from_slice(&out.stdout).unwrap();
         (f.as_array().unwrap().clone(), out.status.code().unwrap())
     };
-    let generated_permissions = hallpass::setup::policies::permissions_policy("aws");
+    let generated_permissions =
+        hallpass::setup::policies::permissions_policy("aws", hallpass::model::AccessLevel::Full);
     let generated_trust = hallpass::setup::policies::trust_policy(
         "arn:aws:iam::123456789012:user/admin",
         EXTERNAL_ID,
@@ -230,6 +231,43 @@ fn policy_lints_catch_the_wrong_editor_a_missing_external_id_and_missing_actions
     assert_eq!(code, 0);
     let (f, _) = lint("--trust", &file("gen-t.json", &generated_trust));
     assert!(f.is_empty(), "{f:#?}");
+    // The lint follows the access level: the read-only policy is clean for read-only and
+    // lacks the write actions for full; the full policy is more than read-only needs.
+    let read_only = file(
+        "gen-ro.json",
+        &hallpass::setup::policies::permissions_policy(
+            "aws",
+            hallpass::model::AccessLevel::ReadOnly,
+        ),
+    );
+    let lint_at = |level: &str, path: &str| {
+        let out = env.run(&[
+            "lint-policy",
+            "--permissions",
+            path,
+            "--access",
+            level,
+            "--json",
+        ]);
+        let f: Value = serde_json::from_slice(&out.stdout).unwrap();
+        (f.as_array().unwrap().clone(), out.status.code().unwrap())
+    };
+    let (f, code) = lint_at("read-only", &read_only);
+    assert!(f.is_empty() && code == 0, "{f:#?}");
+    let (f, code) = lint_at("full", &read_only);
+    assert_eq!(code, 3, "{f:#?}");
+    assert!(
+        evidence(&f[0]).contains("sso:CreateAccountAssignment"),
+        "{f:#?}"
+    );
+    let full = file("gen-full.json", &generated_permissions);
+    let (f, code) = lint_at("read-only", &full);
+    assert_eq!((f.len(), code), (1, 0), "{f:#?}");
+    assert_eq!(f[0]["severity"], "warning");
+    assert!(
+        evidence(&f[0]).contains("sso:DeleteAccountAssignment"),
+        "{f:#?}"
+    );
     // Not JSON at all.
     let (f, _) = lint("--trust", &file("bad.json", "{\"Version\": "));
     assert!(f[0]["title"].as_str().unwrap().contains("not valid JSON"));

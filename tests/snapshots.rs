@@ -168,3 +168,156 @@ fn losing_access_to_a_member_account_with_an_account_instance_is_recorded_not_fa
         );
     }
 }
+
+/// An imported snapshot is someone else's file, for reading only: a file that swaps two
+/// permission-set names cannot change what a grant sends, cannot be reconciled from, and
+/// shows as imported; a file with values AWS never gives is refused whole.
+#[test]
+fn an_imported_snapshot_never_decides_what_a_change_sends() {
+    let h = Harness::start();
+    let truth = h.seed("small");
+    let env = Env::new(&h, &truth);
+    env.ok(&["sync"]);
+    let ps = |name: &str| {
+        truth
+            .permission_sets
+            .iter()
+            .find(|p| p.name == name)
+            .unwrap()
+            .arn
+            .clone()
+    };
+    let (read_only, admin) = (ps("ReadOnly"), ps("AdministratorAccess"));
+
+    // A shared file of this very organization with the two names swapped.
+    let file = env.data_dir().join("shared.json");
+    env.ok(&["export-snapshot", "--out", file.to_str().unwrap()]);
+    let mut shared: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    for p in shared["data"]["permission_sets"].as_array_mut().unwrap() {
+        let swapped = match p["name"].as_str().unwrap() {
+            "ReadOnly" => "AdministratorAccess",
+            "AdministratorAccess" => "ReadOnly",
+            _ => continue,
+        };
+        p["name"] = json!(swapped);
+    }
+    let tampered = env.data_dir().join("tampered.json");
+    std::fs::write(&tampered, shared.to_string()).unwrap();
+    let imported = env.json(&["import-snapshot", tampered.to_str().unwrap()]);
+    let imported_id = imported["id"].as_i64().unwrap();
+    assert_eq!(imported["kind"], "imported");
+    assert_eq!(imported["imported_from"]["file"], "tampered.json");
+    assert!(imported["imported_from"]["exported_by"].is_string());
+    let listed = env.ok(&["snapshots"]);
+    assert!(
+        listed.contains("imported, read-only: tampered.json"),
+        "{listed}"
+    );
+
+    // The grant resolves names against the newest snapshot Hallpass read itself.
+    let out = env.json(&[
+        "grant",
+        "--group",
+        "team-empty",
+        "--permission-set",
+        "ReadOnly",
+        "--account",
+        "acct-01",
+        "--yes",
+    ]);
+    assert_eq!(out["report"]["succeeded"], 1, "{out:#}");
+    let seen = h.inspect(&[]);
+    let team = truth
+        .groups
+        .iter()
+        .find(|g| g.display_name == "team-empty")
+        .unwrap()
+        .group_id
+        .clone();
+    let acct = truth
+        .accounts
+        .iter()
+        .find(|a| a.name == "acct-01")
+        .unwrap()
+        .id
+        .clone();
+    assert_eq!(
+        seen.assignment_count(&acct, &read_only, &team),
+        1,
+        "ReadOnly was granted"
+    );
+    assert_eq!(
+        seen.assignment_count(&acct, &admin, &team),
+        0,
+        "AdministratorAccess was not"
+    );
+
+    // The refresh after the batch built on Hallpass's own snapshot, not the imported one.
+    let db = env.db();
+    let newest = snapshots::latest_complete(&db).unwrap().unwrap();
+    assert!(newest > imported_id);
+    let names: Vec<(String, String)> = q::permission_sets(&db, newest)
+        .unwrap()
+        .into_iter()
+        .map(|p| (p.arn, p.name))
+        .collect();
+    assert!(
+        names.contains(&(read_only.clone(), "ReadOnly".into())),
+        "{names:?}"
+    );
+
+    // Nothing that changes AWS starts from an imported snapshot.
+    let matrix = env.data_dir().join("matrix.yaml");
+    std::fs::write(
+        &matrix,
+        "assignments:\n  - group: team-empty\n    permission_set: ReadOnly\n    accounts: [acct-01]\n",
+    )
+    .unwrap();
+    let out = env.run(&[
+        "drift",
+        "--matrix",
+        matrix.to_str().unwrap(),
+        "--reconcile",
+        "--snapshot",
+        &imported_id.to_string(),
+        "--yes",
+    ]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && err.contains("for reading only"),
+        "{err}"
+    );
+
+    // Values AWS never gives, or a time in the future: refused whole, nothing stored.
+    let before = snapshots::list(&db).unwrap().len();
+    let refuse = |name: &str, edit: &dyn Fn(&mut serde_json::Value), want: &str| {
+        let mut v = shared.clone();
+        edit(&mut v);
+        let p = env.data_dir().join(name);
+        std::fs::write(&p, v.to_string()).unwrap();
+        let out = env.run(&["import-snapshot", p.to_str().unwrap()]);
+        let err = String::from_utf8_lossy(&out.stderr).to_string();
+        assert!(!out.status.success() && err.contains(want), "{name}: {err}");
+    };
+    refuse(
+        "short-id.json",
+        &|v| v["data"]["accounts"][0]["id"] = json!("12345"),
+        "account id \"12345\"",
+    );
+    refuse(
+        "name-as-arn.json",
+        &|v| v["data"]["assignments"][0]["permission_set_arn"] = json!("AdministratorAccess"),
+        "values that AWS never gives",
+    );
+    refuse(
+        "future.json",
+        &|v| v["snapshot"]["finished_at"] = json!("2999-01-01T00:00:00Z"),
+        "in the future",
+    );
+    assert_eq!(
+        snapshots::list(&db).unwrap().len(),
+        before,
+        "nothing was stored"
+    );
+}

@@ -26,6 +26,8 @@ pub struct ConnectParams {
     pub profile: Option<String>,
     pub credentials: Credentials,
     pub rates: Rates,
+    /// What this connection may do; changes are refused in read-only.
+    pub access: crate::model::AccessLevel,
 }
 
 /// Who the base credentials are.
@@ -54,6 +56,8 @@ pub struct Session {
     pub partition: String,
     pub caller: CallerIdentity,
     pub management: Clients,
+    /// The connection's access level: the executor refuses to change anything in read-only.
+    pub access: crate::model::AccessLevel,
     base: SdkConfig,
     management_config: SdkConfig,
 }
@@ -198,6 +202,7 @@ pub async fn connect(params: &ConnectParams) -> Result<Session> {
         partition: role.partition,
         caller,
         management,
+        access: params.access,
         base,
         management_config: config,
     })

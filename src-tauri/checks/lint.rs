@@ -7,9 +7,10 @@ use serde_json::Value;
 pub use super::policy_doc::glob;
 use super::policy_doc::{allows, statements, strings};
 use super::{Finding, Severity};
+use crate::model::AccessLevel;
 use crate::setup::policies::{
-    MANAGEMENT_ACCOUNT_ROLE_ACTIONS, MANAGEMENT_ACCOUNT_SAML_ACTIONS, MEMBER_ROLE_SAMPLE,
-    REQUIRED_ACTIONS, RESERVED_ROLE_SAMPLE, SSO_SAML_PROVIDER_SAMPLE,
+    required_actions, MANAGEMENT_ACCOUNT_ROLE_ACTIONS, MANAGEMENT_ACCOUNT_SAML_ACTIONS,
+    MEMBER_ROLE_SAMPLE, RESERVED_ROLE_SAMPLE, SSO_SAML_PROVIDER_SAMPLE, WRITE_ACTIONS,
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, ts_rs::TS)]
@@ -33,8 +34,11 @@ fn check_id(kind: PolicyKind) -> &'static str {
 
 /// The Sid of the statement in Hallpass's generated permissions policy that allows `action`.
 pub fn generated_statement_for(action: &str) -> Option<String> {
-    let doc: Value =
-        serde_json::from_str(&crate::setup::policies::permissions_policy("aws")).ok()?;
+    let doc: Value = serde_json::from_str(&crate::setup::policies::permissions_policy(
+        "aws",
+        AccessLevel::Full,
+    ))
+    .ok()?;
     let resource = if action.eq_ignore_ascii_case("sts:AssumeRole") {
         MEMBER_ROLE_SAMPLE
     } else {
@@ -46,8 +50,14 @@ pub fn generated_statement_for(action: &str) -> Option<String> {
         .and_then(|s| s.get("Sid").and_then(Value::as_str).map(str::to_owned))
 }
 
-/// Lints `text` as the given kind of policy. `external_id`: the one Hallpass stores, to compare.
-pub fn lint(kind: PolicyKind, text: &str, external_id: Option<&str>) -> Vec<Finding> {
+/// Lints `text` as the given kind of policy for a connection of `level`. `external_id`:
+/// the one Hallpass stores, to compare.
+pub fn lint(
+    kind: PolicyKind,
+    text: &str,
+    external_id: Option<&str>,
+    level: AccessLevel,
+) -> Vec<Finding> {
     let id = check_id(kind);
     let doc: Value = match serde_json::from_str(text) {
         Ok(v) => v,
@@ -73,27 +83,9 @@ pub fn lint(kind: PolicyKind, text: &str, external_id: Option<&str>) -> Vec<Find
             "A policy is {\"Version\": \"2012-10-17\", \"Statement\": [ … ]}; copy the whole document from Hallpass.",
         )];
     }
+    // The wrong editor first: a permissions policy is longer than a trust policy may be,
+    // and that is not what is wrong with it.
     let mut out = Vec::new();
-    let chars = text.chars().filter(|c| !c.is_whitespace()).count();
-    let max = if kind == PolicyKind::Trust {
-        TRUST_MAX
-    } else {
-        INLINE_MAX
-    };
-    if chars > max {
-        out.push(
-            Finding::new(
-                id,
-                Severity::Error,
-                "The policy is longer than IAM accepts",
-                "Remove what Hallpass does not need; the generated policy fits.",
-            )
-            .evidence(
-                "characters (without whitespace)",
-                format!("{chars} of {max}"),
-            ),
-        );
-    }
     match kind {
         PolicyKind::Trust => {
             if stmts
@@ -113,6 +105,7 @@ pub fn lint(kind: PolicyKind, text: &str, external_id: Option<&str>) -> Vec<Find
                 );
                 return out;
             }
+            out.extend(too_long(text, kind));
             out.extend(lint_trust(&stmts, external_id));
         }
         PolicyKind::Permissions => {
@@ -133,10 +126,33 @@ pub fn lint(kind: PolicyKind, text: &str, external_id: Option<&str>) -> Vec<Find
                 );
                 return out;
             }
-            out.extend(lint_permissions(&stmts));
+            out.extend(too_long(text, kind));
+            out.extend(lint_permissions(&stmts, level));
         }
     }
     out
+}
+
+/// IAM's size limit for the kind of policy (whitespace does not count).
+fn too_long(text: &str, kind: PolicyKind) -> Option<Finding> {
+    let chars = text.chars().filter(|c| !c.is_whitespace()).count();
+    let max = if kind == PolicyKind::Trust {
+        TRUST_MAX
+    } else {
+        INLINE_MAX
+    };
+    (chars > max).then(|| {
+        Finding::new(
+            check_id(kind),
+            Severity::Error,
+            "The policy is longer than IAM accepts",
+            "Remove what Hallpass does not need; the generated policy fits.",
+        )
+        .evidence(
+            "characters (without whitespace)",
+            format!("{chars} of {max}"),
+        )
+    })
 }
 
 fn lint_trust(stmts: &[&Value], external_id: Option<&str>) -> Vec<Finding> {
@@ -249,7 +265,7 @@ pub fn mask(secret: &str) -> String {
     format!("{head}…{tail} ({} characters)", chars.len())
 }
 
-fn lint_permissions(stmts: &[&Value]) -> Vec<Finding> {
+fn lint_permissions(stmts: &[&Value], level: AccessLevel) -> Vec<Finding> {
     let effect = |s: &Value, e: &str| s.get("Effect").and_then(Value::as_str) == Some(e);
     let mut out = Vec::new();
     if stmts
@@ -263,7 +279,8 @@ fn lint_permissions(stmts: &[&Value]) -> Vec<Finding> {
             "IAM rejects it (\"Missing required field Resource\"); add \"Resource\": \"*\" (or the role ARN for sts:AssumeRole).",
         ));
     }
-    let needed = REQUIRED_ACTIONS.iter().map(|a| {
+    let required = required_actions(level);
+    let needed = required.iter().map(|a| {
         let resource = if *a == "sts:AssumeRole" {
             MEMBER_ROLE_SAMPLE
         } else {
@@ -271,6 +288,7 @@ fn lint_permissions(stmts: &[&Value]) -> Vec<Finding> {
         };
         (*a, resource)
     });
+    // The IAM actions on Identity Center's own roles matter only for changes.
     let management = MANAGEMENT_ACCOUNT_ROLE_ACTIONS
         .iter()
         .map(|a| (*a, RESERVED_ROLE_SAMPLE))
@@ -278,7 +296,8 @@ fn lint_permissions(stmts: &[&Value]) -> Vec<Finding> {
             MANAGEMENT_ACCOUNT_SAML_ACTIONS
                 .iter()
                 .map(|a| (*a, SSO_SAML_PROVIDER_SAMPLE)),
-        );
+        )
+        .filter(|_| level == AccessLevel::Full);
     let missing: Vec<&str> = needed
         .chain(management)
         .filter(|&(action, resource)| {
@@ -324,6 +343,40 @@ fn lint_permissions(stmts: &[&Value]) -> Vec<Finding> {
         }
         out.push(f);
     }
+    if level == AccessLevel::ReadOnly {
+        // Least privilege: a read-only connection's role should not be able to change access.
+        let changes: Vec<&str> = WRITE_ACTIONS
+            .iter()
+            .chain(MANAGEMENT_ACCOUNT_ROLE_ACTIONS)
+            .copied()
+            .filter(|a| {
+                let resource = if a.starts_with("iam:") {
+                    RESERVED_ROLE_SAMPLE
+                } else {
+                    "*"
+                };
+                stmts
+                    .iter()
+                    .any(|s| effect(s, "Allow") && allows(s, a, resource))
+            })
+            .collect();
+        if !changes.is_empty() {
+            let mut f = Finding::new(
+                "permissions-policy",
+                Severity::Warning,
+                format!(
+                    "The policy allows {} action(s) that change access, more than a read-only connection needs",
+                    changes.len()
+                ),
+                "A read-only connection only syncs, checks and reviews. Use the read-only permissions policy from \
+                 `hallpass policies --access read-only` so that whoever holds this role cannot change access either.",
+            );
+            for a in changes {
+                f = f.evidence("not needed", a);
+            }
+            out.push(f);
+        }
+    }
     out
 }
 
@@ -354,11 +407,11 @@ mod tests {
     fn the_generated_policy_names_the_statement_for_an_action() {
         assert_eq!(
             generated_statement_for("sso:DeleteAccountAssignment").as_deref(),
-            Some("HallpassIdentityCenter")
+            Some("HallpassChangeAccess")
         );
         assert_eq!(
             generated_statement_for("sts:AssumeRole").as_deref(),
-            Some("HallpassFindDelegatedInstances")
+            Some("HallpassFindAccountInstances")
         );
         assert_eq!(generated_statement_for("ec2:RunInstances"), None);
     }

@@ -97,6 +97,7 @@ pub async fn reprovision(
     name: &str,
     actor: &str,
 ) -> Result<Reprovisioned> {
+    crate::provision::require_full(session.access)?;
     let mut conn = store::open(data_dir)?;
     let (ps, preview) = target(&conn, name)?;
     let outdated = preview.outdated;

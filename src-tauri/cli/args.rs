@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Subcommand, ValueEnum};
 
+use crate::model::AccessLevel;
 use crate::secrets::Sensitive;
 
 use super::{provision, queue, review, reviews, sync_cmd, SecretArgs};
@@ -18,9 +19,19 @@ pub(super) enum Command {
         /// HALLPASS_EXTERNAL_ID, or leave both out to type it at a prompt that does not echo.
         #[arg(long, env = "HALLPASS_EXTERNAL_ID", hide_env_values = true)]
         external_id: Option<Sensitive<String>>,
+        /// What the connection may do: `read-only` (sync, checks, review; every change is
+        /// refused before anything is sent) or `full` (also grant, revoke, manage members).
+        #[arg(long, value_enum, env = "HALLPASS_ACCESS", default_value_t = AccessLevel::Full)]
+        access: AccessLevel,
     },
     /// Remove the stored role ARN and External ID from the keychain.
     Disconnect,
+    /// Change what the stored connection may do: `read-only` refuses every change before
+    /// anything is sent; `full` also changes access (the role needs the full policy).
+    SetAccess {
+        #[arg(value_enum)]
+        access: AccessLevel,
+    },
     /// Read the whole organization into a new snapshot.
     Sync {
         #[command(flatten)]
@@ -129,6 +140,9 @@ pub(super) enum Command {
         /// with the policies; pass it to `hallpass connect` afterwards).
         #[arg(long, env = "HALLPASS_EXTERNAL_ID", hide_env_values = true)]
         external_id: Option<Sensitive<String>>,
+        /// Which permissions policy: `read-only` or `full` (default: the stored connection's level).
+        #[arg(long, value_enum, env = "HALLPASS_ACCESS")]
+        access: Option<AccessLevel>,
     },
     /// Lint a policy before pasting it into IAM (exit status 3 when an error is found).
     LintPolicy {
@@ -141,6 +155,10 @@ pub(super) enum Command {
         /// Compare the trust policy with this External ID (default: the one in the keychain).
         #[arg(long, env = "HALLPASS_EXTERNAL_ID", hide_env_values = true)]
         external_id: Option<Sensitive<String>>,
+        /// Lint the permissions policy for `read-only` or `full` access (default: the stored
+        /// connection's level).
+        #[arg(long, value_enum, env = "HALLPASS_ACCESS")]
+        access: Option<AccessLevel>,
     },
     /// Reprovision a permission set to every account it is provisioned to, and wait for AWS.
     Reprovision {

@@ -8,9 +8,10 @@ use super::provision::{apply, connect_and, ApplyArgs};
 use super::{runtime, Cli, SecretArgs};
 use crate::checks::{self, explain, lint, CheckRun, Finding, Severity};
 use crate::error::{Error, Result};
+use crate::model::AccessLevel;
 use crate::provision::{self, Request};
 use crate::secrets::{Keychain, SecretStore};
-use crate::setup::connection::{self, Overrides};
+use crate::setup::connection;
 use crate::store::{self, snapshots};
 
 /// Exit status of `check` and `lint-policy` when an error-level finding exists.
@@ -97,13 +98,7 @@ pub(super) fn check(
         let params = connection::params(
             &conn,
             &Keychain::default(),
-            &Overrides {
-                region: cli.region.clone(),
-                profile: cli.profile.clone(),
-                role_arn: secrets.role_arn.clone(),
-                external_id: secrets.external_id.clone(),
-                rates,
-            },
+            &super::overrides(cli, secrets, rates)?,
         );
         match params {
             Ok(p) => {
@@ -182,7 +177,12 @@ pub(super) fn explain_cmd(
 }
 
 /// `hallpass policies`: the two documents the wizard shows, for CLI-only admins.
-pub(super) fn policies(cli: &Cli, caller: Option<&str>, external_id: Option<&str>) -> Result<()> {
+pub(super) fn policies(
+    cli: &Cli,
+    caller: Option<&str>,
+    external_id: Option<&str>,
+    level: AccessLevel,
+) -> Result<()> {
     let caller = match caller {
         Some(arn) => {
             crate::setup::validate_caller_arn(arn)?;
@@ -199,7 +199,7 @@ pub(super) fn policies(cli: &Cli, caller: Option<&str>, external_id: Option<&str
     let external_id = external_id
         .map(str::to_owned)
         .unwrap_or_else(crate::setup::generate_external_id);
-    let docs = crate::views::policy_documents(&caller, &external_id)?;
+    let docs = crate::views::policy_documents(&caller, &external_id, level)?;
     let parse = |text: &str| {
         serde_json::from_str::<serde_json::Value>(text)
             .map_err(|e| Error::Store(format!("a generated policy is not JSON: {e}")))
@@ -209,6 +209,7 @@ pub(super) fn policies(cli: &Cli, caller: Option<&str>, external_id: Option<&str
             "caller": caller,
             "trust_policy": parse(&docs.trust_policy)?,
             "permissions_policy": parse(&docs.permissions_policy)?,
+            "access": level,
         });
         if generated {
             out["external_id"] = serde_json::Value::String(external_id);
@@ -222,7 +223,14 @@ pub(super) fn policies(cli: &Cli, caller: Option<&str>, external_id: Option<&str
     println!("Trust policy for {caller}");
     println!("(IAM → Roles → your Hallpass role → Trust relationships → Edit trust policy):\n");
     println!("{}\n", docs.trust_policy);
-    println!("Permissions policy");
+    println!(
+        "Permissions policy, {} access{}",
+        level.as_str(),
+        match level {
+            AccessLevel::ReadOnly => " (sync, checks, review; no changes)",
+            AccessLevel::Full => " (also grants, revocations, users and group members)",
+        }
+    );
     println!("(the same role → Permissions → Add permissions → Create inline policy → JSON;");
     println!(" not the trust-policy editor, which rejects \"Resource\"):\n");
     println!("{}", docs.permissions_policy);
@@ -234,6 +242,7 @@ pub(super) fn lint_policy(
     trust: Option<&PathBuf>,
     permissions: Option<&PathBuf>,
     external_id: Option<&str>,
+    level: AccessLevel,
 ) -> Result<()> {
     let (kind, path) = match (trust, permissions) {
         (Some(p), None) => (lint::PolicyKind::Trust, p),
@@ -256,7 +265,7 @@ pub(super) fn lint_policy(
             .map(|c| c.external_id.expose().clone()),
         None => None,
     };
-    let findings = lint::lint(kind, &text, stored.as_deref());
+    let findings = lint::lint(kind, &text, stored.as_deref(), level);
     print_findings(cli.json, &findings);
     exit_if_errors(&findings);
     Ok(())
@@ -268,6 +277,7 @@ pub(super) fn reprovision(
     permission_set: &str,
     a: &ApplyArgs,
 ) -> Result<()> {
+    super::provision::refuse_read_only(data_dir)?;
     let actor = provision::actor("cli");
     // What it touches first: AWS reprovisions every account the set is provisioned to.
     let preview = checks::reprovision::preview(&crate::store::open(data_dir)?, permission_set)?;

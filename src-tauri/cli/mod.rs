@@ -82,6 +82,33 @@ pub fn main() -> i32 {
     }
 }
 
+/// The level asked for, else the stored connection's (full when none is stored).
+fn level_or_stored(
+    data_dir: &std::path::Path,
+    asked: Option<crate::model::AccessLevel>,
+) -> Result<crate::model::AccessLevel> {
+    match asked {
+        Some(level) => Ok(level),
+        None => crate::setup::connection::access_level(&store::open(data_dir)?),
+    }
+}
+
+/// What this run overrides of the stored connection: flags and the environment.
+fn overrides(
+    cli: &Cli,
+    secrets: &SecretArgs,
+    rates: Option<String>,
+) -> Result<crate::setup::connection::Overrides> {
+    Ok(crate::setup::connection::Overrides {
+        region: cli.region.clone(),
+        profile: cli.profile.clone(),
+        role_arn: secrets.role_arn.clone(),
+        external_id: secrets.external_id.clone(),
+        rates,
+        access: crate::setup::connection::Overrides::access_from_env()?,
+    })
+}
+
 fn runtime() -> Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -124,20 +151,24 @@ fn run(cli: Cli) -> Result<()> {
         Command::Policies {
             caller,
             external_id,
+            access,
         } => checks::policies(
             &cli,
             caller.as_deref(),
             external_id.as_ref().map(|e| e.expose().as_str()),
+            level_or_stored(&data_dir, *access)?,
         ),
         Command::LintPolicy {
             trust,
             permissions,
             external_id,
+            access,
         } => checks::lint_policy(
             &cli,
             trust.as_ref(),
             permissions.as_ref(),
             external_id.as_ref().map(|e| e.expose().as_str()),
+            level_or_stored(&data_dir, *access)?,
         ),
         Command::Reprovision {
             permission_set,
@@ -177,13 +208,15 @@ fn run(cli: Cli) -> Result<()> {
         }
         Command::ImportSnapshot { file } => {
             let info = crate::review::share::import(&data_dir, file)?;
-            output::message(
-                cli.json,
-                &format!(
-                    "Imported as snapshot {} (taken {}).",
+            if cli.json {
+                output::json(&info);
+            } else {
+                output::emit(&format!(
+                    "Imported as snapshot {} (taken {}). It is for reading only: plans, checks and syncs keep \
+                     using the newest snapshot Hallpass read itself.",
                     info.id, info.finished_at
-                ),
-            );
+                ));
+            }
             Ok(())
         }
         Command::Diff {
@@ -202,6 +235,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Connect {
             role_arn,
             external_id,
+            access,
         } => {
             let region = cli.region.clone().ok_or_else(|| {
                 Error::InvalidInput(
@@ -237,10 +271,38 @@ fn run(cli: Cli) -> Result<()> {
                 external_id,
                 &region,
                 cli.profile.as_deref(),
+                *access,
             )?;
             output::message(
                 cli.json,
-                "Stored the role ARN and External ID in the OS keychain. Run `hallpass sync` next.",
+                &match access {
+                    crate::model::AccessLevel::Full => {
+                        "Stored the role ARN and External ID in the OS keychain (access: full). Run `hallpass sync` next."
+                            .to_owned()
+                    }
+                    crate::model::AccessLevel::ReadOnly => {
+                        "Stored the role ARN and External ID in the OS keychain (access: read-only: every change \
+                         is refused; the role needs only `hallpass policies --access read-only`). Run `hallpass sync` next."
+                            .to_owned()
+                    }
+                },
+            );
+            Ok(())
+        }
+        Command::SetAccess { access } => {
+            connection::set_access(&store::open(&data_dir)?, *access)?;
+            output::message(
+                cli.json,
+                &format!(
+                    "The connection is now {}.{}",
+                    access.as_str(),
+                    match access {
+                        crate::model::AccessLevel::Full =>
+                            " The role needs the full permissions policy (`hallpass policies --access full`).",
+                        crate::model::AccessLevel::ReadOnly =>
+                            " Every change is refused before anything is sent to AWS.",
+                    }
+                ),
             );
             Ok(())
         }

@@ -93,7 +93,15 @@ pub fn snapshots(as_json: bool, list: &[SnapshotInfo]) {
                 s.api_calls.to_string(),
                 format!("{:.1}s", s.duration_ms as f64 / 1000.0),
                 s.rows_changed.to_string(),
-                s.error.clone().unwrap_or_default(),
+                match &s.imported_from {
+                    Some(f) => format!(
+                        "imported, read-only: {} from {} (exported {})",
+                        f.file,
+                        f.exported_by.as_deref().unwrap_or("someone"),
+                        f.exported_at
+                    ),
+                    None => s.error.clone().unwrap_or_default(),
+                },
             ]
         })
         .collect();
@@ -107,7 +115,7 @@ pub fn snapshots(as_json: bool, list: &[SnapshotInfo]) {
             "API CALLS",
             "DURATION",
             "CHANGES",
-            "ERROR",
+            "NOTE",
         ],
         &rows,
     );

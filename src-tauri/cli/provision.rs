@@ -131,15 +131,11 @@ pub(super) fn connect_and<T>(
     let params = connection::params(
         &conn,
         &Keychain::default(),
-        &Overrides {
-            region: cli.region.clone(),
-            profile: cli.profile.clone(),
-            role_arn: a.secrets.role_arn.clone(),
-            external_id: a.secrets.external_id.clone(),
-            rates: a.rates.clone(),
-        },
+        &super::overrides(cli, &a.secrets, a.rates.clone())?,
     )?;
     drop(conn);
+    // Every caller changes access: a read-only connection is refused before connecting.
+    provision::require_full(params.access)?;
     runtime()?.block_on(async {
         let session = crate::aws::connect(&params).await?;
         f(&session).await
@@ -193,8 +189,19 @@ pub(super) fn confirm(question: &str, yes: bool) -> Result<bool> {
     Ok(matches!(line.trim(), "y" | "Y" | "yes" | "Yes"))
 }
 
+/// Refuses a change on a read-only connection (`HALLPASS_ACCESS` or the stored level)
+/// before anything is planned, queued or sent.
+pub(super) fn refuse_read_only(data_dir: &Path) -> Result<()> {
+    let level = match Overrides::access_from_env()? {
+        Some(level) => level,
+        None => connection::access_level(&store::open(data_dir)?)?,
+    };
+    provision::require_full(level)
+}
+
 /// Plan (snapshot, then live), show, confirm, persist, execute, report.
 pub(crate) fn apply(cli: &Cli, data_dir: &Path, request: Request, a: &ApplyArgs) -> Result<()> {
+    refuse_read_only(data_dir)?;
     let reason = a.reason.as_deref().map(str::trim).filter(|r| !r.is_empty());
     plan::require_reason(&request, reason)?;
     let the_plan = plan::plan(&store::open(data_dir)?, &request)?;
@@ -211,6 +218,7 @@ pub(crate) fn apply_plan(
     a: &ApplyArgs,
     records_grants: bool,
 ) -> Result<()> {
+    refuse_read_only(data_dir)?;
     let reason = a.reason.as_deref().map(str::trim).filter(|r| !r.is_empty());
     let mut conn = store::open(data_dir)?;
     connect_and(cli, data_dir, a, async |session| {

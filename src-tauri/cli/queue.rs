@@ -51,6 +51,7 @@ pub(crate) fn ops(cli: &Cli, data_dir: &Path, cmd: Option<&OpsCommand>) -> Resul
             Ok(())
         }
         Some(OpsCommand::Run { apply: a }) => {
+            super::provision::refuse_read_only(data_dir)?;
             drop(conn);
             let report = connect_and(cli, data_dir, a, async |s| {
                 provision::execute(data_dir, s, &exec_options(cli, data_dir, a)?).await
@@ -61,6 +62,7 @@ pub(crate) fn ops(cli: &Cli, data_dir: &Path, cmd: Option<&OpsCommand>) -> Resul
             Ok(())
         }
         Some(OpsCommand::Retry { ids }) => {
+            super::provision::refuse_read_only(data_dir)?;
             let n = queue::retry(&mut conn, ids, &provision::actor("cli"))?;
             output::message(
                 cli.json,
@@ -124,6 +126,7 @@ pub(crate) fn grants(
             Ok(())
         }
         Some(GrantsCommand::End { id, apply: a }) => {
+            super::provision::refuse_read_only(data_dir)?;
             let batch = grants::end_request(&mut conn, *id, &provision::actor("cli"))?;
             drop(conn);
             if batch.is_none() {

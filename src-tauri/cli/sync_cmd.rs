@@ -9,7 +9,7 @@ use super::{checks, output, runtime, Cli, SecretArgs};
 use crate::error::Result;
 use crate::model::Strategy;
 use crate::secrets::Keychain;
-use crate::setup::connection::{self, Overrides};
+use crate::setup::connection;
 use crate::store::{self, snapshots};
 use crate::sync::{self, StrategyChoice, SyncOptions};
 
@@ -32,13 +32,7 @@ pub(super) fn sync(
     let params = connection::params(
         &conn,
         &Keychain::default(),
-        &Overrides {
-            region: cli.region.clone(),
-            profile: cli.profile.clone(),
-            role_arn: secrets.role_arn.clone(),
-            external_id: secrets.external_id.clone(),
-            rates,
-        },
+        &super::overrides(cli, secrets, rates)?,
     )?;
     drop(conn);
     let json = cli.json;

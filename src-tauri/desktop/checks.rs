@@ -84,7 +84,7 @@ pub async fn lint_policy(
             .map(|c| c.external_id.expose().clone()),
         lint::PolicyKind::Permissions => None,
     };
-    Ok(lint::lint(kind, &text, stored.as_deref()))
+    Ok(lint::lint(kind, &text, stored.as_deref(), state.access()?))
 }
 
 #[tauri::command]
@@ -108,11 +108,7 @@ pub struct PlannedReprovision {
 /// The fix for `permission-set-out-of-sync`, first shown: which accounts it touches.
 #[tauri::command]
 pub fn plan_reprovision(state: State<'_, AppState>, name: String) -> Result<PlannedReprovision> {
-    if state.is_demo() {
-        return Err(Error::InvalidInput(
-            "the demo organization is read-only".into(),
-        ));
-    }
+    super::provisioning::refuse_change(&state)?;
     let preview = checks::reprovision::preview(&store::open(state.live_dir())?, &name)?;
     let id = state.pending.keep(Confirmable::Reprovision {
         permission_set_arn: preview.permission_set_arn.clone(),
@@ -126,6 +122,7 @@ pub async fn reprovision_permission_set(
     state: State<'_, AppState>,
     plan_id: String,
 ) -> Result<checks::reprovision::Reprovisioned> {
+    super::provisioning::refuse_change(&state)?;
     let Confirmable::Reprovision { permission_set_arn } = state.pending.take(&plan_id)? else {
         return Err(Error::InvalidInput(
             "this id is not a planned reprovisioning".into(),

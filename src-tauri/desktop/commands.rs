@@ -62,8 +62,12 @@ pub fn generate_external_id() -> String {
 }
 
 #[tauri::command]
-pub fn policy_documents(caller_arn: String, external_id: String) -> Result<PolicyDocuments> {
-    views::policy_documents(&caller_arn, &external_id)
+pub fn policy_documents(
+    caller_arn: String,
+    external_id: String,
+    access: crate::model::AccessLevel,
+) -> Result<PolicyDocuments> {
+    views::policy_documents(&caller_arn, &external_id, access)
 }
 
 #[tauri::command]
@@ -73,6 +77,7 @@ pub async fn save_connection(
     external_id: String,
     region: String,
     profile: Option<String>,
+    access: crate::model::AccessLevel,
 ) -> Result<ConnectionInfo> {
     let conn = store::open(state.live_dir())?;
     connection::save(
@@ -82,7 +87,19 @@ pub async fn save_connection(
         &external_id,
         &region,
         profile.as_deref(),
+        access,
     )?;
+    connection::info(&conn, &state.keychain)
+}
+
+/// Changes what the stored connection may do.
+#[tauri::command]
+pub fn set_access(
+    state: State<'_, AppState>,
+    access: crate::model::AccessLevel,
+) -> Result<ConnectionInfo> {
+    let conn = store::open(state.live_dir())?;
+    connection::set_access(&conn, access)?;
     connection::info(&conn, &state.keychain)
 }
 

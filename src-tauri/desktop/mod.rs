@@ -90,6 +90,7 @@ pub fn run(demo: bool) {
             commands::detect_region,
             commands::generate_external_id,
             commands::policy_documents,
+            commands::set_access,
             commands::save_connection,
             commands::test_connection,
             commands::forget_connection,

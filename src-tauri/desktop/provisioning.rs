@@ -44,6 +44,13 @@ fn refuse_demo(state: &AppState) -> Result<()> {
     Ok(())
 }
 
+/// Every change from the window starts here: refused in the demo and on a read-only
+/// connection, before anything is planned, queued or sent.
+pub(super) fn refuse_change(state: &AppState) -> Result<()> {
+    refuse_demo(state)?;
+    provision::require_full(state.access()?)
+}
+
 /// Runs the queue in the background; `Ok(false)` when a run is already going (it
 /// picks up what was just queued before it stops).
 pub fn spawn_ops(app: &AppHandle) -> Result<bool> {
@@ -52,6 +59,10 @@ pub fn spawn_ops(app: &AppHandle) -> Result<bool> {
         return Ok(false);
     }
     let params = state.connect_params()?;
+    // A read-only connection runs nothing (its open operations wait for full access).
+    if params.access != crate::model::AccessLevel::Full {
+        return Ok(false);
+    }
     if !state.begin_ops() {
         return Ok(false);
     }
@@ -107,6 +118,9 @@ pub fn work_due(app: &AppHandle) -> Result<bool> {
     if state.is_demo() || state.is_running_ops() || state.is_offline() {
         return Ok(false);
     }
+    if state.access()? != crate::model::AccessLevel::Full {
+        return Ok(false);
+    }
     let conn = store::open(state.live_dir())?;
     let expiry_due =
         grants::next_expiry(&conn)?.is_some_and(|t| t <= time::OffsetDateTime::now_utc());
@@ -136,7 +150,7 @@ pub(super) async fn keep_checked(
     the_plan: Plan,
     records_grants: bool,
 ) -> Result<PlannedChange> {
-    refuse_demo(state)?;
+    refuse_change(state)?;
     let live = state.live_dir().to_path_buf();
     let params = state.connect_params()?;
     let the_plan = super::off_thread(move || async move {
@@ -171,7 +185,7 @@ pub async fn plan_change(
     requests: Vec<Request>,
     reason: Option<String>,
 ) -> Result<PlannedChange> {
-    refuse_demo(&state)?;
+    refuse_change(&state)?;
     for r in &requests {
         plan::require_reason(r, reason.as_deref())?;
     }
@@ -189,7 +203,7 @@ pub async fn apply_change(
     plan_id: String,
     reason: Option<String>,
 ) -> Result<i64> {
-    refuse_demo(&state)?;
+    refuse_change(&state)?;
     let Confirmable::Change { plan, .. } = state.pending.take(&plan_id)? else {
         return Err(Error::InvalidInput(
             "this id is not a plan of changes to access".into(),
@@ -239,7 +253,7 @@ pub fn retry_operations(
     state: State<'_, AppState>,
     ids: Vec<i64>,
 ) -> Result<usize> {
-    refuse_demo(&state)?;
+    refuse_change(&state)?;
     let n = queue::retry(
         &mut store::open(state.live_dir())?,
         &ids,
@@ -266,7 +280,7 @@ pub fn grant_requests(state: State<'_, AppState>, all: bool) -> Result<Vec<Grant
 
 #[tauri::command]
 pub fn end_grant(app: AppHandle, state: State<'_, AppState>, id: i64) -> Result<bool> {
-    refuse_demo(&state)?;
+    refuse_change(&state)?;
     let batch = grants::end_request(
         &mut store::open(state.live_dir())?,
         id,

@@ -21,17 +21,6 @@ fn export_file(state: &AppState, name: &str, ext: &str, text: &str) -> Result<St
     )
 }
 
-const MAX_TEXT: usize = 512 * 1024 * 1024;
-
-fn check_size(text: &str) -> Result<()> {
-    if text.len() > MAX_TEXT {
-        return Err(Error::InvalidInput(
-            "the file is larger than 512 MB; Hallpass does not read files that large".into(),
-        ));
-    }
-    Ok(())
-}
-
 #[tauri::command]
 pub fn reviews(state: State<'_, AppState>) -> Result<Vec<Review>> {
     access_review::list(&state.db()?)
@@ -92,7 +81,6 @@ pub async fn review_revocation_plan(state: State<'_, AppState>, id: i64) -> Resu
 
 #[tauri::command]
 pub fn drift_report(state: State<'_, AppState>, text: String) -> Result<drift::DriftReport> {
-    check_size(&text)?;
     let conn = state.db()?;
     let snap = snapshots::resolve(&conn, None)?;
     drift::drift(&conn, snap, &matrix::parse(&text)?)
@@ -105,7 +93,6 @@ pub async fn drift_plan(
     text: String,
     only_missing: bool,
 ) -> Result<PlannedChange> {
-    check_size(&text)?;
     let the_plan = {
         let conn = store::open(state.live_dir())?;
         let snap = snapshots::resolve(&conn, None)?;
@@ -152,7 +139,6 @@ pub fn import_shared_snapshot(
     name: String,
     text: String,
 ) -> Result<crate::model::SnapshotInfo> {
-    check_size(&text)?;
     if state.is_demo() {
         return Err(Error::InvalidInput(
             "leave the demo to import a snapshot into your own data folder".into(),

@@ -97,9 +97,18 @@ impl AppState {
             &self.keychain,
             &connection::Overrides {
                 rates: std::env::var("HALLPASS_RATES").ok(),
+                access: connection::Overrides::access_from_env()?,
                 ..Default::default()
             },
         )
+    }
+
+    /// The connection's access level (`HALLPASS_ACCESS` first, then the stored one).
+    pub fn access(&self) -> Result<crate::model::AccessLevel> {
+        match connection::Overrides::access_from_env()? {
+            Some(level) => Ok(level),
+            None => connection::access_level(&store::open(&self.data_dir)?),
+        }
     }
 
     pub fn db(&self) -> Result<rusqlite::Connection> {
@@ -141,7 +150,7 @@ impl AppState {
     pub fn status(&self) -> Result<AppStatus> {
         let conn = self.db()?;
         let live = store::open(&self.data_dir)?;
-        let latest = snapshots::latest_complete(&conn)?;
+        let latest = snapshots::latest_viewable(&conn)?;
         let count = |wanted: &[OpState]| -> Result<u32> {
             Ok(queue::state_counts(&live)?
                 .into_iter()

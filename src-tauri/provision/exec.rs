@@ -82,6 +82,7 @@ pub struct ExecReport {
 /// Runs every open operation to an end state (or as far as AWS lets it), then expires
 /// due grants' follow-ups and refreshes the snapshot.
 pub async fn execute(data_dir: &Path, session: &Session, opts: &ExecOptions) -> Result<ExecReport> {
+    super::require_full(session.access)?;
     let mut conn = store::open(data_dir)?;
     let _lock = queue_lock(data_dir)?;
     let clock = Instant::now();

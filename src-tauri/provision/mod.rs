@@ -230,3 +230,19 @@ pub fn actor(surface: &str) -> String {
         .unwrap_or_else(|_| "unknown".into());
     format!("{user} ({surface})")
 }
+
+/// Refuses a change when the connection is read-only: called by every change entry point
+/// (command line, window, background expiry, retries) before anything is sent to AWS, and
+/// again by the executor.
+pub fn require_full(access: crate::model::AccessLevel) -> crate::error::Result<()> {
+    if access == crate::model::AccessLevel::Full {
+        return Ok(());
+    }
+    Err(crate::error::Error::ReadOnly(
+        "this connection is read-only: Hallpass syncs, checks and reviews, and refuses every change before \
+         anything is sent to AWS. To change access, give the role the full permissions policy \
+         (`hallpass policies --access full`) and switch with `hallpass set-access full` (in the app: Settings → \
+         Connection), or set HALLPASS_ACCESS=full for one headless run."
+            .into(),
+    ))
+}

@@ -246,6 +246,15 @@ pub fn decide(
 
 /// Imports a review exported as JSON: the packet as it was, with its decisions.
 pub fn import(conn: &mut Connection, text: &str) -> Result<Review> {
+    // The same bound from the command line and the window.
+    const MAX: usize = 64 * 1024 * 1024;
+    if text.len() > MAX {
+        return Err(Error::InvalidInput(format!(
+            "the review file is {} MB; Hallpass reads review files up to {} MB",
+            text.len() / (1024 * 1024),
+            MAX / (1024 * 1024)
+        )));
+    }
     let r: Review = serde_json::from_str(text).map_err(|e| {
         Error::InvalidInput(format!("not a review exported as JSON by Hallpass (`hallpass review export --format json`): {e}"))
     })?;
@@ -344,6 +353,7 @@ fn vouch(conn: &Connection, r: &mut Review) -> Result<()> {
 /// the review recorded (resolved against the newest snapshot, so something deleted since
 /// is refused), and like every plan it is checked live before it is applied.
 pub fn revocation_plan(conn: &Connection, r: &Review) -> Result<Plan> {
+    snapshots::refuse_imported(conn, r.snapshot_id, "revoking what a review decided")?;
     let mut requests = Vec::new();
     let mut warnings = Vec::new();
     for i in r

@@ -249,6 +249,7 @@ fn analyze(
 /// The changes that make the snapshot match the matrix: grant what is missing and, unless
 /// `only_missing`, revoke what nobody declared. Refused while the matrix has unknown names.
 pub fn reconcile(conn: &Connection, snap: i64, m: &Matrix, only_missing: bool) -> Result<Plan> {
+    crate::store::snapshots::refuse_imported(conn, snap, "a reconcile plan")?;
     let (report, missing, undeclared) = analyze(conn, snap, m)?;
     if let Some(u) = report.unknown.first() {
         return Err(Error::InvalidInput(format!(

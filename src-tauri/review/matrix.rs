@@ -37,6 +37,15 @@ pub struct Matrix {
 
 /// Parses matrix text; errors say where and what to write instead.
 pub fn parse(text: &str) -> Result<Matrix> {
+    // The same bound from the command line and the window; a real matrix is kilobytes.
+    const MAX: usize = 16 * 1024 * 1024;
+    if text.len() > MAX {
+        return Err(Error::InvalidInput(format!(
+            "the matrix is {} MB; Hallpass reads matrices up to {} MB",
+            text.len() / (1024 * 1024),
+            MAX / (1024 * 1024)
+        )));
+    }
     let m: Matrix = serde_yaml::from_str(text).map_err(|e| {
         let at = e.location().map(|l| format!(" (line {}, column {})", l.line(), l.column())).unwrap_or_default();
         Error::InvalidInput(format!(

@@ -8,3 +8,4 @@ pub mod export;
 mod json_diff;
 pub mod matrix;
 pub mod share;
+mod shared_check;

@@ -6,8 +6,9 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+use super::shared_check;
 use crate::error::{Error, Result};
-use crate::model::{OrgData, SnapshotInfo};
+use crate::model::{ImportedFrom, OrgData, SnapshotInfo};
 use crate::store::{self, queries, snapshots};
 
 /// What the first field of every shared file says.
@@ -20,9 +21,19 @@ struct SharedFile {
     format: String,
     version: u32,
     exported_at: String,
+    /// Who exported it (OS user); files from before Hallpass wrote it have none.
+    #[serde(default)]
+    exported_by: Option<String>,
     hallpass: String,
     snapshot: SnapshotInfo,
     data: OrgData,
+}
+
+/// Just the head of a file that did not parse as a whole: to say why.
+#[derive(Deserialize)]
+struct Head {
+    format: Option<String>,
+    version: Option<u64>,
 }
 
 /// Writes snapshot `snap` (default: the newest) to `out`; returns the snapshot exported.
@@ -37,6 +48,7 @@ pub fn export(data_dir: &Path, snap: Option<i64>, out: &Path) -> Result<Snapshot
         format: FORMAT.into(),
         version: VERSION,
         exported_at: crate::clock::now_rfc3339(),
+        exported_by: Some(crate::provision::actor("shared file")),
         hallpass: env!("CARGO_PKG_VERSION").into(),
         snapshot: info.clone(),
         data,
@@ -50,39 +62,85 @@ pub fn export(data_dir: &Path, snap: Option<i64>, out: &Path) -> Result<Snapshot
     Ok(info)
 }
 
-/// Reads a shared file's content, refusing anything that is not one (or is from a newer
-/// Hallpass). `label` names it in messages.
+/// Reads a shared file's content in one parse, refusing anything that is not one (or is
+/// from a newer Hallpass, too large, or holds values AWS never gives). `label` names it
+/// in messages.
 fn parse(bytes: &[u8], label: &str) -> Result<SharedFile> {
+    if bytes.len() > shared_check::MAX_BYTES {
+        return Err(Error::InvalidInput(format!(
+            "{label} is {} MB; Hallpass reads shared snapshot files up to {} MB",
+            bytes.len() / (1024 * 1024),
+            shared_check::MAX_BYTES / (1024 * 1024)
+        )));
+    }
     let not_ours = || {
         Error::InvalidInput(format!(
             "{label} is not a Hallpass snapshot file (export one with `hallpass export-snapshot --out FILE`)"
         ))
     };
-    let head: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| {
-        if e.is_eof() {
-            Error::InvalidInput(format!(
+    let file: SharedFile = match serde_json::from_slice(bytes) {
+        Ok(f) => f,
+        // Only a file that did not parse is read again, for its head, to say why.
+        Err(e) if e.is_eof() => {
+            return Err(Error::InvalidInput(format!(
                 "{label} is cut short (the file is incomplete): copy it again"
-            ))
-        } else {
-            not_ours()
+            )))
         }
-    })?;
-    if head.get("format").and_then(|f| f.as_str()) != Some(FORMAT) {
+        Err(e) => {
+            let head: Head = serde_json::from_slice(bytes).map_err(|_| not_ours())?;
+            if head.format.as_deref() != Some(FORMAT) {
+                return Err(not_ours());
+            }
+            let version = head.version.unwrap_or(0);
+            if version > VERSION as u64 {
+                return Err(newer(label, version));
+            }
+            return Err(Error::InvalidInput(format!(
+                "{label} is damaged: {e}; export it again"
+            )));
+        }
+    };
+    if file.format != FORMAT {
         return Err(not_ours());
     }
-    let version = head.get("version").and_then(|v| v.as_u64()).unwrap_or(0);
-    if version > VERSION as u64 {
-        return Err(Error::InvalidInput(format!(
-            "{label} was written by a newer Hallpass (file version {version}; this one reads up to {VERSION}): update Hallpass to import it"
-        )));
+    if file.version > VERSION {
+        return Err(newer(label, file.version as u64));
     }
-    serde_json::from_value(head)
-        .map_err(|e| Error::InvalidInput(format!("{label} is damaged: {e}; export it again")))
+    let bad =
+        |e: Error| Error::InvalidInput(format!("{label} was refused, nothing was imported: {e}"));
+    let now = time::OffsetDateTime::now_utc();
+    for (what, t) in [
+        ("its export time", &file.exported_at),
+        ("the snapshot's start", &file.snapshot.started_at),
+        ("the snapshot's end", &file.snapshot.finished_at),
+    ] {
+        shared_check::past_time(what, t, now).map_err(bad)?;
+    }
+    shared_check::org_data(&file.data).map_err(bad)?;
+    Ok(file)
 }
 
-/// Imports a shared file as a new snapshot (kind `imported`). A data folder holds one
-/// organization: a file from another one is refused.
+fn newer(label: &str, version: u64) -> Error {
+    Error::InvalidInput(format!(
+        "{label} was written by a newer Hallpass (file version {version}; this one reads up to {VERSION}): update Hallpass to import it"
+    ))
+}
+
+/// Imports a shared file as a new snapshot (kind `imported`): for reading only, never the
+/// base of a plan, a check or a sync. A data folder holds one organization: a file from
+/// another one is refused.
 pub fn import(data_dir: &Path, path: &Path) -> Result<SnapshotInfo> {
+    let size = std::fs::metadata(path)
+        .map_err(|e| Error::io(format!("cannot read {}", path.display()), e))?
+        .len();
+    if size > shared_check::MAX_BYTES as u64 {
+        return Err(Error::InvalidInput(format!(
+            "{} is {} MB; Hallpass reads shared snapshot files up to {} MB",
+            path.display(),
+            size / (1024 * 1024),
+            shared_check::MAX_BYTES / (1024 * 1024)
+        )));
+    }
     let bytes =
         std::fs::read(path).map_err(|e| Error::io(format!("cannot read {}", path.display()), e))?;
     import_bytes(data_dir, &bytes, &path.display().to_string())
@@ -113,5 +171,15 @@ pub fn import_bytes(data_dir: &Path, bytes: &[u8], label: &str) -> Result<Snapsh
         kind: "imported",
         base: None,
     };
-    snapshots::write_snapshot(&mut conn, &file.data, &meta)
+    let from = ImportedFrom {
+        file: std::path::Path::new(label)
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| label.to_owned()),
+        exported_by: file.exported_by.clone(),
+        exported_at: file.exported_at.clone(),
+        source_snapshot: file.snapshot.id,
+        imported_at: crate::clock::now_rfc3339(),
+    };
+    snapshots::write_imported(&mut conn, &file.data, &meta, &from)
 }

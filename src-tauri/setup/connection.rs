@@ -7,6 +7,7 @@ use ts_rs::TS;
 use super::{parse_role_arn, validate_external_id};
 use crate::aws::{ConnectParams, Rates};
 use crate::error::{Error, Result};
+use crate::model::AccessLevel;
 use crate::secrets::{Credentials, SecretStore, Sensitive};
 use crate::store;
 
@@ -21,6 +22,20 @@ pub struct Overrides {
     pub role_arn: Option<Sensitive<String>>,
     pub external_id: Option<Sensitive<String>>,
     pub rates: Option<String>,
+    /// `HALLPASS_ACCESS`, for headless runs.
+    pub access: Option<AccessLevel>,
+}
+
+impl Overrides {
+    /// `HALLPASS_ACCESS` (`read-only` or `full`), when set.
+    pub fn access_from_env() -> Result<Option<AccessLevel>> {
+        match std::env::var("HALLPASS_ACCESS") {
+            Ok(v) if !v.trim().is_empty() => AccessLevel::parse(&v)
+                .map(Some)
+                .map_err(|e| Error::InvalidInput(format!("HALLPASS_ACCESS: {e}"))),
+            _ => Ok(None),
+        }
+    }
 }
 
 /// The connection as the UI shows it: the role ARN the user typed, the External ID masked.
@@ -33,6 +48,8 @@ pub struct ConnectionInfo {
     pub region: Option<String>,
     pub profile: Option<String>,
     pub sync_interval_minutes: u32,
+    /// What the connection may do (read-only refuses every change).
+    pub access: AccessLevel,
     /// Why the OS keychain could not be read, when it could not: the app still
     /// opens (snapshots, demo), but cannot connect until a keychain is available.
     pub keychain_error: Option<String>,
@@ -73,6 +90,7 @@ pub fn save(
     external_id: &str,
     region: &str,
     profile: Option<&str>,
+    access: AccessLevel,
 ) -> Result<()> {
     parse_role_arn(role_arn)?;
     validate_external_id(external_id)?;
@@ -80,24 +98,74 @@ pub fn save(
     if let Some(p) = profile {
         super::profiles::validate_profile_name(p)?;
     }
+    allow_level(conn, access)?;
     secrets.save(&Credentials {
         role_arn: Sensitive::new(role_arn.to_owned()),
         external_id: Sensitive::new(external_id.to_owned()),
     })?;
     store::set_setting(conn, "region", region)?;
+    store::set_setting(conn, "access", access.as_str())?;
     match profile {
         Some(p) => store::set_setting(conn, "profile", p)?,
         None => store::delete_setting(conn, "profile")?,
     }
     crate::logs::info(format!(
-        "connected: role and External ID stored in the keychain; region {region}"
+        "connected: role and External ID stored in the keychain; region {region}; access {}",
+        access.as_str()
     ));
+    Ok(())
+}
+
+/// Whether the connection may become `access`: read-only is refused while time-bound
+/// grants are active, since it could not revoke them when they expire.
+fn allow_level(conn: &Connection, access: AccessLevel) -> Result<()> {
+    if access == AccessLevel::ReadOnly {
+        // A read-only connection cannot revoke: a time-bound grant would then outlive its
+        // expiry without anyone being told. End them first, or keep full access.
+        if let Some(next) = crate::provision::grants::next_expiry(conn)? {
+            let n = crate::provision::grants::list(conn, true)?
+                .iter()
+                .filter(|g| g.expires_at.is_some())
+                .count();
+            return Err(Error::InvalidInput(format!(
+            "{n} time-bound grant(s) are still active (the first ends {}): a read-only connection could \
+             not revoke them when they expire. End them first (`hallpass grants end ID`, or End now in \
+             the app), or keep full access. Nothing was changed.",
+            crate::clock::rfc3339(next)
+        )));
+        }
+        let open = crate::provision::queue::open(conn)?.len();
+        if open > 0 {
+            return Err(Error::InvalidInput(format!(
+                "{open} operation(s) are still waiting in the queue: a read-only connection could not send \
+                 them. Run them (`hallpass ops run`) or cancel them first, or keep full access. Nothing was \
+                 changed."
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Changes what the stored connection may do.
+pub fn set_access(conn: &Connection, access: AccessLevel) -> Result<()> {
+    allow_level(conn, access)?;
+    store::set_setting(conn, "access", access.as_str())?;
+    crate::logs::info(format!("connection access set to {}", access.as_str()));
     Ok(())
 }
 
 /// Removes the secrets; region, profile and snapshots stay.
 pub fn forget(secrets: &dyn SecretStore) -> Result<()> {
     secrets.delete()
+}
+
+/// The stored connection's access level. A connection stored before levels existed is
+/// full (it was set up with the full policy).
+pub fn access_level(conn: &Connection) -> Result<AccessLevel> {
+    match store::get_setting(conn, "access")? {
+        Some(v) => AccessLevel::parse(&v),
+        None => Ok(AccessLevel::Full),
+    }
 }
 
 pub fn sync_interval_minutes(conn: &Connection) -> Result<u32> {
@@ -128,6 +196,7 @@ pub fn info(conn: &Connection, secrets: &dyn SecretStore) -> Result<ConnectionIn
         region: store::get_setting(conn, "region")?,
         profile: store::get_setting(conn, "profile")?,
         sync_interval_minutes: sync_interval_minutes(conn)?,
+        access: access_level(conn)?,
         keychain_error,
     })
 }
@@ -175,11 +244,16 @@ pub fn params(
         Some(spec) => Rates::parse(spec)?,
         None => Rates::default(),
     };
+    let access = match o.access {
+        Some(a) => a,
+        None => access_level(conn)?,
+    };
     Ok(ConnectParams {
         region,
         profile,
         credentials,
         rates,
+        access,
     })
 }
 

@@ -2,6 +2,8 @@
 
 use serde_json::{json, Value};
 
+use crate::model::AccessLevel;
+
 /// The trust-policy principal for the identity that will run Hallpass.
 ///
 /// An IAM user or role ARN names itself. An assumed-role session
@@ -79,15 +81,10 @@ pub const ORGANIZATIONS_ACTIONS: &[&str] = &[
     "organizations:ListAWSServiceAccessForOrganization",
 ];
 
-/// Every action Hallpass calls, for the permissions-policy lint (a test keeps this
-/// in step with the calls in `aws/`).
-pub const REQUIRED_ACTIONS: &[&str] = &[
-    "organizations:DescribeOrganization",
-    "organizations:ListRoots",
-    "organizations:ListOrganizationalUnitsForParent",
-    "organizations:ListAccountsForParent",
-    "organizations:ListDelegatedAdministrators",
-    "organizations:ListAWSServiceAccessForOrganization",
+/// The Identity Center and Identity Store actions a read-only connection calls: sync,
+/// checks and review (a test keeps these and `WRITE_ACTIONS` in step with the calls in
+/// `aws/`).
+pub const READ_ACTIONS: &[&str] = &[
     "sso:ListInstances",
     "sso:ListRegions",
     "sso:ListPermissionSets",
@@ -99,6 +96,17 @@ pub const REQUIRED_ACTIONS: &[&str] = &[
     "sso:ListAccountsForProvisionedPermissionSet",
     "sso:ListAccountAssignments",
     "sso:ListAccountAssignmentsForPrincipal",
+    "identitystore:ListUsers",
+    "identitystore:ListGroups",
+    "identitystore:ListGroupMemberships",
+    "identitystore:ListGroupMembershipsForMember",
+    "identitystore:DescribeUser",
+    "identitystore:GetUserId",
+];
+
+/// What a full connection adds: exactly the changes Hallpass makes, and the status reads
+/// that follow them.
+pub const WRITE_ACTIONS: &[&str] = &[
     "sso:CreateAccountAssignment",
     "sso:DescribeAccountAssignmentCreationStatus",
     "sso:ListAccountAssignmentCreationStatus",
@@ -107,17 +115,25 @@ pub const REQUIRED_ACTIONS: &[&str] = &[
     "sso:ListAccountAssignmentDeletionStatus",
     "sso:ProvisionPermissionSet",
     "sso:DescribePermissionSetProvisioningStatus",
-    "identitystore:ListUsers",
-    "identitystore:ListGroups",
-    "identitystore:ListGroupMemberships",
-    "identitystore:ListGroupMembershipsForMember",
-    "identitystore:DescribeUser",
-    "identitystore:GetUserId",
     "identitystore:CreateUser",
     "identitystore:CreateGroupMembership",
     "identitystore:DeleteGroupMembership",
-    "sts:AssumeRole",
 ];
+
+/// Every action a connection of `level` calls (Organizations reads, entering member
+/// accounts, and the level's Identity Center actions), for the permissions-policy lint.
+pub fn required_actions(level: AccessLevel) -> Vec<&'static str> {
+    let mut all: Vec<&str> = ORGANIZATIONS_ACTIONS
+        .iter()
+        .chain(READ_ACTIONS)
+        .copied()
+        .collect();
+    if level == AccessLevel::Full {
+        all.extend(WRITE_ACTIONS);
+    }
+    all.push("sts:AssumeRole");
+    all
+}
 
 /// IAM actions IAM Identity Center performs with the *caller's* permissions when a change
 /// (assignment, deletion, reprovisioning) targets the management account: there its
@@ -157,43 +173,57 @@ pub const SSO_SAML_PROVIDER_SAMPLE: &str =
 /// The role Hallpass enters member accounts through, as the lint checks the resource.
 pub const MEMBER_ROLE_SAMPLE: &str = "arn:aws:iam::111111111111:role/OrganizationAccountAccessRole";
 
-/// The inline permissions policy: the minimum for sync and provisioning.
-pub fn permissions_policy(partition: &str) -> String {
-    pretty(&json!({
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Sid": "HallpassReadOrganization",
-                "Effect": "Allow",
-                "Action": ORGANIZATIONS_ACTIONS,
-                "Resource": "*"
-            },
-            {
-                "Sid": "HallpassIdentityCenter",
-                "Effect": "Allow",
-                "Action": ["sso:*", "identitystore:*"],
-                "Resource": "*"
-            },
-            {
-                "Sid": "HallpassFindDelegatedInstances",
-                "Effect": "Allow",
-                "Action": "sts:AssumeRole",
-                "Resource": format!("arn:{partition}:iam::*:role/OrganizationAccountAccessRole")
-            },
-            {
-                "Sid": "HallpassManagementAccountRoles",
-                "Effect": "Allow",
-                "Action": MANAGEMENT_ACCOUNT_ROLE_ACTIONS,
-                "Resource": format!("arn:{partition}:iam::*:role/aws-reserved/sso.amazonaws.com/*")
-            },
-            {
-                "Sid": "HallpassManagementAccountSamlProvider",
-                "Effect": "Allow",
-                "Action": MANAGEMENT_ACCOUNT_SAML_ACTIONS,
-                "Resource": format!("arn:{partition}:iam::*:saml-provider/AWSSSO_*")
-            }
-        ]
-    }))
+/// The inline permissions policy for `level`, listing exactly the actions Hallpass calls:
+/// read-only (sync, checks, review) or full (adds the changes, and the IAM actions
+/// Identity Center needs from the caller for changes that touch the management account).
+/// Entering member accounts through `OrganizationAccountAccessRole` is allowed only into
+/// accounts of the caller's own organization (`aws:ResourceOrgID` equals
+/// `${aws:PrincipalOrgID}`; IAM User Guide, "AWS global condition context keys").
+pub fn permissions_policy(partition: &str, level: AccessLevel) -> String {
+    let mut statements = vec![
+        json!({
+            "Sid": "HallpassReadOrganization",
+            "Effect": "Allow",
+            "Action": ORGANIZATIONS_ACTIONS,
+            "Resource": "*"
+        }),
+        json!({
+            "Sid": "HallpassReadIdentityCenter",
+            "Effect": "Allow",
+            "Action": READ_ACTIONS,
+            "Resource": "*"
+        }),
+    ];
+    if level == AccessLevel::Full {
+        statements.push(json!({
+            "Sid": "HallpassChangeAccess",
+            "Effect": "Allow",
+            "Action": WRITE_ACTIONS,
+            "Resource": "*"
+        }));
+    }
+    statements.push(json!({
+        "Sid": "HallpassFindAccountInstances",
+        "Effect": "Allow",
+        "Action": "sts:AssumeRole",
+        "Resource": format!("arn:{partition}:iam::*:role/OrganizationAccountAccessRole"),
+        "Condition": { "StringEquals": { "aws:ResourceOrgID": "${aws:PrincipalOrgID}" } }
+    }));
+    if level == AccessLevel::Full {
+        statements.push(json!({
+            "Sid": "HallpassManagementAccountRoles",
+            "Effect": "Allow",
+            "Action": MANAGEMENT_ACCOUNT_ROLE_ACTIONS,
+            "Resource": format!("arn:{partition}:iam::*:role/aws-reserved/sso.amazonaws.com/*")
+        }));
+        statements.push(json!({
+            "Sid": "HallpassManagementAccountSamlProvider",
+            "Effect": "Allow",
+            "Action": MANAGEMENT_ACCOUNT_SAML_ACTIONS,
+            "Resource": format!("arn:{partition}:iam::*:saml-provider/AWSSSO_*")
+        }));
+    }
+    pretty(&json!({ "Version": "2012-10-17", "Statement": statements }))
 }
 
 fn pretty(v: &Value) -> String {
@@ -344,7 +374,7 @@ mod tests {
                     seen += 1;
                     let action = format!("{prefix}:{op}");
                     assert!(
-                        REQUIRED_ACTIONS.contains(&action.as_str()),
+                        required_actions(AccessLevel::Full).contains(&action.as_str()),
                         "{action} is called but not required"
                     );
                 }
@@ -354,26 +384,68 @@ mod tests {
     }
 
     #[test]
-    fn the_permissions_policy_covers_sync_provisioning_and_member_roles() {
-        let p = parsed(&permissions_policy("aws"));
-        let text = p.to_string();
-        for action in ORGANIZATIONS_ACTIONS {
-            assert!(text.contains(action), "{action}");
+    fn the_permissions_policy_lists_exactly_the_actions_of_its_level() {
+        let actions = |level| -> Vec<String> {
+            let p = parsed(&permissions_policy("aws", level));
+            p["Statement"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .flat_map(|s| match &s["Action"] {
+                    Value::String(a) => vec![a.clone()],
+                    Value::Array(list) => list
+                        .iter()
+                        .map(|a| a.as_str().unwrap().to_owned())
+                        .collect(),
+                    _ => vec![],
+                })
+                .collect()
+        };
+        let (read, full) = (actions(AccessLevel::ReadOnly), actions(AccessLevel::Full));
+        for list in [&read, &full] {
+            assert!(
+                list.iter().all(|a| !a.contains('*')),
+                "no wildcard: {list:?}"
+            );
+            assert!(!list.iter().any(|a| a == "sso:DeleteInstance"));
         }
-        assert!(text.contains("\"sso:*\"") && text.contains("\"identitystore:*\""));
-        assert!(text.contains("arn:aws:iam::*:role/OrganizationAccountAccessRole"));
-        for action in MANAGEMENT_ACCOUNT_ROLE_ACTIONS
-            .iter()
-            .chain(MANAGEMENT_ACCOUNT_SAML_ACTIONS)
-        {
-            assert!(text.contains(action), "{action}");
+        for a in required_actions(AccessLevel::ReadOnly) {
+            assert!(read.iter().any(|x| x == a), "read-only lacks {a}");
         }
-        assert!(text.contains("arn:aws:iam::*:role/aws-reserved/sso.amazonaws.com/*"));
-        assert!(text.contains("arn:aws:iam::*:saml-provider/AWSSSO_*"));
-        assert!(p["Statement"]
-            .as_array()
-            .unwrap()
+        for a in WRITE_ACTIONS.iter().chain(MANAGEMENT_ACCOUNT_ROLE_ACTIONS) {
+            assert!(!read.iter().any(|x| x == a), "read-only allows {a}");
+            assert!(full.iter().any(|x| x == a), "full lacks {a}");
+        }
+        let extra: Vec<&String> = full
             .iter()
-            .all(|s| s.get("Resource").is_some()));
+            .filter(|a| {
+                !required_actions(AccessLevel::Full).contains(&a.as_str())
+                    && !MANAGEMENT_ACCOUNT_ROLE_ACTIONS.contains(&a.as_str())
+                    && !MANAGEMENT_ACCOUNT_SAML_ACTIONS.contains(&a.as_str())
+            })
+            .collect();
+        assert!(extra.is_empty(), "actions Hallpass never calls: {extra:?}");
+        for level in [AccessLevel::ReadOnly, AccessLevel::Full] {
+            let p = parsed(&permissions_policy("aws-cn", level));
+            let member = p["Statement"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|s| s["Action"] == "sts:AssumeRole")
+                .unwrap();
+            assert_eq!(
+                member["Resource"],
+                "arn:aws-cn:iam::*:role/OrganizationAccountAccessRole"
+            );
+            assert_eq!(
+                member["Condition"]["StringEquals"]["aws:ResourceOrgID"],
+                "${aws:PrincipalOrgID}"
+            );
+            assert!(p["Statement"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|s| s.get("Resource").is_some()));
+        }
     }
 }

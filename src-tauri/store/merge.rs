@@ -106,7 +106,7 @@ pub(super) fn sync_over_newer_refreshes(
     started_at: &str,
 ) -> Result<Option<OrgData>> {
     let mut stmt = conn.prepare(
-        "SELECT id, (SELECT MAX(p.id) FROM snapshots p WHERE p.status = 'complete' AND p.id < s.id)
+        "SELECT id, (SELECT MAX(p.id) FROM snapshots p WHERE p.status = 'complete' AND p.kind <> 'imported' AND p.id < s.id)
          FROM snapshots s WHERE s.status = 'complete' AND s.kind = 'refresh' AND s.started_at > ?1
          ORDER BY s.id",
     )?;
@@ -141,7 +141,8 @@ pub(super) fn refresh_rebased(
 ) -> Result<Option<OrgData>> {
     let newest: Option<i64> = conn
         .query_row(
-            "SELECT MAX(id) FROM snapshots WHERE status = 'complete'",
+            // Imported snapshots are never carried forward: only what Hallpass read itself.
+            "SELECT MAX(id) FROM snapshots WHERE status = 'complete' AND kind <> 'imported'",
             [],
             |r| r.get(0),
         )

@@ -46,6 +46,11 @@ pub(super) const MIGRATIONS: &[Migration] = &[
         "review_ids",
         include_str!("../../migrations/0008_review_ids.sql"),
     ),
+    (
+        9,
+        "imported_from",
+        include_str!("../../migrations/0009_imported_from.sql"),
+    ),
 ];
 
 /// Applies the pending `migrations`; an existing database is backed up into the data

@@ -69,7 +69,7 @@ pub fn prune(conn: &mut Connection) -> Result<Pruned> {
         .format(&time::format_description::well_known::Rfc3339)
         .map_err(|e| Error::Store(e.to_string()))?;
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let old = "finished_at < ?1 AND id != COALESCE((SELECT MAX(id) FROM snapshots WHERE status = 'complete'), -1)";
+    let old = "finished_at < ?1 AND id != COALESCE((SELECT MAX(id) FROM snapshots WHERE status = 'complete' AND kind <> 'imported'), -1)";
     out.kept_for_reviews = tx.query_row(
         &format!("SELECT COUNT(*) FROM snapshots WHERE {old} AND id IN (SELECT snapshot_id FROM reviews)"),
         [&cutoff],

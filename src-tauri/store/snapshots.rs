@@ -7,7 +7,7 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
 use super::rows::DelegatedAdmin;
 use super::versioned::apply;
 use crate::error::{Error, Result};
-use crate::model::{OrgData, SnapshotInfo, Strategy};
+use crate::model::{ImportedFrom, OrgData, SnapshotInfo, Strategy};
 
 /// What a sync knows about itself besides the data it read.
 #[derive(Debug, Clone)]
@@ -36,6 +36,26 @@ pub fn write_snapshot(
     data: &OrgData,
     meta: &SyncMeta,
 ) -> Result<SnapshotInfo> {
+    write(conn, data, meta, None)
+}
+
+/// Writes someone's shared snapshot (kind `imported`, for reading only) with where it came from.
+pub fn write_imported(
+    conn: &mut Connection,
+    data: &OrgData,
+    meta: &SyncMeta,
+    from: &ImportedFrom,
+) -> Result<SnapshotInfo> {
+    let from = serde_json::to_string(from).map_err(|e| Error::Store(e.to_string()))?;
+    write(conn, data, meta, Some(&from))
+}
+
+fn write(
+    conn: &mut Connection,
+    data: &OrgData,
+    meta: &SyncMeta,
+    imported_from: Option<&str>,
+) -> Result<SnapshotInfo> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     // Under the write lock: nothing another writer saw later is undone (see merge.rs).
     let merged = match (meta.kind, meta.base) {
@@ -45,8 +65,9 @@ pub fn write_snapshot(
     };
     let data = merged.as_ref().unwrap_or(data);
     tx.execute(
-        "INSERT INTO snapshots(started_at, finished_at, status, strategy, full_scan, api_calls, duration_ms, kind)
-         VALUES (?1, ?2, 'complete', ?3, ?4, ?5, ?6, ?7)",
+        "INSERT INTO snapshots(started_at, finished_at, status, strategy, full_scan, api_calls, duration_ms, kind,
+             imported_from)
+         VALUES (?1, ?2, 'complete', ?3, ?4, ?5, ?6, ?7, ?8)",
         rusqlite::params![
             meta.started_at,
             meta.finished_at,
@@ -54,7 +75,8 @@ pub fn write_snapshot(
             meta.full_scan,
             meta.total_calls() as i64,
             meta.duration_ms as i64,
-            meta.kind
+            meta.kind,
+            imported_from
         ],
     )?;
     let id = tx.last_insert_rowid();
@@ -132,7 +154,7 @@ fn insert_calls(conn: &Connection, id: i64, calls: &BTreeMap<String, u64>) -> Re
 }
 
 const SNAPSHOT_COLS: &str =
-    "id, started_at, finished_at, status, strategy, full_scan, api_calls, duration_ms, error, rows_changed, kind";
+    "id, started_at, finished_at, status, strategy, full_scan, api_calls, duration_ms, error, rows_changed, kind, imported_from";
 
 fn info(r: &rusqlite::Row<'_>) -> rusqlite::Result<SnapshotInfo> {
     Ok(SnapshotInfo {
@@ -147,6 +169,17 @@ fn info(r: &rusqlite::Row<'_>) -> rusqlite::Result<SnapshotInfo> {
         error: r.get(8)?,
         rows_changed: r.get::<_, i64>(9)? as u64,
         kind: r.get(10)?,
+        imported_from: r
+            .get::<_, Option<String>>(11)?
+            .map(|t| serde_json::from_str(&t))
+            .transpose()
+            .map_err(|e| {
+                rusqlite::Error::FromSqlConversionFailure(
+                    11,
+                    rusqlite::types::Type::Text,
+                    Box::new(e),
+                )
+            })?,
     })
 }
 
@@ -177,16 +210,54 @@ pub fn calls(conn: &Connection, id: i64) -> Result<BTreeMap<String, u64>> {
     Ok(rows.collect::<rusqlite::Result<BTreeMap<_, _>>>()?)
 }
 
-/// The newest complete snapshot, if any.
+/// The newest complete snapshot Hallpass read from AWS itself (a sync or a refresh). An
+/// imported snapshot never is: it is someone else's file, for reading only, and nothing
+/// that plans, resolves names for, checks or changes anything in AWS, nor the sync's
+/// timing, may rest on it.
 pub fn latest_complete(conn: &Connection) -> Result<Option<i64>> {
     Ok(conn.query_row(
-        "SELECT MAX(id) FROM snapshots WHERE status = 'complete'",
+        "SELECT MAX(id) FROM snapshots WHERE status = 'complete' AND kind <> 'imported'",
         [],
         |r| r.get::<_, Option<i64>>(0),
     )?)
 }
 
-/// The snapshot a read command should use: the one asked for, or the newest complete one.
+/// The snapshot views open by default: the newest Hallpass read itself, or in a folder
+/// that holds only imported snapshots, the newest imported one.
+pub fn latest_viewable(conn: &Connection) -> Result<Option<i64>> {
+    match latest_complete(conn)? {
+        Some(id) => Ok(Some(id)),
+        None => Ok(conn.query_row(
+            "SELECT MAX(id) FROM snapshots WHERE status = 'complete'",
+            [],
+            |r| r.get::<_, Option<i64>>(0),
+        )?),
+    }
+}
+
+/// Whether snapshot `id` was imported from a shared file.
+pub fn is_imported(conn: &Connection, id: i64) -> Result<bool> {
+    Ok(conn
+        .query_row("SELECT kind FROM snapshots WHERE id = ?1", [id], |r| {
+            r.get::<_, String>(0)
+        })
+        .optional()?
+        .is_some_and(|k| k == "imported"))
+}
+
+/// Refuses to act on AWS from an imported snapshot (`what` says what was asked).
+pub fn refuse_imported(conn: &Connection, id: i64, what: &str) -> Result<()> {
+    if is_imported(conn, id)? {
+        return Err(Error::InvalidInput(format!(
+            "snapshot {id} was imported from a shared file and is for reading only: {what} works from \
+             a snapshot Hallpass read itself. Run `hallpass sync`, then try again."
+        )));
+    }
+    Ok(())
+}
+
+/// The snapshot a read command should use: the one asked for, or the newest one Hallpass
+/// read itself (in a folder that holds only imported snapshots, the newest imported one).
 pub fn resolve(conn: &Connection, requested: Option<i64>) -> Result<i64> {
     match requested {
         Some(id) => match snapshot(conn, id)? {
@@ -198,16 +269,18 @@ pub fn resolve(conn: &Connection, requested: Option<i64>) -> Result<i64> {
                 "there is no snapshot {id}; `hallpass snapshots` lists them"
             ))),
         },
-        None => latest_complete(conn)?.ok_or_else(|| {
+        None => latest_viewable(conn)?.ok_or_else(|| {
             Error::NotFound("no snapshot yet: run `hallpass sync` first".into())
         }),
     }
 }
 
-/// The newest complete snapshot before `id`.
+/// The newest complete snapshot before `id` of the same origin (read by Hallpass, or
+/// imported).
 pub fn previous_complete(conn: &Connection, id: i64) -> Result<Option<i64>> {
     Ok(conn.query_row(
-        "SELECT MAX(id) FROM snapshots WHERE status = 'complete' AND id < ?1",
+        "SELECT MAX(id) FROM snapshots WHERE status = 'complete' AND id < ?1
+            AND (kind = 'imported') = (SELECT kind = 'imported' FROM snapshots WHERE id = ?1)",
         [id],
         |r| r.get::<_, Option<i64>>(0),
     )?)
@@ -228,7 +301,7 @@ pub fn at_or_before(conn: &Connection, when: &str) -> Result<Option<i64>> {
         ))
     })?;
     Ok(conn.query_row(
-        "SELECT MAX(id) FROM snapshots WHERE status = 'complete' AND finished_at <= ?1",
+        "SELECT MAX(id) FROM snapshots WHERE status = 'complete' AND kind <> 'imported' AND finished_at <= ?1",
         [t],
         |r| r.get::<_, Option<i64>>(0),
     )?)

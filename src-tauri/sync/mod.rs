@@ -83,7 +83,7 @@ fn prior(conn: &rusqlite::Connection) -> Result<Prior> {
         .map(|i| i.accessed_from.clone())
         .collect();
     let last_full: Option<String> = conn.query_row(
-        "SELECT MAX(finished_at) FROM snapshots WHERE status = 'complete' AND full_scan = 1",
+        "SELECT MAX(finished_at) FROM snapshots WHERE status = 'complete' AND kind <> 'imported' AND full_scan = 1",
         [],
         |r| r.get(0),
     )?;

@@ -53,9 +53,20 @@ def test_wizard_first_sync_browse_then_offline(harness, data_dir):
         stmt = trust["Statement"][0]
         assert stmt["Condition"]["StringEquals"]["sts:ExternalId"] == external_id
         assert stmt["Action"] == "sts:AssumeRole"
-        permissions = app.text_of("permissions-policy")
-        assert "OrganizationAccountAccessRole" in permissions and "identitystore:*" in permissions
+        # The access level: full by default; read-only shows a policy that cannot change access.
+        assert app.el("access-full").is_selected()
+        permissions = json.loads(app.text_of("permissions-policy"))
+        actions = [a for s in permissions["Statement"] for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])]
+        assert "sso:CreateAccountAssignment" in actions and not any("*" in a for a in actions), actions
+        member = next(s for s in permissions["Statement"] if s["Action"] == "sts:AssumeRole")
+        assert member["Resource"].endswith(":role/OrganizationAccountAccessRole")
+        assert member["Condition"]["StringEquals"]["aws:ResourceOrgID"] == "${aws:PrincipalOrgID}"
+        app.click("access-read-only")
+        app.wait.until(lambda d: "CreateAccountAssignment" not in app.text_of("permissions-policy"))
+        assert "sso:ListAccountAssignments" in app.text_of("permissions-policy")
         app.shot("02-wizard-policies")
+        app.click("access-full")
+        app.wait.until(lambda d: "CreateAccountAssignment" in app.text_of("permissions-policy"))
         # The admin pastes the trust policy into IAM: the role now requires this External ID.
         harness.post("mutate", {"kind": "set_external_id", "region": REGION, "external_id": external_id})
         app.click("next")

@@ -70,11 +70,11 @@ def test_ipc_commands_refuse_bad_input_like_the_command_line(data_dir):
         before = invoke(app, "app_status", {})["ok"]
         cases = [
             ("save_connection", {"roleArn": "arn:aws:s3:::bucket", "externalId": "a-good-external-id",
-                                 "region": "eu-north-1", "profile": None}, "not an IAM role"),
+                                 "region": "eu-north-1", "profile": None, "access": "full"}, "not an IAM role"),
             ("save_connection", {"roleArn": "arn:aws:iam::123456789012:role/X", "externalId": "has space",
-                                 "region": "eu-north-1", "profile": None}, "contains ' '"),
+                                 "region": "eu-north-1", "profile": None, "access": "full"}, "contains ' '"),
             ("save_connection", {"roleArn": "arn:aws:iam::123456789012:role/X", "externalId": "a-good-external-id",
-                                 "region": "Europe", "profile": None}, "not an AWS region name"),
+                                 "region": "Europe", "profile": None, "access": "full"}, "not an AWS region name"),
             ("set_sync_interval", {"minutes": 5000}, "at most 1440 minutes"),
             ("set_max_outstanding", {"n": 0}, "not a valid limit"),
             ("restore_backup", {"name": "../hallpass.db"}, "no backups"),

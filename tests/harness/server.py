@@ -46,6 +46,9 @@ from werkzeug.wrappers import Request, Response
 from moto.iam.models import get_account_id_from, iam_backends
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 from moto.organizations.models import FakeDelegatedAdministrator
+from moto.moto_api._internal import mock_random
+from moto.ssoadmin.models import Instance as SsoInstance
+from moto.ssoadmin.models import PermissionSet as SsoPermissionSet
 from moto.ssoadmin.models import ssoadmin_backends
 from moto.sts.models import sts_backends
 
@@ -54,6 +57,34 @@ import scenarios
 # moto refuses to register a delegated administrator for Identity Center.
 if "sso.amazonaws.com" not in FakeDelegatedAdministrator.SUPPORTED_SERVICES:
     FakeDelegatedAdministrator.SUPPORTED_SERVICES.append("sso.amazonaws.com")
+
+
+
+def _aws_shaped_permission_set_arn(instance_arn: str) -> str:
+    """A permission set ARN as AWS gives it: arn:aws:sso:::permissionSet/ssoins-…/ps-…
+    (SSO Admin API model, PermissionSetArn pattern
+    `arn:aws(-[a-z]{1,5}){0,3}:sso:::permissionSet/(sso)?ins-[a-zA-Z0-9-.]{16}/ps-[a-zA-Z0-9-./]{16}`;
+    https://docs.aws.amazon.com/singlesignon/latest/APIReference/API_PermissionSet.html).
+    moto writes `…:instance/ssoins-…/ps-…`, which no AWS account returns."""
+    prefix, instance_id = instance_arn.split(":instance/", 1)
+    return f"{prefix}:permissionSet/{instance_id}/ps-{mock_random.get_random_hex(16)}"
+
+
+SsoPermissionSet.generate_id = staticmethod(_aws_shaped_permission_set_arn)
+
+_moto_instance_init = SsoInstance.__init__
+
+
+def _aws_shaped_instance_init(self: Any, account_id: str, region: str) -> None:
+    """An identity store id as AWS gives it: `d-` and ten hex digits (Identity Store API
+    model, IdentityStoreId pattern `d-[0-9a-f]{10}` or a UUID;
+    https://docs.aws.amazon.com/singlesignon/latest/IdentityStoreAPIReference/API_ListUsers.html).
+    moto draws ten lowercase letters and digits."""
+    _moto_instance_init(self, account_id, region)
+    self.identity_store_id = f"d-{mock_random.get_random_hex(10)}"
+
+
+SsoInstance.__init__ = _aws_shaped_instance_init
 
 CRED_RE = re.compile(r"Credential=([^/]+)/[^/]+/([^/]+)/([^/]+)/aws4_request")
 

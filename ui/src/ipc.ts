@@ -3,6 +3,7 @@
 import { invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 import type { AccessChanges } from "./bindings/AccessChanges";
+import type { AccessLevel } from "./bindings/AccessLevel";
 import type { AccessRow } from "./bindings/AccessRow";
 import type { AccountGrant } from "./bindings/AccountGrant";
 import type { AppStatus } from "./bindings/AppStatus";
@@ -51,15 +52,17 @@ export const callerIdentity = (profile: string | null) =>
 export const detectRegion = (profile: string | null) =>
   invoke<string[]>("detect_region", { profile });
 export const generateExternalId = () => invoke<string>("generate_external_id");
-export const policyDocuments = (callerArn: string, externalId: string) =>
-  invoke<PolicyDocuments>("policy_documents", { callerArn, externalId });
+export const policyDocuments = (callerArn: string, externalId: string, access: AccessLevel) =>
+  invoke<PolicyDocuments>("policy_documents", { callerArn, externalId, access });
 export const saveConnection = (
   roleArn: string,
   externalId: string,
   region: string,
   profile: string | null,
-) => invoke<ConnectionInfo>("save_connection", { roleArn, externalId, region, profile });
+  access: AccessLevel,
+) => invoke<ConnectionInfo>("save_connection", { roleArn, externalId, region, profile, access });
 export const testConnection = () => invoke<CheckStep[]>("test_connection");
+export const setAccess = (access: AccessLevel) => invoke<ConnectionInfo>("set_access", { access });
 export const forgetConnection = () => invoke<ConnectionInfo>("forget_connection");
 export const setSyncInterval = (minutes: number) =>
   invoke<ConnectionInfo>("set_sync_interval", { minutes });
