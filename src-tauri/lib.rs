@@ -13,6 +13,7 @@ pub mod error;
 mod fuzz;
 pub mod logs;
 pub mod model;
+pub mod orgs;
 pub mod paths;
 pub mod provision;
 pub mod review;

@@ -52,38 +52,82 @@ pub trait SecretStore {
     fn delete(&self) -> Result<()>;
 }
 
-/// The OS keychain through the `keyring` crate.
+/// The OS keychain through the `keyring` crate: one entry per data folder (each
+/// organization has its own folder), filed under the folder's id.
 #[derive(Debug, Clone)]
 pub struct Keychain {
     service: String,
-}
-
-impl Default for Keychain {
-    fn default() -> Self {
-        Self {
-            service: SERVICE.to_owned(),
-        }
-    }
+    /// The data folder's id; `None` only for the unscoped namespace tests use.
+    scope: Option<String>,
+    /// The folder had a connection before entries were per folder: it takes over the
+    /// single entry of earlier versions.
+    adopt_legacy: bool,
 }
 
 impl Keychain {
+    /// The keychain entry of the data folder whose database is `conn`.
+    pub fn for_folder(conn: &rusqlite::Connection) -> Result<Self> {
+        Ok(Self {
+            service: SERVICE.to_owned(),
+            scope: Some(crate::store::folder_id(conn)?),
+            adopt_legacy: crate::store::get_setting(conn, "region")?.is_some(),
+        })
+    }
+
     /// A keychain namespace other than the product's (tests use their own).
     pub fn with_service(service: impl Into<String>) -> Self {
         Self {
             service: service.into(),
+            scope: None,
+            adopt_legacy: false,
+        }
+    }
+
+    fn name(&self, base: &str) -> String {
+        match &self.scope {
+            Some(s) => format!("{s}/{base}"),
+            None => base.to_owned(),
         }
     }
 
     fn entry(&self, name: &str) -> Result<keyring::Entry> {
-        keyring::Entry::new(&self.service, name).map_err(keychain_error)
+        keyring::Entry::new(&self.service, &self.name(name)).map_err(keychain_error)
     }
 
     fn get(&self, name: &str) -> Result<Option<String>> {
-        match self.entry(name)?.get_password() {
-            Ok(v) => Ok(Some(v)),
-            Err(keyring::Error::NoEntry) => Ok(None),
-            Err(e) => Err(keychain_error(e)),
+        get(&self.entry(name)?)
+    }
+
+    /// The one entry Hallpass kept before entries were per folder, moved into this
+    /// folder's (the folder was connected then, so it was this organization's).
+    fn adopt(&self) -> Result<Option<Credentials>> {
+        if !self.adopt_legacy || self.scope.is_none() {
+            return Ok(None);
         }
+        let legacy = |n: &str| keyring::Entry::new(&self.service, n).map_err(keychain_error);
+        let (Some(role_arn), Some(external_id)) =
+            (get(&legacy(ROLE_ARN)?)?, get(&legacy(EXTERNAL_ID)?)?)
+        else {
+            return Ok(None);
+        };
+        let creds = Credentials {
+            role_arn: Sensitive::new(role_arn),
+            external_id: Sensitive::new(external_id),
+        };
+        self.save(&creds)?;
+        for n in [ROLE_ARN, EXTERNAL_ID] {
+            let _ = legacy(n)?.delete_credential();
+        }
+        crate::logs::info("moved the connection's keychain entry into this data folder's own");
+        Ok(Some(creds))
+    }
+}
+
+fn get(entry: &keyring::Entry) -> Result<Option<String>> {
+    match entry.get_password() {
+        Ok(v) => Ok(Some(v)),
+        Err(keyring::Error::NoEntry) => Ok(None),
+        Err(e) => Err(keychain_error(e)),
     }
 }
 
@@ -103,13 +147,13 @@ impl SecretStore for Keychain {
     fn load(&self) -> Result<Option<Credentials>> {
         let role_arn = self.get(ROLE_ARN)?;
         let external_id = self.get(EXTERNAL_ID)?;
-        Ok(match (role_arn, external_id) {
-            (Some(r), Some(e)) => Some(Credentials {
+        match (role_arn, external_id) {
+            (Some(r), Some(e)) => Ok(Some(Credentials {
                 role_arn: Sensitive::new(r),
                 external_id: Sensitive::new(e),
-            }),
-            _ => None,
-        })
+            })),
+            _ => self.adopt(),
+        }
     }
 
     fn save(&self, creds: &Credentials) -> Result<()> {

@@ -192,7 +192,9 @@ fn each_operation_kind_lands_and_is_audited() {
         .iter()
         .any(|e| e["result"] == "succeeded" && e["reason"] == "onboarding"));
     let csv = w.env.ok(&["audit", "--csv"]);
-    assert!(csv.starts_with("id,at,actor,batch,operation,action,target,reason,result,detail\n"));
+    assert!(csv.starts_with(
+        "id,at,actor,caller_arn,batch,operation,action,target,reason,result,detail,principal_type,principal_id,"
+    ));
     assert_eq!(csv.lines().count(), entries.len() + 1);
 }
 

@@ -8,7 +8,7 @@ use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::provider::SharedCredentialsProvider;
 
 use super::call::{Gate, Service};
-use super::creds::AssumedRole;
+use super::creds::{AssumedRole, Person};
 use super::limiter::Rates;
 use crate::error::{AwsErrorKind, Error, Result};
 use crate::secrets::{Credentials, Sensitive};
@@ -58,8 +58,23 @@ pub struct Session {
     pub management: Clients,
     /// The connection's access level: the executor refuses to change anything in read-only.
     pub access: crate::model::AccessLevel,
+    /// The management-role session's name (the person running Hallpass).
+    pub session_name: String,
+    /// Its source identity; `None` when the role's trust policy does not allow
+    /// `sts:SetSourceIdentity` (a check reports it).
+    pub source_identity: Option<String>,
+    /// STS from a management session without a source identity, to enter member accounts.
+    member_hop: aws_sdk_sts::Client,
     base: SdkConfig,
     management_config: SdkConfig,
+}
+
+/// Who the AWS credentials of this process were when it last connected (the audit log
+/// records it next to every row).
+static LAST_CALLER: std::sync::Mutex<Option<String>> = std::sync::Mutex::new(None);
+
+pub fn last_caller() -> Option<String> {
+    LAST_CALLER.lock().ok().and_then(|c| c.clone())
 }
 
 /// Loads the standard AWS configuration (env, profiles, `aws sso login` sessions).
@@ -167,12 +182,20 @@ pub async fn connect(params: &ConnectParams) -> Result<Session> {
     );
     let base = base_config(&params.region, params.profile.as_deref()).await;
     let caller = caller_identity(&base, &gate, params.profile.as_deref()).await?;
+    if let Ok(mut last) = LAST_CALLER.lock() {
+        *last = Some(caller.arn.clone());
+    }
+    // The session is named after the person and carries their source identity, so that
+    // CloudTrail in the organization shows who acted through Hallpass.
+    let person = Person::current(true);
+    let refused = person.refused.clone();
     let provider = AssumedRole::new(
         aws_sdk_sts::Client::new(&base),
         gate.clone(),
         caller.account.clone(),
         params.credentials.role_arn.clone(),
         Some(params.credentials.external_id.clone()),
+        person.clone(),
     );
     provider.credentials().await.map_err(|e| match e {
         Error::Aws { kind: AwsErrorKind::AccessDenied, operation, action, message } => Error::Aws {
@@ -196,6 +219,26 @@ pub async fn connect(params: &ConnectParams) -> Result<Session> {
         .identity_cache(aws_config::identity::IdentityCache::no_cache())
         .build();
     let management = clients(&config, &role.account_id, &role.partition);
+    // Member accounts are entered from a second management-role session without a source
+    // identity: a source identity persists into chained sessions, and the member role's
+    // trust policy (OrganizationAccountAccessRole, as AWS Organizations creates it) does
+    // not allow sts:SetSourceIdentity. Assumed only when a member account is entered.
+    let hop = AssumedRole::new(
+        aws_sdk_sts::Client::new(&base),
+        gate.clone(),
+        caller.account.clone(),
+        params.credentials.role_arn.clone(),
+        Some(params.credentials.external_id.clone()),
+        Person::current(false),
+    );
+    let hop_config = base
+        .to_builder()
+        .credentials_provider(SharedCredentialsProvider::new(hop))
+        .identity_cache(aws_config::identity::IdentityCache::no_cache())
+        .build();
+    let source_identity = person
+        .source_identity
+        .filter(|_| !refused.load(std::sync::atomic::Ordering::SeqCst));
     Ok(Session {
         gate,
         region: params.region.clone(),
@@ -203,6 +246,9 @@ pub async fn connect(params: &ConnectParams) -> Result<Session> {
         caller,
         management,
         access: params.access,
+        session_name: person.session_name,
+        source_identity,
+        member_hop: aws_sdk_sts::Client::new(&hop_config),
         base,
         management_config: config,
     })
@@ -228,11 +274,12 @@ impl Session {
             self.partition
         );
         let provider = AssumedRole::new(
-            self.management.sts.clone(),
+            self.member_hop.clone(),
             self.gate.clone(),
             self.management.account_id.clone(),
             Sensitive::new(arn),
             None,
+            super::creds::Person::current(false),
         );
         provider.credentials().await?;
         let config = self

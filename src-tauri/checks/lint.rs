@@ -231,6 +231,22 @@ fn lint_trust(stmts: &[&Value], external_id: Option<&str>) -> Vec<Finding> {
             }
         }
     }
+    let source_identity = allow.iter().any(|s| {
+        strings(s.get("Action"))
+            .iter()
+            .any(|a| glob(a, "sts:SetSourceIdentity", true))
+    });
+    if !source_identity {
+        out.push(Finding::new(
+            "trust-policy",
+            Severity::Warning,
+            "The trust policy does not allow sts:SetSourceIdentity",
+            "Hallpass stamps its session with who runs it (the source identity), so that CloudTrail in your \
+             organization shows which person acted through Hallpass. Add \"sts:SetSourceIdentity\" to the \
+             statement's Action next to \"sts:AssumeRole\", as in the trust policy from `hallpass policies`; \
+             until then CloudTrail shows the session name only.",
+        ));
+    }
     out
 }
 

@@ -180,6 +180,19 @@ pub async fn connection(params: &ConnectParams) -> (Vec<Finding>, Option<String>
             return (out, Some(e.to_string()));
         }
     };
+    if session.source_identity.is_none() {
+        out.push(
+            Finding::new(
+                "source-identity-not-allowed",
+                Severity::Warning,
+                "CloudTrail cannot show who acted through Hallpass",
+                "The management role's trust policy allows sts:AssumeRole but not sts:SetSourceIdentity, so the \
+                 session carries no source identity (the person running Hallpass). Add \"sts:SetSourceIdentity\" \
+                 to the trust statement's Action, as in the trust policy `hallpass policies` prints.",
+            )
+            .evidence("session name", session.session_name.clone()),
+        );
+    }
     let c = &session.management;
     let gate = &session.gate;
     match org::describe_organization(c, gate).await {

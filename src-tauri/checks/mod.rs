@@ -145,6 +145,10 @@ pub const CATALOG: &[(&str, &str)] = &[
         "A policy pasted into the wrong IAM editor",
     ),
     ("trust-policy", "Trust policy problems"),
+    (
+        "source-identity-not-allowed",
+        "CloudTrail cannot show who acted (no sts:SetSourceIdentity)",
+    ),
     ("permissions-policy", "Permissions policy problems"),
     (
         "delegated-instance-unreachable",

@@ -106,13 +106,19 @@ pub async fn reprovision(
     let c = live::clients_for(session, &mut HashMap::new(), &from).await?;
     let target = format!("reprovision {} to all provisioned accounts", ps.name);
     let started = aws_p::reprovision(&c, &session.gate, &ps.instance_arn, &ps.arn).await?;
-    audit::append_raw(
+    let about = audit::Subject {
+        permission_set_arn: Some(&ps.arn),
+        permission_set_name: Some(&ps.name),
+        ..Default::default()
+    };
+    audit::append_about(
         &conn,
         actor,
         None,
         None,
         "reprovision",
         &target,
+        &about,
         None,
         "submitted",
         Some(&started.request_id),
@@ -137,13 +143,14 @@ pub async fn reprovision(
                 .status;
     }
     if let Status::Failed(reason) = &status {
-        audit::append_raw(
+        audit::append_about(
             &conn,
             actor,
             None,
             None,
             "reprovision",
             &target,
+            &about,
             None,
             "failed",
             Some(reason),
@@ -161,13 +168,14 @@ pub async fn reprovision(
             ps.name
         )));
     }
-    audit::append_raw(
+    audit::append_about(
         &conn,
         actor,
         None,
         None,
         "reprovision",
         &target,
+        &about,
         None,
         "succeeded",
         Some(&started.request_id),

@@ -26,6 +26,12 @@ pub(super) enum Command {
     },
     /// Remove the stored role ARN and External ID from the keychain.
     Disconnect,
+    /// The organizations on this machine, each in its own data folder with its own
+    /// keychain entry (`--org NAME` works on one).
+    Orgs {
+        #[command(subcommand)]
+        command: Option<OrgsCommand>,
+    },
     /// Change what the stored connection may do: `read-only` refuses every change before
     /// anything is sent; `full` also changes access (the role needs the full policy).
     SetAccess {
@@ -223,7 +229,15 @@ pub(super) enum Command {
         /// How many of the newest entries.
         #[arg(long, default_value_t = 1000)]
         limit: usize,
+        #[command(subcommand)]
+        command: Option<queue::AuditCommand>,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum OrgsCommand {
+    /// Add an organization: its own data folder under the data folder's `orgs/`.
+    Add { name: String },
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

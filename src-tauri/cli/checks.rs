@@ -97,7 +97,7 @@ pub(super) fn check(
     } else {
         let params = connection::params(
             &conn,
-            &Keychain::default(),
+            &Keychain::for_folder(&conn)?,
             &super::overrides(cli, secrets, rates)?,
         );
         match params {
@@ -239,6 +239,7 @@ pub(super) fn policies(
 
 pub(super) fn lint_policy(
     cli: &Cli,
+    data_dir: &Path,
     trust: Option<&PathBuf>,
     permissions: Option<&PathBuf>,
     external_id: Option<&str>,
@@ -258,7 +259,7 @@ pub(super) fn lint_policy(
     // Compare with the External ID Hallpass uses, when one is known (never printed whole).
     let stored = match external_id {
         Some(e) => Some(e.to_owned()),
-        None if kind == lint::PolicyKind::Trust => Keychain::default()
+        None if kind == lint::PolicyKind::Trust => Keychain::for_folder(&store::open(data_dir)?)?
             .load()
             .ok()
             .flatten()

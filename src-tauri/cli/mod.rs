@@ -33,6 +33,10 @@ pub struct Cli {
     /// Folder holding the database (default: the platform's data folder).
     #[arg(long, env = "HALLPASS_DATA_DIR", global = true)]
     data_dir: Option<PathBuf>,
+    /// The organization to work on, when there are several (`hallpass orgs` lists them;
+    /// default: the data folder's own).
+    #[arg(long, env = "HALLPASS_ORG", global = true)]
+    org: Option<String>,
     /// Identity Center home region (default: the one stored by `connect`).
     #[arg(long, env = "HALLPASS_REGION", global = true)]
     region: Option<String>,
@@ -82,6 +86,62 @@ pub fn main() -> i32 {
     }
 }
 
+/// `hallpass orgs [add NAME]`.
+fn orgs(cli: &Cli, root: &std::path::Path, cmd: Option<&args::OrgsCommand>) -> Result<()> {
+    if let Some(args::OrgsCommand::Add { name }) = cmd {
+        let dir = crate::orgs::add(root, name)?;
+        output::message(
+            cli.json,
+            &format!(
+                "Added organization {name} ({}). Connect it with `hallpass --org {name} connect …`.",
+                dir.display()
+            ),
+        );
+        return Ok(());
+    }
+    let list = crate::orgs::list(root)?;
+    if cli.json {
+        output::json(&list);
+        return Ok(());
+    }
+    let current = cli.org.as_deref().unwrap_or(crate::orgs::DEFAULT);
+    let rows: Vec<Vec<String>> = list
+        .iter()
+        .map(|o| {
+            vec![
+                if o.name == current {
+                    "*".into()
+                } else {
+                    String::new()
+                },
+                o.name.clone(),
+                o.organization_id.clone().unwrap_or_default(),
+                o.management_account_id.clone().unwrap_or_default(),
+                o.last_sync.clone().unwrap_or_default(),
+                if o.connected {
+                    "yes".into()
+                } else {
+                    "no".into()
+                },
+                o.path.clone(),
+            ]
+        })
+        .collect();
+    output::table(
+        &[
+            "",
+            "NAME",
+            "ORGANIZATION",
+            "MANAGEMENT ACCOUNT",
+            "LAST SYNC",
+            "CONNECTED",
+            "FOLDER",
+        ],
+        &rows,
+    );
+    Ok(())
+}
+
 /// The level asked for, else the stored connection's (full when none is stored).
 fn level_or_stored(
     data_dir: &std::path::Path,
@@ -117,7 +177,12 @@ fn runtime() -> Result<tokio::runtime::Runtime> {
 }
 
 fn run(cli: Cli) -> Result<()> {
-    let data_dir = crate::paths::data_dir(cli.data_dir.clone())?;
+    let root = crate::paths::data_dir(cli.data_dir.clone())?;
+    let data_dir = match &cli.command {
+        // Adding an organization makes its folder; every other command needs it to exist.
+        Command::Orgs { .. } => root.clone(),
+        _ => crate::orgs::existing(&root, cli.org.as_deref())?,
+    };
     crate::logs::init(&data_dir);
     match &cli.command {
         Command::Grant { args, expires } => {
@@ -129,7 +194,12 @@ fn run(cli: Cli) -> Result<()> {
         Command::Ops { command } => queue::ops(&cli, &data_dir, command.as_ref()),
         Command::Grants { all, command } => queue::grants(&cli, &data_dir, *all, command.as_ref()),
         Command::Db { command } => db::run(&data_dir, cli.json, command),
-        Command::Audit { limit } => queue::audit_log(&cli, &data_dir, *limit),
+        Command::Audit { limit, command } => match command {
+            None => queue::audit_log(&cli, &data_dir, *limit),
+            Some(queue::AuditCommand::Verify { head }) => {
+                queue::audit_verify(&cli, &data_dir, head.as_deref())
+            }
+        },
         Command::Check {
             id,
             offline,
@@ -165,6 +235,7 @@ fn run(cli: Cli) -> Result<()> {
             access,
         } => checks::lint_policy(
             &cli,
+            &data_dir,
             trust.as_ref(),
             permissions.as_ref(),
             external_id.as_ref().map(|e| e.expose().as_str()),
@@ -266,7 +337,7 @@ fn run(cli: Cli) -> Result<()> {
             let conn = store::open(&data_dir)?;
             connection::save(
                 &conn,
-                &Keychain::default(),
+                &Keychain::for_folder(&conn)?,
                 role_arn.expose(),
                 external_id,
                 &region,
@@ -306,8 +377,9 @@ fn run(cli: Cli) -> Result<()> {
             );
             Ok(())
         }
+        Command::Orgs { command } => orgs(&cli, &root, command.as_ref()),
         Command::Disconnect => {
-            Keychain::default().delete()?;
+            Keychain::for_folder(&store::open(&data_dir)?)?.delete()?;
             output::message(
                 cli.json,
                 "Removed the role ARN and External ID from the OS keychain.",

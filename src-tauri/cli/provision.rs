@@ -130,7 +130,7 @@ pub(super) fn connect_and<T>(
     let conn = store::open(data_dir)?;
     let params = connection::params(
         &conn,
-        &Keychain::default(),
+        &Keychain::for_folder(&conn)?,
         &super::overrides(cli, &a.secrets, a.rates.clone())?,
     )?;
     drop(conn);

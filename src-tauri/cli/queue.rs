@@ -146,6 +146,46 @@ pub(crate) fn grants(
     }
 }
 
+#[derive(Debug, Subcommand)]
+pub(crate) enum AuditCommand {
+    /// Recompute the audit log's hash chain and say where it breaks (exit status 3).
+    Verify {
+        /// A head hash noted earlier: it must still be in the chain (nothing cut off the end).
+        #[arg(long)]
+        head: Option<String>,
+    },
+}
+
+pub(crate) fn audit_verify(cli: &Cli, data_dir: &Path, head: Option<&str>) -> Result<()> {
+    let v = audit::verify(&store::open(data_dir)?, head)?;
+    if cli.json {
+        output::json(&v);
+    } else {
+        match &v.problem {
+            None => emit(&format!(
+                "The audit log is whole: {} chained row(s){}. Head: {} (note it; `hallpass audit verify --head \
+                 HASH` later tells whether anything was cut off the end).",
+                v.chained,
+                if v.unchained > 0 {
+                    format!(
+                        ", after {} older row(s) written before Hallpass chained its log (not covered)",
+                        v.unchained
+                    )
+                } else {
+                    String::new()
+                },
+                v.head.as_deref().unwrap_or("none yet")
+            )),
+            Some(p) => emit(&format!("The audit log is NOT whole: {p}.")),
+        }
+    }
+    if v.problem.is_some() {
+        let _ = std::io::Write::flush(&mut std::io::stdout());
+        std::process::exit(super::checks::EXIT_FINDINGS);
+    }
+    Ok(())
+}
+
 pub(crate) fn audit_log(cli: &Cli, data_dir: &Path, limit: usize) -> Result<()> {
     let conn = store::open(data_dir)?;
     let entries = audit::list(&conn, limit)?;

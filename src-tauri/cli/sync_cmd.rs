@@ -31,7 +31,7 @@ pub(super) fn sync(
     let conn = store::open(data_dir)?;
     let params = connection::params(
         &conn,
-        &Keychain::default(),
+        &Keychain::for_folder(&conn)?,
         &super::overrides(cli, secrets, rates)?,
     )?;
     drop(conn);

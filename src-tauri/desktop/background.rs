@@ -107,7 +107,7 @@ fn sync_due(app: &AppHandle) -> Result<bool> {
     if state.is_demo() {
         return Ok(false);
     }
-    let conn = store::open(state.live_dir())?;
+    let conn = store::open(&state.live_dir())?;
     let minutes = connection::sync_interval_minutes(&conn)?;
     if minutes == 0 {
         return Ok(false);

@@ -77,7 +77,7 @@ pub async fn lint_policy(
     }
     let stored = match kind {
         lint::PolicyKind::Trust => state
-            .keychain
+            .keychain()?
             .load()
             .ok()
             .flatten()
@@ -109,7 +109,7 @@ pub struct PlannedReprovision {
 #[tauri::command]
 pub fn plan_reprovision(state: State<'_, AppState>, name: String) -> Result<PlannedReprovision> {
     super::provisioning::refuse_change(&state)?;
-    let preview = checks::reprovision::preview(&store::open(state.live_dir())?, &name)?;
+    let preview = checks::reprovision::preview(&store::open(&state.live_dir())?, &name)?;
     let id = state.pending.keep(Confirmable::Reprovision {
         permission_set_arn: preview.permission_set_arn.clone(),
     });
@@ -141,6 +141,6 @@ pub async fn reprovision_permission_set(
         .await
     })
     .await?;
-    checks::run_offline(&mut store::open(state.live_dir())?)?;
+    checks::run_offline(&mut store::open(&state.live_dir())?)?;
     Ok(done)
 }

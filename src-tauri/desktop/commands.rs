@@ -22,6 +22,28 @@ pub async fn app_status(state: State<'_, AppState>) -> Result<AppStatus> {
     state.status()
 }
 
+/// The organizations on this machine, for the switcher.
+#[tauri::command]
+pub fn organizations(state: State<'_, AppState>) -> Result<Vec<crate::orgs::OrgFolder>> {
+    crate::orgs::list(state.root())
+}
+
+/// Opens another organization; the window reloads what it shows.
+#[tauri::command]
+pub fn switch_organization(state: State<'_, AppState>, name: String) -> Result<AppStatus> {
+    state.switch(&name)?;
+    state.status()
+}
+
+/// Adds an organization (its own data folder and keychain entry) and opens it: the
+/// setup wizard connects it next.
+#[tauri::command]
+pub fn add_organization(state: State<'_, AppState>, name: String) -> Result<AppStatus> {
+    crate::orgs::add(state.root(), &name)?;
+    state.switch(&name)?;
+    state.status()
+}
+
 #[tauri::command]
 pub fn list_profiles() -> Vec<String> {
     profiles::list_profiles()
@@ -79,17 +101,17 @@ pub async fn save_connection(
     profile: Option<String>,
     access: crate::model::AccessLevel,
 ) -> Result<ConnectionInfo> {
-    let conn = store::open(state.live_dir())?;
+    let conn = store::open(&state.live_dir())?;
     connection::save(
         &conn,
-        &state.keychain,
+        &state.keychain()?,
         &role_arn,
         &external_id,
         &region,
         profile.as_deref(),
         access,
     )?;
-    connection::info(&conn, &state.keychain)
+    connection::info(&conn, &state.keychain()?)
 }
 
 /// Changes what the stored connection may do.
@@ -98,9 +120,9 @@ pub fn set_access(
     state: State<'_, AppState>,
     access: crate::model::AccessLevel,
 ) -> Result<ConnectionInfo> {
-    let conn = store::open(state.live_dir())?;
+    let conn = store::open(&state.live_dir())?;
     connection::set_access(&conn, access)?;
-    connection::info(&conn, &state.keychain)
+    connection::info(&conn, &state.keychain()?)
 }
 
 #[tauri::command]
@@ -111,15 +133,15 @@ pub async fn test_connection(state: State<'_, AppState>) -> Result<Vec<CheckStep
 
 #[tauri::command]
 pub async fn forget_connection(state: State<'_, AppState>) -> Result<ConnectionInfo> {
-    connection::forget(&state.keychain)?;
-    connection::info(&store::open(state.live_dir())?, &state.keychain)
+    connection::forget(&state.keychain()?)?;
+    connection::info(&store::open(&state.live_dir())?, &state.keychain()?)
 }
 
 #[tauri::command]
 pub async fn set_sync_interval(state: State<'_, AppState>, minutes: u32) -> Result<ConnectionInfo> {
-    let conn = store::open(state.live_dir())?;
+    let conn = store::open(&state.live_dir())?;
     connection::set_sync_interval_minutes(&conn, minutes)?;
-    connection::info(&conn, &state.keychain)
+    connection::info(&conn, &state.keychain()?)
 }
 
 /// Starts a sync; progress arrives as `sync-progress` events, the end as `sync-finished`.

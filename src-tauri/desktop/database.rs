@@ -8,20 +8,20 @@ use crate::store::backup::{self, Backup};
 
 #[tauri::command]
 pub fn database_backups(state: State<'_, AppState>) -> Result<Vec<Backup>> {
-    backup::list(state.live_dir())
+    backup::list(&state.live_dir())
 }
 
 /// `name` must be one of [`database_backups`]' names; the current file is kept aside.
 #[tauri::command]
 pub async fn restore_backup(state: State<'_, AppState>, name: String) -> Result<AppStatus> {
     with_database_closed(&state, || {
-        backup::restore(state.live_dir(), &name).map(drop)
+        backup::restore(&state.live_dir(), &name).map(drop)
     })
 }
 
 #[tauri::command]
 pub async fn start_empty_database(state: State<'_, AppState>) -> Result<AppStatus> {
-    with_database_closed(&state, || backup::start_empty(state.live_dir()).map(drop))
+    with_database_closed(&state, || backup::start_empty(&state.live_dir()).map(drop))
 }
 
 /// Holds the sync slot so no sync writes while the file is swapped, and refuses while

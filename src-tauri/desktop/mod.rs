@@ -85,6 +85,9 @@ pub fn run(demo: bool) {
         })
         .invoke_handler(tauri::generate_handler![
             commands::app_status,
+            commands::organizations,
+            commands::switch_organization,
+            commands::add_organization,
             commands::list_profiles,
             commands::caller_identity,
             commands::detect_region,

@@ -121,7 +121,7 @@ pub fn work_due(app: &AppHandle) -> Result<bool> {
     if state.access()? != crate::model::AccessLevel::Full {
         return Ok(false);
     }
-    let conn = store::open(state.live_dir())?;
+    let conn = store::open(&state.live_dir())?;
     let expiry_due =
         grants::next_expiry(&conn)?.is_some_and(|t| t <= time::OffsetDateTime::now_utc());
     Ok(expiry_due || !queue::open(&conn)?.is_empty())
@@ -189,7 +189,7 @@ pub async fn plan_change(
     for r in &requests {
         plan::require_reason(r, reason.as_deref())?;
     }
-    let the_plan = plan::plan_all(&store::open(state.live_dir())?, &requests)?;
+    let the_plan = plan::plan_all(&store::open(&state.live_dir())?, &requests)?;
     let records_grants = requests.iter().any(|r| matches!(r, Request::Grant { .. }));
     keep_checked(&state, the_plan, records_grants).await
 }
@@ -219,7 +219,7 @@ pub async fn apply_change(
             "a direct user grant needs a reason: say why, and who owns this exception".into(),
         ));
     }
-    let mut conn = store::open(state.live_dir())?;
+    let mut conn = store::open(&state.live_dir())?;
     let batch = queue::enqueue(&mut conn, &plan, &provision::actor("desktop"), reason)?;
     spawn_ops(&app)?;
     Ok(batch)
@@ -233,7 +233,7 @@ pub fn discard_plan(state: State<'_, AppState>, plan_id: String) {
 
 #[tauri::command]
 pub fn queue_view(state: State<'_, AppState>) -> Result<QueueView> {
-    let conn = store::open(state.live_dir())?;
+    let conn = store::open(&state.live_dir())?;
     Ok(QueueView {
         operations: queue::list(&conn, None, 500)?,
         batches: queue::batches(&conn, 50)?,
@@ -244,7 +244,7 @@ pub fn queue_view(state: State<'_, AppState>) -> Result<QueueView> {
 
 #[tauri::command]
 pub fn set_max_outstanding(state: State<'_, AppState>, n: usize) -> Result<()> {
-    provision::set_max_outstanding(&store::open(state.live_dir())?, n)
+    provision::set_max_outstanding(&store::open(&state.live_dir())?, n)
 }
 
 #[tauri::command]
@@ -255,7 +255,7 @@ pub fn retry_operations(
 ) -> Result<usize> {
     refuse_change(&state)?;
     let n = queue::retry(
-        &mut store::open(state.live_dir())?,
+        &mut store::open(&state.live_dir())?,
         &ids,
         &provision::actor("desktop"),
     )?;
@@ -267,7 +267,7 @@ pub fn retry_operations(
 pub fn cancel_operation(state: State<'_, AppState>, id: i64) -> Result<()> {
     refuse_demo(&state)?;
     queue::cancel(
-        &mut store::open(state.live_dir())?,
+        &mut store::open(&state.live_dir())?,
         id,
         &provision::actor("desktop"),
     )
@@ -275,14 +275,14 @@ pub fn cancel_operation(state: State<'_, AppState>, id: i64) -> Result<()> {
 
 #[tauri::command]
 pub fn grant_requests(state: State<'_, AppState>, all: bool) -> Result<Vec<GrantRequest>> {
-    grants::list(&store::open(state.live_dir())?, !all)
+    grants::list(&store::open(&state.live_dir())?, !all)
 }
 
 #[tauri::command]
 pub fn end_grant(app: AppHandle, state: State<'_, AppState>, id: i64) -> Result<bool> {
     refuse_change(&state)?;
     let batch = grants::end_request(
-        &mut store::open(state.live_dir())?,
+        &mut store::open(&state.live_dir())?,
         id,
         &provision::actor("desktop"),
     )?;
@@ -294,13 +294,13 @@ pub fn end_grant(app: AppHandle, state: State<'_, AppState>, id: i64) -> Result<
 
 #[tauri::command]
 pub fn audit_entries(state: State<'_, AppState>, limit: usize) -> Result<Vec<AuditEntry>> {
-    audit::list(&store::open(state.live_dir())?, limit.clamp(1, 100_000))
+    audit::list(&store::open(&state.live_dir())?, limit.clamp(1, 100_000))
 }
 
 /// Writes the audit log to the data folder's `exports` folder; returns the file's path.
 #[tauri::command]
 pub fn export_audit(state: State<'_, AppState>, format: String) -> Result<String> {
-    let entries = audit::list(&store::open(state.live_dir())?, usize::MAX >> 1)?;
+    let entries = audit::list(&store::open(&state.live_dir())?, usize::MAX >> 1)?;
     let (text, ext) = match format.as_str() {
         "csv" => (audit::to_csv(&entries), "csv"),
         "json" => (
@@ -315,7 +315,7 @@ pub fn export_audit(state: State<'_, AppState>, format: String) -> Result<String
         }
     };
     Ok(
-        crate::paths::export_file(state.live_dir(), "audit", ext, &text)?
+        crate::paths::export_file(&state.live_dir(), "audit", ext, &text)?
             .display()
             .to_string(),
     )

@@ -15,7 +15,7 @@ use crate::store::{self, retention, snapshots};
 /// Writes `text` as `exports/NAME-STAMP.EXT` in the data folder; returns the path.
 fn export_file(state: &AppState, name: &str, ext: &str, text: &str) -> Result<String> {
     Ok(
-        crate::paths::export_file(state.live_dir(), name, ext, text)?
+        crate::paths::export_file(&state.live_dir(), name, ext, text)?
             .display()
             .to_string(),
     )
@@ -73,7 +73,7 @@ pub fn export_review(state: State<'_, AppState>, id: i64, format: String) -> Res
 #[tauri::command]
 pub async fn review_revocation_plan(state: State<'_, AppState>, id: i64) -> Result<PlannedChange> {
     let the_plan = {
-        let conn = store::open(state.live_dir())?;
+        let conn = store::open(&state.live_dir())?;
         access_review::revocation_plan(&conn, &access_review::get(&state.db()?, id)?)?
     };
     keep_checked(&state, the_plan, false).await
@@ -94,7 +94,7 @@ pub async fn drift_plan(
     only_missing: bool,
 ) -> Result<PlannedChange> {
     let the_plan = {
-        let conn = store::open(state.live_dir())?;
+        let conn = store::open(&state.live_dir())?;
         let snap = snapshots::resolve(&conn, None)?;
         drift::reconcile(&conn, snap, &matrix::parse(&text)?, only_missing)?
     };
@@ -125,7 +125,7 @@ pub fn export_access_matrix(state: State<'_, AppState>, snapshot: Option<i64>) -
 
 #[tauri::command]
 pub fn export_shared_snapshot(state: State<'_, AppState>, snapshot: Option<i64>) -> Result<String> {
-    let dir = crate::paths::exports_dir(state.live_dir())?;
+    let dir = crate::paths::exports_dir(&state.live_dir())?;
     let conn = state.db()?;
     let id = snapshots::resolve(&conn, snapshot)?;
     let path = dir.join(format!("snapshot-{id}.hallpass.json"));
@@ -144,17 +144,17 @@ pub fn import_shared_snapshot(
             "leave the demo to import a snapshot into your own data folder".into(),
         ));
     }
-    share::import_bytes(state.live_dir(), text.as_bytes(), &name)
+    share::import_bytes(&state.live_dir(), text.as_bytes(), &name)
 }
 
 #[tauri::command]
 pub fn retention_days(state: State<'_, AppState>) -> Result<u32> {
-    retention::days(&store::open(state.live_dir())?)
+    retention::days(&store::open(&state.live_dir())?)
 }
 
 #[tauri::command]
 pub fn set_retention(state: State<'_, AppState>, days: u32) -> Result<retention::Pruned> {
-    let mut conn = store::open(state.live_dir())?;
+    let mut conn = store::open(&state.live_dir())?;
     retention::set_days(&conn, days)?;
     retention::prune(&mut conn)
 }

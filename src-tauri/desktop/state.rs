@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Mutex;
+use std::sync::{Mutex, RwLock};
 
 use serde::Serialize;
 use ts_rs::TS;
@@ -15,13 +15,16 @@ use crate::setup::connection::{self, ConnectionInfo};
 use crate::store::{self, queries, snapshots};
 
 pub struct AppState {
-    data_dir: PathBuf,
+    /// The data folder Hallpass was started with: the default organization's, and the
+    /// parent of every other organization's (`orgs/NAME`).
+    root: PathBuf,
+    /// The open organization: its name and data folder.
+    open: RwLock<(String, PathBuf)>,
     demo: AtomicBool,
     syncing: AtomicBool,
     running_ops: AtomicBool,
     /// Why AWS could not be reached at the last attempt; `None` when it could.
     offline: Mutex<Option<String>>,
-    pub keychain: Keychain,
     /// Plans shown in the window, waiting for confirmation by id.
     pub pending: crate::provision::pending::Pending<super::provisioning::Confirmable>,
 }
@@ -32,6 +35,8 @@ pub struct AppState {
 pub struct AppStatus {
     pub demo: bool,
     pub data_dir: String,
+    /// The open organization's name (`default`, or one added in the switcher).
+    pub organization: String,
     pub connection: ConnectionInfo,
     pub snapshot: Option<SnapshotInfo>,
     pub counts: Option<Counts>,
@@ -48,14 +53,25 @@ pub struct AppStatus {
 }
 
 impl AppState {
-    pub fn new(data_dir: PathBuf) -> Self {
+    pub fn new(root: PathBuf) -> Self {
+        // Reopen the organization that was open last, when it is still there.
+        let last = store::open(&root)
+            .and_then(|c| store::get_setting(&c, "open_org"))
+            .ok()
+            .flatten()
+            .and_then(|name| {
+                crate::orgs::existing(&root, Some(&name))
+                    .ok()
+                    .map(|dir| (name, dir))
+            });
+        let open = last.unwrap_or_else(|| (crate::orgs::DEFAULT.to_owned(), root.clone()));
         Self {
-            data_dir,
+            root,
+            open: RwLock::new(open),
             demo: AtomicBool::new(false),
             syncing: AtomicBool::new(false),
             running_ops: AtomicBool::new(false),
             offline: Mutex::new(None),
-            keychain: Keychain::default(),
             pending: Default::default(),
         }
     }
@@ -73,7 +89,7 @@ impl AppState {
     }
 
     fn demo_dir(&self) -> PathBuf {
-        self.data_dir.join("demo")
+        self.root.join("demo")
     }
 
     /// The database folder the views read: yours, or the demo's.
@@ -81,20 +97,62 @@ impl AppState {
         if self.is_demo() {
             self.demo_dir()
         } else {
-            self.data_dir.clone()
+            self.live_dir()
         }
     }
 
-    pub fn live_dir(&self) -> &Path {
-        &self.data_dir
+    /// The open organization's data folder.
+    pub fn live_dir(&self) -> PathBuf {
+        self.open
+            .read()
+            .map(|o| o.1.clone())
+            .unwrap_or_else(|p| p.into_inner().1.clone())
+    }
+
+    /// The open organization's name.
+    pub fn org(&self) -> String {
+        self.open
+            .read()
+            .map(|o| o.0.clone())
+            .unwrap_or_else(|p| p.into_inner().0.clone())
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// The open organization's keychain entry.
+    pub fn keychain(&self) -> Result<Keychain> {
+        Keychain::for_folder(&store::open(&self.live_dir())?)
+    }
+
+    /// Opens another organization (`default` or an added one). Refused while a sync or a
+    /// batch of changes runs, since they write into the open one's folder.
+    pub fn switch(&self, name: &str) -> Result<()> {
+        if self.syncing.load(Ordering::SeqCst) || self.is_running_ops() {
+            return Err(crate::error::Error::InvalidInput(
+                "a sync or a batch of changes is running for this organization: switch when it has finished".into(),
+            ));
+        }
+        let dir = crate::orgs::existing(&self.root, Some(name))?;
+        store::open(&dir)?;
+        if let Ok(mut open) = self.open.write() {
+            *open = (name.to_owned(), dir);
+        }
+        self.pending.clear();
+        self.set_offline(None);
+        store::set_setting(&store::open(&self.root)?, "open_org", name)?;
+        crate::logs::info(format!("opened organization {name}"));
+        Ok(())
     }
 
     /// How to reach AWS with the stored connection (and the client-side rate setting
     /// `HALLPASS_RATES` the CLI honours too).
     pub fn connect_params(&self) -> Result<crate::aws::ConnectParams> {
+        let conn = store::open(&self.live_dir())?;
         connection::params(
-            &store::open(&self.data_dir)?,
-            &self.keychain,
+            &conn,
+            &Keychain::for_folder(&conn)?,
             &connection::Overrides {
                 rates: std::env::var("HALLPASS_RATES").ok(),
                 access: connection::Overrides::access_from_env()?,
@@ -107,7 +165,7 @@ impl AppState {
     pub fn access(&self) -> Result<crate::model::AccessLevel> {
         match connection::Overrides::access_from_env()? {
             Some(level) => Ok(level),
-            None => connection::access_level(&store::open(&self.data_dir)?),
+            None => connection::access_level(&store::open(&self.live_dir())?),
         }
     }
 
@@ -149,7 +207,7 @@ impl AppState {
 
     pub fn status(&self) -> Result<AppStatus> {
         let conn = self.db()?;
-        let live = store::open(&self.data_dir)?;
+        let live = store::open(&self.live_dir())?;
         let latest = snapshots::latest_viewable(&conn)?;
         let count = |wanted: &[OpState]| -> Result<u32> {
             Ok(queue::state_counts(&live)?
@@ -160,8 +218,9 @@ impl AppState {
         };
         Ok(AppStatus {
             demo: self.is_demo(),
-            data_dir: self.data_dir.display().to_string(),
-            connection: connection::info(&live, &self.keychain)?,
+            data_dir: self.live_dir().display().to_string(),
+            organization: self.org(),
+            connection: connection::info(&live, &Keychain::for_folder(&live)?)?,
             snapshot: match latest {
                 Some(id) => snapshots::snapshot(&conn, id)?,
                 None => None,

@@ -87,6 +87,15 @@ impl<T> Pending<T> {
         }
     }
 
+    /// Drops every waiting plan (another organization was opened).
+    pub fn clear(&self) {
+        self.kept
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .items
+            .clear();
+    }
+
     /// Drops a plan the person cancelled.
     pub fn discard(&self, id: &str) {
         self.kept

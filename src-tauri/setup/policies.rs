@@ -64,7 +64,8 @@ pub fn trust_policy(caller_arn: &str, external_id: &str) -> String {
             "Sid": "HallpassAssumeWithExternalId",
             "Effect": "Allow",
             "Principal": principal,
-            "Action": "sts:AssumeRole",
+            // SetSourceIdentity: the session carries who runs Hallpass into CloudTrail.
+            "Action": ["sts:AssumeRole", "sts:SetSourceIdentity"],
             "Condition": condition
         }]
     }))
@@ -275,7 +276,10 @@ mod tests {
         let s = &p["Statement"][0];
         assert_eq!(s["Principal"]["AWS"], "arn:aws:iam::111122223333:root");
         assert_eq!(s["Condition"]["StringEquals"]["sts:ExternalId"], "ext-123");
-        assert_eq!(s["Action"], "sts:AssumeRole");
+        assert_eq!(
+            s["Action"],
+            serde_json::json!(["sts:AssumeRole", "sts:SetSourceIdentity"])
+        );
         assert!(
             s.get("Resource").is_none(),
             "a trust policy has no Resource"

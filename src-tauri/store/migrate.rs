@@ -51,6 +51,11 @@ pub(super) const MIGRATIONS: &[Migration] = &[
         "imported_from",
         include_str!("../../migrations/0009_imported_from.sql"),
     ),
+    (
+        10,
+        "audit_chain",
+        include_str!("../../migrations/0010_audit_chain.sql"),
+    ),
 ];
 
 /// Applies the pending `migrations`; an existing database is backed up into the data

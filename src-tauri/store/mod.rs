@@ -18,9 +18,12 @@ use crate::error::{Error, Result};
 
 pub use versioned::{changes_between, key as versioned_key, Versioned};
 
+/// The database file's name inside a data folder.
+pub const DB_FILE: &str = "hallpass.db";
+
 /// The database file inside a data folder.
 pub fn db_path(data_dir: &Path) -> PathBuf {
-    data_dir.join("hallpass.db")
+    data_dir.join(DB_FILE)
 }
 
 fn wal_path(db: &Path) -> PathBuf {
@@ -128,6 +131,24 @@ pub fn set_setting(conn: &Connection, key: &str, value: &str) -> Result<()> {
         [key, value],
     )?;
     Ok(())
+}
+
+/// This data folder's own random id (made on first use): what its keychain entry is
+/// filed under, so that every organization keeps its own connection.
+pub fn folder_id(conn: &Connection) -> Result<String> {
+    if let Some(id) = get_setting(conn, "folder_id")? {
+        return Ok(id);
+    }
+    use rand::RngCore;
+    let mut bytes = [0u8; 12];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    let id: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    // Two processes may race to make it: the first one written wins.
+    conn.execute(
+        "INSERT INTO settings(key, value) VALUES ('folder_id', ?1) ON CONFLICT(key) DO NOTHING",
+        [&id],
+    )?;
+    Ok(get_setting(conn, "folder_id")?.unwrap_or(id))
 }
 
 pub fn delete_setting(conn: &Connection, key: &str) -> Result<()> {

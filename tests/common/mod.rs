@@ -109,6 +109,15 @@ impl Harness {
         self.post("mutate", change)
     }
 
+    /// Every AssumeRole that succeeded: role ARN, session name, source identity.
+    pub fn assumed(&self) -> Vec<Value> {
+        ureq::get(&format!("{}/_harness/assumed", self.url))
+            .call()
+            .expect("assumed")
+            .into_json()
+            .expect("assumed JSON")
+    }
+
     pub fn counters(&self) -> BTreeMap<String, u64> {
         ureq::get(&format!("{}/_harness/counters", self.url))
             .call()

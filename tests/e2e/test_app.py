@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import Select
 
 from conftest import EXTERNAL_ID_PLACEHOLDER, REGION, App, app_env
 
@@ -52,7 +53,7 @@ def test_wizard_first_sync_browse_then_offline(harness, data_dir):
         trust = json.loads(app.text_of("trust-policy"))
         stmt = trust["Statement"][0]
         assert stmt["Condition"]["StringEquals"]["sts:ExternalId"] == external_id
-        assert stmt["Action"] == "sts:AssumeRole"
+        assert stmt["Action"] == ["sts:AssumeRole", "sts:SetSourceIdentity"], stmt
         # The access level: full by default; read-only shows a policy that cannot change access.
         assert app.el("access-full").is_selected()
         permissions = json.loads(app.text_of("permissions-policy"))
@@ -134,6 +135,19 @@ def test_wizard_first_sync_browse_then_offline(harness, data_dir):
         for g in group_names:
             assert g in shown_groups
         app.shot("07-user")
+
+        # A second organization: added from the switcher, it opens on the setup wizard with
+        # nothing of the first one's; switching back shows the first one as it was.
+        assert truth["organization_id"] in app.text_of("org-open")
+        Select(app.el("org-select")).select_by_value("+")
+        app.el("org-new-name").send_keys("sandbox")
+        app.click("org-add")
+        app.el("wizard")
+        assert Select(app.el("org-select")).first_selected_option.get_attribute("value") == "sandbox"
+        app.shot("08-second-organization")
+        Select(app.el("org-select")).select_by_value("default")
+        app.wait_text("last-sync", "snapshot 2", timeout=30)
+        assert truth["organization_id"] in app.text_of("org-open")
     finally:
         app.close()
 

@@ -49,11 +49,14 @@ def partition_of(region: str) -> str:
     return "aws"
 
 
-def trust_policy(principal: str, external_id: str | None) -> str:
+def trust_policy(principal: str, external_id: str | None, wizard: bool = False) -> str:
+    """A role's trust policy. `wizard`: as Hallpass's setup prints it, which also lets the
+    session carry a source identity (sts:SetSourceIdentity); OrganizationAccountAccessRole,
+    as AWS Organizations creates it, allows sts:AssumeRole only."""
     stmt: dict[str, Any] = {
         "Effect": "Allow",
         "Principal": {"AWS": principal},
-        "Action": "sts:AssumeRole",
+        "Action": ["sts:AssumeRole", "sts:SetSourceIdentity"] if wizard else "sts:AssumeRole",
     }
     if external_id is not None:
         stmt["Condition"] = {"StringEquals": {"sts:ExternalId": external_id}}
@@ -261,7 +264,7 @@ def build(harness: Any, spec: dict) -> dict:
     iam = iam_backends[MANAGEMENT_ACCOUNT][partition]
     iam.create_role(
         role_name=role_name,
-        assume_role_policy_document=trust_policy(f"arn:{partition}:iam::{MANAGEMENT_ACCOUNT}:root", external_id),
+        assume_role_policy_document=trust_policy(f"arn:{partition}:iam::{MANAGEMENT_ACCOUNT}:root", external_id, wizard=True),
         path="/",
         permissions_boundary=None,
         description="Hallpass management role",
@@ -476,7 +479,7 @@ def mutate(harness: Any, change: dict) -> dict:
         # A role like the management role, but in a member account.
         iam_backends[change["account_id"]]["aws"].create_role(
             role_name=change["role_name"],
-            assume_role_policy_document=trust_policy(f"arn:{harness.partition}:iam::{MANAGEMENT_ACCOUNT}:root", change.get("external_id")),
+            assume_role_policy_document=trust_policy(f"arn:{harness.partition}:iam::{MANAGEMENT_ACCOUNT}:root", change.get("external_id"), wizard=True),
             path="/", permissions_boundary=None, description="", tags=[], max_session_duration="3600",
         )
         return {"role_arn": f"arn:aws:iam::{change['account_id']}:role/{change['role_name']}"}
@@ -506,7 +509,7 @@ def mutate(harness: Any, change: dict) -> dict:
     if kind == "set_external_id":
         # The admin pastes the wizard's trust policy: the role now wants this External ID.
         role = iam_backends[MANAGEMENT_ACCOUNT][harness.partition].get_role(change.get("role_name", "HallpassManagementRole"))
-        role.assume_role_policy_document = trust_policy(f"arn:{harness.partition}:iam::{MANAGEMENT_ACCOUNT}:root", change["external_id"])
+        role.assume_role_policy_document = trust_policy(f"arn:{harness.partition}:iam::{MANAGEMENT_ACCOUNT}:root", change["external_id"], wizard=True)
         return {"ok": True}
     if kind == "create_account":
         # Account names are not unique in AWS Organizations (CreateAccount takes any name).

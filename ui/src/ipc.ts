@@ -4,6 +4,7 @@ import { invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 import type { AccessChanges } from "./bindings/AccessChanges";
 import type { AccessLevel } from "./bindings/AccessLevel";
+import type { OrgFolder } from "./bindings/OrgFolder";
 import type { AccessRow } from "./bindings/AccessRow";
 import type { AccountGrant } from "./bindings/AccountGrant";
 import type { AppStatus } from "./bindings/AppStatus";
@@ -46,6 +47,9 @@ import type { Request } from "./bindings/Request";
 export type SnapshotPin = number | null;
 
 export const appStatus = () => invoke<AppStatus>("app_status");
+export const organizations = () => invoke<OrgFolder[]>("organizations");
+export const switchOrganization = (name: string) => invoke<AppStatus>("switch_organization", { name });
+export const addOrganization = (name: string) => invoke<AppStatus>("add_organization", { name });
 export const listProfiles = () => invoke<string[]>("list_profiles");
 export const callerIdentity = (profile: string | null) =>
   invoke<CallerIdentity>("caller_identity", { profile });

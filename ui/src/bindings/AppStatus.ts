@@ -7,7 +7,11 @@ import type { SnapshotInfo } from "./SnapshotInfo";
 /**
  * Everything the first screen needs to decide what to show.
  */
-export type AppStatus = { demo: boolean, data_dir: string, connection: ConnectionInfo, snapshot: SnapshotInfo | null, counts: Counts | null, 
+export type AppStatus = { demo: boolean, data_dir: string, 
+/**
+ * The open organization's name (`default`, or one added in the switcher).
+ */
+organization: string, connection: ConnectionInfo, snapshot: SnapshotInfo | null, counts: Counts | null, 
 /**
  * The newest snapshot's Identity Center instances: the organization instance (its
  * regions, who administers it) and any account instances.
