@@ -48,7 +48,7 @@ struct GateInner {
     calls: Mutex<BTreeMap<String, u64>>,
     /// Strings that must never appear in an error message (role ARN, External ID).
     secrets: Vec<String>,
-    /// Bumped when AWS says an assumed-role session expired: every [`super::creds::AssumedRole`]
+    /// Bumped when AWS says an assumed-role session expired: every assumed-role provider (`creds.rs`)
     /// of this gate then assumes its role again before its next call.
     session_epoch: std::sync::atomic::AtomicU64,
 }

@@ -4,9 +4,9 @@
 
 use rusqlite::Connection;
 
+use super::finding::{Finding, Severity};
 use super::lint::mask;
 use super::org::listed;
-use super::{Finding, Severity};
 use crate::aws::{self, connect, directory, org, sso, ConnectParams};
 use crate::error::{AwsErrorKind, Error, Result};
 use crate::provision::{queue, OpKind, OpState};

@@ -3,6 +3,7 @@
 //! AWS; policy lints work on pasted text.
 
 pub mod explain;
+mod finding;
 pub mod lint;
 pub mod live;
 mod org;
@@ -11,88 +12,14 @@ mod posture;
 pub mod reprovision;
 
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use ts_rs::TS;
 
 use crate::clock::now_rfc3339;
 use crate::error::Result;
 use crate::store::snapshots;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, TS)]
-#[ts(export)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    Error,
-    Warning,
-    Info,
-}
-
-impl Severity {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::Error => "error",
-            Severity::Warning => "warning",
-            Severity::Info => "info",
-        }
-    }
-    fn parse(s: &str) -> Self {
-        match s {
-            "error" => Severity::Error,
-            "warning" => Severity::Warning,
-            _ => Severity::Info,
-        }
-    }
-}
-
-/// One fact that supports a finding: "account 1111… (prod)", "AWS said …".
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[ts(export)]
-pub struct Evidence {
-    pub label: String,
-    pub value: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[ts(export)]
-pub struct Finding {
-    /// The check's stable id, e.g. `permission-set-out-of-sync`.
-    pub check: String,
-    pub severity: Severity,
-    pub title: String,
-    /// What the finding is about (an account, a permission set, a principal), if one thing.
-    pub subject: Option<String>,
-    pub evidence: Vec<Evidence>,
-    pub fix: String,
-}
-
-impl Finding {
-    pub fn new(
-        check: &str,
-        severity: Severity,
-        title: impl Into<String>,
-        fix: impl Into<String>,
-    ) -> Self {
-        Finding {
-            check: check.into(),
-            severity,
-            title: title.into(),
-            subject: None,
-            evidence: vec![],
-            fix: fix.into(),
-        }
-    }
-    pub fn subject(mut self, s: impl Into<String>) -> Self {
-        self.subject = Some(s.into());
-        self
-    }
-    pub fn evidence(mut self, label: &str, value: impl Into<String>) -> Self {
-        self.evidence.push(Evidence {
-            label: label.into(),
-            value: value.into(),
-        });
-        self
-    }
-}
+pub use finding::{Evidence, Finding, Severity};
 
 /// One run of the checks and what it found.
 #[derive(Debug, Clone, Serialize, TS)]
@@ -114,7 +41,8 @@ impl CheckRun {
     }
 }
 
-/// Every check, for `hallpass check --id` and the UI's list.
+/// Every check's id and title, in the order they are listed (`hallpass check --id ID`
+/// takes these ids; `title_of` looks titles up here).
 pub const CATALOG: &[(&str, &str)] = &[
     (
         "base-credentials",

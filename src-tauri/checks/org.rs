@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use rusqlite::Connection;
 
-use super::{Finding, Severity};
+use super::finding::{Finding, Severity};
 use crate::error::Result;
 use crate::model::{InstanceSource, Names, OrgData, PrincipalType};
 use crate::store::queries;
@@ -43,7 +43,9 @@ pub fn findings(conn: &Connection, snap: i64, d: &OrgData) -> Result<Vec<Finding
                 "No delegated administrator is registered for IAM Identity Center",
                 "Register a member account as delegated administrator (Identity Center → Settings → Management, or \
                  `aws organizations register-delegated-administrator --service-principal sso.amazonaws.com \
-                 --account-id ACCOUNT`) and keep the management account for break-glass only (reference 001 §12).",
+                 --account-id ACCOUNT`) and keep the management account for break-glass only: AWS advises administering Identity Center \
+                 from a delegated administrator account so that fewer people need the management account \
+                 (IAM Identity Center user guide, \"Delegated administration\").",
             )
             .evidence("delegated administrators for sso.amazonaws.com", "none"),
         );
@@ -243,7 +245,7 @@ fn principals(conn: &Connection, d: &OrgData, names: &Names) -> Result<Vec<Findi
             "Access that comes through groups unwinds cleanly when people move or leave. Add the user to a group \
              that has this access and revoke the direct assignment — or, for a deliberate exception (break-glass, \
              a short-lived auditor), re-grant it with an owner and an expiry: `hallpass grant --user NAME … \
-             --expires 30d --reason \"owner: …\"` (reference 001 §5).",
+             --expires 30d --reason \"owner: …\"`.",
         )
         .subject(user);
         out.push(listed(f, "assignment", list));

@@ -2,8 +2,8 @@
 
 use std::collections::{HashMap, HashSet};
 
+use super::finding::{Finding, Severity};
 use super::org::listed;
-use super::{Finding, Severity};
 use crate::error::Result;
 use crate::model::{Names, OrgData, PermissionSet, PrincipalType};
 
@@ -43,8 +43,9 @@ fn quotas(ps: &PermissionSet) -> Vec<Finding> {
                         format!("{}'s inline policy is past half of the 32,768-character quota", ps.name)
                     },
                     "Move statements into a customer-managed policy (referenced by name from the permission set) so \
-                     the body is reviewable in IAM and the permission set stays well under the quota \
-                     (reference 001 §11).",
+                     the body is reviewable in IAM and the permission set stays well under the quota (IAM \
+                     Identity Center user guide, \"IAM Identity Center quotas\": 32,768 bytes per inline \
+                     policy).",
                 )
                 .subject(&ps.name)
                 .evidence("characters", format!("{n} of {INLINE_POLICY_MAX}")),
@@ -60,7 +61,7 @@ fn quotas(ps: &PermissionSet) -> Vec<Finding> {
                 format!("{} attaches {managed} managed policies (the role limit is 10)", ps.name),
                 "Provisioning fails in accounts where the IAM quota was not raised. Consolidate into fewer \
                  customer-managed policies, or raise 'Managed policies per role' in every target account \
-                 (reference 001 §11).",
+                 (IAM quota, 10 by default).",
             )
             .subject(&ps.name)
             .evidence("AWS-managed", ps.managed_policies.len().to_string())
@@ -155,8 +156,7 @@ fn broad_admin(d: &OrgData, names: &Names) -> Vec<Finding> {
             Severity::Warning,
             format!("{name} reaches {} user(s) in {} account(s)", users.len(), accounts.len()),
             "Keep administrator access for a dedicated break-glass group of 2–3 people; give everyday work a \
-             narrower permission set (PowerUser or a custom one) and revoke the broad assignments \
-             (reference 001 §4.1).",
+             narrower permission set (PowerUser or a custom one) and revoke the broad assignments.",
         )
         .subject(&name)
         .evidence("users reaching it", users.len().to_string())
@@ -209,7 +209,8 @@ fn break_glass(d: &OrgData) -> Vec<Finding> {
         Severity::Warning,
         "No break-glass permission set is assigned to a group of 2–3 people",
         "Create a dedicated BreakGlassAdmin permission set, assign it to a group of 2–3 named people, and alert on \
-         every use (reference 001 §4.1, §12).",
+         every use (a CloudTrail or EventBridge rule on its role being assumed), so that the organization \
+         stays reachable if your identity provider fails.",
     )
     .evidence(
         "break-glass permission sets",

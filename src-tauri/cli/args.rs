@@ -2,12 +2,10 @@
 
 use std::path::PathBuf;
 
-use clap::{Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::model::AccessLevel;
 use crate::secrets::Sensitive;
-
-use super::{provision, queue, review, reviews, sync_cmd, SecretArgs};
 
 #[derive(Debug, Subcommand)]
 pub(super) enum Command {
@@ -46,8 +44,8 @@ pub(super) enum Command {
         #[arg(long)]
         full_scan: bool,
         /// How to read account assignments (default: whichever needs fewer calls).
-        #[arg(long, value_enum, default_value_t = sync_cmd::StrategyArg::Auto)]
-        strategy: sync_cmd::StrategyArg,
+        #[arg(long, value_enum, default_value_t = StrategyArg::Auto)]
+        strategy: StrategyArg,
         /// Client-side request rates, e.g. `sso=20,identitystore=20,organizations=1,sts=10`.
         #[arg(long, env = "HALLPASS_RATES")]
         rates: Option<String>,
@@ -80,7 +78,7 @@ pub(super) enum Command {
     /// Grant permission sets on accounts (or every account of an OU) to a group or user.
     Grant {
         #[command(flatten)]
-        args: provision::AssignArgs,
+        args: AssignArgs,
         /// End the grant after this long (e.g. 8h, 7d); Hallpass revokes it then.
         #[arg(long)]
         expires: Option<String>,
@@ -88,22 +86,22 @@ pub(super) enum Command {
     /// Revoke permission sets on accounts (or every account of an OU) from a group or user.
     Revoke {
         #[command(flatten)]
-        args: provision::AssignArgs,
+        args: AssignArgs,
     },
     /// Identity Store users.
     User {
         #[command(subcommand)]
-        command: provision::UserCommand,
+        command: UserCommand,
     },
     /// Group memberships.
     Member {
         #[command(subcommand)]
-        command: provision::MemberCommand,
+        command: MemberCommand,
     },
     /// The provisioning queue: list it, resume it, retry or cancel operations.
     Ops {
         #[command(subcommand)]
-        command: Option<queue::OpsCommand>,
+        command: Option<OpsCommand>,
     },
     /// Grant requests (time-bound and standing), and ending one early.
     Grants {
@@ -111,7 +109,7 @@ pub(super) enum Command {
         #[arg(long)]
         all: bool,
         #[command(subcommand)]
-        command: Option<queue::GrantsCommand>,
+        command: Option<GrantsCommand>,
     },
     /// Troubleshooting checks: findings with evidence and a fix (exit status 3 when an error is found).
     Check {
@@ -171,12 +169,12 @@ pub(super) enum Command {
         #[arg(long)]
         permission_set: String,
         #[command(flatten)]
-        apply: provision::ApplyArgs,
+        apply: ApplyArgs,
     },
     /// Revoke every assignment whose user or group no longer exists.
     RevokeOrphans {
         #[command(flatten)]
-        apply: provision::ApplyArgs,
+        apply: ApplyArgs,
     },
     /// What changed between two snapshots (default: the newest and the one before), offline.
     Diff {
@@ -192,7 +190,7 @@ pub(super) enum Command {
         since: Option<String>,
     },
     /// Compare the snapshot with a source-of-truth matrix (YAML), export one, or reconcile.
-    Drift(review::DriftArgs),
+    Drift(DriftArgs),
     /// Write a snapshot to one file a teammate can import (no secrets inside).
     ExportSnapshot {
         #[arg(long)]
@@ -205,7 +203,7 @@ pub(super) enum Command {
     /// Access reviews: who has access to an account or through a permission set; keep or revoke.
     Review {
         #[command(subcommand)]
-        command: reviews::ReviewCommand,
+        command: ReviewCommand,
     },
     /// Every account's effective access as one CSV.
     ExportAccessMatrix {
@@ -222,7 +220,7 @@ pub(super) enum Command {
     /// The database: its backups, restoring one, checking it.
     Db {
         #[command(subcommand)]
-        command: super::db::DbCommand,
+        command: DbCommand,
     },
     /// The audit log of every change requested through Hallpass.
     Audit {
@@ -230,7 +228,7 @@ pub(super) enum Command {
         #[arg(long, default_value_t = 1000)]
         limit: usize,
         #[command(subcommand)]
-        command: Option<queue::AuditCommand>,
+        command: Option<AuditCommand>,
     },
 }
 
@@ -252,4 +250,246 @@ pub(crate) enum ShowKind {
     Assignments,
     /// Member accounts the last full scan could or could not enter.
     MemberAccess,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub(crate) enum StrategyArg {
+    Auto,
+    Pairs,
+    Principal,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum DbCommand {
+    /// List the backups (one is made before every migration).
+    Backups,
+    /// Put a backup in place of the database (default: the newest); the current file is kept aside.
+    Restore { name: Option<String> },
+    /// Move a damaged database aside and start an empty one (sync again to refill it).
+    StartEmpty,
+    /// Run SQLite's integrity check over the whole database.
+    Check,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum ReviewCommand {
+    /// Start a review of who has access to an account, or through a permission set.
+    Start {
+        #[arg(long, group = "scope", required = true)]
+        account: Option<String>,
+        #[arg(long, group = "scope")]
+        permission_set: Option<String>,
+        /// As of this snapshot (default: the newest).
+        #[arg(long)]
+        snapshot: Option<i64>,
+    },
+    /// Every review.
+    List,
+    /// One review's items and decisions.
+    Show { id: i64 },
+    /// Mark an item keep or revoke, with a note.
+    Decide {
+        id: i64,
+        item: u32,
+        #[arg(value_parser = ["keep", "revoke"])]
+        decision: String,
+        #[arg(long)]
+        note: Option<String>,
+    },
+    /// Write a review as CSV, JSON or a printable HTML page.
+    Export {
+        id: i64,
+        #[arg(long, value_parser = ["csv", "json", "html"])]
+        format: String,
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Read back a review exported as JSON (decisions included).
+    Import { file: PathBuf },
+    /// Turn the revoke decisions into a revocation plan and apply it after confirmation.
+    Revoke {
+        id: i64,
+        #[command(flatten)]
+        apply: ApplyArgs,
+    },
+}
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct DriftArgs {
+    /// The source-of-truth matrix (YAML).
+    #[arg(long, conflicts_with = "export")]
+    pub(super) matrix: Option<PathBuf>,
+    /// Write the snapshot's assignments as a matrix to this file.
+    #[arg(long)]
+    pub(super) export: Option<PathBuf>,
+    /// Show and apply (after confirmation) the plan that removes the drift.
+    #[arg(long, requires = "matrix")]
+    pub(super) reconcile: bool,
+    /// With --reconcile: only grant what is missing, revoke nothing.
+    #[arg(long, requires = "reconcile")]
+    pub(super) only_missing: bool,
+    #[arg(long)]
+    pub(super) snapshot: Option<i64>,
+    #[command(flatten)]
+    pub(super) apply: ApplyArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum OpsCommand {
+    /// Resume the queue: poll and send what is open, revoke expired grants.
+    Run {
+        #[command(flatten)]
+        apply: ApplyArgs,
+    },
+    /// Put blocked or failed operations (all, or the ids given) back in the queue.
+    Retry { ids: Vec<i64> },
+    /// Cancel a queued or blocked operation.
+    Cancel { id: i64 },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum GrantsCommand {
+    /// End one grant request now; the assignment goes only if nothing else needs it.
+    End {
+        id: i64,
+        #[command(flatten)]
+        apply: ApplyArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum AuditCommand {
+    /// Recompute the audit log's hash chain and say where it breaks (exit status 3).
+    Verify {
+        /// A head hash noted earlier: it must still be in the chain (nothing cut off the end).
+        #[arg(long)]
+        head: Option<String>,
+    },
+}
+
+/// What every command that changes AWS accepts.
+#[derive(Debug, Args)]
+pub(crate) struct ApplyArgs {
+    /// Why (recorded in the audit log; required for a direct user grant).
+    #[arg(long)]
+    pub(super) reason: Option<String>,
+    /// Apply without asking.
+    #[arg(long, short = 'y')]
+    pub(super) yes: bool,
+    /// Show the plan and stop.
+    #[arg(long, conflicts_with = "yes")]
+    pub(super) dry_run: bool,
+    /// The Identity Center instance (ARN or identity store id), when there is more than one.
+    #[arg(long)]
+    pub(super) instance: Option<String>,
+    /// Outstanding assignment changes per instance (1-15; default: the stored setting, else 15).
+    #[arg(long)]
+    pub(super) max_outstanding: Option<usize>,
+    #[command(flatten)]
+    pub(super) secrets: SecretArgs,
+    /// Client-side request rates, e.g. `sso=20,identitystore=20`.
+    #[arg(long, env = "HALLPASS_RATES")]
+    pub(super) rates: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct AssignArgs {
+    /// Account id or name (repeatable).
+    #[arg(long = "account")]
+    pub(super) accounts: Vec<String>,
+    /// OU id or name, or `root`: every account under it (repeatable).
+    #[arg(long = "ou")]
+    pub(super) ous: Vec<String>,
+    /// Permission set name (repeatable).
+    #[arg(long = "permission-set", required = true)]
+    pub(super) permission_sets: Vec<String>,
+    #[arg(long, group = "principal", required = true)]
+    pub(super) group: Option<String>,
+    /// A user directly (discouraged: needs --reason).
+    #[arg(long, group = "principal")]
+    pub(super) user: Option<String>,
+    #[command(flatten)]
+    pub(super) apply: ApplyArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum UserCommand {
+    /// Create an Identity Store user.
+    Create {
+        #[arg(long)]
+        user_name: String,
+        #[arg(long)]
+        given_name: String,
+        #[arg(long)]
+        family_name: String,
+        /// Default: "GIVEN FAMILY".
+        #[arg(long)]
+        display_name: Option<String>,
+        #[arg(long)]
+        email: String,
+        #[command(flatten)]
+        apply: ApplyArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum MemberCommand {
+    /// Add a user to a group.
+    Add {
+        #[arg(long)]
+        group: String,
+        #[arg(long)]
+        user: String,
+        #[command(flatten)]
+        apply: ApplyArgs,
+    },
+    /// Remove a user from a group.
+    Remove {
+        #[arg(long)]
+        group: String,
+        #[arg(long)]
+        user: String,
+        #[command(flatten)]
+        apply: ApplyArgs,
+    },
+}
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "hallpass",
+    version,
+    about = "Your team's AWS access through IAM Identity Center, on your laptop."
+)]
+pub struct Cli {
+    /// Folder holding the database (default: the platform's data folder).
+    #[arg(long, env = "HALLPASS_DATA_DIR", global = true)]
+    pub(super) data_dir: Option<PathBuf>,
+    /// The organization to work on, when there are several (`hallpass orgs` lists them;
+    /// default: the data folder's own).
+    #[arg(long, env = "HALLPASS_ORG", global = true)]
+    pub(super) org: Option<String>,
+    /// Identity Center home region (default: the one stored by `connect`).
+    #[arg(long, env = "HALLPASS_REGION", global = true)]
+    pub(super) region: Option<String>,
+    /// AWS CLI profile for the base credentials (default: the one stored by `connect`, else the default chain).
+    #[arg(long, env = "AWS_PROFILE", global = true)]
+    pub(super) profile: Option<String>,
+    /// Print machine-readable JSON.
+    #[arg(long, global = true)]
+    pub(super) json: bool,
+    /// Print lists as CSV (for spreadsheets).
+    #[arg(long, global = true, conflicts_with = "json")]
+    pub(super) csv: bool,
+    #[command(subcommand)]
+    pub(super) command: Command,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct SecretArgs {
+    /// Management role ARN for this run only (never stored).
+    #[arg(long, env = "HALLPASS_ROLE_ARN", hide_env_values = true)]
+    pub(super) role_arn: Option<Sensitive<String>>,
+    /// External ID for this run only (never stored).
+    #[arg(long, env = "HALLPASS_EXTERNAL_ID", hide_env_values = true)]
+    pub(super) external_id: Option<Sensitive<String>>,
 }

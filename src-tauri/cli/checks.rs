@@ -3,9 +3,10 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use super::args::{ApplyArgs, Cli, SecretArgs};
+use super::common::runtime;
 use super::output::{self, emit, table};
-use super::provision::{apply, connect_and, ApplyArgs};
-use super::{runtime, Cli, SecretArgs};
+use super::provision::{apply, connect_and};
 use crate::checks::{self, explain, lint, CheckRun, Finding, Severity};
 use crate::error::{Error, Result};
 use crate::model::AccessLevel;
@@ -98,7 +99,7 @@ pub(super) fn check(
         let params = connection::params(
             &conn,
             &Keychain::for_folder(&conn)?,
-            &super::overrides(cli, secrets, rates)?,
+            &super::common::overrides(cli, secrets, rates)?,
         );
         match params {
             Ok(p) => {
@@ -188,7 +189,7 @@ pub(super) fn policies(
             crate::setup::validate_caller_arn(arn)?;
             arn.to_owned()
         }
-        None => super::runtime()?.block_on(async {
+        None => super::common::runtime()?.block_on(async {
             let gate = crate::aws::Gate::new(crate::aws::Rates::default(), vec![]);
             crate::aws::connect::base_identity(cli.profile.as_deref(), &gate)
                 .await

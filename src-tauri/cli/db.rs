@@ -2,22 +2,9 @@
 
 use std::path::Path;
 
-use clap::Subcommand;
-
+use super::args::DbCommand;
 use crate::error::{Error, Result};
 use crate::store::{self, backup};
-
-#[derive(Debug, Subcommand)]
-pub(super) enum DbCommand {
-    /// List the backups (one is made before every migration).
-    Backups,
-    /// Put a backup in place of the database (default: the newest); the current file is kept aside.
-    Restore { name: Option<String> },
-    /// Move a damaged database aside and start an empty one (sync again to refill it).
-    StartEmpty,
-    /// Run SQLite's integrity check over the whole database.
-    Check,
-}
 
 pub(super) fn run(data_dir: &Path, json: bool, command: &DbCommand) -> Result<()> {
     match command {
@@ -57,7 +44,7 @@ pub(super) fn run(data_dir: &Path, json: bool, command: &DbCommand) -> Result<()
                         ))
                     })?,
             };
-            let aside = backup::restore(data_dir, &name)?;
+            let aside = crate::store::recover::restore(data_dir, &name)?;
             reopened(
                 data_dir,
                 json,
@@ -68,7 +55,7 @@ pub(super) fn run(data_dir: &Path, json: bool, command: &DbCommand) -> Result<()
             )
         }
         DbCommand::StartEmpty => {
-            let aside = backup::start_empty(data_dir)?;
+            let aside = crate::store::recover::start_empty(data_dir)?;
             reopened(
                 data_dir,
                 json,

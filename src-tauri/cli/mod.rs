@@ -2,6 +2,7 @@
 
 mod args;
 mod checks;
+mod common;
 mod db;
 mod output;
 mod provision;
@@ -11,57 +12,15 @@ mod reviews;
 mod show;
 mod sync_cmd;
 
-use std::path::PathBuf;
+use clap::Parser;
 
-use clap::{Args, Parser};
-
-use args::Command;
-pub(crate) use args::ShowKind;
+use args::{Cli, Command};
+use common::level_or_stored;
 
 use crate::error::{Error, Result};
-use crate::secrets::{Keychain, SecretStore, Sensitive};
+use crate::secrets::{Keychain, SecretStore};
 use crate::setup::connection;
 use crate::store::{self, queries::AccessQuery, snapshots};
-
-#[derive(Debug, Parser)]
-#[command(
-    name = "hallpass",
-    version,
-    about = "Your team's AWS access through IAM Identity Center, on your laptop."
-)]
-pub struct Cli {
-    /// Folder holding the database (default: the platform's data folder).
-    #[arg(long, env = "HALLPASS_DATA_DIR", global = true)]
-    data_dir: Option<PathBuf>,
-    /// The organization to work on, when there are several (`hallpass orgs` lists them;
-    /// default: the data folder's own).
-    #[arg(long, env = "HALLPASS_ORG", global = true)]
-    org: Option<String>,
-    /// Identity Center home region (default: the one stored by `connect`).
-    #[arg(long, env = "HALLPASS_REGION", global = true)]
-    region: Option<String>,
-    /// AWS CLI profile for the base credentials (default: the one stored by `connect`, else the default chain).
-    #[arg(long, env = "AWS_PROFILE", global = true)]
-    profile: Option<String>,
-    /// Print machine-readable JSON.
-    #[arg(long, global = true)]
-    json: bool,
-    /// Print lists as CSV (for spreadsheets).
-    #[arg(long, global = true, conflicts_with = "json")]
-    csv: bool,
-    #[command(subcommand)]
-    command: Command,
-}
-
-#[derive(Debug, Args)]
-struct SecretArgs {
-    /// Management role ARN for this run only (never stored).
-    #[arg(long, env = "HALLPASS_ROLE_ARN", hide_env_values = true)]
-    role_arn: Option<Sensitive<String>>,
-    /// External ID for this run only (never stored).
-    #[arg(long, env = "HALLPASS_EXTERNAL_ID", hide_env_values = true)]
-    external_id: Option<Sensitive<String>>,
-}
 
 /// Runs the CLI; returns the process exit code.
 pub fn main() -> i32 {
@@ -142,40 +101,6 @@ fn orgs(cli: &Cli, root: &std::path::Path, cmd: Option<&args::OrgsCommand>) -> R
     Ok(())
 }
 
-/// The level asked for, else the stored connection's (full when none is stored).
-fn level_or_stored(
-    data_dir: &std::path::Path,
-    asked: Option<crate::model::AccessLevel>,
-) -> Result<crate::model::AccessLevel> {
-    match asked {
-        Some(level) => Ok(level),
-        None => crate::setup::connection::access_level(&store::open(data_dir)?),
-    }
-}
-
-/// What this run overrides of the stored connection: flags and the environment.
-fn overrides(
-    cli: &Cli,
-    secrets: &SecretArgs,
-    rates: Option<String>,
-) -> Result<crate::setup::connection::Overrides> {
-    Ok(crate::setup::connection::Overrides {
-        region: cli.region.clone(),
-        profile: cli.profile.clone(),
-        role_arn: secrets.role_arn.clone(),
-        external_id: secrets.external_id.clone(),
-        rates,
-        access: crate::setup::connection::Overrides::access_from_env()?,
-    })
-}
-
-fn runtime() -> Result<tokio::runtime::Runtime> {
-    tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Error::io("cannot start the async runtime", e))
-}
-
 fn run(cli: Cli) -> Result<()> {
     let root = crate::paths::data_dir(cli.data_dir.clone())?;
     let data_dir = match &cli.command {
@@ -196,7 +121,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Db { command } => db::run(&data_dir, cli.json, command),
         Command::Audit { limit, command } => match command {
             None => queue::audit_log(&cli, &data_dir, *limit),
-            Some(queue::AuditCommand::Verify { head }) => {
+            Some(args::AuditCommand::Verify { head }) => {
                 queue::audit_verify(&cli, &data_dir, head.as_deref())
             }
         },

@@ -4,10 +4,9 @@ use std::io::{BufRead, IsTerminal, Write};
 use std::path::Path;
 use std::sync::Arc;
 
-use clap::{Args, Subcommand};
-
+use super::args::{ApplyArgs, AssignArgs, Cli, MemberCommand, UserCommand};
+use super::common::runtime;
 use super::output::{self, emit, table};
-use super::{runtime, Cli, SecretArgs};
 use crate::error::{Error, Result};
 use crate::model::PrincipalType;
 use crate::provision::plan::{self, AssignmentRequest};
@@ -15,51 +14,6 @@ use crate::provision::{self, queue, ExecOptions, ExecReport, NewUser, Plan, Requ
 use crate::secrets::Keychain;
 use crate::setup::connection::{self, Overrides};
 use crate::store;
-
-/// What every command that changes AWS accepts.
-#[derive(Debug, Args)]
-pub(crate) struct ApplyArgs {
-    /// Why (recorded in the audit log; required for a direct user grant).
-    #[arg(long)]
-    reason: Option<String>,
-    /// Apply without asking.
-    #[arg(long, short = 'y')]
-    pub(super) yes: bool,
-    /// Show the plan and stop.
-    #[arg(long, conflicts_with = "yes")]
-    pub(super) dry_run: bool,
-    /// The Identity Center instance (ARN or identity store id), when there is more than one.
-    #[arg(long)]
-    instance: Option<String>,
-    /// Outstanding assignment changes per instance (1-15; default: the stored setting, else 15).
-    #[arg(long)]
-    max_outstanding: Option<usize>,
-    #[command(flatten)]
-    secrets: SecretArgs,
-    /// Client-side request rates, e.g. `sso=20,identitystore=20`.
-    #[arg(long, env = "HALLPASS_RATES")]
-    rates: Option<String>,
-}
-
-#[derive(Debug, Args)]
-pub(crate) struct AssignArgs {
-    /// Account id or name (repeatable).
-    #[arg(long = "account")]
-    accounts: Vec<String>,
-    /// OU id or name, or `root`: every account under it (repeatable).
-    #[arg(long = "ou")]
-    ous: Vec<String>,
-    /// Permission set name (repeatable).
-    #[arg(long = "permission-set", required = true)]
-    permission_sets: Vec<String>,
-    #[arg(long, group = "principal", required = true)]
-    group: Option<String>,
-    /// A user directly (discouraged: needs --reason).
-    #[arg(long, group = "principal")]
-    user: Option<String>,
-    #[command(flatten)]
-    apply: ApplyArgs,
-}
 
 impl AssignArgs {
     fn request(&self) -> AssignmentRequest {
@@ -79,48 +33,6 @@ impl AssignArgs {
     }
 }
 
-#[derive(Debug, Subcommand)]
-pub(crate) enum UserCommand {
-    /// Create an Identity Store user.
-    Create {
-        #[arg(long)]
-        user_name: String,
-        #[arg(long)]
-        given_name: String,
-        #[arg(long)]
-        family_name: String,
-        /// Default: "GIVEN FAMILY".
-        #[arg(long)]
-        display_name: Option<String>,
-        #[arg(long)]
-        email: String,
-        #[command(flatten)]
-        apply: ApplyArgs,
-    },
-}
-
-#[derive(Debug, Subcommand)]
-pub(crate) enum MemberCommand {
-    /// Add a user to a group.
-    Add {
-        #[arg(long)]
-        group: String,
-        #[arg(long)]
-        user: String,
-        #[command(flatten)]
-        apply: ApplyArgs,
-    },
-    /// Remove a user from a group.
-    Remove {
-        #[arg(long)]
-        group: String,
-        #[arg(long)]
-        user: String,
-        #[command(flatten)]
-        apply: ApplyArgs,
-    },
-}
-
 pub(super) fn connect_and<T>(
     cli: &Cli,
     data_dir: &Path,
@@ -131,7 +43,7 @@ pub(super) fn connect_and<T>(
     let params = connection::params(
         &conn,
         &Keychain::for_folder(&conn)?,
-        &super::overrides(cli, &a.secrets, a.rates.clone())?,
+        &super::common::overrides(cli, &a.secrets, a.rates.clone())?,
     )?;
     drop(conn);
     // Every caller changes access: a read-only connection is refused before connecting.
@@ -238,7 +150,8 @@ pub(crate) fn apply_plan(
             output::message(cli.json, "Not applied.");
             return Ok(());
         }
-        let batch = queue::enqueue(&mut conn, &the_plan, &provision::actor("cli"), reason)?;
+        let batch =
+            provision::batch::enqueue(&mut conn, &the_plan, &provision::actor("cli"), reason)?;
         let report =
             provision::execute(data_dir, session, &exec_options(cli, data_dir, a)?).await?;
         let ops = queue::list(&conn, Some(batch), 10_000)?;

@@ -2,37 +2,12 @@
 
 use std::path::Path;
 
-use clap::Subcommand;
-
+use super::args::{Cli, GrantsCommand, OpsCommand};
 use super::output::{self, emit, table};
-use super::provision::{connect_and, exec_options, operations, print_report, ApplyArgs};
-use super::Cli;
+use super::provision::{connect_and, exec_options, operations, print_report};
 use crate::error::Result;
 use crate::provision::{self, audit, grants, queue};
 use crate::store;
-
-#[derive(Debug, Subcommand)]
-pub(crate) enum OpsCommand {
-    /// Resume the queue: poll and send what is open, revoke expired grants.
-    Run {
-        #[command(flatten)]
-        apply: ApplyArgs,
-    },
-    /// Put blocked or failed operations (all, or the ids given) back in the queue.
-    Retry { ids: Vec<i64> },
-    /// Cancel a queued or blocked operation.
-    Cancel { id: i64 },
-}
-
-#[derive(Debug, Subcommand)]
-pub(crate) enum GrantsCommand {
-    /// End one grant request now; the assignment goes only if nothing else needs it.
-    End {
-        id: i64,
-        #[command(flatten)]
-        apply: ApplyArgs,
-    },
-}
 
 pub(crate) fn ops(cli: &Cli, data_dir: &Path, cmd: Option<&OpsCommand>) -> Result<()> {
     let mut conn = store::open(data_dir)?;
@@ -127,7 +102,7 @@ pub(crate) fn grants(
         }
         Some(GrantsCommand::End { id, apply: a }) => {
             super::provision::refuse_read_only(data_dir)?;
-            let batch = grants::end_request(&mut conn, *id, &provision::actor("cli"))?;
+            let batch = provision::expiry::end_request(&mut conn, *id, &provision::actor("cli"))?;
             drop(conn);
             if batch.is_none() {
                 output::message(
@@ -144,16 +119,6 @@ pub(crate) fn grants(
             Ok(())
         }
     }
-}
-
-#[derive(Debug, Subcommand)]
-pub(crate) enum AuditCommand {
-    /// Recompute the audit log's hash chain and say where it breaks (exit status 3).
-    Verify {
-        /// A head hash noted earlier: it must still be in the chain (nothing cut off the end).
-        #[arg(long)]
-        head: Option<String>,
-    },
 }
 
 pub(crate) fn audit_verify(cli: &Cli, data_dir: &Path, head: Option<&str>) -> Result<()> {

@@ -1,9 +1,9 @@
 //! `hallpass diff`: what changed between two snapshots, offline.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
+use super::args::{Cli, DriftArgs};
 use super::output::{self, emit};
-use super::Cli;
 use crate::error::{Error, Result};
 use crate::review::diff::{self, Changed, EntityChanges, NamedAssignment};
 use crate::review::{drift, matrix};
@@ -205,24 +205,4 @@ pub(super) fn drift_cmd(cli: &Cli, data_dir: &Path, args: &DriftArgs) -> Result<
         emit("`hallpass drift --matrix FILE --reconcile` shows the plan that fixes it (--only-missing to keep the undeclared ones).");
     }
     Ok(())
-}
-
-#[derive(Debug, clap::Args)]
-pub(super) struct DriftArgs {
-    /// The source-of-truth matrix (YAML).
-    #[arg(long, conflicts_with = "export")]
-    matrix: Option<PathBuf>,
-    /// Write the snapshot's assignments as a matrix to this file.
-    #[arg(long)]
-    export: Option<PathBuf>,
-    /// Show and apply (after confirmation) the plan that removes the drift.
-    #[arg(long, requires = "matrix")]
-    reconcile: bool,
-    /// With --reconcile: only grant what is missing, revoke nothing.
-    #[arg(long, requires = "reconcile")]
-    only_missing: bool,
-    #[arg(long)]
-    snapshot: Option<i64>,
-    #[command(flatten)]
-    apply: super::provision::ApplyArgs,
 }

@@ -1,59 +1,14 @@
 //! `hallpass review …` (access reviews) and `hallpass export-access-matrix`.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use clap::Subcommand;
-
+use super::args::{Cli, ReviewCommand};
 use super::output::{self, emit, table};
-use super::provision::{apply_plan, ApplyArgs};
-use super::Cli;
+use super::provision::apply_plan;
 use crate::error::{Error, Result};
 use crate::review::access_review::{self, Review, Scope};
 use crate::review::export;
 use crate::store::{self, snapshots};
-
-#[derive(Debug, Subcommand)]
-pub(super) enum ReviewCommand {
-    /// Start a review of who has access to an account, or through a permission set.
-    Start {
-        #[arg(long, group = "scope", required = true)]
-        account: Option<String>,
-        #[arg(long, group = "scope")]
-        permission_set: Option<String>,
-        /// As of this snapshot (default: the newest).
-        #[arg(long)]
-        snapshot: Option<i64>,
-    },
-    /// Every review.
-    List,
-    /// One review's items and decisions.
-    Show { id: i64 },
-    /// Mark an item keep or revoke, with a note.
-    Decide {
-        id: i64,
-        item: u32,
-        #[arg(value_parser = ["keep", "revoke"])]
-        decision: String,
-        #[arg(long)]
-        note: Option<String>,
-    },
-    /// Write a review as CSV, JSON or a printable HTML page.
-    Export {
-        id: i64,
-        #[arg(long, value_parser = ["csv", "json", "html"])]
-        format: String,
-        #[arg(long)]
-        out: PathBuf,
-    },
-    /// Read back a review exported as JSON (decisions included).
-    Import { file: PathBuf },
-    /// Turn the revoke decisions into a revocation plan and apply it after confirmation.
-    Revoke {
-        id: i64,
-        #[command(flatten)]
-        apply: ApplyArgs,
-    },
-}
 
 fn print(cli: &Cli, r: &Review) {
     if cli.json {

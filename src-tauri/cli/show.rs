@@ -4,8 +4,8 @@ use std::collections::HashMap;
 
 use rusqlite::Connection;
 
+use super::args::ShowKind;
 use super::output::{json, table};
-use super::ShowKind;
 use crate::error::Result;
 use crate::store::queries as q;
 

@@ -3,22 +3,15 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use clap::ValueEnum;
-
-use super::{checks, output, runtime, Cli, SecretArgs};
+use super::args::{Cli, SecretArgs, StrategyArg};
+use super::common::runtime;
+use super::{checks, output};
 use crate::error::Result;
 use crate::model::Strategy;
 use crate::secrets::Keychain;
 use crate::setup::connection;
 use crate::store::{self, snapshots};
 use crate::sync::{self, StrategyChoice, SyncOptions};
-
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub(super) enum StrategyArg {
-    Auto,
-    Pairs,
-    Principal,
-}
 
 pub(super) fn sync(
     cli: &Cli,
@@ -32,7 +25,7 @@ pub(super) fn sync(
     let params = connection::params(
         &conn,
         &Keychain::for_folder(&conn)?,
-        &super::overrides(cli, secrets, rates)?,
+        &super::common::overrides(cli, secrets, rates)?,
     )?;
     drop(conn);
     let json = cli.json;

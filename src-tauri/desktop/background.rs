@@ -7,7 +7,7 @@ use serde::Serialize;
 use tauri::{AppHandle, Emitter, Manager};
 use ts_rs::TS;
 
-use super::AppState;
+use super::state::AppState;
 use crate::aws::{self, Rates};
 use crate::error::{AwsErrorKind, Error, ErrorInfo, Result};
 use crate::setup::connection;
@@ -49,7 +49,7 @@ pub fn spawn_sync(app: &AppHandle, full_scan: bool) -> Result<bool> {
             })),
             ..Default::default()
         };
-        let result = super::block_on(sync::run(&live, &params, &opts));
+        let result = super::worker::block_on(sync::run(&live, &params, &opts));
         let state = app.state::<AppState>();
         state.end_sync();
         let finished = match result {
@@ -87,7 +87,7 @@ async fn probe(app: &AppHandle) {
     let Ok(params) = state.connect_params() else {
         return;
     };
-    let result = super::off_thread(move || async move {
+    let result = super::worker::off_thread(move || async move {
         let base = aws::connect::base_config(&params.region, params.profile.as_deref()).await;
         let gate = aws::Gate::new(Rates::default(), vec![]);
         aws::connect::caller_identity(&base, &gate, params.profile.as_deref()).await

@@ -2,8 +2,7 @@
 
 use tauri::State;
 
-use super::provisioning::Confirmable;
-use super::AppState;
+use super::state::{AppState, Confirmable};
 use crate::checks::{self, explain, lint, CheckRun, Finding};
 use crate::error::{Error, Result};
 use crate::provision;
@@ -34,8 +33,10 @@ pub async fn run_checks(state: State<'_, AppState>) -> Result<CheckRun> {
         (false, Err(e)) => (false, Some(e.to_string())),
         (false, Ok(p)) => {
             let (found, stopped) =
-                super::off_thread(move || async move { Ok(checks::live::connection(&p).await) })
-                    .await?;
+                super::worker::off_thread(
+                    move || async move { Ok(checks::live::connection(&p).await) },
+                )
+                .await?;
             findings.extend(found);
             (true, stopped)
         }
@@ -48,7 +49,8 @@ pub async fn run_checks(state: State<'_, AppState>) -> Result<CheckRun> {
 pub async fn connection_findings(state: State<'_, AppState>) -> Result<Vec<Finding>> {
     let p = state.connect_params()?;
     let (mut found, stopped) =
-        super::off_thread(move || async move { Ok(checks::live::connection(&p).await) }).await?;
+        super::worker::off_thread(move || async move { Ok(checks::live::connection(&p).await) })
+            .await?;
     if let Some(why) = stopped {
         found.push(
             Finding::new(
@@ -130,7 +132,7 @@ pub async fn reprovision_permission_set(
     };
     let p = state.connect_params()?;
     let dir = state.live_dir().to_path_buf();
-    let done = super::off_thread(move || async move {
+    let done = super::worker::off_thread(move || async move {
         let session = crate::aws::connect(&p).await?;
         checks::reprovision::reprovision(
             &dir,

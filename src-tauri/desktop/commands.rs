@@ -54,7 +54,7 @@ pub async fn caller_identity(profile: Option<String>) -> Result<CallerIdentity> 
     if let Some(p) = &profile {
         profiles::validate_profile_name(p)?;
     }
-    super::off_thread(move || async move {
+    super::worker::off_thread(move || async move {
         let gate = crate::aws::Gate::new(Rates::default(), vec![]);
         crate::aws::connect::base_identity(profile.as_deref(), &gate)
             .await
@@ -68,7 +68,7 @@ pub async fn detect_region(profile: Option<String>) -> Result<Vec<String>> {
     if let Some(p) = &profile {
         profiles::validate_profile_name(p)?;
     }
-    super::off_thread(move || async move {
+    super::worker::off_thread(move || async move {
         Ok(
             crate::aws::connect::detect_region(profile.as_deref(), Rates::default())
                 .await?
@@ -128,7 +128,8 @@ pub fn set_access(
 #[tauri::command]
 pub async fn test_connection(state: State<'_, AppState>) -> Result<Vec<CheckStep>> {
     let params = state.connect_params()?;
-    super::off_thread(move || async move { Ok(check::test_connection(&params).await) }).await
+    super::worker::off_thread(move || async move { Ok(check::test_connection(&params).await) })
+        .await
 }
 
 #[tauri::command]
@@ -173,7 +174,7 @@ pub fn account_access(
 
 #[tauri::command]
 pub fn startup_ms() -> u64 {
-    super::startup_ms()
+    super::worker::startup_ms()
 }
 
 #[tauri::command]

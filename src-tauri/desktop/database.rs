@@ -15,13 +15,15 @@ pub fn database_backups(state: State<'_, AppState>) -> Result<Vec<Backup>> {
 #[tauri::command]
 pub async fn restore_backup(state: State<'_, AppState>, name: String) -> Result<AppStatus> {
     with_database_closed(&state, || {
-        backup::restore(&state.live_dir(), &name).map(drop)
+        crate::store::recover::restore(&state.live_dir(), &name).map(drop)
     })
 }
 
 #[tauri::command]
 pub async fn start_empty_database(state: State<'_, AppState>) -> Result<AppStatus> {
-    with_database_closed(&state, || backup::start_empty(&state.live_dir()).map(drop))
+    with_database_closed(&state, || {
+        crate::store::recover::start_empty(&state.live_dir()).map(drop)
+    })
 }
 
 /// Holds the sync slot so no sync writes while the file is swapped, and refuses while

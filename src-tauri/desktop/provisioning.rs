@@ -7,12 +7,13 @@ use serde::Serialize;
 use tauri::{AppHandle, Emitter, Manager, State};
 use ts_rs::TS;
 
-use super::AppState;
+use super::state::{AppState, Confirmable};
 use crate::error::{Error, ErrorInfo, Result};
 use crate::provision::audit::{self, AuditEntry};
+use crate::provision::batch::{self, Batch};
 use crate::provision::grants::{self, GrantRequest};
 use crate::provision::plan::{self, Plan, Request};
-use crate::provision::queue::{self, Batch};
+use crate::provision::queue;
 use crate::provision::{self, ExecOptions, ExecProgress, ExecReport, Operation};
 use crate::store;
 
@@ -78,7 +79,7 @@ pub fn spawn_ops(app: &AppHandle) -> Result<bool> {
             actor: provision::actor("desktop"),
             ..Default::default()
         };
-        let result = super::block_on(async {
+        let result = super::worker::block_on(async {
             let session = crate::aws::connect(&params).await?;
             let mut report = provision::execute(&live, &session, &opts).await?;
             // Work queued while this run was busy is taken in the same session.
@@ -127,13 +128,6 @@ pub fn work_due(app: &AppHandle) -> Result<bool> {
     Ok(expiry_due || !queue::open(&conn)?.is_empty())
 }
 
-/// A change waiting for the person's confirmation, kept on this side under an unguessable
-/// id (`provision::pending`): the window shows it and confirms it by id only.
-pub enum Confirmable {
-    Change { plan: Plan, records_grants: bool },
-    Reprovision { permission_set_arn: String },
-}
-
 /// A plan to show, and the id that confirms it.
 #[derive(Debug, Clone, Serialize, TS)]
 #[ts(export)]
@@ -153,7 +147,7 @@ pub(super) async fn keep_checked(
     refuse_change(state)?;
     let live = state.live_dir().to_path_buf();
     let params = state.connect_params()?;
-    let the_plan = super::off_thread(move || async move {
+    let the_plan = super::worker::off_thread(move || async move {
         let mut the_plan = the_plan;
         let session = crate::aws::connect(&params).await?;
         plan::live_check(&session, &store::open(&live)?, &mut the_plan).await?;
@@ -220,7 +214,7 @@ pub async fn apply_change(
         ));
     }
     let mut conn = store::open(&state.live_dir())?;
-    let batch = queue::enqueue(&mut conn, &plan, &provision::actor("desktop"), reason)?;
+    let batch = batch::enqueue(&mut conn, &plan, &provision::actor("desktop"), reason)?;
     spawn_ops(&app)?;
     Ok(batch)
 }
@@ -236,7 +230,7 @@ pub fn queue_view(state: State<'_, AppState>) -> Result<QueueView> {
     let conn = store::open(&state.live_dir())?;
     Ok(QueueView {
         operations: queue::list(&conn, None, 500)?,
-        batches: queue::batches(&conn, 50)?,
+        batches: batch::batches(&conn, 50)?,
         running: state.is_running_ops(),
         max_outstanding: provision::max_outstanding(&conn)? as u32,
     })
@@ -281,7 +275,7 @@ pub fn grant_requests(state: State<'_, AppState>, all: bool) -> Result<Vec<Grant
 #[tauri::command]
 pub fn end_grant(app: AppHandle, state: State<'_, AppState>, id: i64) -> Result<bool> {
     refuse_change(&state)?;
-    let batch = grants::end_request(
+    let batch = provision::expiry::end_request(
         &mut store::open(&state.live_dir())?,
         id,
         &provision::actor("desktop"),

@@ -5,7 +5,7 @@
 use tauri::State;
 
 use super::provisioning::{keep_checked, PlannedChange};
-use super::AppState;
+use super::state::AppState;
 use crate::error::{Error, Result};
 use crate::provision;
 use crate::review::access_review::{self, Review, Scope};

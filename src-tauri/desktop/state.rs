@@ -14,6 +14,18 @@ use crate::secrets::Keychain;
 use crate::setup::connection::{self, ConnectionInfo};
 use crate::store::{self, queries, snapshots};
 
+/// A change waiting for the person's confirmation, kept on this side under an unguessable
+/// id (`provision::pending`): the window shows it and confirms it by id only.
+pub enum Confirmable {
+    Change {
+        plan: crate::provision::Plan,
+        records_grants: bool,
+    },
+    Reprovision {
+        permission_set_arn: String,
+    },
+}
+
 pub struct AppState {
     /// The data folder Hallpass was started with: the default organization's, and the
     /// parent of every other organization's (`orgs/NAME`).
@@ -26,7 +38,7 @@ pub struct AppState {
     /// Why AWS could not be reached at the last attempt; `None` when it could.
     offline: Mutex<Option<String>>,
     /// Plans shown in the window, waiting for confirmation by id.
-    pub pending: crate::provision::pending::Pending<super::provisioning::Confirmable>,
+    pub pending: crate::provision::pending::Pending<Confirmable>,
 }
 
 /// Everything the first screen needs to decide what to show.

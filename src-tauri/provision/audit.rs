@@ -5,7 +5,7 @@ use rusqlite::{Connection, OptionalExtension};
 use serde::Serialize;
 use ts_rs::TS;
 
-use super::OpSpec;
+use super::op::OpSpec;
 use crate::clock::now_rfc3339;
 use crate::error::Result;
 

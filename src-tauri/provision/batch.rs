@@ -3,9 +3,10 @@
 
 use rusqlite::{Connection, TransactionBehavior};
 
+use super::op::{OpKind, OpState, Operation};
 use super::plan::Plan;
 use super::queue::list;
-use super::{audit, grants, OpKind, OpState, Operation};
+use super::{audit, grants};
 use crate::clock::now_rfc3339;
 use crate::error::Result;
 

@@ -5,89 +5,33 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::path::Path;
-use std::sync::Arc;
 use std::time::Instant;
 
 use futures::stream::{FuturesUnordered, StreamExt};
 use rusqlite::Connection;
-use serde::Serialize;
-use ts_rs::TS;
 
 use super::jobs::{change_of, poll_job, retry_delay, submit_job, Event, Job, Limits};
 use super::live::{clients_for, instance_access};
+use super::op::{OpState, Operation, MAX_OUTSTANDING};
 use super::outcome::{handle, Next};
+use super::report::{ExecOptions, ExecProgress, ExecReport};
 use super::resume::resume;
 use super::sweep::Sweeper;
-use super::{grants, queue, refresh, OpState, Operation, MAX_OUTSTANDING};
+use super::{batch, queue, refresh};
 use crate::aws::provision::{AsyncStatus, Status};
 use crate::aws::{Clients, Service, Session};
 use crate::error::{Error, Result};
 use crate::store;
 
-#[derive(Debug, Clone, Serialize, TS)]
-#[ts(export)]
-pub struct ExecProgress {
-    pub total: u32,
-    pub finished: u32,
-    pub in_flight: u32,
-    pub failed: u32,
-    pub blocked: u32,
-}
-
-pub type ExecProgressFn = Arc<dyn Fn(&ExecProgress) + Send + Sync>;
-
-#[derive(Clone)]
-pub struct ExecOptions {
-    /// Outstanding assignment changes per instance, 1..=15.
-    pub max_outstanding: usize,
-    pub progress: Option<ExecProgressFn>,
-    /// Refresh the touched part of the snapshot when the batches are done.
-    pub refresh: bool,
-    /// Who the expiry of time-bound grants is attributed to.
-    pub actor: String,
-}
-
-impl Default for ExecOptions {
-    fn default() -> Self {
-        Self {
-            max_outstanding: MAX_OUTSTANDING,
-            progress: None,
-            refresh: true,
-            actor: super::actor("hallpass"),
-        }
-    }
-}
-
-#[derive(Debug, Clone, Default, Serialize, TS)]
-#[ts(export)]
-pub struct ExecReport {
-    pub succeeded: u32,
-    pub failed: u32,
-    pub blocked: u32,
-    /// Left open (e.g. the network went away); the next run resumes them.
-    pub remaining: u32,
-    pub expired_grants: u32,
-    pub overdue_grants: u32,
-    #[ts(type = "number | null")]
-    pub refreshed_snapshot: Option<i64>,
-    pub peak_outstanding: u32,
-    /// Time spent sending and polling (resume included), and refreshing the snapshot after.
-    #[ts(type = "number")]
-    pub run_ms: u64,
-    #[ts(type = "number")]
-    pub refresh_ms: u64,
-    pub last_error: Option<String>,
-}
-
 /// Runs every open operation to an end state (or as far as AWS lets it), then expires
 /// due grants' follow-ups and refreshes the snapshot.
 pub async fn execute(data_dir: &Path, session: &Session, opts: &ExecOptions) -> Result<ExecReport> {
-    super::require_full(session.access)?;
+    super::op::require_full(session.access)?;
     let mut conn = store::open(data_dir)?;
     let _lock = queue_lock(data_dir)?;
     let clock = Instant::now();
     let mut report = ExecReport::default();
-    let (expired, overdue) = grants::expire_due(&mut conn, &opts.actor)?;
+    let (expired, overdue) = super::expiry::expire_due(&mut conn, &opts.actor)?;
     report.expired_grants = expired as u32;
     report.overdue_grants = overdue as u32;
 
@@ -96,7 +40,7 @@ pub async fn execute(data_dir: &Path, session: &Session, opts: &ExecOptions) -> 
     let mut clients: HashMap<String, Clients> = HashMap::new();
     let open = queue::open(&conn)?;
     // Also the instances of batches a stopped run finished but did not refresh.
-    let earlier = queue::succeeded_in(&conn, &queue::unrefreshed_batches(&conn)?)?;
+    let earlier = batch::succeeded_in(&conn, &batch::unrefreshed_batches(&conn)?)?;
     for op in open.iter().chain(&earlier) {
         if !clients.contains_key(&op.spec.instance_arn) {
             let from = access
@@ -114,9 +58,9 @@ pub async fn execute(data_dir: &Path, session: &Session, opts: &ExecOptions) -> 
     let clock = Instant::now();
 
     if opts.refresh {
-        let batches = queue::unrefreshed_batches(&conn)?;
+        let batches = batch::unrefreshed_batches(&conn)?;
         if !batches.is_empty() {
-            let changed = queue::succeeded_in(&conn, &batches)?;
+            let changed = batch::succeeded_in(&conn, &batches)?;
             if !changed.is_empty() {
                 report.refreshed_snapshot = Some(
                     refresh::run(
@@ -128,7 +72,7 @@ pub async fn execute(data_dir: &Path, session: &Session, opts: &ExecOptions) -> 
                     .await?,
                 );
             }
-            queue::mark_refreshed(&conn, &batches)?;
+            batch::mark_refreshed(&conn, &batches)?;
         }
     }
     report.refresh_ms = clock.elapsed().as_millis() as u64;

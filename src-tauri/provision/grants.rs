@@ -4,18 +4,18 @@
 //! active request ends (expiry or "end now"), unless it was there before Hallpass was
 //! asked for it (a standing grant). A manual revoke of the assignment ends every request.
 
-use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior};
+use rusqlite::{Connection, OptionalExtension, Transaction};
 use serde::Serialize;
 use ts_rs::TS;
 
+use super::op::{OpKind, OpSpec};
 use super::plan::{Plan, PlanItem};
-use super::{queue, OpKind, OpSpec};
 use crate::clock::now_rfc3339;
 use crate::error::{Error, Result};
 use crate::model::PrincipalType;
 
 /// An expiry that passed more than this long before Hallpass saw it counts as overdue.
-const OVERDUE_AFTER: time::Duration = time::Duration::minutes(2);
+pub(super) const OVERDUE_AFTER: time::Duration = time::Duration::minutes(2);
 
 #[derive(Debug, Clone, Serialize, TS)]
 #[ts(export)]
@@ -167,16 +167,16 @@ fn spec_of(g: &GrantRequest) -> OpSpec {
     }
 }
 
-/// Ends one request inside `tx`; queues the revocation when nothing else needs the
-/// assignment. Returns the revocation's batch, if one was queued.
-fn release(
+/// Ends one request inside `tx`. Returns the revocation to queue when nothing else needs
+/// the assignment (a standing assignment, or one another active request needs, stays).
+pub(super) fn release(
     tx: &Transaction<'_>,
     g: &GrantRequest,
     state: &str,
     overdue: bool,
     note: &str,
     actor: &str,
-) -> Result<Option<i64>> {
+) -> Result<Option<Plan>> {
     tx.execute(
         "UPDATE grants SET state = ?2, ended_at = ?3, overdue = ?4, end_note = ?5 WHERE id = ?1",
         rusqlite::params![g.id, state, now_rfc3339(), overdue, note],
@@ -208,84 +208,35 @@ fn release(
         )?;
         return Ok(None);
     }
-    let plan = Plan {
+    Ok(Some(Plan {
         items: vec![PlanItem { spec, noop: None }],
         expires_at: None,
         warnings: vec![],
-    };
-    let batch = queue::enqueue_in(tx, &plan, actor, Some(note))?;
-    Ok(Some(batch))
+    }))
 }
 
-/// Ends every request whose expiry has passed; returns how many, and how many were overdue.
-pub fn expire_due(conn: &mut Connection, actor: &str) -> Result<(usize, usize)> {
-    let now = time::OffsetDateTime::now_utc();
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let due: Vec<GrantRequest> = {
-        let mut stmt = tx.prepare(&format!(
-            "SELECT {COLS} FROM grants WHERE state = 'active' AND expires_at IS NOT NULL ORDER BY expires_at"
-        ))?;
-        let rows = stmt.query_map([], row)?;
-        rows.collect::<rusqlite::Result<Vec<_>>>()?
-    };
-    let mut expired = 0;
-    let mut overdue = 0;
-    for g in due {
-        let Some(at) = g.expires_at.as_deref().and_then(parse_time) else {
-            continue;
-        };
-        if at > now {
-            continue;
-        }
-        let late = now - at > OVERDUE_AFTER;
-        let note = if late {
-            format!(
-                "grant #{} expired at {} while Hallpass was not running (overdue)",
-                g.id,
-                g.expires_at.as_deref().unwrap_or("")
-            )
-        } else {
-            format!("grant #{} expired", g.id)
-        };
-        release(&tx, &g, "expired", late, &note, actor)?;
-        expired += 1;
-        overdue += usize::from(late);
-    }
-    tx.commit()?;
-    Ok((expired, overdue))
+/// Active requests with an expiry, soonest first.
+pub(super) fn with_expiry(tx: &Transaction<'_>) -> Result<Vec<GrantRequest>> {
+    let mut stmt = tx.prepare(&format!(
+        "SELECT {COLS} FROM grants WHERE state = 'active' AND expires_at IS NOT NULL ORDER BY expires_at"
+    ))?;
+    let rows = stmt.query_map([], row)?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
 }
 
-/// Ends one request now ("end early"); the assignment goes only if nothing else needs it.
-pub fn end_request(conn: &mut Connection, id: i64, actor: &str) -> Result<Option<i64>> {
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let g = tx
-        .query_row(
-            &format!("SELECT {COLS} FROM grants WHERE id = ?1"),
-            [id],
-            row,
-        )
-        .optional()?
-        .ok_or_else(|| {
-            Error::NotFound(format!(
-                "there is no grant request {id}; `hallpass grants` lists them"
-            ))
-        })?;
-    if g.state != "active" {
-        return Err(Error::InvalidInput(format!(
-            "grant request {id} already {}",
-            g.state
-        )));
-    }
-    let batch = release(
-        &tx,
-        &g,
-        "ended",
-        false,
-        &format!("grant #{id} ended early"),
-        actor,
-    )?;
-    tx.commit()?;
-    Ok(batch)
+/// Request `id`, or a message that says how to list them.
+pub(super) fn get(tx: &Transaction<'_>, id: i64) -> Result<GrantRequest> {
+    tx.query_row(
+        &format!("SELECT {COLS} FROM grants WHERE id = ?1"),
+        [id],
+        row,
+    )
+    .optional()?
+    .ok_or_else(|| {
+        Error::NotFound(format!(
+            "there is no grant request {id}; `hallpass grants` lists them"
+        ))
+    })
 }
 
 /// The soonest expiry among active requests, to schedule the next check.
@@ -311,6 +262,6 @@ pub fn list(conn: &Connection, active_only: bool) -> Result<Vec<GrantRequest>> {
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
-fn parse_time(s: &str) -> Option<time::OffsetDateTime> {
+pub(super) fn parse_time(s: &str) -> Option<time::OffsetDateTime> {
     time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).ok()
 }

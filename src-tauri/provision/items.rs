@@ -5,9 +5,9 @@ use std::collections::{BTreeSet, HashSet};
 
 use rusqlite::Connection;
 
-use super::plan::{blank, noop_for, pick_instance, AssignmentRequest, PlanItem};
+use super::op::OpKind;
+use super::request::{blank, noop_for, pick_instance, AssignmentRequest, PlanItem};
 use super::resolve::Snapshot;
-use super::OpKind;
 use crate::error::{Error, Result};
 use crate::model::PrincipalType;
 use crate::store::queries;

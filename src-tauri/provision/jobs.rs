@@ -6,14 +6,16 @@ use std::future::Future;
 use std::pin::Pin;
 use std::time::{Duration, Instant};
 
-use super::sweep::Key;
-use super::{OpKind, Operation};
+use super::op::{OpKind, Operation};
 use crate::aws::provision::{self as aws_p, AsyncStatus, Change, Status, Target};
 use crate::aws::{Clients, Session};
 use crate::error::{AwsErrorKind, Error, Result};
 use crate::model::PrincipalType;
 
 /// Identity Store changes sent at once (the rate limiter paces them further).
+/// An instance and a kind of assignment change: what one status listing covers.
+pub(super) type Key = (String, Change);
+
 const DIRECT_CONCURRENCY: usize = 8;
 
 pub(super) enum Event {
@@ -232,8 +234,8 @@ pub(super) fn denied(op: &Operation, e: &Error) -> String {
         _ => "AWS denied the call".to_owned(),
     };
     format!(
-        "{said}. The management role needs {actions}: add them to its permissions policy (the setup wizard shows the whole policy \
-         policy Hallpass needs), then retry with `hallpass ops retry` or the Retry button. ({e})"
+        "{said}. The management role needs {actions}: add them to its permissions policy (the setup wizard and \
+         `hallpass policies` show the whole policy Hallpass needs), then retry with `hallpass ops retry` or the Retry button. ({e})"
     )
 }
 

@@ -5,8 +5,8 @@ use std::collections::{BTreeSet, HashMap};
 
 use rusqlite::Connection;
 
-use super::plan::{noop_for, Plan};
-use super::OpKind;
+use super::op::OpKind;
+use super::request::{noop_for, Plan};
 use crate::aws::{self, Clients, Session};
 use crate::error::Result;
 use crate::model::PrincipalType;

@@ -5,244 +5,31 @@
 //! passes through is recorded, so a crash at any point resumes where it stopped.
 
 pub mod audit;
-mod batch;
+pub mod batch;
 pub mod duration;
 mod exec;
+pub mod expiry;
 pub mod grants;
 mod items;
 mod jobs;
 pub(crate) mod live;
 mod names;
+mod op;
 mod outcome;
 pub mod pending;
 pub mod plan;
 pub mod queue;
 pub mod refresh;
+mod report;
+mod request;
 pub(crate) mod resolve;
 mod resume;
 mod sweep;
 
-use serde::{Deserialize, Serialize};
-use ts_rs::TS;
-
-pub use crate::aws::provision::NewUser;
-use crate::model::PrincipalType;
-pub use exec::{execute, ExecOptions, ExecProgress, ExecReport};
+pub use exec::execute;
+pub use op::{
+    actor, max_outstanding, require_full, set_max_outstanding, NewUser, OpKind, OpSpec, OpState,
+    Operation, MAX_OUTSTANDING,
+};
 pub use plan::{Plan, PlanItem, Request};
-
-/// At most this many assignment changes are outstanding per instance (AWS's own limit).
-pub const MAX_OUTSTANDING: usize = 15;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
-#[ts(export)]
-#[serde(rename_all = "kebab-case")]
-pub enum OpKind {
-    CreateUser,
-    AddMember,
-    RemoveMember,
-    Grant,
-    Revoke,
-}
-
-impl OpKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            OpKind::CreateUser => "create-user",
-            OpKind::AddMember => "add-member",
-            OpKind::RemoveMember => "remove-member",
-            OpKind::Grant => "grant",
-            OpKind::Revoke => "revoke",
-        }
-    }
-    pub fn parse(s: &str) -> Option<Self> {
-        [
-            OpKind::CreateUser,
-            OpKind::AddMember,
-            OpKind::RemoveMember,
-            OpKind::Grant,
-            OpKind::Revoke,
-        ]
-        .into_iter()
-        .find(|k| k.as_str() == s)
-    }
-    /// Assignment changes are asynchronous in AWS and limited per instance.
-    pub fn is_assignment(self) -> bool {
-        matches!(self, OpKind::Grant | OpKind::Revoke)
-    }
-}
-
-/// queued → submitted → in-progress → succeeded | failed; blocked waits for a fix.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
-#[ts(export)]
-#[serde(rename_all = "kebab-case")]
-pub enum OpState {
-    /// Written, not sent yet (or to be sent again after a retryable refusal).
-    Queued,
-    /// About to be sent, or sent without an answer recorded: AWS is checked before resending.
-    Submitted,
-    /// AWS accepted it and is working on it; `request_id` is polled.
-    InProgress,
-    Succeeded,
-    Failed,
-    /// Refused for a reason the admin must fix (e.g. a missing permission); retried on request.
-    Blocked,
-    /// Nothing to do: already granted or already absent when the plan was confirmed.
-    Skipped,
-    Cancelled,
-}
-
-impl OpState {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            OpState::Queued => "queued",
-            OpState::Submitted => "submitted",
-            OpState::InProgress => "in-progress",
-            OpState::Succeeded => "succeeded",
-            OpState::Failed => "failed",
-            OpState::Blocked => "blocked",
-            OpState::Skipped => "skipped",
-            OpState::Cancelled => "cancelled",
-        }
-    }
-    pub fn parse(s: &str) -> Option<Self> {
-        [
-            OpState::Queued,
-            OpState::Submitted,
-            OpState::InProgress,
-            OpState::Succeeded,
-            OpState::Failed,
-            OpState::Blocked,
-            OpState::Skipped,
-            OpState::Cancelled,
-        ]
-        .into_iter()
-        .find(|k| k.as_str() == s)
-    }
-    /// Still to be worked on by the executor.
-    pub fn is_open(self) -> bool {
-        matches!(
-            self,
-            OpState::Queued | OpState::Submitted | OpState::InProgress
-        )
-    }
-}
-
-/// What one operation changes, with names for people and ids for AWS.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[ts(export)]
-pub struct OpSpec {
-    pub kind: OpKind,
-    pub instance_arn: String,
-    pub identity_store_id: String,
-    pub account_id: Option<String>,
-    pub account_name: Option<String>,
-    pub permission_set_arn: Option<String>,
-    pub permission_set_name: Option<String>,
-    pub principal_type: Option<PrincipalType>,
-    /// For a new user: empty until AWS created it.
-    pub principal_id: Option<String>,
-    pub principal_name: Option<String>,
-    pub group_id: Option<String>,
-    pub group_name: Option<String>,
-    pub new_user: Option<NewUser>,
-}
-
-impl OpSpec {
-    /// "grant AdministratorAccess on prod (111…) to GROUP platform" and the like.
-    pub fn describe(&self) -> String {
-        let principal = format!(
-            "{} {}",
-            self.principal_type.map(|p| p.as_str()).unwrap_or("USER"),
-            self.principal_name.as_deref().unwrap_or("?")
-        );
-        let account = format!(
-            "{} ({})",
-            self.account_name.as_deref().unwrap_or("?"),
-            self.account_id.as_deref().unwrap_or("?")
-        );
-        let ps = self.permission_set_name.as_deref().unwrap_or("?");
-        let group = self.group_name.as_deref().unwrap_or("?");
-        match self.kind {
-            OpKind::CreateUser => format!(
-                "create user {}",
-                self.principal_name.as_deref().unwrap_or("?")
-            ),
-            OpKind::AddMember => format!("add {principal} to group {group}"),
-            OpKind::RemoveMember => format!("remove {principal} from group {group}"),
-            OpKind::Grant => format!("grant {ps} on {account} to {principal}"),
-            OpKind::Revoke => format!("revoke {ps} on {account} from {principal}"),
-        }
-    }
-
-    /// The (account, permission set) an assignment change holds while in flight.
-    pub fn pair(&self) -> Option<(String, String)> {
-        Some((self.account_id.clone()?, self.permission_set_arn.clone()?))
-    }
-}
-
-/// One operation in the queue, with its history so far.
-#[derive(Debug, Clone, Serialize, Deserialize, TS)]
-#[ts(export)]
-pub struct Operation {
-    #[ts(type = "number")]
-    pub id: i64,
-    #[ts(type = "number")]
-    pub batch_id: i64,
-    pub spec: OpSpec,
-    pub state: OpState,
-    pub request_id: Option<String>,
-    #[ts(type = "number")]
-    pub attempts: i64,
-    pub last_error: Option<String>,
-    pub error_code: Option<String>,
-    pub result: Option<String>,
-    #[ts(type = "number | null")]
-    pub grant_id: Option<i64>,
-    pub created_at: String,
-    pub updated_at: String,
-    pub finished_at: Option<String>,
-}
-
-const MAX_OUTSTANDING_SETTING: &str = "max_outstanding";
-
-/// The configured limit of outstanding assignment changes per instance (default 15).
-pub fn max_outstanding(conn: &rusqlite::Connection) -> crate::Result<usize> {
-    Ok(crate::store::get_setting(conn, MAX_OUTSTANDING_SETTING)?
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(MAX_OUTSTANDING)
-        .clamp(1, MAX_OUTSTANDING))
-}
-
-/// Lowers (or restores) the limit; AWS allows at most 15.
-pub fn set_max_outstanding(conn: &rusqlite::Connection, n: usize) -> crate::Result<()> {
-    if !(1..=MAX_OUTSTANDING).contains(&n) {
-        return Err(crate::Error::InvalidInput(format!(
-            "{n} is not a valid limit: choose 1 to {MAX_OUTSTANDING} outstanding assignment changes per instance"
-        )));
-    }
-    crate::store::set_setting(conn, MAX_OUTSTANDING_SETTING, &n.to_string())
-}
-
-/// Who did it: the OS account running Hallpass, and which surface.
-pub fn actor(surface: &str) -> String {
-    let user = std::env::var("USER")
-        .or_else(|_| std::env::var("USERNAME"))
-        .unwrap_or_else(|_| "unknown".into());
-    format!("{user} ({surface})")
-}
-
-/// Refuses a change when the connection is read-only: called by every change entry point
-/// (command line, window, background expiry, retries) before anything is sent to AWS, and
-/// again by the executor.
-pub fn require_full(access: crate::model::AccessLevel) -> crate::error::Result<()> {
-    if access == crate::model::AccessLevel::Full {
-        return Ok(());
-    }
-    Err(crate::error::Error::ReadOnly(
-        "this connection is read-only: Hallpass syncs, checks and reviews, and refuses every change before \
-         anything is sent to AWS. To change access, give the role the full permissions policy \
-         (`hallpass policies --access full`) and switch with `hallpass set-access full` (in the app: Settings → \
-         Connection), or set HALLPASS_ACCESS=full for one headless run."
-            .into(),
-    ))
-}
+pub use report::{ExecOptions, ExecProgress, ExecReport};

@@ -2,18 +2,16 @@
 
 use rusqlite::Connection;
 
-use super::exec::ExecReport;
 use super::jobs::{denied, target_of, Event};
-use super::{queue, OpKind, OpState, Operation};
+use super::op::{OpKind, OpState, Operation};
+use super::queue::{self, PRINCIPAL_GONE};
+use super::report::ExecReport;
 use crate::aws::provision::{self as aws_p, Status};
 use crate::aws::{Clients, Session};
 use crate::error::{AwsErrorKind, Error, Result};
 
 /// A conflicting or throttled change is sent at most this many times in one run.
 const MAX_ATTEMPTS: i64 = 10;
-
-/// The error code of a revocation AWS refuses because the principal no longer exists.
-pub const PRINCIPAL_GONE: &str = "aws-principal-gone";
 
 /// The IAM action a failure reason says was denied (`… is not authorized to perform: iam:CreateRole …`).
 fn iam_denied(reason: &str) -> Option<String> {

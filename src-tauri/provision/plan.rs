@@ -2,127 +2,16 @@
 //! first against the newest snapshot, then (when connected) against AWS itself.
 
 use rusqlite::Connection;
-use serde::{Deserialize, Serialize};
-use ts_rs::TS;
 
 use super::items::{assignment_items, orphan_items};
 pub use super::live::live_check;
+use super::op::{NewUser, OpKind};
+use super::request::{blank, pick_instance};
+pub use super::request::{AssignmentRequest, Plan, PlanItem, Request};
 use super::resolve::Snapshot;
-use super::{NewUser, OpKind, OpSpec};
 use crate::error::{Error, Result};
-use crate::model::{Instance, InstanceSource, PrincipalType};
+use crate::model::{InstanceSource, PrincipalType};
 use crate::store::{queries, snapshots};
-
-/// Grant or revoke one principal's permission sets on accounts chosen one by one or by OU.
-#[derive(Debug, Clone, Serialize, Deserialize, TS)]
-#[ts(export)]
-pub struct AssignmentRequest {
-    pub principal_type: PrincipalType,
-    /// A group's display name or a user's user name (or their ids).
-    pub principal: String,
-    /// Names or ARNs.
-    pub permission_sets: Vec<String>,
-    /// Ids or names.
-    pub accounts: Vec<String>,
-    /// Ids or names (or `root`); their accounts, recursively.
-    pub ous: Vec<String>,
-    /// Needed when the organization has more than one Identity Center instance.
-    pub instance: Option<String>,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize, TS)]
-#[ts(export)]
-#[serde(tag = "type", rename_all = "kebab-case")]
-pub enum Request {
-    CreateUser {
-        user: NewUser,
-        instance: Option<String>,
-    },
-    AddMember {
-        group: String,
-        user: String,
-        instance: Option<String>,
-    },
-    RemoveMember {
-        group: String,
-        user: String,
-        instance: Option<String>,
-    },
-    Grant {
-        assignment: AssignmentRequest,
-        /// How long the grant lasts (`8h`, `7d`, ...); none for a standing grant.
-        expires_in: Option<String>,
-    },
-    Revoke {
-        assignment: AssignmentRequest,
-    },
-    /// Revoke every assignment whose user or group no longer exists.
-    RevokeOrphans,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize, TS)]
-#[ts(export)]
-pub struct PlanItem {
-    pub spec: OpSpec,
-    /// Why nothing needs to be done, when nothing does.
-    pub noop: Option<String>,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize, TS)]
-#[ts(export)]
-pub struct Plan {
-    pub items: Vec<PlanItem>,
-    /// When the grants of this plan end (RFC 3339), for time-bound grants.
-    pub expires_at: Option<String>,
-    pub warnings: Vec<String>,
-}
-
-impl Plan {
-    pub fn changes(&self) -> usize {
-        self.items.iter().filter(|i| i.noop.is_none()).count()
-    }
-
-    pub fn summary(&self) -> String {
-        let mut by_kind: Vec<(OpKind, usize)> = Vec::new();
-        for i in self.items.iter().filter(|i| i.noop.is_none()) {
-            match by_kind.iter_mut().find(|(k, _)| *k == i.spec.kind) {
-                Some((_, n)) => *n += 1,
-                None => by_kind.push((i.spec.kind, 1)),
-            }
-        }
-        let mut parts: Vec<String> = by_kind
-            .iter()
-            .map(|(k, n)| format!("{} {n}", k.as_str()))
-            .collect();
-        let noops = self.items.len() - self.changes();
-        if noops > 0 {
-            parts.push(format!("{noops} already done"));
-        }
-        if parts.is_empty() {
-            "nothing to do".into()
-        } else {
-            parts.join(", ")
-        }
-    }
-}
-
-pub(super) fn blank(kind: OpKind, instance: &Instance) -> OpSpec {
-    OpSpec {
-        kind,
-        instance_arn: instance.instance_arn.clone(),
-        identity_store_id: instance.identity_store_id.clone(),
-        account_id: None,
-        account_name: None,
-        permission_set_arn: None,
-        permission_set_name: None,
-        principal_type: None,
-        principal_id: None,
-        principal_name: None,
-        group_id: None,
-        group_name: None,
-        new_user: None,
-    }
-}
 
 /// A direct user grant needs a reason (reference 001 §5: assign groups, not users).
 pub fn require_reason(request: &Request, reason: Option<&str>) -> Result<()> {
@@ -320,36 +209,4 @@ fn validate_new_user(u: &NewUser) -> Result<()> {
         )));
     }
     Ok(())
-}
-
-pub(super) fn pick_instance<'a>(
-    snap: &'a Snapshot,
-    wanted: Option<&str>,
-    fits: impl Fn(&Instance) -> bool,
-) -> Result<&'a Instance> {
-    if let Some(i) = snap.instance(wanted, false)? {
-        return Ok(i);
-    }
-    let fitting: Vec<&Instance> = snap.instances.iter().filter(|i| fits(i)).collect();
-    match fitting.as_slice() {
-        [one] => Ok(one),
-        [] => snap
-            .instance(None, true)?
-            .ok_or_else(|| Error::NotFound("the snapshot has no Identity Center instance".into())),
-        many => Err(Error::InvalidInput(format!(
-            "the names fit {} Identity Center instances; choose one with --instance (ARN or identity store id): {}",
-            many.len(),
-            snap.instance_list()
-        ))),
-    }
-}
-
-pub(super) fn noop_for(kind: OpKind, present: bool) -> Option<String> {
-    match (kind, present) {
-        (OpKind::Grant, true) => Some("already granted".into()),
-        (OpKind::Revoke, false) => Some("already absent".into()),
-        (OpKind::AddMember, true) => Some("already a member".into()),
-        (OpKind::RemoveMember, false) => Some("not a member".into()),
-        _ => None,
-    }
 }

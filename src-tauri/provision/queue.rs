@@ -4,15 +4,14 @@
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
 
 use super::audit;
-pub(crate) use super::batch::enqueue_in;
-pub use super::batch::{
-    batches, enqueue, mark_refreshed, succeeded_in, unrefreshed_batches, Batch,
-};
 use super::grants;
-use super::{OpKind, OpSpec, OpState, Operation};
+use super::op::{OpKind, OpSpec, OpState, Operation};
 use crate::clock::now_rfc3339;
 use crate::error::{Error, Result};
 use crate::model::PrincipalType;
+
+/// The error code of a revocation AWS refuses because the principal no longer exists.
+pub const PRINCIPAL_GONE: &str = "aws-principal-gone";
 
 const COLS: &str = "id, batch_id, kind, state, instance_arn, identity_store_id, account_id, account_name, \
      permission_set_arn, permission_set_name, principal_type, principal_id, principal_name, group_id, group_name, \
@@ -124,7 +123,7 @@ pub fn unremovable(
          WHERE kind = 'revoke' AND state = 'failed' AND error_code = ?1
            AND account_id IS NOT NULL AND permission_set_arn IS NOT NULL AND principal_id IS NOT NULL",
     )?;
-    let rows = stmt.query_map([super::outcome::PRINCIPAL_GONE], |r| {
+    let rows = stmt.query_map([PRINCIPAL_GONE], |r| {
         Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)

@@ -11,7 +11,7 @@ use std::time::Instant;
 use futures::stream::{self, StreamExt, TryStreamExt};
 use rusqlite::Connection;
 
-use super::{OpKind, Operation};
+use super::op::{OpKind, Operation};
 use crate::aws::{self, Clients, Session};
 use crate::error::{Error, Result};
 use crate::model::{OrgData, PrincipalType};

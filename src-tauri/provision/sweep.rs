@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 
 use aws_sdk_ssoadmin::types::StatusValues;
 
-use super::jobs::{Event, Job};
+use super::jobs::{Event, Job, Key};
 use crate::aws::provision::{self as aws_p, Change};
 use crate::aws::{Clients, Session};
 use crate::error::Result;
@@ -37,8 +37,6 @@ const CONFIRM_GAP: Duration = Duration::from_secs(3);
 const HEADROOM: f64 = 0.9;
 /// Pages of SUCCEEDED history read to confirm ended changes; the rest are described.
 const SUCCEEDED_PAGES: usize = 3;
-
-pub(super) type Key = (String, Change);
 
 #[derive(Debug, Clone)]
 pub(super) struct Watched {

@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use rusqlite::{Connection, OpenFlags};
+use rusqlite::Connection;
 
 use crate::error::{Error, Result};
 
@@ -86,7 +86,7 @@ pub fn list(data_dir: &Path) -> Result<Vec<Backup>> {
 }
 
 /// Now, for a file name on any platform (no `:`): `20261122T211548.123456789Z`.
-fn file_stamp() -> String {
+pub(super) fn file_stamp() -> String {
     crate::clock::now_rfc3339().replace([':', '-'], "")
 }
 
@@ -122,101 +122,6 @@ fn prune(data_dir: &Path) -> Result<()> {
                 e,
             )
         })?;
-    }
-    Ok(())
-}
-
-/// Puts backup `name` in place of the database. The current database file (and its
-/// WAL) is moved aside to `hallpass.db.damaged-{timestamp}`, not deleted. Returns that path.
-pub fn restore(data_dir: &Path, name: &str) -> Result<PathBuf> {
-    let known = list(data_dir)?;
-    if !known.iter().any(|b| b.name == name) {
-        let names: Vec<_> = known.iter().map(|b| b.name.as_str()).collect();
-        return Err(Error::InvalidInput(if names.is_empty() {
-            format!("there is no backup named {name:?}: the data folder has no backups")
-        } else {
-            format!(
-                "there is no backup named {name:?}; the backups are: {}",
-                names.join(", ")
-            )
-        }));
-    }
-    let source = backups_dir(data_dir).join(name);
-    verify(&source)?;
-    let aside = move_aside(data_dir)?;
-    let db = super::db_path(data_dir);
-    let partial = data_dir.join("hallpass.db.restoring");
-    std::fs::copy(&source, &partial)
-        .map_err(|e| Error::io(format!("cannot copy {}", source.display()), e))?;
-    move_file(&partial, &db)?;
-    crate::logs::warn(format!(
-        "restored backup {name}; the previous file is kept as {}",
-        aside.display()
-    ));
-    Ok(aside)
-}
-
-/// Moves the database away (kept as `hallpass.db.damaged-{timestamp}`) so the next open
-/// starts an empty one; the organization comes back with the next sync.
-/// Refused when the database opens fine: it is only for a damaged one.
-pub fn start_empty(data_dir: &Path) -> Result<PathBuf> {
-    match super::open(data_dir) {
-        Err(Error::Damaged { .. }) => {
-            let aside = move_aside(data_dir)?;
-            crate::logs::warn(format!(
-                "started an empty database; the damaged file is kept as {}",
-                aside.display()
-            ));
-            Ok(aside)
-        }
-        Err(e) => Err(e),
-        Ok(_) => Err(Error::InvalidInput(
-            "the database is not damaged, so nothing was moved; restoring a backup \
-             (`hallpass db restore NAME`) goes back to an earlier state instead"
-                .into(),
-        )),
-    }
-}
-
-/// Renames the database file and its WAL and shared-memory files to
-/// `hallpass.db.damaged-{timestamp}…`.
-fn move_aside(data_dir: &Path) -> Result<PathBuf> {
-    let db = super::db_path(data_dir);
-    let stamp = file_stamp();
-    let aside = data_dir.join(format!("hallpass.db.damaged-{stamp}"));
-    for suffix in ["", "-wal", "-shm"] {
-        let from = PathBuf::from(format!("{}{suffix}", db.display()));
-        if from.exists() {
-            move_file(
-                &from,
-                &PathBuf::from(format!("{}{suffix}", aside.display())),
-            )?;
-        }
-    }
-    Ok(aside)
-}
-
-fn move_file(from: &Path, to: &Path) -> Result<()> {
-    std::fs::rename(from, to).map_err(|e| {
-        Error::io(
-            format!("cannot move {} to {}", from.display(), to.display()),
-            e,
-        )
-    })
-}
-
-/// A backup is only put in place when SQLite finds it whole.
-fn verify(path: &Path) -> Result<()> {
-    let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)
-        .map_err(|e| Error::Store(format!("cannot open the backup {}: {e}", path.display())))?;
-    let verdict: String = conn
-        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
-        .map_err(|e| Error::Store(format!("the backup {} is unreadable: {e}", path.display())))?;
-    if verdict != "ok" {
-        return Err(Error::Store(format!(
-            "the backup {} is damaged too ({verdict}); choose another one",
-            path.display()
-        )));
     }
     Ok(())
 }
@@ -318,7 +223,7 @@ mod tests {
             "a failed open changes nothing"
         );
 
-        let unknown = super::restore(dir.path(), "../hallpass.db")
+        let unknown = crate::store::recover::restore(dir.path(), "../hallpass.db")
             .unwrap_err()
             .to_string();
         assert!(
@@ -327,7 +232,7 @@ mod tests {
         );
         assert_eq!(std::fs::read(store::db_path(dir.path())).unwrap(), damaged);
 
-        let aside = super::restore(dir.path(), &backup.name).unwrap();
+        let aside = crate::store::recover::restore(dir.path(), &backup.name).unwrap();
         assert_eq!(
             std::fs::read(&aside).unwrap(),
             damaged,
@@ -349,11 +254,13 @@ mod tests {
         let msg = store::open(dir.path()).unwrap_err().to_string();
         assert!(msg.contains("There is no backup"), "{msg}");
         assert!(msg.contains("hallpass db start-empty"), "{msg}");
-        let aside = super::start_empty(dir.path()).unwrap();
+        let aside = crate::store::recover::start_empty(dir.path()).unwrap();
         assert_eq!(std::fs::read(aside).unwrap(), damaged);
         let conn = store::open(dir.path()).unwrap();
         store::set_setting(&conn, "region", "eu-west-1").unwrap();
-        let refused = super::start_empty(dir.path()).unwrap_err().to_string();
+        let refused = crate::store::recover::start_empty(dir.path())
+            .unwrap_err()
+            .to_string();
         assert!(refused.contains("not damaged"), "{refused}");
         assert_eq!(
             store::get_setting(&conn, "region").unwrap().as_deref(),

@@ -5,6 +5,7 @@ pub mod backup;
 mod merge;
 pub(crate) mod migrate;
 pub mod queries;
+pub mod recover;
 pub mod retention;
 mod rows;
 pub mod snapshots;

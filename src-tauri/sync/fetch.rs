@@ -9,9 +9,9 @@
 
 use std::collections::BTreeSet;
 
+use super::context::{instance, report, Prior, SyncOptions};
 use super::members;
 use super::strategy::{choose, per_principal_cost, Expected, StrategyChoice};
-use super::{Prior, Progress, SyncOptions};
 use crate::aws::sso::InstanceMeta;
 use crate::aws::{assignments, directory, sso, Clients, Session};
 use crate::error::Result;
@@ -31,16 +31,6 @@ struct InstanceData {
     memberships: Vec<Membership>,
     assignments: Vec<Assignment>,
     strategy: Strategy,
-}
-
-pub(super) fn report(session: &Session, opts: &SyncOptions, phase: &str, detail: String) {
-    if let Some(p) = &opts.progress {
-        p(Progress {
-            phase: phase.to_owned(),
-            detail,
-            calls: session.gate.calls().values().sum(),
-        });
-    }
 }
 
 async fn fetch_instance(
@@ -158,26 +148,6 @@ fn add(
     data.groups.extend(d.groups);
     data.memberships.extend(d.memberships);
     data.assignments.extend(d.assignments);
-}
-
-pub(super) fn instance(
-    meta: &InstanceMeta,
-    region: &str,
-    source: InstanceSource,
-    accessed_from: &str,
-) -> Instance {
-    Instance {
-        instance_arn: meta.instance_arn.clone(),
-        identity_store_id: meta.identity_store_id.clone(),
-        owner_account_id: meta.owner_account_id.clone(),
-        region: region.to_owned(),
-        name: meta.name.clone(),
-        status: meta.status.clone(),
-        source,
-        accessed_from: accessed_from.to_owned(),
-        regions: Vec::new(),
-        administered_by: None,
-    }
 }
 
 pub(crate) async fn fetch_all(

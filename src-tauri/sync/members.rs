@@ -6,8 +6,7 @@ use std::collections::BTreeSet;
 
 use futures::stream::{self, StreamExt};
 
-use super::fetch::{instance, report};
-use super::{Prior, SyncOptions};
+use super::context::{instance, report, Prior, SyncOptions};
 use crate::aws::sso::InstanceMeta;
 use crate::aws::{org, sso, Session};
 use crate::error::Result;

@@ -1,46 +1,27 @@
 //! One sync: connect, read every service concurrently under its limits, write one snapshot.
 
+mod context;
 mod fetch;
 mod members;
 pub mod strategy;
 
 use std::collections::HashMap;
 use std::path::Path;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
 use crate::aws::{connect, ConnectParams};
 use crate::error::Result;
-use crate::model::{Counts, InstanceSource, MemberAccess, PrincipalType, SnapshotInfo, Strategy};
+use crate::model::{Counts, InstanceSource, MemberAccess, SnapshotInfo, Strategy};
 use crate::store::{self, queries, snapshots};
 
+use context::Prior;
+pub use context::{Progress, ProgressFn, SyncOptions};
 pub use strategy::StrategyChoice;
 
 /// A full member-account scan is repeated at least this often.
 pub const FULL_SCAN_INTERVAL: Duration = Duration::from_secs(7 * 24 * 3600);
-
-/// What the sync is doing now, for a progress bar or a log line.
-#[derive(Debug, Clone, Serialize, ts_rs::TS)]
-#[ts(export)]
-pub struct Progress {
-    pub phase: String,
-    pub detail: String,
-    /// API calls made so far.
-    #[ts(type = "number")]
-    pub calls: u64,
-}
-
-pub type ProgressFn = Arc<dyn Fn(Progress) + Send + Sync>;
-
-#[derive(Clone, Default)]
-pub struct SyncOptions {
-    /// Scan every member account for Identity Center instances, whatever the schedule says.
-    pub full_scan: bool,
-    pub strategy: StrategyChoice,
-    pub progress: Option<ProgressFn>,
-}
 
 #[derive(Debug, Clone, Serialize)]
 pub struct SyncReport {
@@ -49,19 +30,6 @@ pub struct SyncReport {
     pub strategies: Vec<(String, Strategy)>,
     /// Member accounts the scan could not enter (only on full scans).
     pub unreachable: Vec<MemberAccess>,
-}
-
-/// What the previous snapshots tell this sync.
-pub(crate) struct Prior {
-    /// Member accounts known to hold an account instance.
-    pub holders: Vec<String>,
-    /// Those account instances, kept when their account cannot be entered this time.
-    pub account_instances: Vec<crate::model::Instance>,
-    /// The newest member-account scan, which a sync that could not enter a holder updates.
-    pub scan: Vec<MemberAccess>,
-    pub full_scan_due: bool,
-    /// Assignment rows per principal at the last sync (predicts what listings cost).
-    pub assignment_rows: HashMap<(PrincipalType, String), usize>,
 }
 
 fn prior(conn: &rusqlite::Connection) -> Result<Prior> {

@@ -1,0 +1,62 @@
+//! Ending time-bound grants: when they expire (even after Hallpass was closed) or when
+//! ended early. A request ends in its own transaction together with the revocation it
+//! queues, so an ended request never leaves its assignment behind.
+
+use rusqlite::{Connection, TransactionBehavior};
+
+use super::batch::enqueue_in;
+use super::grants::{self, parse_time, OVERDUE_AFTER};
+use crate::error::{Error, Result};
+
+/// Ends every request whose expiry has passed; returns how many, and how many were overdue.
+pub fn expire_due(conn: &mut Connection, actor: &str) -> Result<(usize, usize)> {
+    let now = time::OffsetDateTime::now_utc();
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let mut expired = 0;
+    let mut overdue = 0;
+    for g in grants::with_expiry(&tx)? {
+        let Some(at) = g.expires_at.as_deref().and_then(parse_time) else {
+            continue;
+        };
+        if at > now {
+            continue;
+        }
+        let late = now - at > OVERDUE_AFTER;
+        let note = if late {
+            format!(
+                "grant #{} expired at {} while Hallpass was not running (overdue)",
+                g.id,
+                g.expires_at.as_deref().unwrap_or("")
+            )
+        } else {
+            format!("grant #{} expired", g.id)
+        };
+        if let Some(plan) = grants::release(&tx, &g, "expired", late, &note, actor)? {
+            enqueue_in(&tx, &plan, actor, Some(&note))?;
+        }
+        expired += 1;
+        overdue += usize::from(late);
+    }
+    tx.commit()?;
+    Ok((expired, overdue))
+}
+
+/// Ends one request now ("end early"); the assignment goes only if nothing else needs it.
+/// Returns the revocation's batch, if one was queued.
+pub fn end_request(conn: &mut Connection, id: i64, actor: &str) -> Result<Option<i64>> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let g = grants::get(&tx, id)?;
+    if g.state != "active" {
+        return Err(Error::InvalidInput(format!(
+            "grant request {id} already {}",
+            g.state
+        )));
+    }
+    let note = format!("grant #{id} ended early");
+    let batch = match grants::release(&tx, &g, "ended", false, &note, actor)? {
+        Some(plan) => Some(enqueue_in(&tx, &plan, actor, Some(&note))?),
+        None => None,
+    };
+    tx.commit()?;
+    Ok(batch)
+}

@@ -1,0 +1,64 @@
+//! What a run of the queue reports: progress while it runs, the totals when it ends, and
+//! the options it runs with.
+
+use std::sync::Arc;
+
+use serde::Serialize;
+use ts_rs::TS;
+
+use super::op::MAX_OUTSTANDING;
+
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct ExecProgress {
+    pub total: u32,
+    pub finished: u32,
+    pub in_flight: u32,
+    pub failed: u32,
+    pub blocked: u32,
+}
+
+pub type ExecProgressFn = Arc<dyn Fn(&ExecProgress) + Send + Sync>;
+
+#[derive(Clone)]
+pub struct ExecOptions {
+    /// Outstanding assignment changes per instance, 1..=15.
+    pub max_outstanding: usize,
+    pub progress: Option<ExecProgressFn>,
+    /// Refresh the touched part of the snapshot when the batches are done.
+    pub refresh: bool,
+    /// Who the expiry of time-bound grants is attributed to.
+    pub actor: String,
+}
+
+impl Default for ExecOptions {
+    fn default() -> Self {
+        Self {
+            max_outstanding: MAX_OUTSTANDING,
+            progress: None,
+            refresh: true,
+            actor: super::op::actor("hallpass"),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, Serialize, TS)]
+#[ts(export)]
+pub struct ExecReport {
+    pub succeeded: u32,
+    pub failed: u32,
+    pub blocked: u32,
+    /// Left open (e.g. the network went away); the next run resumes them.
+    pub remaining: u32,
+    pub expired_grants: u32,
+    pub overdue_grants: u32,
+    #[ts(type = "number | null")]
+    pub refreshed_snapshot: Option<i64>,
+    pub peak_outstanding: u32,
+    /// Time spent sending and polling (resume included), and refreshing the snapshot after.
+    #[ts(type = "number")]
+    pub run_ms: u64,
+    #[ts(type = "number")]
+    pub refresh_ms: u64,
+    pub last_error: Option<String>,
+}
