@@ -260,42 +260,53 @@ pub struct OrgData {
     pub member_scan: Option<Vec<MemberAccess>>,
 }
 
-/// Names by id in one organization's data: accounts, permission sets, users, groups.
-pub struct Names<'a> {
-    pub accounts: std::collections::HashMap<&'a str, &'a str>,
-    pub sets: std::collections::HashMap<&'a str, &'a str>,
-    pub users: std::collections::HashMap<&'a str, &'a str>,
-    pub groups: std::collections::HashMap<&'a str, &'a str>,
+/// Names by id: accounts, permission sets, users, groups. The one id → name lookup.
+#[derive(Debug, Clone, Default)]
+pub struct Names {
+    accounts: std::collections::HashMap<String, String>,
+    sets: std::collections::HashMap<String, String>,
+    users: std::collections::HashMap<String, String>,
+    groups: std::collections::HashMap<String, String>,
 }
 
 impl OrgData {
-    pub fn names(&self) -> Names<'_> {
-        Names {
-            accounts: self
-                .accounts
-                .iter()
-                .map(|a| (a.id.as_str(), a.name.as_str()))
-                .collect(),
-            sets: self
-                .permission_sets
-                .iter()
-                .map(|p| (p.arn.as_str(), p.name.as_str()))
-                .collect(),
-            users: self
-                .users
-                .iter()
-                .map(|u| (u.user_id.as_str(), u.user_name.as_str()))
-                .collect(),
-            groups: self
-                .groups
-                .iter()
-                .map(|g| (g.group_id.as_str(), g.display_name.as_str()))
-                .collect(),
-        }
+    pub fn names(&self) -> Names {
+        let mut n = Names::default();
+        n.add(
+            &self.accounts,
+            &self.permission_sets,
+            &self.users,
+            &self.groups,
+        );
+        n
     }
 }
 
-impl Names<'_> {
+impl Names {
+    /// Adds what these lists name; a name added later replaces an earlier one (so names
+    /// gathered over several snapshots end as the newest says).
+    pub fn add(
+        &mut self,
+        accounts: &[Account],
+        sets: &[PermissionSet],
+        users: &[User],
+        groups: &[Group],
+    ) {
+        self.accounts
+            .extend(accounts.iter().map(|a| (a.id.clone(), a.name.clone())));
+        self.sets
+            .extend(sets.iter().map(|p| (p.arn.clone(), p.name.clone())));
+        self.users.extend(
+            users
+                .iter()
+                .map(|u| (u.user_id.clone(), u.user_name.clone())),
+        );
+        self.groups.extend(
+            groups
+                .iter()
+                .map(|g| (g.group_id.clone(), g.display_name.clone())),
+        );
+    }
     /// "name (id)", or the id when the account is unknown.
     pub fn account(&self, id: &str) -> String {
         match self.accounts.get(id) {
@@ -303,18 +314,29 @@ impl Names<'_> {
             None => id.to_owned(),
         }
     }
+    pub fn account_name(&self, id: &str) -> Option<&str> {
+        self.accounts.get(id).map(String::as_str)
+    }
     /// The permission set's name, or its ARN when unknown.
     pub fn set(&self, arn: &str) -> String {
-        self.sets
-            .get(arn)
-            .map(|s| s.to_string())
+        self.set_name(arn)
+            .map(str::to_owned)
             .unwrap_or_else(|| arn.to_owned())
+    }
+    pub fn set_name(&self, arn: &str) -> Option<&str> {
+        self.sets.get(arn).map(String::as_str)
+    }
+    pub fn user(&self, id: &str) -> Option<&str> {
+        self.users.get(id).map(String::as_str)
+    }
+    pub fn group(&self, id: &str) -> Option<&str> {
+        self.groups.get(id).map(String::as_str)
     }
     /// The user's or group's name, when it still exists.
     pub fn principal(&self, kind: PrincipalType, id: &str) -> Option<&str> {
         match kind {
-            PrincipalType::User => self.users.get(id).copied(),
-            PrincipalType::Group => self.groups.get(id).copied(),
+            PrincipalType::User => self.user(id),
+            PrincipalType::Group => self.group(id),
         }
     }
 }

@@ -9,7 +9,7 @@ use serde::Serialize;
 use ts_rs::TS;
 
 use crate::error::{Error, Result};
-use crate::model::PrincipalType;
+use crate::model::{Names, PrincipalType};
 use crate::store::{queries, snapshots};
 
 #[derive(Debug, Clone, Serialize, TS)]
@@ -76,19 +76,16 @@ pub fn explain(
         })?;
     let accounts = queries::accounts(conn, id)?;
     let a = crate::provision::resolve::account_in(&accounts, account, id)?;
-    let sets: HashMap<String, String> = queries::permission_sets(conn, id)?
-        .into_iter()
-        .map(|p| (p.arn, p.name))
-        .collect();
+    let mut names = Names::default();
+    names.add(
+        &[],
+        &queries::permission_sets(conn, id)?,
+        &[],
+        &queries::groups(conn, id)?,
+    );
     let groups = queries::groups_of_user(conn, id, &u.user_id)?;
-    let group_names: HashMap<&str, &str> = groups
-        .iter()
-        .map(|g| (g.group_id.as_str(), g.display_name.as_str()))
-        .collect();
-    let all_groups: HashMap<String, String> = queries::groups(conn, id)?
-        .into_iter()
-        .map(|g| (g.group_id, g.display_name))
-        .collect();
+    let mine: std::collections::HashSet<&str> =
+        groups.iter().map(|g| g.group_id.as_str()).collect();
     let provisioned: HashMap<String, bool> = queries::provisioned(conn, id)?
         .into_iter()
         .filter(|p| p.account_id == a.id)
@@ -102,9 +99,12 @@ pub fn explain(
     for x in &on_account {
         let via = match x.principal_type {
             PrincipalType::User if x.principal_id == u.user_id => None,
-            PrincipalType::Group if group_names.contains_key(x.principal_id.as_str()) => {
-                Some(group_names[x.principal_id.as_str()].to_owned())
-            }
+            PrincipalType::Group if mine.contains(x.principal_id.as_str()) => Some(
+                names
+                    .group(&x.principal_id)
+                    .unwrap_or(&x.principal_id)
+                    .to_owned(),
+            ),
             _ => continue,
         };
         let provisioning = match provisioned.get(&x.permission_set_arn) {
@@ -113,10 +113,7 @@ pub fn explain(
             None => "not provisioned",
         };
         paths.push(AccessPath {
-            permission_set: sets
-                .get(&x.permission_set_arn)
-                .cloned()
-                .unwrap_or_else(|| x.permission_set_arn.clone()),
+            permission_set: names.set(&x.permission_set_arn),
             via_group: via,
             provisioning: provisioning.into(),
         });
@@ -161,8 +158,8 @@ pub fn explain(
             .filter_map(|x| {
                 Some(format!(
                     "{} ({})",
-                    all_groups.get(&x.principal_id)?,
-                    sets.get(&x.permission_set_arn)?
+                    names.group(&x.principal_id)?,
+                    names.set_name(&x.permission_set_arn)?
                 ))
             })
             .collect();

@@ -165,7 +165,6 @@ fn orphan_key(a: &crate::model::Assignment) -> (String, String, String, String) 
 }
 
 fn principals(conn: &Connection, d: &OrgData, names: &Names) -> Result<Vec<Finding>> {
-    let (users, groups) = (&names.users, &names.groups);
     let mut members: HashMap<&str, usize> = HashMap::new();
     let mut groups_of: HashMap<&str, Vec<&str>> = HashMap::new();
     for m in &d.memberships {
@@ -202,7 +201,7 @@ fn principals(conn: &Connection, d: &OrgData, names: &Names) -> Result<Vec<Findi
             names.account(&a.account_id)
         );
         match a.principal_type {
-            PrincipalType::User => match users.get(a.principal_id.as_str()) {
+            PrincipalType::User => match names.user(&a.principal_id) {
                 Some(name) => {
                     with_access.insert(a.principal_id.as_str());
                     if disabled.contains(a.principal_id.as_str()) {
@@ -222,7 +221,7 @@ fn principals(conn: &Connection, d: &OrgData, names: &Names) -> Result<Vec<Findi
                 }
                 None => orphans.push(format!("USER {}: {what}", a.principal_id)),
             },
-            PrincipalType::Group => match groups.get(a.principal_id.as_str()) {
+            PrincipalType::Group => match names.group(&a.principal_id) {
                 Some(name) => {
                     groups_with_access.insert(a.principal_id.as_str());
                     if members.get(a.principal_id.as_str()).copied().unwrap_or(0) == 0 {
@@ -298,7 +297,7 @@ fn principals(conn: &Connection, d: &OrgData, names: &Names) -> Result<Vec<Findi
                 .into_iter()
                 .flatten()
                 .filter(|g| groups_with_access.contains(*g))
-                .map(|g| format!("through group {}", groups.get(*g).copied().unwrap_or(*g))),
+                .map(|g| format!("through group {}", names.group(g).unwrap_or(g))),
         );
         if held.is_empty() {
             continue;

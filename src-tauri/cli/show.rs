@@ -7,26 +7,24 @@ use rusqlite::Connection;
 use super::args::ShowKind;
 use super::output::{json, table};
 use crate::error::Result;
+use crate::model::Names;
 use crate::store::queries as q;
 
-/// User names by user id and group names by group id.
-type Names = HashMap<String, String>;
-
-fn principal_names(conn: &Connection, snap: i64) -> Result<(Names, Names)> {
-    let users = q::users(conn, snap)?
-        .into_iter()
-        .map(|u| (u.user_id, u.user_name))
-        .collect();
-    let groups = q::groups(conn, snap)?
-        .into_iter()
-        .map(|g| (g.group_id, g.display_name))
-        .collect();
-    Ok((users, groups))
+/// User, group and permission-set names of the snapshot.
+fn names_of(conn: &Connection, snap: i64) -> Result<Names> {
+    let mut n = Names::default();
+    n.add(
+        &[],
+        &q::permission_sets(conn, snap)?,
+        &q::users(conn, snap)?,
+        &q::groups(conn, snap)?,
+    );
+    Ok(n)
 }
 
-/// `names[id]`, or the id itself when the snapshot has no such entity.
-fn name_of(names: &Names, id: &str) -> String {
-    names.get(id).cloned().unwrap_or_else(|| id.to_owned())
+/// The name, or the id itself when the snapshot has no such entity.
+fn or_id(name: Option<&str>, id: &str) -> String {
+    name.unwrap_or(id).to_owned()
 }
 
 pub fn show(conn: &Connection, snap: i64, what: ShowKind, as_json: bool) -> Result<()> {
@@ -198,10 +196,15 @@ pub fn show(conn: &Connection, snap: i64, what: ShowKind, as_json: bool) -> Resu
                 json(&list);
                 return Ok(());
             }
-            let (users, groups) = principal_names(conn, snap)?;
+            let names = names_of(conn, snap)?;
             let rows = list
                 .iter()
-                .map(|m| vec![name_of(&groups, &m.group_id), name_of(&users, &m.user_id)])
+                .map(|m| {
+                    vec![
+                        or_id(names.group(&m.group_id), &m.group_id),
+                        or_id(names.user(&m.user_id), &m.user_id),
+                    ]
+                })
                 .collect::<Vec<_>>();
             table(&["GROUP", "USER"], &rows);
         }
@@ -211,23 +214,18 @@ pub fn show(conn: &Connection, snap: i64, what: ShowKind, as_json: bool) -> Resu
                 json(&list);
                 return Ok(());
             }
-            let (users, groups) = principal_names(conn, snap)?;
-            let ps: Names = q::permission_sets(conn, snap)?
-                .into_iter()
-                .map(|p| (p.arn, p.name))
-                .collect();
+            let names = names_of(conn, snap)?;
             let rows = list
                 .iter()
                 .map(|a| {
-                    let names = match a.principal_type {
-                        crate::model::PrincipalType::User => &users,
-                        crate::model::PrincipalType::Group => &groups,
-                    };
                     vec![
                         a.account_id.clone(),
-                        name_of(&ps, &a.permission_set_arn),
+                        names.set(&a.permission_set_arn),
                         a.principal_type.as_str().to_owned(),
-                        name_of(names, &a.principal_id),
+                        or_id(
+                            names.principal(a.principal_type, &a.principal_id),
+                            &a.principal_id,
+                        ),
                     ]
                 })
                 .collect::<Vec<_>>();

@@ -118,10 +118,9 @@ fn sync_due(app: &AppHandle) -> Result<bool> {
     let finished = snapshots::snapshot(&conn, id)?
         .map(|s| s.finished_at)
         .unwrap_or_default();
-    let age =
-        time::OffsetDateTime::parse(&finished, &time::format_description::well_known::Rfc3339)
-            .map(|t| time::OffsetDateTime::now_utc() - t)
-            .unwrap_or(time::Duration::MAX);
+    let age = crate::clock::parse_rfc3339(&finished)
+        .map(|t| time::OffsetDateTime::now_utc() - t)
+        .unwrap_or(time::Duration::MAX);
     Ok(age >= time::Duration::minutes(minutes as i64))
 }
 

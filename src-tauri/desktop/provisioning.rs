@@ -204,15 +204,7 @@ pub async fn apply_change(
         ));
     };
     let reason = reason.as_deref().map(str::trim).filter(|r| !r.is_empty());
-    let direct_user_grant = plan.items.iter().any(|i| {
-        i.spec.kind == provision::OpKind::Grant
-            && i.spec.principal_type == Some(crate::model::PrincipalType::User)
-    });
-    if direct_user_grant && reason.is_none() {
-        return Err(Error::InvalidInput(
-            "a direct user grant needs a reason: say why, and who owns this exception".into(),
-        ));
-    }
+    plan::require_reason_for_plan(&plan, reason)?;
     let mut conn = store::open(&state.live_dir())?;
     let batch = batch::enqueue(&mut conn, &plan, &provision::actor("desktop"), reason)?;
     spawn_ops(&app)?;

@@ -61,11 +61,11 @@ pub fn parse(text: &str) -> Result<time::Duration> {
 
 /// The expiry `d` from now, as RFC 3339.
 pub fn expiry_from_now(d: time::Duration) -> String {
-    (time::OffsetDateTime::now_utc() + d)
-        .replace_nanosecond(0)
-        .unwrap_or_else(|_| time::OffsetDateTime::now_utc() + d)
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default()
+    crate::clock::rfc3339(
+        (time::OffsetDateTime::now_utc() + d)
+            .replace_nanosecond(0)
+            .unwrap_or_else(|_| time::OffsetDateTime::now_utc() + d),
+    )
 }
 
 #[cfg(test)]

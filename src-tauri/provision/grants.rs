@@ -262,6 +262,4 @@ pub fn list(conn: &Connection, active_only: bool) -> Result<Vec<GrantRequest>> {
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
-pub(super) fn parse_time(s: &str) -> Option<time::OffsetDateTime> {
-    time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).ok()
-}
+pub(super) use crate::clock::parse_rfc3339 as parse_time;

@@ -13,18 +13,34 @@ use crate::error::{Error, Result};
 use crate::model::{InstanceSource, PrincipalType};
 use crate::store::{queries, snapshots};
 
-/// A direct user grant needs a reason (reference 001 §5: assign groups, not users).
+/// The one rule: a grant made to a user directly needs a reason (access is easier to
+/// review when it comes through groups). `user` names the user.
+fn reason_needed(user: &str, reason: Option<&str>) -> Result<()> {
+    if reason.is_none_or(|r| r.trim().is_empty()) {
+        return Err(Error::InvalidInput(format!(
+            "granting directly to user {user:?} needs a reason. Access is easier to review when it comes through \
+             groups: add the user to a group that has this permission set instead, or give a reason (--reason: \
+             say why, and who owns this exception)."
+        )));
+    }
+    Ok(())
+}
+
+/// A direct user grant needs a reason, checked on the request before planning.
 pub fn require_reason(request: &Request, reason: Option<&str>) -> Result<()> {
     if let Request::Grant { assignment, .. } = request {
-        if assignment.principal_type == PrincipalType::User
-            && reason.is_none_or(|r| r.trim().is_empty())
-        {
-            return Err(Error::InvalidInput(format!(
-                "granting directly to user {:?} needs a reason. Access is easier to review when it comes through \
-                 groups: add the user to a group that has this permission set instead, or give --reason \
-                 (say why, and who owns this exception).",
-                assignment.principal
-            )));
+        if assignment.principal_type == PrincipalType::User {
+            reason_needed(&assignment.principal, reason)?;
+        }
+    }
+    Ok(())
+}
+
+/// The same rule on a plan about to be applied.
+pub fn require_reason_for_plan(plan: &Plan, reason: Option<&str>) -> Result<()> {
+    for i in &plan.items {
+        if i.spec.kind == OpKind::Grant && i.spec.principal_type == Some(PrincipalType::User) {
+            reason_needed(i.spec.principal_name.as_deref().unwrap_or("?"), reason)?;
         }
     }
     Ok(())

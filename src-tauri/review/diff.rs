@@ -2,7 +2,7 @@
 //! fields, and policy documents compared as JSON), memberships and assignments by name,
 //! and who gained or lost access to an account.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use rusqlite::Connection;
 use serde::Serialize;
@@ -126,65 +126,37 @@ fn entity<T: Versioned + Serialize + Clone>(
 }
 
 /// Names as of both snapshots (a removed user is named as it was).
-struct Names {
-    accounts: HashMap<String, String>,
-    sets: HashMap<String, String>,
-    users: HashMap<String, String>,
-    groups: HashMap<String, String>,
+fn names_of(conn: &Connection, snaps: &[i64]) -> Result<Names> {
+    let mut n = Names::default();
+    for &s in snaps {
+        n.add(
+            &queries::accounts(conn, s)?,
+            &queries::permission_sets(conn, s)?,
+            &queries::users(conn, s)?,
+            &queries::groups(conn, s)?,
+        );
+    }
+    Ok(n)
 }
 
-impl Names {
-    fn load(conn: &Connection, snaps: &[i64]) -> Result<Self> {
-        let mut n = Names {
-            accounts: HashMap::new(),
-            sets: HashMap::new(),
-            users: HashMap::new(),
-            groups: HashMap::new(),
-        };
-        for &s in snaps {
-            n.accounts.extend(
-                queries::accounts(conn, s)?
-                    .into_iter()
-                    .map(|a| (a.id, a.name)),
-            );
-            n.sets.extend(
-                queries::permission_sets(conn, s)?
-                    .into_iter()
-                    .map(|p| (p.arn, p.name)),
-            );
-            n.users.extend(
-                queries::users(conn, s)?
-                    .into_iter()
-                    .map(|u| (u.user_id, u.user_name)),
-            );
-            n.groups.extend(
-                queries::groups(conn, s)?
-                    .into_iter()
-                    .map(|g| (g.group_id, g.display_name)),
-            );
-        }
-        Ok(n)
+fn named_assignment(n: &Names, a: &Assignment) -> NamedAssignment {
+    let or_id = |name: Option<&str>, id: &str| name.unwrap_or(id).to_owned();
+    NamedAssignment {
+        account_id: a.account_id.clone(),
+        account_name: or_id(n.account_name(&a.account_id), &a.account_id),
+        permission_set: n.set(&a.permission_set_arn),
+        principal_type: a.principal_type,
+        principal_name: or_id(
+            n.principal(a.principal_type, &a.principal_id),
+            &a.principal_id,
+        ),
     }
-    fn name(map: &HashMap<String, String>, id: &str) -> String {
-        map.get(id).cloned().unwrap_or_else(|| id.to_owned())
-    }
-    fn assignment(&self, a: &Assignment) -> NamedAssignment {
-        NamedAssignment {
-            account_id: a.account_id.clone(),
-            account_name: Self::name(&self.accounts, &a.account_id),
-            permission_set: Self::name(&self.sets, &a.permission_set_arn),
-            principal_type: a.principal_type,
-            principal_name: match a.principal_type {
-                PrincipalType::User => Self::name(&self.users, &a.principal_id),
-                PrincipalType::Group => Self::name(&self.groups, &a.principal_id),
-            },
-        }
-    }
-    fn membership(&self, m: &Membership) -> NamedMembership {
-        NamedMembership {
-            group: Self::name(&self.groups, &m.group_id),
-            user: Self::name(&self.users, &m.user_id),
-        }
+}
+
+fn named_membership(n: &Names, m: &Membership) -> NamedMembership {
+    NamedMembership {
+        group: n.group(&m.group_id).unwrap_or(&m.group_id).to_owned(),
+        user: n.user(&m.user_id).unwrap_or(&m.user_id).to_owned(),
     }
 }
 
@@ -218,13 +190,13 @@ pub fn diff(conn: &Connection, from: i64, to: i64) -> Result<SnapshotDiff> {
         assignments_added: vec![],
         assignments_removed: vec![],
     };
-    let names = Names::load(conn, &[a, b])?;
+    let names = names_of(conn, &[a, b])?;
     let (gone, new) = changes_between::<Membership>(conn, a, b)?;
-    d.memberships_removed = gone.iter().map(|m| names.membership(m)).collect();
-    d.memberships_added = new.iter().map(|m| names.membership(m)).collect();
+    d.memberships_removed = gone.iter().map(|m| named_membership(&names, m)).collect();
+    d.memberships_added = new.iter().map(|m| named_membership(&names, m)).collect();
     let (gone, new) = changes_between::<Assignment>(conn, a, b)?;
-    d.assignments_removed = gone.iter().map(|x| names.assignment(x)).collect();
-    d.assignments_added = new.iter().map(|x| names.assignment(x)).collect();
+    d.assignments_removed = gone.iter().map(|x| named_assignment(&names, x)).collect();
+    d.assignments_added = new.iter().map(|x| named_assignment(&names, x)).collect();
     for list in [&mut d.memberships_added, &mut d.memberships_removed] {
         list.sort();
     }

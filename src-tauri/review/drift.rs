@@ -2,7 +2,7 @@
 //! declares that are missing, assignments nobody declared, names the matrix gets wrong;
 //! and the reconcile plan that goes into the provisioning queue.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 
 use rusqlite::Connection;
 use serde::Serialize;
@@ -10,7 +10,7 @@ use ts_rs::TS;
 
 use super::matrix::{Matrix, Tree};
 use crate::error::{Error, Result};
-use crate::model::{Instance, PrincipalType};
+use crate::model::{Instance, Names, PrincipalType};
 use crate::provision::resolve::Snapshot;
 use crate::provision::{OpKind, OpSpec, Plan, PlanItem};
 use crate::store::queries;
@@ -79,11 +79,8 @@ fn analyze(
 ) -> Result<(DriftReport, Vec<Declared>, Vec<Undeclared>)> {
     let s = Snapshot::load(conn, snap)?;
     let tree = Tree::new(&s.ous, &s.accounts);
-    let names: HashMap<&str, &str> = s
-        .accounts
-        .iter()
-        .map(|a| (a.id.as_str(), a.name.as_str()))
-        .collect();
+    let mut names = Names::default();
+    names.add(&s.accounts, &s.permission_sets, &s.users, &s.groups);
     let mut unknown = Vec::new();
     let mut declared: BTreeMap<Key, Declared> = BTreeMap::new();
     for (i, e) in m.assignments.iter().enumerate() {
@@ -167,7 +164,7 @@ fn analyze(
             );
             declared.entry(key).or_insert_with(|| Declared {
                 item: DriftItem {
-                    account_name: names.get(acct.as_str()).unwrap_or(&"").to_string(),
+                    account_name: names.account_name(&acct).unwrap_or("").to_owned(),
                     account_id: acct,
                     permission_set: ps.name.clone(),
                     principal_type: kind,
@@ -180,21 +177,6 @@ fn analyze(
             });
         }
     }
-    let sets: HashMap<&str, &str> = s
-        .permission_sets
-        .iter()
-        .map(|p| (p.arn.as_str(), p.name.as_str()))
-        .collect();
-    let principals: HashMap<&str, &str> = s
-        .users
-        .iter()
-        .map(|u| (u.user_id.as_str(), u.user_name.as_str()))
-        .chain(
-            s.groups
-                .iter()
-                .map(|g| (g.group_id.as_str(), g.display_name.as_str())),
-        )
-        .collect();
     let actual = queries::assignments(conn, snap)?;
     let mut undeclared: Vec<Undeclared> = Vec::new();
     let mut present = BTreeSet::new();
@@ -212,16 +194,13 @@ fn analyze(
         undeclared.push((
             DriftItem {
                 account_id: a.account_id.clone(),
-                account_name: names.get(a.account_id.as_str()).unwrap_or(&"").to_string(),
-                permission_set: sets
-                    .get(a.permission_set_arn.as_str())
-                    .unwrap_or(&a.permission_set_arn.as_str())
-                    .to_string(),
+                account_name: names.account_name(&a.account_id).unwrap_or("").to_owned(),
+                permission_set: names.set(&a.permission_set_arn),
                 principal_type: a.principal_type,
-                principal_name: principals
-                    .get(a.principal_id.as_str())
-                    .map(|n| n.to_string())
-                    .unwrap_or_else(|| a.principal_id.clone()),
+                principal_name: names
+                    .principal(a.principal_type, &a.principal_id)
+                    .unwrap_or(&a.principal_id)
+                    .to_owned(),
                 entry: None,
             },
             a.clone(),

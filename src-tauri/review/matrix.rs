@@ -220,7 +220,7 @@ pub fn export(conn: &Connection, snap: i64) -> Result<Matrix> {
     let mut by: BTreeMap<(bool, String, String), BTreeSet<&str>> = BTreeMap::new();
     for a in &d.assignments {
         let name = names.principal(a.principal_type, &a.principal_id);
-        let (Some(name), Some(ps)) = (name, names.sets.get(a.permission_set_arn.as_str())) else {
+        let (Some(name), Some(ps)) = (name, names.set_name(&a.permission_set_arn)) else {
             continue; // orphaned: nothing to declare
         };
         by.entry((

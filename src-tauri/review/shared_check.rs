@@ -153,8 +153,8 @@ impl Problems {
 
 /// A time in the file, in RFC 3339 and not after `now` (give or take clock skew).
 pub fn past_time(what: &str, t: &str, now: time::OffsetDateTime) -> Result<()> {
-    let parsed = time::OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339)
-        .map_err(|_| Error::InvalidInput(format!("{what} {t:?} is not a time")))?;
+    let parsed = crate::clock::parse_rfc3339(t)
+        .ok_or_else(|| Error::InvalidInput(format!("{what} {t:?} is not a time")))?;
     if parsed > now + CLOCK_SKEW {
         return Err(Error::InvalidInput(format!("{what} {t} is in the future")));
     }

@@ -143,48 +143,37 @@ pub enum AccessQuery {
     PermissionSet(String),
 }
 
-struct Names {
-    accounts: HashMap<String, String>,
-    permission_sets: HashMap<String, String>,
+/// Account and permission-set names of snapshot `snap`.
+fn names_of(conn: &Connection, snap: i64) -> Result<Names> {
+    let mut n = Names::default();
+    n.add(
+        &accounts(conn, snap)?,
+        &permission_sets(conn, snap)?,
+        &[],
+        &[],
+    );
+    Ok(n)
 }
 
-impl Names {
-    fn load(conn: &Connection, snap: i64) -> Result<Self> {
-        Ok(Self {
-            accounts: accounts(conn, snap)?
-                .into_iter()
-                .map(|a| (a.id, a.name))
-                .collect(),
-            permission_sets: permission_sets(conn, snap)?
-                .into_iter()
-                .map(|p| (p.arn, p.name))
-                .collect(),
-        })
-    }
-
-    fn row(
-        &self,
-        a: &Assignment,
-        principal_type: PrincipalType,
-        principal_name: &str,
-        via_group: Option<&str>,
-    ) -> AccessRow {
-        AccessRow {
-            account_id: a.account_id.clone(),
-            account_name: self.accounts.get(&a.account_id).cloned(),
-            permission_set: self
-                .permission_sets
-                .get(&a.permission_set_arn)
-                .cloned()
-                .unwrap_or_else(|| a.permission_set_arn.clone()),
-            principal_type,
-            principal_name: principal_name.to_owned(),
-            via_group: via_group.map(str::to_owned),
-            instance_arn: a.instance_arn.clone(),
-            principal_id: a.principal_id.clone(),
-            permission_set_arn: a.permission_set_arn.clone(),
-            via_group_id: None,
-        }
+/// One line of access from assignment `a`, named.
+fn named_row(
+    names: &Names,
+    a: &Assignment,
+    principal_type: PrincipalType,
+    principal_name: &str,
+    via_group: Option<&str>,
+) -> AccessRow {
+    AccessRow {
+        account_id: a.account_id.clone(),
+        account_name: names.account_name(&a.account_id).map(str::to_owned),
+        permission_set: names.set(&a.permission_set_arn),
+        principal_type,
+        principal_name: principal_name.to_owned(),
+        via_group: via_group.map(str::to_owned),
+        instance_arn: a.instance_arn.clone(),
+        principal_id: a.principal_id.clone(),
+        permission_set_arn: a.permission_set_arn.clone(),
+        via_group_id: None,
     }
 }
 
@@ -240,7 +229,7 @@ pub fn members_of_group(conn: &Connection, snap: i64, group_id: &str) -> Result<
 
 /// Effective access in `snap`: which account, which permission set, direct or through which group.
 pub fn access(conn: &Connection, snap: i64, query: &AccessQuery) -> Result<Vec<AccessRow>> {
-    let names = || Names::load(conn, snap);
+    let names = || names_of(conn, snap);
     let mut rows = Vec::new();
     match query {
         AccessQuery::User(name) => {
@@ -271,7 +260,13 @@ pub fn access(conn: &Connection, snap: i64, query: &AccessQuery) -> Result<Vec<A
                 Error::NotFound(format!("no group with id {id} in snapshot {snap}"))
             })?;
             for a in assignments_of(conn, snap, PrincipalType::Group, &g.group_id)? {
-                rows.push(names.row(&a, PrincipalType::Group, &g.display_name, None));
+                rows.push(named_row(
+                    &names,
+                    &a,
+                    PrincipalType::Group,
+                    &g.display_name,
+                    None,
+                ));
             }
         }
         AccessQuery::PermissionSet(arn) => {
@@ -286,7 +281,7 @@ pub fn access(conn: &Connection, snap: i64, query: &AccessQuery) -> Result<Vec<A
                     }
                 }
                 .unwrap_or_else(|| a.principal_id.clone());
-                rows.push(names.row(&a, a.principal_type, &name, None));
+                rows.push(named_row(&names, &a, a.principal_type, &name, None));
             }
         }
         AccessQuery::Group(name) => {
@@ -299,7 +294,13 @@ pub fn access(conn: &Connection, snap: i64, query: &AccessQuery) -> Result<Vec<A
             }
             for g in &groups {
                 for a in assignments_of(conn, snap, PrincipalType::Group, &g.group_id)? {
-                    rows.push(names.row(&a, PrincipalType::Group, &g.display_name, None));
+                    rows.push(named_row(
+                        &names,
+                        &a,
+                        PrincipalType::Group,
+                        &g.display_name,
+                        None,
+                    ));
                 }
             }
         }

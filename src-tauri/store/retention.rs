@@ -65,9 +65,8 @@ pub fn prune(conn: &mut Connection) -> Result<Pruned> {
     if days == 0 {
         return Ok(out);
     }
-    let cutoff = (time::OffsetDateTime::now_utc() - time::Duration::days(days as i64))
-        .format(&time::format_description::well_known::Rfc3339)
-        .map_err(|e| Error::Store(e.to_string()))?;
+    let cutoff =
+        crate::clock::rfc3339(time::OffsetDateTime::now_utc() - time::Duration::days(days as i64));
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let old = "finished_at < ?1 AND id != COALESCE((SELECT MAX(id) FROM snapshots WHERE status = 'complete' AND kind <> 'imported'), -1)";
     out.kept_for_reviews = tx.query_row(

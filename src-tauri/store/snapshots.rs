@@ -295,7 +295,7 @@ pub fn at_or_before(conn: &Connection, when: &str) -> Result<Option<i64>> {
     } else {
         w.to_owned()
     };
-    time::OffsetDateTime::parse(&t, &time::format_description::well_known::Rfc3339).map_err(|_| {
+    crate::clock::parse_rfc3339(&t).ok_or_else(|| {
         Error::InvalidInput(format!(
             "{when:?} is not a date: use YYYY-MM-DD (e.g. 2026-11-01) or a time like 2026-11-01T09:30:00Z"
         ))

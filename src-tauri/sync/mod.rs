@@ -55,9 +55,7 @@ fn prior(conn: &rusqlite::Connection) -> Result<Prior> {
         [],
         |r| r.get(0),
     )?;
-    let due = match last_full.and_then(|t| {
-        time::OffsetDateTime::parse(&t, &time::format_description::well_known::Rfc3339).ok()
-    }) {
+    let due = match last_full.as_deref().and_then(crate::clock::parse_rfc3339) {
         Some(t) => (time::OffsetDateTime::now_utc() - t) > FULL_SCAN_INTERVAL,
         None => true,
     };
