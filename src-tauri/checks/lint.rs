@@ -9,8 +9,9 @@ pub use super::policy_doc::glob;
 use super::policy_doc::{allows, statements, strings};
 use crate::model::AccessLevel;
 use crate::setup::policies::{
-    required_actions, MANAGEMENT_ACCOUNT_ROLE_ACTIONS, MANAGEMENT_ACCOUNT_SAML_ACTIONS,
-    MEMBER_ROLE_SAMPLE, RESERVED_ROLE_SAMPLE, SSO_SAML_PROVIDER_SAMPLE, WRITE_ACTIONS,
+    change_actions, required_actions, write_actions, MANAGEMENT_ACCOUNT_ROLE_ACTIONS,
+    MANAGEMENT_ACCOUNT_SAML_ACTIONS, MEMBER_ROLE_SAMPLE, RESERVED_ROLE_SAMPLE,
+    SSO_SAML_PROVIDER_SAMPLE,
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, ts_rs::TS)]
@@ -328,10 +329,8 @@ fn lint_permissions(stmts: &[&Value], level: AccessLevel) -> Vec<Finding> {
         .map(|(action, _)| action)
         .collect();
     if !missing.is_empty() {
-        let revocations = missing.iter().any(|a| {
-            *a == "sso:DeleteAccountAssignment"
-                || *a == "sso:DescribeAccountAssignmentDeletionStatus"
-        });
+        let revoking = change_actions(crate::provision::OpKind::Revoke);
+        let revocations = missing.iter().any(|a| revoking.contains(a));
         let management = missing.iter().any(|a| a.starts_with("iam:"));
         let mut f = Finding::new(
             "permissions-policy",
@@ -341,17 +340,20 @@ fn lint_permissions(stmts: &[&Value], level: AccessLevel) -> Vec<Finding> {
                 missing.len()
             ),
             if revocations {
-                "Without sso:DeleteAccountAssignment and sso:DescribeAccountAssignmentDeletionStatus, revocations stay \
-                 pending with AccessDeniedException. Add the missing actions, or use the permissions policy from the \
-                 setup wizard as is."
+                format!(
+                    "Without {}, revocations stay pending with AccessDeniedException. Add the missing actions, or use \
+                     the permissions policy from the setup wizard as is.",
+                    revoking.join(" and ")
+                )
             } else if management {
                 "In the management account IAM Identity Center creates, updates and deletes its AWSReservedSSO_* roles \
                  and AWSSSO_* SAML provider with your role's own IAM permissions (its service-linked role does not act \
                  there), so grants, revocations and reprovisioning that touch the management account fail without \
                  these. Add the missing iam: actions on role/aws-reserved/sso.amazonaws.com/* and \
                  saml-provider/AWSSSO_*, or use the permissions policy from `hallpass policies` as is."
+                    .to_owned()
             } else {
-                "Add the missing actions, or use the permissions policy from the setup wizard as is."
+                "Add the missing actions, or use the permissions policy from the setup wizard as is.".to_owned()
             },
         );
         for a in missing {
@@ -361,7 +363,7 @@ fn lint_permissions(stmts: &[&Value], level: AccessLevel) -> Vec<Finding> {
     }
     if level == AccessLevel::ReadOnly {
         // Least privilege: a read-only connection's role should not be able to change access.
-        let changes: Vec<&str> = WRITE_ACTIONS
+        let changes: Vec<&str> = write_actions()
             .iter()
             .chain(MANAGEMENT_ACCOUNT_ROLE_ACTIONS)
             .copied()

@@ -30,9 +30,11 @@ pub fn pending_revocations(conn: &Connection) -> Result<Vec<Finding>> {
         "revoke-permissions-missing",
         Severity::Error,
         format!("{} revocation(s) are pending: AWS denied them", blocked.len()),
-        "Add sso:DeleteAccountAssignment and sso:DescribeAccountAssignmentDeletionStatus to the management role's \
-         permissions policy (and to any member-account role you customized), then `hallpass ops retry` or Retry \
-         in the Changes view.",
+        format!(
+            "Add {} to the management role's permissions policy (and to any member-account role you customized), \
+             then `hallpass ops retry` or Retry in the Changes view.",
+            crate::setup::policies::change_actions(crate::provision::OpKind::Revoke).join(" and ")
+        ),
     )
     .evidence(
         "AWS said",

@@ -214,19 +214,7 @@ pub(super) fn poll_job<'a>(
 
 /// The message for a denied call: which permissions the role lacks, and the fix.
 pub(super) fn denied(op: &Operation, e: &Error) -> String {
-    let actions = match op.spec.kind {
-        OpKind::Revoke => {
-            "sso:DeleteAccountAssignment and sso:DescribeAccountAssignmentDeletionStatus"
-        }
-        OpKind::Grant => {
-            "sso:CreateAccountAssignment and sso:DescribeAccountAssignmentCreationStatus"
-        }
-        OpKind::CreateUser => "identitystore:CreateUser",
-        OpKind::AddMember => "identitystore:CreateGroupMembership",
-        OpKind::RemoveMember => {
-            "identitystore:DeleteGroupMembership and identitystore:ListGroupMembershipsForMember"
-        }
-    };
+    let actions = crate::setup::policies::change_actions(op.spec.kind).join(" and ");
     let said = match e {
         Error::Aws {
             action: Some(a), ..

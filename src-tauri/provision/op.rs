@@ -22,6 +22,14 @@ pub enum OpKind {
 }
 
 impl OpKind {
+    pub const ALL: [OpKind; 5] = [
+        OpKind::CreateUser,
+        OpKind::AddMember,
+        OpKind::RemoveMember,
+        OpKind::Grant,
+        OpKind::Revoke,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             OpKind::CreateUser => "create-user",
@@ -32,15 +40,7 @@ impl OpKind {
         }
     }
     pub fn parse(s: &str) -> Option<Self> {
-        [
-            OpKind::CreateUser,
-            OpKind::AddMember,
-            OpKind::RemoveMember,
-            OpKind::Grant,
-            OpKind::Revoke,
-        ]
-        .into_iter()
-        .find(|k| k.as_str() == s)
+        Self::ALL.into_iter().find(|k| k.as_str() == s)
     }
     /// Assignment changes are asynchronous in AWS and limited per instance.
     pub fn is_assignment(self) -> bool {

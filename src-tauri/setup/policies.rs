@@ -3,6 +3,7 @@
 use serde_json::{json, Value};
 
 use crate::model::AccessLevel;
+use crate::provision::OpKind;
 
 /// The trust-policy principal for the identity that will run Hallpass.
 ///
@@ -105,21 +106,55 @@ pub const READ_ACTIONS: &[&str] = &[
     "identitystore:GetUserId",
 ];
 
-/// What a full connection adds: exactly the changes Hallpass makes, and the status reads
-/// that follow them.
-pub const WRITE_ACTIONS: &[&str] = &[
-    "sso:CreateAccountAssignment",
-    "sso:DescribeAccountAssignmentCreationStatus",
-    "sso:ListAccountAssignmentCreationStatus",
-    "sso:DeleteAccountAssignment",
-    "sso:DescribeAccountAssignmentDeletionStatus",
-    "sso:ListAccountAssignmentDeletionStatus",
+/// The one table of what each change Hallpass makes needs from IAM: sending it and
+/// reading its status. The generated policy, the policy lint, the checks and the
+/// executor's denial messages all read it.
+pub fn change_actions(kind: OpKind) -> &'static [&'static str] {
+    match kind {
+        OpKind::Grant => &[
+            "sso:CreateAccountAssignment",
+            "sso:DescribeAccountAssignmentCreationStatus",
+        ],
+        OpKind::Revoke => &[
+            "sso:DeleteAccountAssignment",
+            "sso:DescribeAccountAssignmentDeletionStatus",
+        ],
+        OpKind::CreateUser => &["identitystore:CreateUser"],
+        OpKind::AddMember => &["identitystore:CreateGroupMembership"],
+        OpKind::RemoveMember => &[
+            "identitystore:DeleteGroupMembership",
+            "identitystore:ListGroupMembershipsForMember",
+        ],
+    }
+}
+
+/// Reprovisioning a permission set, and waiting for it.
+pub const REPROVISION_ACTIONS: &[&str] = &[
     "sso:ProvisionPermissionSet",
     "sso:DescribePermissionSetProvisioningStatus",
-    "identitystore:CreateUser",
-    "identitystore:CreateGroupMembership",
-    "identitystore:DeleteGroupMembership",
 ];
+
+/// Following many assignment changes at once: their status lists.
+pub const STATUS_LIST_ACTIONS: &[&str] = &[
+    "sso:ListAccountAssignmentCreationStatus",
+    "sso:ListAccountAssignmentDeletionStatus",
+];
+
+/// What a full connection adds to the reads: exactly the changes Hallpass makes and the
+/// status reads that follow them (from `change_actions`).
+pub fn write_actions() -> Vec<&'static str> {
+    let mut all: Vec<&str> = Vec::new();
+    for kind in OpKind::ALL {
+        for a in change_actions(kind) {
+            if !READ_ACTIONS.contains(a) && !all.contains(a) {
+                all.push(a);
+            }
+        }
+    }
+    all.extend(STATUS_LIST_ACTIONS);
+    all.extend(REPROVISION_ACTIONS);
+    all
+}
 
 /// Every action a connection of `level` calls (Organizations reads, entering member
 /// accounts, and the level's Identity Center actions), for the permissions-policy lint.
@@ -130,7 +165,7 @@ pub fn required_actions(level: AccessLevel) -> Vec<&'static str> {
         .copied()
         .collect();
     if level == AccessLevel::Full {
-        all.extend(WRITE_ACTIONS);
+        all.extend(write_actions());
     }
     all.push("sts:AssumeRole");
     all
@@ -199,7 +234,7 @@ pub fn permissions_policy(partition: &str, level: AccessLevel) -> String {
         statements.push(json!({
             "Sid": "HallpassChangeAccess",
             "Effect": "Allow",
-            "Action": WRITE_ACTIONS,
+            "Action": write_actions(),
             "Resource": "*"
         }));
     }
@@ -416,7 +451,10 @@ mod tests {
         for a in required_actions(AccessLevel::ReadOnly) {
             assert!(read.iter().any(|x| x == a), "read-only lacks {a}");
         }
-        for a in WRITE_ACTIONS.iter().chain(MANAGEMENT_ACCOUNT_ROLE_ACTIONS) {
+        for a in write_actions()
+            .iter()
+            .chain(MANAGEMENT_ACCOUNT_ROLE_ACTIONS)
+        {
             assert!(!read.iter().any(|x| x == a), "read-only allows {a}");
             assert!(full.iter().any(|x| x == a), "full lacks {a}");
         }
