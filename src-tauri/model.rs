@@ -67,11 +67,13 @@ impl InstanceSource {
             InstanceSource::Account => "account",
         }
     }
-    /// Also reads what older Hallpass versions stored (`management`, `delegated`, `member`).
-    pub fn parse(s: &str) -> Self {
+    /// Also reads what older Hallpass versions stored (`management`, `delegated`, `member`);
+    /// anything else is unknown.
+    pub fn parse(s: &str) -> Option<Self> {
         match s {
-            "account" | "member" => InstanceSource::Account,
-            _ => InstanceSource::Organization,
+            "account" | "member" => Some(InstanceSource::Account),
+            "organization" | "management" | "delegated" => Some(InstanceSource::Organization),
+            _ => None,
         }
     }
 }

@@ -20,11 +20,12 @@ impl Severity {
             Severity::Info => "info",
         }
     }
-    pub(super) fn parse(s: &str) -> Self {
+    pub(super) fn parse(s: &str) -> Option<Self> {
         match s {
-            "error" => Severity::Error,
-            "warning" => Severity::Warning,
-            _ => Severity::Info,
+            "error" => Some(Severity::Error),
+            "warning" => Some(Severity::Warning),
+            "info" => Some(Severity::Info),
+            _ => None,
         }
     }
 }

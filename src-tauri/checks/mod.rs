@@ -223,10 +223,12 @@ pub fn latest(conn: &Connection) -> Result<Option<CheckRun>> {
         let evidence: String = r.get(4)?;
         Ok(Finding {
             check: r.get(0)?,
-            severity: Severity::parse(&severity),
+            severity: Severity::parse(&severity)
+                .ok_or_else(|| crate::store::unknown_value(1, "severity", &severity))?,
             title: r.get(2)?,
             subject: r.get(3)?,
-            evidence: serde_json::from_str(&evidence).unwrap_or_default(),
+            evidence: serde_json::from_str(&evidence)
+                .map_err(|_| crate::store::unknown_value(4, "finding evidence", &evidence))?,
             fix: r.get(5)?,
         })
     })?;

@@ -49,7 +49,6 @@ const COLS: &str = "id, instance_arn, account_id, account_name, permission_set_a
      ended_at, overdue, end_note";
 
 fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<GrantRequest> {
-    let pt: String = r.get(6)?;
     Ok(GrantRequest {
         id: r.get(0)?,
         instance_arn: r.get(1)?,
@@ -57,7 +56,7 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<GrantRequest> {
         account_name: r.get(3)?,
         permission_set_arn: r.get(4)?,
         permission_set_name: r.get(5)?,
-        principal_type: PrincipalType::parse(&pt).unwrap_or(PrincipalType::Group),
+        principal_type: crate::store::principal_type_at(r, 6)?,
         principal_id: r.get(7)?,
         principal_name: r.get(8)?,
         actor: r.get(9)?,

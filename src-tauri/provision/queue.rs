@@ -21,7 +21,21 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Operation> {
     let kind: String = r.get(2)?;
     let state: String = r.get(3)?;
     let principal_type: Option<String> = r.get(10)?;
+    let principal_type = match principal_type {
+        Some(s) => Some(
+            PrincipalType::parse(&s)
+                .ok_or_else(|| crate::store::unknown_value(10, "principal type", &s))?,
+        ),
+        None => None,
+    };
     let payload: Option<String> = r.get(15)?;
+    let new_user = match payload {
+        Some(p) => Some(
+            serde_json::from_str(&p)
+                .map_err(|_| crate::store::unknown_value(15, "new-user payload", &p))?,
+        ),
+        None => None,
+    };
     let bad = |what: &str, v: &str| {
         rusqlite::Error::FromSqlConversionFailure(
             0,
@@ -40,12 +54,12 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Operation> {
             account_name: r.get(7)?,
             permission_set_arn: r.get(8)?,
             permission_set_name: r.get(9)?,
-            principal_type: principal_type.as_deref().and_then(PrincipalType::parse),
+            principal_type,
             principal_id: r.get(11)?,
             principal_name: r.get(12)?,
             group_id: r.get(13)?,
             group_name: r.get(14)?,
-            new_user: payload.and_then(|p| serde_json::from_str(&p).ok()),
+            new_user,
         },
         state: OpState::parse(&state).ok_or_else(|| bad("state", &state))?,
         request_id: r.get(16)?,
@@ -105,9 +119,9 @@ pub fn state_counts(conn: &Connection) -> Result<Vec<(OpState, u64)>> {
     let mut out = Vec::new();
     for r in rows {
         let (s, n) = r?;
-        if let Some(state) = OpState::parse(&s) {
-            out.push((state, n as u64));
-        }
+        let state = OpState::parse(&s)
+            .ok_or_else(|| crate::store::unknown_value(0, "operation state", &s))?;
+        out.push((state, n as u64));
     }
     Ok(out)
 }

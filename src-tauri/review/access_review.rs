@@ -162,7 +162,11 @@ pub fn get(conn: &Connection, id: i64) -> Result<Review> {
                 Ok(Review {
                     id: r.get(0)?,
                     snapshot_id: r.get(1)?,
-                    scope: if scope == "account" { Scope::Account } else { Scope::PermissionSet },
+                    scope: match scope.as_str() {
+                        "account" => Scope::Account,
+                        "permission-set" => Scope::PermissionSet,
+                        other => return Err(crate::store::unknown_value(2, "review scope", other)),
+                    },
                     scope_id: r.get(3)?,
                     scope_name: r.get(4)?,
                     created_at: r.get(5)?,
@@ -180,14 +184,13 @@ pub fn get(conn: &Connection, id: i64) -> Result<Review> {
            FROM review_items WHERE review_id = ?1 ORDER BY item",
     )?;
     let rows = stmt.query_map([id], |r| {
-        let pt: String = r.get(5)?;
         Ok(ReviewItem {
             item: r.get(0)?,
             instance_arn: r.get(1)?,
             account_id: r.get(2)?,
             account_name: r.get(3)?,
             permission_set: r.get(4)?,
-            principal_type: PrincipalType::parse(&pt).unwrap_or(PrincipalType::User),
+            principal_type: crate::store::principal_type_at(r, 5)?,
             principal_name: r.get(6)?,
             via_group: r.get(7)?,
             decision: r.get(8)?,

@@ -4,7 +4,7 @@
 use rusqlite::Connection;
 
 use crate::error::Result;
-use crate::model::{AccessRow, AccountGrant, PrincipalType};
+use crate::model::{AccessRow, AccountGrant};
 
 /// `x` is visible in the snapshot `?1`.
 fn v(x: &str) -> String {
@@ -21,12 +21,11 @@ fn names_joins() -> String {
 }
 
 fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AccessRow> {
-    let pt: String = r.get(3)?;
     Ok(AccessRow {
         account_id: r.get(0)?,
         account_name: r.get(1)?,
         permission_set: r.get(2)?,
-        principal_type: PrincipalType::parse(&pt).unwrap_or(PrincipalType::User),
+        principal_type: super::principal_type_at(r, 3)?,
         principal_name: r.get(4)?,
         via_group: r.get(5)?,
         instance_arn: r.get(6)?,
@@ -130,10 +129,9 @@ pub fn account_grants(conn: &Connection, snap: i64, account_id: &str) -> Result<
     );
     let mut stmt = conn.prepare_cached(&sql)?;
     let rows = stmt.query_map(rusqlite::params![snap, account_id], |r| {
-        let pt: String = r.get(1)?;
         Ok(AccountGrant {
             permission_set: r.get(0)?,
-            principal_type: PrincipalType::parse(&pt).unwrap_or(PrincipalType::User),
+            principal_type: super::principal_type_at(r, 1)?,
             principal_id: r.get(2)?,
             principal_name: r.get(3)?,
             members: r.get::<_, Option<i64>>(4)?.map(|n| n as u32),

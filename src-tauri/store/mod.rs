@@ -19,6 +19,26 @@ use crate::error::{Error, Result};
 
 pub use versioned::{changes_between, key as versioned_key, Versioned};
 
+/// A value read from the database that this version does not know: an error naming it,
+/// never a silent default.
+pub fn unknown_value(column: usize, what: &str, value: &str) -> rusqlite::Error {
+    rusqlite::Error::FromSqlConversionFailure(
+        column,
+        rusqlite::types::Type::Text,
+        format!("unknown {what} {value:?} in the database").into(),
+    )
+}
+
+/// The principal type in `column` of `r` (`USER` or `GROUP`).
+pub fn principal_type_at(
+    r: &rusqlite::Row<'_>,
+    column: usize,
+) -> rusqlite::Result<crate::model::PrincipalType> {
+    let s: String = r.get(column)?;
+    crate::model::PrincipalType::parse(&s)
+        .ok_or_else(|| unknown_value(column, "principal type", &s))
+}
+
 /// The database file's name inside a data folder.
 pub const DB_FILE: &str = "hallpass.db";
 
@@ -155,4 +175,30 @@ pub fn folder_id(conn: &Connection) -> Result<String> {
 pub fn delete_setting(conn: &Connection, key: &str) -> Result<()> {
     conn.execute("DELETE FROM settings WHERE key = ?1", [key])?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn an_unknown_value_in_the_database_is_an_error_not_a_default() {
+        let dir = tempfile::tempdir().unwrap();
+        let conn = super::open(dir.path()).unwrap();
+        conn.execute_batch(
+            "INSERT INTO snapshots(id, started_at, finished_at, status) VALUES (1, 't', 't', 'complete');
+             INSERT INTO assignments(instance_arn, account_id, permission_set_arn, principal_type, principal_id, valid_from)
+                 VALUES ('i', '111111111111', 'ps', 'ROBOT', 'r-1', 1);
+             INSERT INTO instances(instance_arn, identity_store_id, owner_account_id, region, source, accessed_from, valid_from)
+                 VALUES ('i', 'd-1', '111111111111', 'eu-north-1', 'satellite', '', 1);",
+        )
+        .unwrap();
+        let err = super::queries::assignments(&conn, 1)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("unknown principal type \"ROBOT\""), "{err}");
+        let err = super::queries::instances(&conn, 1).unwrap_err().to_string();
+        assert!(
+            err.contains("unknown instance source \"satellite\""),
+            "{err}"
+        );
+    }
 }

@@ -77,9 +77,9 @@ pub fn assignment_rows(
     let mut out = HashMap::new();
     for row in rows {
         let (kind, id, n) = row?;
-        if let Some(kind) = PrincipalType::parse(&kind) {
-            out.insert((kind, id), n as usize);
-        }
+        let kind = PrincipalType::parse(&kind)
+            .ok_or_else(|| super::unknown_value(0, "principal type", &kind))?;
+        out.insert((kind, id), n as usize);
     }
     Ok(out)
 }

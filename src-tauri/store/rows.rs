@@ -157,7 +157,11 @@ impl Versioned for Instance {
             region: r.get(3)?,
             name: r.get(4)?,
             status: r.get(5)?,
-            source: InstanceSource::parse(&r.get::<_, String>(6)?),
+            source: {
+                let s: String = r.get(6)?;
+                InstanceSource::parse(&s)
+                    .ok_or_else(|| super::unknown_value(6, "instance source", &s))?
+            },
             accessed_from: r.get(7)?,
             regions: r
                 .get::<_, Option<String>>(8)?
@@ -353,18 +357,11 @@ impl Versioned for Assignment {
         ]
     }
     fn from_row(r: &Row<'_>) -> rusqlite::Result<Self> {
-        let kind: String = r.get(3)?;
         Ok(Self {
             instance_arn: r.get(0)?,
             account_id: r.get(1)?,
             permission_set_arn: r.get(2)?,
-            principal_type: PrincipalType::parse(&kind).ok_or_else(|| {
-                rusqlite::Error::FromSqlConversionFailure(
-                    3,
-                    rusqlite::types::Type::Text,
-                    format!("unknown principal type {kind}").into(),
-                )
-            })?,
+            principal_type: super::principal_type_at(r, 3)?,
             principal_id: r.get(4)?,
         })
     }
