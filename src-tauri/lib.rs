@@ -9,12 +9,12 @@ mod clock;
 pub mod csv;
 pub mod demo;
 pub mod error;
-#[cfg(test)]
-mod fuzz;
 pub mod logs;
 pub mod model;
 pub mod orgs;
 pub mod paths;
+#[cfg(test)]
+mod property_tests;
 pub mod provision;
 pub mod review;
 pub mod secrets;

@@ -12,7 +12,7 @@ use ts_rs::TS;
 use crate::aws::provision::{self as aws_p, Status};
 use crate::aws::Session;
 use crate::error::{Error, Result};
-use crate::provision::{audit, live, refresh};
+use crate::provision::{audit, live_check, refresh};
 use crate::store::{self, queries, snapshots};
 
 /// How long to wait for AWS before giving up (the request keeps running in AWS).
@@ -101,9 +101,9 @@ pub async fn reprovision(
     let mut conn = store::open(data_dir)?;
     let (ps, preview) = target(&conn, name)?;
     let outdated = preview.outdated;
-    let access = live::instance_access(&conn)?;
+    let access = live_check::instance_access(&conn)?;
     let from = access.get(&ps.instance_arn).cloned().unwrap_or_default();
-    let c = live::clients_for(session, &mut HashMap::new(), &from).await?;
+    let c = live_check::clients_for(session, &mut HashMap::new(), &from).await?;
     let target = format!("reprovision {} to all provisioned accounts", ps.name);
     let started = aws_p::reprovision(&c, &session.gate, &ps.instance_arn, &ps.arn).await?;
     let about = audit::Subject {

@@ -1,14 +1,14 @@
 //! The headless interface: `hallpass <command>`, over the same core as the desktop app.
 
+mod access_reviews;
 mod args;
 mod checks;
 mod common;
 mod db;
+mod diff_drift;
 mod output;
 mod provision;
 mod queue;
-mod review;
-mod reviews;
 mod show;
 mod sync_cmd;
 
@@ -171,8 +171,8 @@ fn run(cli: Cli) -> Result<()> {
             apply,
         } => checks::reprovision(&cli, &data_dir, permission_set, apply),
         Command::RevokeOrphans { apply } => checks::revoke_orphans(&cli, &data_dir, apply),
-        Command::Drift(args) => review::drift_cmd(&cli, &data_dir, args),
-        Command::Review { command } => reviews::review(&cli, &data_dir, command),
+        Command::Drift(args) => diff_drift::drift_cmd(&cli, &data_dir, args),
+        Command::Review { command } => access_reviews::review(&cli, &data_dir, command),
         Command::Retention { days } => {
             let mut conn = store::open(&data_dir)?;
             if let Some(d) = days {
@@ -192,7 +192,7 @@ fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::ExportAccessMatrix { snapshot, out } => {
-            reviews::export_access_matrix(&cli, &data_dir, *snapshot, out)
+            access_reviews::export_access_matrix(&cli, &data_dir, *snapshot, out)
         }
         Command::ExportSnapshot { snapshot, out } => {
             let info = crate::review::share::export(&data_dir, *snapshot, out)?;
@@ -220,7 +220,7 @@ fn run(cli: Cli) -> Result<()> {
             to,
             account,
             since,
-        } => review::diff_cmd(
+        } => diff_drift::diff_cmd(
             &cli,
             &data_dir,
             *from,

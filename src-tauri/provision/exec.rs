@@ -10,12 +10,12 @@ use std::time::Instant;
 use futures::stream::{FuturesUnordered, StreamExt};
 use rusqlite::Connection;
 
-use super::jobs::{change_of, poll_job, retry_delay, submit_job, Event, Job, Limits};
-use super::live::{clients_for, instance_access};
+use super::live_check::{clients_for, instance_access};
 use super::op::{OpState, Operation, MAX_OUTSTANDING};
 use super::outcome::{handle, Next};
 use super::report::{ExecOptions, ExecProgress, ExecReport};
 use super::resume::resume;
+use super::send::{change_of, poll_job, retry_delay, submit_job, Event, Job, Limits};
 use super::sweep::Sweeper;
 use super::{batch, queue, refresh};
 use crate::aws::provision::{AsyncStatus, Status};

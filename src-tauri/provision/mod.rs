@@ -3,16 +3,33 @@
 //!
 //! Every operation is written to SQLite before AWS is called and every state it
 //! passes through is recorded, so a crash at any point resumes where it stopped.
+//!
+//! The modules, in reading order (each imports only modules above it or beside it,
+//! never one that imports it back — `scripts/import-cycles.py` checks):
+//!
+//! 1. What a change is — `op` (kinds, the spec of one operation, its states, who may run
+//!    it), `duration` (how long a grant lasts).
+//! 2. From a request to a plan — `request` (what is asked, the plan's shape), `names` and
+//!    `resolve` (typed names to exactly one item of the newest snapshot), `expand` (an
+//!    assignment request into operations), `plan` (the planner), `live_check` (the plan
+//!    checked against AWS itself), `pending` (plans the window shows, kept by id).
+//! 3. Writing it down — `queue` (operations and their states in SQLite), `grants` (grant
+//!    requests and their reference counts), `batch` (a confirmed plan written as one
+//!    unit), `expiry` (ending grants, which queues revocations), `audit` (the hash-chained
+//!    log).
+//! 4. Running it — `exec` (the executor), `send` (one operation's calls and the limits),
+//!    `sweep` (shared status listings), `outcome` (what each answer means), `resume`
+//!    (after an interruption), `report` (progress and totals), `refresh` (re-reading what
+//!    a batch touched into a new snapshot).
 
 pub mod audit;
 pub mod batch;
 pub mod duration;
 mod exec;
+mod expand;
 pub mod expiry;
 pub mod grants;
-mod items;
-mod jobs;
-pub(crate) mod live;
+pub(crate) mod live_check;
 mod names;
 mod op;
 mod outcome;
@@ -24,6 +41,7 @@ mod report;
 mod request;
 pub(crate) mod resolve;
 mod resume;
+mod send;
 mod sweep;
 
 pub use exec::execute;

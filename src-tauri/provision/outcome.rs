@@ -2,10 +2,10 @@
 
 use rusqlite::Connection;
 
-use super::jobs::{denied, target_of, Event};
 use super::op::{OpKind, OpState, Operation};
 use super::queue::{self, PRINCIPAL_GONE};
 use super::report::ExecReport;
+use super::send::{denied, target_of, Event};
 use crate::aws::provision::{self as aws_p, Status};
 use crate::aws::{Clients, Session};
 use crate::error::{AwsErrorKind, Error, Result};

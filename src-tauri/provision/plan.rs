@@ -3,8 +3,8 @@
 
 use rusqlite::Connection;
 
-use super::items::{assignment_items, orphan_items};
-pub use super::live::live_check;
+use super::expand::{assignment_items, orphan_items};
+pub use super::live_check::live_check;
 use super::op::{NewUser, OpKind};
 use super::request::{blank, pick_instance};
 pub use super::request::{AssignmentRequest, Plan, PlanItem, Request};

@@ -5,9 +5,9 @@ use std::collections::{HashMap, HashSet};
 
 use rusqlite::Connection;
 
-use super::jobs::{change_of, target_of};
 use super::op::{OpKind, OpState, Operation};
 use super::queue;
+use super::send::{change_of, target_of};
 use crate::aws::provision::{self as aws_p, Change};
 use crate::aws::{Clients, Session};
 use crate::error::Result;

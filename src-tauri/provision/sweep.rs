@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 
 use aws_sdk_ssoadmin::types::StatusValues;
 
-use super::jobs::{Event, Job, Key};
+use super::send::{Event, Job, Key};
 use crate::aws::provision::{self as aws_p, Change};
 use crate::aws::{Clients, Session};
 use crate::error::Result;

@@ -57,7 +57,7 @@ pub async fn live_check(session: &Session, conn: &Connection, plan: &mut Plan) -
         HashMap::new();
     let mut groups_of: HashMap<(String, String), BTreeSet<String>> = HashMap::new();
     for item in &mut plan.items {
-        if item.noop.as_deref() == Some(super::items::REFUSED) {
+        if item.noop.as_deref() == Some(super::expand::REFUSED) {
             continue;
         }
         let s = &item.spec;
