@@ -53,8 +53,14 @@ pub enum Error {
     #[error("keychain: {0}")]
     Keychain(String),
 
+    /// Only for the database.
     #[error("database: {0}")]
     Store(String),
+
+    /// Something that should not happen, outside the database (an answer missing a
+    /// field AWS always sends, a generated document that does not parse).
+    #[error("internal error: {0}")]
+    Internal(String),
 
     /// The database file is damaged (not a database, or corrupt pages); the message
     /// says which backups there are and how to restore one.
@@ -98,6 +104,7 @@ impl Error {
             },
             Error::Keychain(_) => "keychain",
             Error::Store(_) => "store",
+            Error::Internal(_) => "internal",
             Error::Damaged { .. } => "database-damaged",
             Error::NotFound(_) => "not-found",
             Error::Io { .. } => "io",

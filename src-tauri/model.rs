@@ -262,6 +262,17 @@ pub struct OrgData {
     pub member_scan: Option<Vec<MemberAccess>>,
 }
 
+/// The attributes of a user to create.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, ts_rs::TS)]
+#[ts(export)]
+pub struct NewUser {
+    pub user_name: String,
+    pub given_name: String,
+    pub family_name: String,
+    pub display_name: String,
+    pub email: String,
+}
+
 /// Names by id: accounts, permission sets, users, groups. The one id → name lookup.
 #[derive(Debug, Clone, Default)]
 pub struct Names {

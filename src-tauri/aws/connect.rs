@@ -7,12 +7,12 @@ use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::provider::SharedCredentialsProvider;
 
+use super::arn::parse_role_arn;
 use super::call::{Gate, Service};
 use super::creds::{AssumedRole, Person};
 use super::limiter::Rates;
 use crate::error::{AwsErrorKind, Error, Result};
 use crate::secrets::{Credentials, Sensitive};
-use crate::setup::parse_role_arn;
 
 /// The role AWS Organizations creates in every account it creates.
 pub const MEMBER_ROLE: &str = "OrganizationAccountAccessRole";

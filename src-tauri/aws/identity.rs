@@ -5,18 +5,7 @@ use aws_sdk_identitystore::types::{AlternateIdentifier, Email, MemberId, Name, U
 use super::call::Service;
 use super::{paginate, Clients, Gate};
 use crate::error::{AwsErrorKind, Error, Result};
-use crate::model::User;
-
-/// The attributes of a user to create.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, ts_rs::TS)]
-#[ts(export)]
-pub struct NewUser {
-    pub user_name: String,
-    pub given_name: String,
-    pub family_name: String,
-    pub display_name: String,
-    pub email: String,
-}
+use crate::model::{NewUser, User};
 
 /// Creates a user; returns its id.
 pub async fn create_user(c: &Clients, gate: &Gate, store: &str, u: &NewUser) -> Result<String> {

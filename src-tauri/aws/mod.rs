@@ -1,5 +1,6 @@
 //! The only code that talks to AWS: connection, rate limits, paginated fetchers, error classes.
 
+pub mod arn;
 pub mod assignments;
 mod call;
 mod classify;

@@ -57,7 +57,7 @@ fn status(
 ) -> Result<AsyncStatus> {
     let request_id = request_id
         .ok_or_else(|| {
-            Error::Store("AWS answered an assignment change without a request id".into())
+            Error::Internal("AWS answered an assignment change without a request id".into())
         })?
         .to_owned();
     let status = match status {

@@ -203,7 +203,7 @@ pub(super) fn policies(
     let docs = crate::views::policy_documents(&caller, &external_id, level)?;
     let parse = |text: &str| {
         serde_json::from_str::<serde_json::Value>(text)
-            .map_err(|e| Error::Store(format!("a generated policy is not JSON: {e}")))
+            .map_err(|e| Error::Internal(format!("a generated policy is not JSON: {e}")))
     };
     if cli.json {
         let mut out = serde_json::json!({

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-pub use crate::aws::provision::NewUser;
+pub use crate::model::NewUser;
 use crate::model::PrincipalType;
 
 /// At most this many assignment changes are outstanding per instance (AWS's own limit).

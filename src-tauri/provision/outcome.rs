@@ -110,7 +110,7 @@ pub(super) async fn handle(
             };
         }
         Event::Listed(..) | Event::Confirmed(..) => {
-            return Err(Error::Store(
+            return Err(Error::Internal(
                 "a listing of the instance's changes was taken for one operation's event".into(),
             ))
         }
