@@ -34,7 +34,7 @@ pub fn spawn_sync(app: &AppHandle, full_scan: bool) -> Result<bool> {
             "the demo organization is read-only; leave the demo to sync your own".into(),
         ));
     }
-    let live = state.live_dir().to_path_buf();
+    let live = state.live_dir();
     let params = state.connect_params()?;
     if !state.begin_sync() {
         return Ok(false);

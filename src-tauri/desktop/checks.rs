@@ -131,7 +131,7 @@ pub async fn reprovision_permission_set(
         ));
     };
     let p = state.connect_params()?;
-    let dir = state.live_dir().to_path_buf();
+    let dir = state.live_dir();
     let done = super::worker::off_thread(move || async move {
         let session = crate::aws::connect(&p).await?;
         checks::reprovision::reprovision(

@@ -67,7 +67,7 @@ pub fn spawn_ops(app: &AppHandle) -> Result<bool> {
     if !state.begin_ops() {
         return Ok(false);
     }
-    let live = state.live_dir().to_path_buf();
+    let live = state.live_dir();
     let app = app.clone();
     std::thread::spawn(move || {
         let emitter = app.clone();
@@ -139,13 +139,9 @@ pub struct PlannedChange {
 }
 
 /// Checks `the_plan` against AWS itself and keeps it for confirmation.
-pub(super) async fn keep_checked(
-    state: &AppState,
-    the_plan: Plan,
-    records_grants: bool,
-) -> Result<PlannedChange> {
+pub(super) async fn keep_checked(state: &AppState, the_plan: Plan) -> Result<PlannedChange> {
     refuse_change(state)?;
-    let live = state.live_dir().to_path_buf();
+    let live = state.live_dir();
     let params = state.connect_params()?;
     let the_plan = super::worker::off_thread(move || async move {
         let mut the_plan = the_plan;
@@ -163,7 +159,6 @@ pub(super) async fn keep_checked(
         .len() as u32;
     let id = state.pending.keep(Confirmable::Change {
         plan: the_plan.clone(),
-        records_grants,
     });
     Ok(PlannedChange {
         id,
@@ -184,8 +179,7 @@ pub async fn plan_change(
         plan::require_reason(r, reason.as_deref())?;
     }
     let the_plan = plan::plan_all(&store::open(&state.live_dir())?, &requests)?;
-    let records_grants = requests.iter().any(|r| matches!(r, Request::Grant { .. }));
-    keep_checked(&state, the_plan, records_grants).await
+    keep_checked(&state, the_plan).await
 }
 
 /// Queues the plan kept under `plan_id` (exactly as planned and checked) and starts the

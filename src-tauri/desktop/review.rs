@@ -76,7 +76,7 @@ pub async fn review_revocation_plan(state: State<'_, AppState>, id: i64) -> Resu
         let conn = store::open(&state.live_dir())?;
         access_review::revocation_plan(&conn, &access_review::get(&state.db()?, id)?)?
     };
-    keep_checked(&state, the_plan, false).await
+    keep_checked(&state, the_plan).await
 }
 
 #[tauri::command]
@@ -98,7 +98,7 @@ pub async fn drift_plan(
         let snap = snapshots::resolve(&conn, None)?;
         drift::reconcile(&conn, snap, &matrix::parse(&text)?, only_missing)?
     };
-    keep_checked(&state, the_plan, false).await
+    keep_checked(&state, the_plan).await
 }
 
 /// The newest snapshot's assignments as a matrix (YAML text), also saved under exports/.

@@ -17,13 +17,8 @@ use crate::store::{self, queries, snapshots};
 /// A change waiting for the person's confirmation, kept on this side under an unguessable
 /// id (`provision::pending`): the window shows it and confirms it by id only.
 pub enum Confirmable {
-    Change {
-        plan: crate::provision::Plan,
-        records_grants: bool,
-    },
-    Reprovision {
-        permission_set_arn: String,
-    },
+    Change { plan: crate::provision::Plan },
+    Reprovision { permission_set_arn: String },
 }
 
 pub struct AppState {

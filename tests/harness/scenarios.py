@@ -52,7 +52,9 @@ def partition_of(region: str) -> str:
 def trust_policy(principal: str, external_id: str | None, wizard: bool = False) -> str:
     """A role's trust policy. `wizard`: as Hallpass's setup prints it, which also lets the
     session carry a source identity (sts:SetSourceIdentity); OrganizationAccountAccessRole,
-    as AWS Organizations creates it, allows sts:AssumeRole only."""
+    as AWS Organizations creates it, trusts the management account for sts:AssumeRole only
+    (AWS Organizations User Guide, "Accessing member accounts in your organization":
+    https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_accounts_access.html)."""
     stmt: dict[str, Any] = {
         "Effect": "Allow",
         "Principal": {"AWS": principal},
@@ -541,10 +543,14 @@ def mutate(harness: Any, change: dict) -> dict:
         store.groups[change["group_id"]] = group._replace(DisplayName=change["display_name"])
         return {"ok": True}
     if kind == "add_group":
+        # CreateGroup: a new id; a display name already in use is a ConflictException
+        # (https://docs.aws.amazon.com/singlesignon/latest/IdentityStoreAPIReference/API_CreateGroup.html).
         ids = identitystore_backends[account][region]
         group_id, _ = ids.create_group(instance.identity_store_id, change["display_name"], "")
         return {"group_id": group_id}
     if kind == "add_membership":
+        # CreateGroupMembership: the user joins the group
+        # (https://docs.aws.amazon.com/singlesignon/latest/IdentityStoreAPIReference/API_CreateGroupMembership.html).
         ids = identitystore_backends[account][region]
         ids.create_group_membership(instance.identity_store_id, change["group_id"], {"UserId": change["user_id"]})
         return {"ok": True}

@@ -298,7 +298,11 @@ class Harness:
 
     def assume_role(self, call: Call, environ: dict, body: bytes, start_response: Any) -> Any:
         """moto's credentials, remembering the new session's source identity (set now, or
-        carried over from the calling session) and the session's name."""
+        carried over from the calling session: "The value that is set persists when a role is
+        used to assume another role", IAM User Guide, "Monitor and control actions taken with
+        assumed roles",
+        https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_temp_control-access_monitor.html)
+        and the session's name."""
         captured: dict = {}
 
         def capture(status: str, headers: list, exc_info: Any = None) -> Any:
