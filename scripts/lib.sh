@@ -71,6 +71,10 @@ install_test_tools() {
     say "installing cargo-nextest"
     cargo install cargo-nextest --locked --quiet
   fi
+  if ! command -v cargo-deny >/dev/null 2>&1; then
+    say "installing cargo-deny"
+    cargo install cargo-deny --version '^0.20' --locked --quiet
+  fi
   if ! command -v tauri-driver >/dev/null 2>&1; then
     say "installing tauri-driver"
     cargo install tauri-driver --version '^2' --locked --quiet

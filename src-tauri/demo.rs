@@ -305,7 +305,7 @@ pub fn ensure(dir: &Path) -> Result<()> {
             full_scan: false,
             calls: Default::default(),
             duration_ms: 0,
-            kind: "sync",
+            kind: crate::model::SnapshotKind::Sync,
             base: None,
         },
     )?;

@@ -1,6 +1,6 @@
 //! The one error type. Every layer returns it; the UI receives `{code, message}`.
 
-use serde::{Serialize, Serializer};
+use serde::{Deserialize, Serialize, Serializer};
 
 /// What went wrong with an AWS call, in the terms the checks and the UI need.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -84,30 +84,119 @@ pub enum Error {
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
-impl Error {
-    /// A stable code the UI and scripts can branch on.
-    pub fn code(&self) -> &'static str {
+/// A stable code the UI and scripts can branch on: of an error, and of an operation that
+/// ended in one or was sent again (`aws-failed`, `aws-principal-gone` and `resumed` are
+/// operations' own).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
+#[serde(rename_all = "kebab-case")]
+pub enum ErrorCode {
+    InvalidInput,
+    NotConnected,
+    ReadOnly,
+    AwsThrottled,
+    AwsAccessDenied,
+    AwsNotFound,
+    AwsCredentials,
+    AwsNetwork,
+    AwsConflict,
+    AwsUnavailable,
+    AwsQuotaExceeded,
+    AwsService,
+    /// AWS accepted an assignment change, then ended it FAILED.
+    AwsFailed,
+    /// AWS will not revoke an assignment whose user or group was deleted from the directory.
+    AwsPrincipalGone,
+    /// Sent before an interruption, found not applied in AWS, and queued to be sent again.
+    Resumed,
+    Keychain,
+    Store,
+    Internal,
+    DatabaseDamaged,
+    NotFound,
+    Io,
+}
+
+impl ErrorCode {
+    pub const ALL: [ErrorCode; 21] = [
+        ErrorCode::InvalidInput,
+        ErrorCode::NotConnected,
+        ErrorCode::ReadOnly,
+        ErrorCode::AwsThrottled,
+        ErrorCode::AwsAccessDenied,
+        ErrorCode::AwsNotFound,
+        ErrorCode::AwsCredentials,
+        ErrorCode::AwsNetwork,
+        ErrorCode::AwsConflict,
+        ErrorCode::AwsUnavailable,
+        ErrorCode::AwsQuotaExceeded,
+        ErrorCode::AwsService,
+        ErrorCode::AwsFailed,
+        ErrorCode::AwsPrincipalGone,
+        ErrorCode::Resumed,
+        ErrorCode::Keychain,
+        ErrorCode::Store,
+        ErrorCode::Internal,
+        ErrorCode::DatabaseDamaged,
+        ErrorCode::NotFound,
+        ErrorCode::Io,
+    ];
+
+    pub fn as_str(self) -> &'static str {
         match self {
-            Error::InvalidInput(_) => "invalid-input",
-            Error::NotConnected(_) => "not-connected",
-            Error::ReadOnly(_) => "read-only",
+            ErrorCode::InvalidInput => "invalid-input",
+            ErrorCode::NotConnected => "not-connected",
+            ErrorCode::ReadOnly => "read-only",
+            ErrorCode::AwsThrottled => "aws-throttled",
+            ErrorCode::AwsAccessDenied => "aws-access-denied",
+            ErrorCode::AwsNotFound => "aws-not-found",
+            ErrorCode::AwsCredentials => "aws-credentials",
+            ErrorCode::AwsNetwork => "aws-network",
+            ErrorCode::AwsConflict => "aws-conflict",
+            ErrorCode::AwsUnavailable => "aws-unavailable",
+            ErrorCode::AwsQuotaExceeded => "aws-quota-exceeded",
+            ErrorCode::AwsService => "aws-service",
+            ErrorCode::AwsFailed => "aws-failed",
+            ErrorCode::AwsPrincipalGone => "aws-principal-gone",
+            ErrorCode::Resumed => "resumed",
+            ErrorCode::Keychain => "keychain",
+            ErrorCode::Store => "store",
+            ErrorCode::Internal => "internal",
+            ErrorCode::DatabaseDamaged => "database-damaged",
+            ErrorCode::NotFound => "not-found",
+            ErrorCode::Io => "io",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+}
+
+impl Error {
+    /// The error's stable code.
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            Error::InvalidInput(_) => ErrorCode::InvalidInput,
+            Error::NotConnected(_) => ErrorCode::NotConnected,
+            Error::ReadOnly(_) => ErrorCode::ReadOnly,
             Error::Aws { kind, .. } => match kind {
-                AwsErrorKind::Throttled => "aws-throttled",
-                AwsErrorKind::AccessDenied => "aws-access-denied",
-                AwsErrorKind::NotFound => "aws-not-found",
-                AwsErrorKind::Credentials => "aws-credentials",
-                AwsErrorKind::Network => "aws-network",
-                AwsErrorKind::Conflict => "aws-conflict",
-                AwsErrorKind::Unavailable => "aws-unavailable",
-                AwsErrorKind::QuotaExceeded => "aws-quota-exceeded",
-                AwsErrorKind::Service => "aws-service",
+                AwsErrorKind::Throttled => ErrorCode::AwsThrottled,
+                AwsErrorKind::AccessDenied => ErrorCode::AwsAccessDenied,
+                AwsErrorKind::NotFound => ErrorCode::AwsNotFound,
+                AwsErrorKind::Credentials => ErrorCode::AwsCredentials,
+                AwsErrorKind::Network => ErrorCode::AwsNetwork,
+                AwsErrorKind::Conflict => ErrorCode::AwsConflict,
+                AwsErrorKind::Unavailable => ErrorCode::AwsUnavailable,
+                AwsErrorKind::QuotaExceeded => ErrorCode::AwsQuotaExceeded,
+                AwsErrorKind::Service => ErrorCode::AwsService,
             },
-            Error::Keychain(_) => "keychain",
-            Error::Store(_) => "store",
-            Error::Internal(_) => "internal",
-            Error::Damaged { .. } => "database-damaged",
-            Error::NotFound(_) => "not-found",
-            Error::Io { .. } => "io",
+            Error::Keychain(_) => ErrorCode::Keychain,
+            Error::Store(_) => ErrorCode::Store,
+            Error::Internal(_) => ErrorCode::Internal,
+            Error::Damaged { .. } => ErrorCode::DatabaseDamaged,
+            Error::NotFound(_) => ErrorCode::NotFound,
+            Error::Io { .. } => ErrorCode::Io,
         }
     }
 
@@ -130,14 +219,14 @@ impl Error {
 #[derive(Debug, Clone, Serialize, ts_rs::TS)]
 #[ts(export)]
 pub struct ErrorInfo {
-    pub code: String,
+    pub code: ErrorCode,
     pub message: String,
 }
 
 impl From<&Error> for ErrorInfo {
     fn from(e: &Error) -> Self {
         Self {
-            code: e.code().to_owned(),
+            code: e.code(),
             message: e.to_string(),
         }
     }
@@ -163,8 +252,22 @@ impl Serialize for Error {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeStruct;
         let mut s = serializer.serialize_struct("Error", 2)?;
-        s.serialize_field("code", self.code())?;
+        s.serialize_field("code", &self.code())?;
         s.serialize_field("message", &self.to_string())?;
         s.end()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_code_reads_back_as_itself() {
+        for c in ErrorCode::ALL {
+            assert_eq!(ErrorCode::parse(c.as_str()), Some(c));
+            assert_eq!(serde_json::to_value(c).unwrap(), c.as_str());
+        }
+        assert_eq!(ErrorCode::parse("aws-something-new"), None);
     }
 }

@@ -16,12 +16,13 @@ pub mod paths;
 #[cfg(test)]
 mod property_tests;
 pub mod provision;
+mod random;
 pub mod review;
+pub mod screens;
 pub mod secrets;
 pub mod setup;
 pub mod store;
 pub mod sync;
-pub mod views;
 
 #[cfg(feature = "desktop")]
 pub mod desktop;

@@ -76,6 +76,39 @@ pub fn exports_dir(data_dir: &Path) -> Result<PathBuf> {
     Ok(dir)
 }
 
+/// The formats Hallpass writes lists, reviews and the audit log in (each export offers
+/// the ones that fit it).
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    serde::Serialize,
+    serde::Deserialize,
+    ts_rs::TS,
+    clap::ValueEnum,
+)]
+#[ts(export)]
+#[serde(rename_all = "kebab-case")]
+pub enum ExportFormat {
+    Csv,
+    Json,
+    /// A printable page (access reviews).
+    Html,
+}
+
+impl ExportFormat {
+    /// The file extension, which is also the name the UI and the command line use.
+    pub fn ext(self) -> &'static str {
+        match self {
+            ExportFormat::Csv => "csv",
+            ExportFormat::Json => "json",
+            ExportFormat::Html => "html",
+        }
+    }
+}
+
 /// Writes `text` as `exports/NAME-STAMP.EXT` in the data folder and returns the path.
 /// `name` keeps only letters, digits and `-` (at most 40), so no name can reach outside
 /// `exports/`.

@@ -79,7 +79,7 @@ pub fn last_caller() -> Option<String> {
 
 /// Loads the standard AWS configuration (env, profiles, `aws sso login` sessions).
 /// The endpoint can be overridden by the SDK's standard `AWS_ENDPOINT_URL`.
-pub async fn base_config(region: &str, profile: Option<&str>) -> SdkConfig {
+async fn base_config(region: &str, profile: Option<&str>) -> SdkConfig {
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
         .region(Region::new(region.to_owned()))
         // The Gate retries (and counts, and paces) every attempt; SDK retries would
@@ -118,8 +118,18 @@ fn clients(config: &SdkConfig, account_id: &str, partition: &str) -> Clients {
     }
 }
 
+/// Who the base credentials (the ones that assume the management role) belong to, in
+/// `region`: `sts:GetCallerIdentity`, with a fix when they are missing or expired.
+pub async fn base_caller(
+    region: &str,
+    profile: Option<&str>,
+    gate: &Gate,
+) -> Result<CallerIdentity> {
+    caller_identity(&base_config(region, profile).await, gate, profile).await
+}
+
 /// `sts:GetCallerIdentity` on the base credentials, with a fix when they are missing or expired.
-pub async fn caller_identity(
+async fn caller_identity(
     base: &SdkConfig,
     gate: &Gate,
     profile: Option<&str>,

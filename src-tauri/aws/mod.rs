@@ -3,6 +3,7 @@
 pub mod arn;
 pub mod assignments;
 mod call;
+pub mod changes;
 mod classify;
 pub mod connect;
 mod creds;
@@ -10,7 +11,6 @@ pub mod directory;
 mod identity;
 pub mod limiter;
 pub mod org;
-pub mod provision;
 pub mod regions;
 pub mod sso;
 

@@ -21,7 +21,7 @@ pub fn pending_revocations(conn: &Connection) -> Result<Vec<Finding>> {
     let mut out = management_account_denials(&all_blocked);
     let blocked: Vec<_> = all_blocked
         .into_iter()
-        .filter(|o| o.spec.kind == OpKind::Revoke)
+        .filter(|o| o.spec.kind() == OpKind::Revoke)
         .collect();
     if blocked.is_empty() {
         return Ok(out);
@@ -151,8 +151,7 @@ pub async fn connection(params: &ConnectParams) -> (Vec<Finding>, Option<String>
         Err(e) if e.aws_kind() == Some(AwsErrorKind::AccessDenied) => {
             // Only now: who the base credentials are, as evidence.
             let gate = aws::Gate::new(params.rates, vec![]);
-            let base = connect::base_config(&params.region, profile).await;
-            let caller = connect::caller_identity(&base, &gate, profile)
+            let caller = connect::base_caller(&params.region, profile, &gate)
                 .await
                 .map(|c| c.arn)
                 .unwrap_or_else(|_| "unknown".into());

@@ -178,7 +178,13 @@ fn principals(conn: &Connection, d: &OrgData, names: &Names) -> Result<Vec<Findi
     let excepted: HashSet<(String, String, String)> = crate::provision::grants::list(conn, true)?
         .into_iter()
         .filter(|g| g.expires_at.is_some() && g.reason.is_some())
-        .map(|g| (g.account_id, g.permission_set_arn, g.principal_id))
+        .map(|g| {
+            (
+                g.assignment.account_id,
+                g.assignment.permission_set_arn,
+                g.assignment.principal_id,
+            )
+        })
         .collect();
     let mut direct: BTreeMap<&str, Vec<String>> = BTreeMap::new();
     let mut orphans = Vec::new();

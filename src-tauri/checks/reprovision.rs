@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 use ts_rs::TS;
 
-use crate::aws::provision::{self as aws_p, Status};
+use crate::aws::changes::{self as aws_c, Status};
 use crate::aws::Session;
 use crate::error::{Error, Result};
 use crate::provision::{audit, live_check, refresh};
@@ -105,7 +105,7 @@ pub async fn reprovision(
     let from = access.get(&ps.instance_arn).cloned().unwrap_or_default();
     let c = live_check::clients_for(session, &mut HashMap::new(), &from).await?;
     let target = format!("reprovision {} to all provisioned accounts", ps.name);
-    let started = aws_p::reprovision(&c, &session.gate, &ps.instance_arn, &ps.arn).await?;
+    let started = aws_c::reprovision(&c, &session.gate, &ps.instance_arn, &ps.arn).await?;
     let about = audit::Subject {
         permission_set_arn: Some(&ps.arn),
         permission_set_name: Some(&ps.name),
@@ -138,7 +138,7 @@ pub async fn reprovision(
         tokio::time::sleep(wait).await;
         wait = (wait * 3 / 2).min(Duration::from_secs(3));
         status =
-            aws_p::reprovision_status(&c, &session.gate, &ps.instance_arn, &started.request_id)
+            aws_c::reprovision_status(&c, &session.gate, &ps.instance_arn, &started.request_id)
                 .await?
                 .status;
     }

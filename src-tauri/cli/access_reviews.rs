@@ -137,11 +137,7 @@ pub(super) fn review(cli: &Cli, data_dir: &Path, cmd: &ReviewCommand) -> Result<
         }
         ReviewCommand::Export { id, format, out } => {
             let r = access_review::get(&conn, *id)?;
-            let text = match format.as_str() {
-                "csv" => export::review_csv(&r),
-                "json" => export::review_json(&r),
-                _ => export::review_html(&r),
-            };
+            let text = export::review(&r, *format);
             write(out, &text)?;
             output::message(
                 cli.json,

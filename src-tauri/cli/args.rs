@@ -299,8 +299,8 @@ pub(crate) enum ReviewCommand {
     /// Write a review as CSV, JSON or a printable HTML page.
     Export {
         id: i64,
-        #[arg(long, value_parser = ["csv", "json", "html"])]
-        format: String,
+        #[arg(long, value_enum)]
+        format: crate::paths::ExportFormat,
         #[arg(long)]
         out: PathBuf,
     },

@@ -200,7 +200,7 @@ pub(super) fn policies(
     let external_id = external_id
         .map(str::to_owned)
         .unwrap_or_else(crate::setup::generate_external_id);
-    let docs = crate::views::policy_documents(&caller, &external_id, level)?;
+    let docs = crate::screens::policy_documents(&caller, &external_id, level)?;
     let parse = |text: &str| {
         serde_json::from_str::<serde_json::Value>(text)
             .map_err(|e| Error::Internal(format!("a generated policy is not JSON: {e}")))

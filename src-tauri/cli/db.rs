@@ -67,7 +67,7 @@ pub(super) fn run(data_dir: &Path, json: bool, command: &DbCommand) -> Result<()
         }
         DbCommand::Check => {
             let conn = store::open(data_dir)?;
-            let verdict: String = conn.query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
+            let verdict = store::integrity(&conn)?;
             if verdict == "ok" {
                 super::output::message(
                     json,

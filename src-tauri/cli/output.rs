@@ -87,7 +87,7 @@ pub fn snapshots(as_json: bool, list: &[SnapshotInfo]) {
             vec![
                 s.id.to_string(),
                 s.finished_at.clone(),
-                s.status.clone(),
+                s.status.as_str().to_owned(),
                 s.strategy.clone().unwrap_or_default(),
                 if s.full_scan { "yes".into() } else { "".into() },
                 s.api_calls.to_string(),

@@ -74,15 +74,16 @@ pub(crate) fn grants(
                 .map(|g| {
                     vec![
                         g.id.to_string(),
-                        g.state.clone() + if g.overdue { " (overdue)" } else { "" },
+                        g.state.as_str().to_owned() + if g.overdue { " (overdue)" } else { "" },
                         format!(
                             "{} on {} to {} {}",
-                            g.permission_set_name.clone().unwrap_or_default(),
-                            g.account_name
+                            g.assignment.permission_set_name.clone().unwrap_or_default(),
+                            g.assignment
+                                .account_name
                                 .clone()
-                                .unwrap_or_else(|| g.account_id.clone()),
-                            g.principal_type.as_str(),
-                            g.principal_name.clone().unwrap_or_default()
+                                .unwrap_or_else(|| g.assignment.account_id.clone()),
+                            g.assignment.principal_type.as_str(),
+                            g.assignment.principal_name.clone().unwrap_or_default()
                         ),
                         g.expires_at.clone().unwrap_or_else(|| "never".into()),
                         if g.standing {

@@ -88,9 +88,8 @@ async fn probe(app: &AppHandle) {
         return;
     };
     let result = super::worker::off_thread(move || async move {
-        let base = aws::connect::base_config(&params.region, params.profile.as_deref()).await;
         let gate = aws::Gate::new(Rates::default(), vec![]);
-        aws::connect::caller_identity(&base, &gate, params.profile.as_deref()).await
+        aws::connect::base_caller(&params.region, params.profile.as_deref(), &gate).await
     })
     .await;
     match result {

@@ -114,7 +114,7 @@ pub fn plan_reprovision(state: State<'_, AppState>, name: String) -> Result<Plan
     let preview = checks::reprovision::preview(&store::open(&state.live_dir())?, &name)?;
     let id = state.pending.keep(Confirmable::Reprovision {
         permission_set_arn: preview.permission_set_arn.clone(),
-    });
+    })?;
     Ok(PlannedReprovision { id, preview })
 }
 

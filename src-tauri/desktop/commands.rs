@@ -7,13 +7,13 @@ use super::state::{AppState, AppStatus};
 use crate::aws::{connect::CallerIdentity, Rates};
 use crate::error::Result;
 use crate::model::{AccessRow, AccountGrant, PermissionSet, SnapshotInfo};
+use crate::screens::{
+    self, GroupDetail, OrgTree, People, PermissionSetDetail, PolicyDocuments, UserDetail,
+};
 use crate::setup::check::{self, CheckStep};
 use crate::setup::connection::{self, ConnectionInfo};
 use crate::setup::{generate_external_id as new_external_id, profiles};
 use crate::store::{self, snapshots as snaps};
-use crate::views::{
-    self, GroupDetail, OrgTree, People, PermissionSetDetail, PolicyDocuments, UserDetail,
-};
 
 // Commands that read the keychain are async: Tauri runs sync commands on the
 // main thread, and a keychain prompt there would freeze the window.
@@ -89,7 +89,7 @@ pub fn policy_documents(
     external_id: String,
     access: crate::model::AccessLevel,
 ) -> Result<PolicyDocuments> {
-    views::policy_documents(&caller_arn, &external_id, access)
+    screens::policy_documents(&caller_arn, &external_id, access)
 }
 
 #[tauri::command]
@@ -160,7 +160,7 @@ pub fn snapshots(state: State<'_, AppState>) -> Result<Vec<SnapshotInfo>> {
 
 #[tauri::command]
 pub fn org_tree(state: State<'_, AppState>, snapshot: Option<i64>) -> Result<OrgTree> {
-    views::org_tree(&state.db()?, snapshot)
+    screens::org_tree(&state.db()?, snapshot)
 }
 
 #[tauri::command]
@@ -169,7 +169,7 @@ pub fn account_access(
     snapshot: Option<i64>,
     account_id: String,
 ) -> Result<Vec<AccessRow>> {
-    views::account_access(&state.db()?, snapshot, &account_id)
+    screens::account_access(&state.db()?, snapshot, &account_id)
 }
 
 #[tauri::command]
@@ -183,12 +183,12 @@ pub fn account_grants(
     snapshot: Option<i64>,
     account_id: String,
 ) -> Result<Vec<AccountGrant>> {
-    views::account_grants(&state.db()?, snapshot, &account_id)
+    screens::account_grants(&state.db()?, snapshot, &account_id)
 }
 
 #[tauri::command]
 pub fn people(state: State<'_, AppState>, snapshot: Option<i64>) -> Result<People> {
-    views::people(&state.db()?, snapshot)
+    screens::people(&state.db()?, snapshot)
 }
 
 #[tauri::command]
@@ -197,7 +197,7 @@ pub fn user_detail(
     snapshot: Option<i64>,
     user_id: String,
 ) -> Result<UserDetail> {
-    views::user_detail(&state.db()?, snapshot, &user_id)
+    screens::user_detail(&state.db()?, snapshot, &user_id)
 }
 
 #[tauri::command]
@@ -206,7 +206,7 @@ pub fn group_detail(
     snapshot: Option<i64>,
     group_id: String,
 ) -> Result<GroupDetail> {
-    views::group_detail(&state.db()?, snapshot, &group_id)
+    screens::group_detail(&state.db()?, snapshot, &group_id)
 }
 
 #[tauri::command]
@@ -214,7 +214,7 @@ pub fn permission_sets(
     state: State<'_, AppState>,
     snapshot: Option<i64>,
 ) -> Result<Vec<PermissionSet>> {
-    views::permission_sets(&state.db()?, snapshot)
+    screens::permission_sets(&state.db()?, snapshot)
 }
 
 #[tauri::command]
@@ -223,7 +223,7 @@ pub fn permission_set_detail(
     snapshot: Option<i64>,
     arn: String,
 ) -> Result<PermissionSetDetail> {
-    views::permission_set_detail(&state.db()?, snapshot, &arn)
+    screens::permission_set_detail(&state.db()?, snapshot, &arn)
 }
 
 #[tauri::command]
@@ -232,8 +232,8 @@ pub fn assignment_matrix(
     snapshot: Option<i64>,
     principal_type: crate::model::PrincipalType,
     principal_id: String,
-) -> Result<views::AssignmentMatrix> {
-    views::assignment_matrix(&state.db()?, snapshot, principal_type, &principal_id)
+) -> Result<screens::AssignmentMatrix> {
+    screens::assignment_matrix(&state.db()?, snapshot, principal_type, &principal_id)
 }
 
 /// What changed between two snapshots (default: the newest and the one before).

@@ -9,6 +9,7 @@ use ts_rs::TS;
 
 use super::state::{AppState, Confirmable};
 use crate::error::{Error, ErrorInfo, Result};
+use crate::paths::ExportFormat;
 use crate::provision::audit::{self, AuditEntry};
 use crate::provision::batch::{self, Batch};
 use crate::provision::grants::{self, GrantRequest};
@@ -154,12 +155,12 @@ pub(super) async fn keep_checked(state: &AppState, the_plan: Plan) -> Result<Pla
         .items
         .iter()
         .filter(|i| i.noop.is_none())
-        .filter_map(|i| i.spec.account_id.as_deref())
+        .filter_map(|i| i.spec.assignment().map(|a| a.account_id.as_str()))
         .collect::<std::collections::BTreeSet<_>>()
         .len() as u32;
     let id = state.pending.keep(Confirmable::Change {
         plan: the_plan.clone(),
-    });
+    })?;
     Ok(PlannedChange {
         id,
         plan: the_plan,
@@ -279,23 +280,21 @@ pub fn audit_entries(state: State<'_, AppState>, limit: usize) -> Result<Vec<Aud
 
 /// Writes the audit log to the data folder's `exports` folder; returns the file's path.
 #[tauri::command]
-pub fn export_audit(state: State<'_, AppState>, format: String) -> Result<String> {
+pub fn export_audit(state: State<'_, AppState>, format: ExportFormat) -> Result<String> {
     let entries = audit::list(&store::open(&state.live_dir())?, usize::MAX >> 1)?;
-    let (text, ext) = match format.as_str() {
-        "csv" => (audit::to_csv(&entries), "csv"),
-        "json" => (
-            serde_json::to_string_pretty(&entries)
-                .map_err(|e| Error::InvalidInput(e.to_string()))?,
-            "json",
-        ),
-        other => {
-            return Err(Error::InvalidInput(format!(
-                "unknown export format {other:?}: use csv or json"
-            )))
+    let text = match format {
+        ExportFormat::Csv => audit::to_csv(&entries),
+        ExportFormat::Json => {
+            serde_json::to_string_pretty(&entries).map_err(|e| Error::Internal(e.to_string()))?
+        }
+        ExportFormat::Html => {
+            return Err(Error::InvalidInput(
+                "the audit log is exported as csv or json".into(),
+            ))
         }
     };
     Ok(
-        crate::paths::export_file(&state.live_dir(), "audit", ext, &text)?
+        crate::paths::export_file(&state.live_dir(), "audit", format.ext(), &text)?
             .display()
             .to_string(),
     )

@@ -7,6 +7,7 @@ use tauri::State;
 use super::provisioning::{keep_checked, PlannedChange};
 use super::state::AppState;
 use crate::error::{Error, Result};
+use crate::paths::ExportFormat;
 use crate::provision;
 use crate::review::access_review::{self, Review, Scope};
 use crate::review::{drift, export, matrix, share};
@@ -54,19 +55,10 @@ pub fn decide_review(
 }
 
 #[tauri::command]
-pub fn export_review(state: State<'_, AppState>, id: i64, format: String) -> Result<String> {
+pub fn export_review(state: State<'_, AppState>, id: i64, format: ExportFormat) -> Result<String> {
     let r = access_review::get(&state.db()?, id)?;
-    let (text, ext) = match format.as_str() {
-        "csv" => (export::review_csv(&r), "csv"),
-        "json" => (export::review_json(&r), "json"),
-        "html" => (export::review_html(&r), "html"),
-        other => {
-            return Err(Error::InvalidInput(format!(
-                "unknown format {other:?}: csv, json or html"
-            )))
-        }
-    };
-    export_file(&state, &format!("review-{id}"), ext, &text)
+    let text = export::review(&r, format);
+    export_file(&state, &format!("review-{id}"), format.ext(), &text)
 }
 
 /// The revocations a review decided, checked live and kept for confirmation.
@@ -164,19 +156,19 @@ pub fn set_retention(state: State<'_, AppState>, days: u32) -> Result<retention:
 pub fn export_list(
     state: State<'_, AppState>,
     name: String,
-    format: String,
+    format: ExportFormat,
     rows: Vec<serde_json::Value>,
 ) -> Result<String> {
-    match format.as_str() {
-        "csv" => export_file(&state, &name, "csv", &crate::csv::from_rows(&rows)),
-        "json" => export_file(
-            &state,
-            &name,
-            "json",
-            &serde_json::to_string_pretty(&rows).map_err(|e| Error::InvalidInput(e.to_string()))?,
-        ),
-        other => Err(Error::InvalidInput(format!(
-            "unknown format {other:?}: csv or json"
-        ))),
-    }
+    let text = match format {
+        ExportFormat::Csv => crate::csv::from_rows(&rows),
+        ExportFormat::Json => {
+            serde_json::to_string_pretty(&rows).map_err(|e| Error::Internal(e.to_string()))?
+        }
+        ExportFormat::Html => {
+            return Err(Error::InvalidInput(
+                "a list is exported as csv or json".into(),
+            ))
+        }
+    };
+    export_file(&state, &name, format.ext(), &text)
 }

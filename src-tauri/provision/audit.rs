@@ -5,7 +5,7 @@ use rusqlite::{Connection, OptionalExtension};
 use serde::Serialize;
 use ts_rs::TS;
 
-use super::op::OpSpec;
+use super::op::{OpChange, OpSpec};
 use crate::clock::now_rfc3339;
 use crate::error::Result;
 
@@ -59,16 +59,22 @@ pub(crate) struct Subject<'a> {
 
 impl<'a> Subject<'a> {
     fn of(spec: &'a OpSpec) -> Self {
+        let (principal_type, principal_id, principal_name) = spec.principal();
+        let a = spec.assignment();
+        let group = match &spec.change {
+            OpChange::AddMember(m) | OpChange::RemoveMember(m) => Some(m),
+            _ => None,
+        };
         Subject {
-            principal_type: spec.principal_type.map(|p| p.as_str()),
-            principal_id: spec.principal_id.as_deref().filter(|p| !p.is_empty()),
-            principal_name: spec.principal_name.as_deref(),
-            account_id: spec.account_id.as_deref(),
-            account_name: spec.account_name.as_deref(),
-            permission_set_arn: spec.permission_set_arn.as_deref(),
-            permission_set_name: spec.permission_set_name.as_deref(),
-            group_id: spec.group_id.as_deref(),
-            group_name: spec.group_name.as_deref(),
+            principal_type: Some(principal_type.as_str()),
+            principal_id: principal_id.filter(|p| !p.is_empty()),
+            principal_name,
+            account_id: a.map(|a| a.account_id.as_str()),
+            account_name: a.and_then(|a| a.account_name.as_deref()),
+            permission_set_arn: a.map(|a| a.permission_set_arn.as_str()),
+            permission_set_name: a.and_then(|a| a.permission_set_name.as_deref()),
+            group_id: group.map(|m| m.group_id.as_str()),
+            group_name: group.and_then(|m| m.group_name.as_deref()),
         }
     }
 }
@@ -89,7 +95,7 @@ pub(crate) fn append(
         actor,
         batch,
         op,
-        spec.kind.as_str(),
+        spec.kind().as_str(),
         &spec.describe(),
         &Subject::of(spec),
         reason,

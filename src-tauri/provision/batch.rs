@@ -3,9 +3,9 @@
 
 use rusqlite::{Connection, TransactionBehavior};
 
-use super::op::{OpKind, OpState, Operation};
+use super::op::{OpChange, OpState, Operation};
 use super::plan::Plan;
-use super::queue::list;
+use super::queue::{list, spec_columns};
 use super::{audit, grants};
 use crate::clock::now_rfc3339;
 use crate::error::Result;
@@ -56,21 +56,23 @@ pub(crate) fn enqueue_in(
         } else {
             OpState::Queued
         };
-        let grant_id = match s.kind {
-            OpKind::Grant => Some(grants::record(
+        let grant_id = match &s.change {
+            OpChange::Grant(a) => Some(grants::record(
                 tx,
-                s,
+                &s.instance_arn,
+                a,
                 actor,
                 reason,
                 plan.expires_at.as_deref(),
                 item.noop.is_some(),
             )?),
-            OpKind::Revoke => {
-                grants::end_all(tx, s, "revoked")?;
+            OpChange::Revoke(a) => {
+                grants::end_all(tx, &s.instance_arn, a, "revoked")?;
                 None
             }
             _ => None,
         };
+        let c = spec_columns(s);
         tx.execute(
             "INSERT INTO operations(batch_id, kind, state, instance_arn, identity_store_id, account_id, account_name,
                  permission_set_arn, permission_set_name, principal_type, principal_id, principal_name, group_id,
@@ -78,20 +80,20 @@ pub(crate) fn enqueue_in(
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?18, ?19)",
             rusqlite::params![
                 batch,
-                s.kind.as_str(),
+                s.kind().as_str(),
                 state.as_str(),
                 s.instance_arn,
-                s.identity_store_id,
-                s.account_id,
-                s.account_name,
-                s.permission_set_arn,
-                s.permission_set_name,
-                s.principal_type.map(|p| p.as_str()),
-                s.principal_id,
-                s.principal_name,
-                s.group_id,
-                s.group_name,
-                s.new_user.as_ref().map(|u| serde_json::to_string(u).unwrap_or_default()),
+                c[0],
+                c[1],
+                c[2],
+                c[3],
+                c[4],
+                c[5],
+                c[6],
+                c[7],
+                c[8],
+                c[9],
+                c[10],
                 item.noop,
                 grant_id,
                 now,

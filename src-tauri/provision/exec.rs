@@ -18,7 +18,7 @@ use super::resume::resume;
 use super::send::{change_of, poll_job, retry_delay, submit_job, Event, Job, Limits};
 use super::sweep::Sweeper;
 use super::{batch, queue, refresh};
-use crate::aws::provision::{AsyncStatus, Status};
+use crate::aws::changes::{AsyncStatus, Status};
 use crate::aws::{Clients, Service, Session};
 use crate::error::{Error, Result};
 use crate::store;
@@ -117,10 +117,10 @@ async fn run(
     for op in open {
         match (&op.state, &op.request_id) {
             (OpState::InProgress, Some(rid)) | (OpState::Queued, Some(rid))
-                if op.spec.kind.is_assignment() =>
+                if op.spec.kind().is_assignment() =>
             {
                 limits.take(&op);
-                let change = change_of(op.spec.kind);
+                let change = change_of(op.spec.kind());
                 sweeper.watch(&op.spec.instance_arn, change, op.id, rid.clone());
             }
             _ => pending.push_back(op.id),
@@ -224,7 +224,7 @@ async fn run(
             let c = &clients[&op.spec.instance_arn];
             match handle(conn, session, c, &op, event, report).await? {
                 Next::Watch(rid) => {
-                    sweeper.watch(&op.spec.instance_arn, change_of(op.spec.kind), id, rid)
+                    sweeper.watch(&op.spec.instance_arn, change_of(op.spec.kind()), id, rid)
                 }
                 Next::Retry(attempts) => {
                     limits.release(&op);

@@ -5,8 +5,8 @@ use std::collections::{BTreeSet, HashSet};
 
 use rusqlite::Connection;
 
-use super::op::OpKind;
-use super::request::{blank, noop_for, pick_instance, AssignmentRequest, PlanItem};
+use super::op::{AssignmentSpec, OpKind, OpSpec};
+use super::request::{noop_for, pick_instance, AssignmentRequest, PlanItem};
 use super::resolve::Snapshot;
 use crate::error::{Error, Result};
 use crate::model::PrincipalType;
@@ -47,23 +47,27 @@ pub(super) fn orphan_items(conn: &Connection, snap: &Snapshot) -> Result<Vec<Pla
         else {
             continue;
         };
-        let mut s = blank(OpKind::Revoke, inst);
-        s.account_name = snap
-            .accounts
-            .iter()
-            .find(|x| x.id == a.account_id)
-            .map(|x| x.name.clone());
-        s.permission_set_name = snap
-            .permission_sets
-            .iter()
-            .find(|p| p.arn == a.permission_set_arn)
-            .map(|p| p.name.clone());
-        s.account_id = Some(a.account_id);
-        s.permission_set_arn = Some(a.permission_set_arn);
-        s.principal_type = Some(a.principal_type);
-        s.principal_name = Some(format!("(deleted) {}", a.principal_id));
-        s.principal_id = Some(a.principal_id);
-        items.push(PlanItem { spec: s, noop });
+        let s = AssignmentSpec {
+            account_name: snap
+                .accounts
+                .iter()
+                .find(|x| x.id == a.account_id)
+                .map(|x| x.name.clone()),
+            permission_set_name: snap
+                .permission_sets
+                .iter()
+                .find(|p| p.arn == a.permission_set_arn)
+                .map(|p| p.name.clone()),
+            account_id: a.account_id,
+            permission_set_arn: a.permission_set_arn,
+            principal_type: a.principal_type,
+            principal_name: Some(format!("(deleted) {}", a.principal_id)),
+            principal_id: a.principal_id,
+        };
+        items.push(PlanItem {
+            spec: OpSpec::on_assignment(OpKind::Revoke, &inst.instance_arn, s),
+            noop,
+        });
     }
     Ok(items)
 }
@@ -151,18 +155,19 @@ pub(super) fn assignment_items(
     let mut items = Vec::new();
     for acc in &accounts {
         for ps in &sets {
-            let mut s = blank(kind, inst);
-            s.account_id = Some(acc.id.clone());
-            s.account_name = Some(acc.name.clone());
-            s.permission_set_arn = Some(ps.arn.clone());
-            s.permission_set_name = Some(ps.name.clone());
-            s.principal_type = Some(a.principal_type);
-            s.principal_id = Some(pid.clone());
-            s.principal_name = Some(pname.clone());
+            let s = AssignmentSpec {
+                account_id: acc.id.clone(),
+                account_name: Some(acc.name.clone()),
+                permission_set_arn: ps.arn.clone(),
+                permission_set_name: Some(ps.name.clone()),
+                principal_type: a.principal_type,
+                principal_id: pid.clone(),
+                principal_name: Some(pname.clone()),
+            };
             let has = existing.contains(&(acc.id.clone(), ps.arn.clone()));
             items.push(PlanItem {
                 noop: noop_for(kind, has),
-                spec: s,
+                spec: OpSpec::on_assignment(kind, &inst.instance_arn, s),
             });
         }
     }

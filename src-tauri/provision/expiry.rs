@@ -5,7 +5,7 @@
 use rusqlite::{Connection, TransactionBehavior};
 
 use super::batch::enqueue_in;
-use super::grants::{self, parse_time, OVERDUE_AFTER};
+use super::grants::{self, parse_time, GrantState, OVERDUE_AFTER};
 use crate::error::{Error, Result};
 
 /// Ends every request whose expiry has passed; returns how many, and how many were overdue.
@@ -31,7 +31,7 @@ pub fn expire_due(conn: &mut Connection, actor: &str) -> Result<(usize, usize)> 
         } else {
             format!("grant #{} expired", g.id)
         };
-        if let Some(plan) = grants::release(&tx, &g, "expired", late, &note, actor)? {
+        if let Some(plan) = grants::release(&tx, &g, GrantState::Expired, late, &note, actor)? {
             enqueue_in(&tx, &plan, actor, Some(&note))?;
         }
         expired += 1;
@@ -46,14 +46,14 @@ pub fn expire_due(conn: &mut Connection, actor: &str) -> Result<(usize, usize)> 
 pub fn end_request(conn: &mut Connection, id: i64, actor: &str) -> Result<Option<i64>> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let g = grants::get(&tx, id)?;
-    if g.state != "active" {
+    if g.state != GrantState::Active {
         return Err(Error::InvalidInput(format!(
             "grant request {id} already {}",
-            g.state
+            g.state.as_str()
         )));
     }
     let note = format!("grant #{id} ended early");
-    let batch = match grants::release(&tx, &g, "ended", false, &note, actor)? {
+    let batch = match grants::release(&tx, &g, GrantState::Ended, false, &note, actor)? {
         Some(plan) => Some(enqueue_in(&tx, &plan, actor, Some(&note))?),
         None => None,
     };

@@ -8,11 +8,10 @@ use rusqlite::{Connection, OptionalExtension, Transaction};
 use serde::Serialize;
 use ts_rs::TS;
 
-use super::op::{OpKind, OpSpec};
+use super::op::{AssignmentSpec, OpChange, OpSpec};
 use super::plan::{Plan, PlanItem};
 use crate::clock::now_rfc3339;
 use crate::error::{Error, Result};
-use crate::model::PrincipalType;
 
 /// An expiry that passed more than this long before Hallpass saw it counts as overdue.
 pub(super) const OVERDUE_AFTER: time::Duration = time::Duration::minutes(2);
@@ -23,25 +22,44 @@ pub struct GrantRequest {
     #[ts(type = "number")]
     pub id: i64,
     pub instance_arn: String,
-    pub account_id: String,
-    pub account_name: Option<String>,
-    pub permission_set_arn: String,
-    pub permission_set_name: Option<String>,
-    pub principal_type: PrincipalType,
-    pub principal_id: String,
-    pub principal_name: Option<String>,
+    #[serde(flatten)]
+    pub assignment: AssignmentSpec,
     pub actor: String,
     pub reason: Option<String>,
     pub created_at: String,
     pub expires_at: Option<String>,
     /// The assignment was there before this request and is kept when it ends.
     pub standing: bool,
-    /// `active`, `expired` or `ended`.
-    pub state: String,
+    pub state: GrantState,
     pub ended_at: Option<String>,
     /// The expiry passed while Hallpass was not running; it was revoked late.
     pub overdue: bool,
     pub end_note: Option<String>,
+}
+
+/// Where a grant request is: in force, or ended by its expiry or by hand (or a revoke).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+#[serde(rename_all = "kebab-case")]
+pub enum GrantState {
+    Active,
+    Expired,
+    Ended,
+}
+
+impl GrantState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            GrantState::Active => "active",
+            GrantState::Expired => "expired",
+            GrantState::Ended => "ended",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        [GrantState::Active, GrantState::Expired, GrantState::Ended]
+            .into_iter()
+            .find(|g| g.as_str() == s)
+    }
 }
 
 const COLS: &str = "id, instance_arn, account_id, account_name, permission_set_arn, permission_set_name, \
@@ -52,19 +70,25 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<GrantRequest> {
     Ok(GrantRequest {
         id: r.get(0)?,
         instance_arn: r.get(1)?,
-        account_id: r.get(2)?,
-        account_name: r.get(3)?,
-        permission_set_arn: r.get(4)?,
-        permission_set_name: r.get(5)?,
-        principal_type: crate::store::principal_type_at(r, 6)?,
-        principal_id: r.get(7)?,
-        principal_name: r.get(8)?,
+        assignment: AssignmentSpec {
+            account_id: r.get(2)?,
+            account_name: r.get(3)?,
+            permission_set_arn: r.get(4)?,
+            permission_set_name: r.get(5)?,
+            principal_type: crate::store::principal_type_at(r, 6)?,
+            principal_id: r.get(7)?,
+            principal_name: r.get(8)?,
+        },
         actor: r.get(9)?,
         reason: r.get(10)?,
         created_at: r.get(11)?,
         expires_at: r.get(12)?,
         standing: r.get(13)?,
-        state: r.get(14)?,
+        state: {
+            let v: String = r.get(14)?;
+            GrantState::parse(&v)
+                .ok_or_else(|| crate::store::unknown_value(14, "grant state", &v))?
+        },
         ended_at: r.get(15)?,
         overdue: r.get(16)?,
         end_note: r.get(17)?,
@@ -74,12 +98,12 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<GrantRequest> {
 const KEY: &str =
     "instance_arn = ?1 AND account_id = ?2 AND permission_set_arn = ?3 AND principal_id = ?4";
 
-fn key(s: &OpSpec) -> [String; 4] {
+fn key(instance_arn: &str, a: &AssignmentSpec) -> [String; 4] {
     [
-        s.instance_arn.clone(),
-        s.account_id.clone().unwrap_or_default(),
-        s.permission_set_arn.clone().unwrap_or_default(),
-        s.principal_id.clone().unwrap_or_default(),
+        instance_arn.to_owned(),
+        a.account_id.clone(),
+        a.permission_set_arn.clone(),
+        a.principal_id.clone(),
     ]
 }
 
@@ -94,13 +118,14 @@ fn active_for(conn: &Connection, k: &[String; 4], except: i64) -> Result<Vec<Gra
 /// Records a grant request. `exists_now`: the assignment is already there.
 pub(crate) fn record(
     conn: &Connection,
-    s: &OpSpec,
+    instance_arn: &str,
+    s: &AssignmentSpec,
     actor: &str,
     reason: Option<&str>,
     expires_at: Option<&str>,
     exists_now: bool,
 ) -> Result<i64> {
-    let k = key(s);
+    let k = key(instance_arn, s);
     let others = active_for(conn, &k, -1)?;
     // Already there and not because of an active request: someone granted it outside
     // Hallpass (or permanently), so no request's end may take it away.
@@ -113,7 +138,7 @@ pub(crate) fn record(
             k[0],
             k[1],
             k[2],
-            s.principal_type.unwrap_or(PrincipalType::Group).as_str(),
+            s.principal_type.as_str(),
             k[3],
             s.account_name,
             s.permission_set_name,
@@ -129,8 +154,13 @@ pub(crate) fn record(
 }
 
 /// A manual revoke of the assignment ends every request for it.
-pub(crate) fn end_all(conn: &Connection, s: &OpSpec, note: &str) -> Result<()> {
-    let k = key(s);
+pub(crate) fn end_all(
+    conn: &Connection,
+    instance_arn: &str,
+    a: &AssignmentSpec,
+    note: &str,
+) -> Result<()> {
+    let k = key(instance_arn, a);
     conn.execute(
         &format!(
             "UPDATE grants SET state = 'ended', ended_at = ?5, end_note = ?6 WHERE {KEY} AND state = 'active'"
@@ -150,19 +180,8 @@ pub(crate) fn end_one(conn: &Connection, id: i64, note: &str) -> Result<()> {
 
 fn spec_of(g: &GrantRequest) -> OpSpec {
     OpSpec {
-        kind: OpKind::Revoke,
         instance_arn: g.instance_arn.clone(),
-        identity_store_id: String::new(),
-        account_id: Some(g.account_id.clone()),
-        account_name: g.account_name.clone(),
-        permission_set_arn: Some(g.permission_set_arn.clone()),
-        permission_set_name: g.permission_set_name.clone(),
-        principal_type: Some(g.principal_type),
-        principal_id: Some(g.principal_id.clone()),
-        principal_name: g.principal_name.clone(),
-        group_id: None,
-        group_name: None,
-        new_user: None,
+        change: OpChange::Revoke(g.assignment.clone()),
     }
 }
 
@@ -171,21 +190,16 @@ fn spec_of(g: &GrantRequest) -> OpSpec {
 pub(super) fn release(
     tx: &Transaction<'_>,
     g: &GrantRequest,
-    state: &str,
+    state: GrantState,
     overdue: bool,
     note: &str,
     actor: &str,
 ) -> Result<Option<Plan>> {
     tx.execute(
         "UPDATE grants SET state = ?2, ended_at = ?3, overdue = ?4, end_note = ?5 WHERE id = ?1",
-        rusqlite::params![g.id, state, now_rfc3339(), overdue, note],
+        rusqlite::params![g.id, state.as_str(), now_rfc3339(), overdue, note],
     )?;
-    let k = [
-        g.instance_arn.clone(),
-        g.account_id.clone(),
-        g.permission_set_arn.clone(),
-        g.principal_id.clone(),
-    ];
+    let k = key(&g.instance_arn, &g.assignment);
     let others = active_for(tx, &k, g.id)?;
     let spec = spec_of(g);
     if g.standing || !others.is_empty() {
@@ -202,7 +216,7 @@ pub(super) fn release(
             None,
             &spec,
             Some(note),
-            &format!("grant #{} {state}", g.id),
+            &format!("grant #{} {}", g.id, state.as_str()),
             Some(&why),
         )?;
         return Ok(None);

@@ -5,7 +5,7 @@ use std::collections::{BTreeSet, HashMap};
 
 use rusqlite::Connection;
 
-use super::op::OpKind;
+use super::op::OpChange;
 use super::request::{noop_for, Plan};
 use crate::aws::{self, Clients, Session};
 use crate::error::Result;
@@ -64,31 +64,34 @@ pub async fn live_check(session: &Session, conn: &Connection, plan: &mut Plan) -
         let from = access.get(&s.instance_arn).cloned().unwrap_or_default();
         let c = clients_for(session, &mut cache, &from).await?;
         let gate = &session.gate;
-        let present = match s.kind {
-            OpKind::CreateUser => {
-                let name = s.principal_name.clone().unwrap_or_default();
-                let found =
-                    aws::provision::find_user(&c, gate, &s.identity_store_id, &name).await?;
+        let present = match &s.change {
+            OpChange::CreateUser(u) => {
+                let name = &u.new_user.user_name;
+                let found = aws::changes::find_user(&c, gate, &u.identity_store_id, name).await?;
                 item.noop = found.map(|_| "a user with this user name already exists".into());
                 continue;
             }
-            OpKind::AddMember | OpKind::RemoveMember => {
-                let user = s.principal_id.clone().unwrap_or_default();
-                let key = (s.identity_store_id.clone(), user.clone());
+            OpChange::AddMember(m) | OpChange::RemoveMember(m) => {
+                let key = (m.identity_store_id.clone(), m.principal_id.clone());
                 if !groups_of.contains_key(&key) {
-                    let m = aws::provision::memberships_of(&c, gate, &s.identity_store_id, &user)
-                        .await?;
-                    groups_of.insert(key.clone(), m.into_iter().map(|(_, g)| g).collect());
+                    let found = aws::changes::memberships_of(
+                        &c,
+                        gate,
+                        &m.identity_store_id,
+                        &m.principal_id,
+                    )
+                    .await?;
+                    groups_of.insert(key.clone(), found.into_iter().map(|(_, g)| g).collect());
                 }
-                groups_of[&key].contains(s.group_id.as_deref().unwrap_or_default())
+                groups_of[&key].contains(&m.group_id)
             }
-            OpKind::Grant | OpKind::Revoke => {
+            OpChange::Grant(a) | OpChange::Revoke(a) => {
                 // Present only when this very principal (type and id) holds the pair: a
                 // user's access through a group is not its own assignment, and granting
                 // it directly must still create one.
-                let pid = s.principal_id.clone().unwrap_or_default();
-                let kind = s.principal_type.unwrap_or(PrincipalType::Group);
-                let (account, ps) = s.pair().unwrap_or_default();
+                let pid = a.principal_id.clone();
+                let kind = a.principal_type;
+                let (account, ps) = (a.account_id.clone(), a.permission_set_arn.clone());
                 let key = if c.account_id == session.management.account_id {
                     Listing::Principal(s.instance_arn.clone(), kind, pid.clone())
                 } else {
@@ -123,7 +126,7 @@ pub async fn live_check(session: &Session, conn: &Connection, plan: &mut Plan) -
                 assigned[&key].contains(&(kind, pid, account, ps))
             }
         };
-        item.noop = noop_for(s.kind, present);
+        item.noop = noop_for(s.kind(), present);
     }
     Ok(())
 }

@@ -46,8 +46,8 @@ mod sweep;
 
 pub use exec::execute;
 pub use op::{
-    actor, max_outstanding, require_full, set_max_outstanding, NewUser, OpKind, OpSpec, OpState,
-    Operation, MAX_OUTSTANDING,
+    actor, max_outstanding, require_full, set_max_outstanding, AssignmentSpec, MembershipSpec,
+    NewUser, OpChange, OpKind, OpSpec, OpState, Operation, UserSpec, MAX_OUTSTANDING,
 };
 pub use plan::{Plan, PlanItem, Request};
 pub use report::{ExecOptions, ExecProgress, ExecReport};

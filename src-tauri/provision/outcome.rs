@@ -3,12 +3,12 @@
 use rusqlite::Connection;
 
 use super::op::{OpKind, OpState, Operation};
-use super::queue::{self, PRINCIPAL_GONE};
+use super::queue;
 use super::report::ExecReport;
 use super::send::{denied, target_of, Event};
-use crate::aws::provision::{self as aws_p, Status};
+use crate::aws::changes::{self as aws_c, Status};
 use crate::aws::{Clients, Session};
-use crate::error::{AwsErrorKind, Error, Result};
+use crate::error::{AwsErrorKind, Error, ErrorCode, Result};
 
 /// A conflicting or throttled change is sent at most this many times in one run.
 const MAX_ATTEMPTS: i64 = 10;
@@ -39,11 +39,8 @@ fn principal_gone_message(op: &Operation, reason: &str) -> String {
         "AWS will not remove this assignment: its {} {} no longer exists in the directory (AWS said: {reason}). \
          It grants nobody access, since no one can sign in as a deleted principal. Hallpass will not send it \
          again; AWS Support can remove it if it must go.",
-        op.spec
-            .principal_type
-            .map(|t| t.as_str().to_lowercase())
-            .unwrap_or_else(|| "principal".into()),
-        op.spec.principal_id.as_deref().unwrap_or("?"),
+        op.spec.principal().0.as_str().to_lowercase(),
+        op.spec.principal().1.unwrap_or("?"),
     )
 }
 
@@ -65,19 +62,21 @@ pub(super) async fn handle(
     report: &mut ExecReport,
 ) -> Result<Next> {
     let attempts = queue::get(conn, op.id)?.attempts;
-    let mut done =
-        |conn: &mut Connection, state: OpState, result: Option<&str>, err: Option<(&str, &str)>| {
-            match state {
-                OpState::Succeeded => report.succeeded += 1,
-                OpState::Failed => report.failed += 1,
-                OpState::Blocked => report.blocked += 1,
-                _ => {}
-            }
-            if let Some((m, _)) = err {
-                report.last_error = Some(m.to_owned());
-            }
-            queue::finish(conn, op.id, state, result, err).map(|_| Next::Done)
-        };
+    let mut done = |conn: &mut Connection,
+                    state: OpState,
+                    result: Option<&str>,
+                    err: Option<(&str, ErrorCode)>| {
+        match state {
+            OpState::Succeeded => report.succeeded += 1,
+            OpState::Failed => report.failed += 1,
+            OpState::Blocked => report.blocked += 1,
+            _ => {}
+        }
+        if let Some((m, _)) = err {
+            report.last_error = Some(m.to_owned());
+        }
+        queue::finish(conn, op.id, state, result, err).map(|_| Next::Done)
+    };
     let status = match event {
         Event::Submitted(Ok(s)) => {
             queue::mark_in_progress(conn, op.id, &s.request_id)?;
@@ -88,7 +87,7 @@ pub(super) async fn handle(
         }
         Event::Polled(Ok(s)) => s,
         Event::Direct(Ok(result)) => {
-            if let (OpKind::CreateUser, Some(id)) = (op.spec.kind, &result) {
+            if let (OpKind::CreateUser, Some(id)) = (op.spec.kind(), &result) {
                 queue::set_principal_id(conn, op.id, id)?;
             }
             let note = result.map(|id| format!("user id {id}"));
@@ -128,9 +127,7 @@ pub(super) async fn handle(
                 // concurrent operations): nothing was applied; wait and send again, and
                 // never call it failed — what is not sent in this run waits, queued, for
                 // the next.
-                Some(AwsErrorKind::QuotaExceeded)
-                    if matches!(op.spec.kind, OpKind::Grant | OpKind::Revoke) =>
-                {
+                Some(AwsErrorKind::QuotaExceeded) if op.spec.kind().is_assignment() => {
                     queue::requeue(conn, op.id, &msg, e.code())?;
                     if attempts < MAX_ATTEMPTS {
                         Ok(Next::Retry(attempts))
@@ -163,9 +160,14 @@ pub(super) async fn handle(
         Status::Failed(reason) => {
             // A revocation of something already gone, or a grant of something already
             // there, reached its goal anyway.
-            let t = target_of(op);
-            let present = aws_p::exists(c, &session.gate, &t).await?;
-            if present == (op.spec.kind == OpKind::Grant) {
+            let t = target_of(&op.spec).ok_or_else(|| {
+                Error::Internal(format!(
+                    "AWS reported an assignment status for operation {}, which is not an assignment change",
+                    op.id
+                ))
+            })?;
+            let present = aws_c::exists(c, &session.gate, &t).await?;
+            if present == (op.spec.kind() == OpKind::Grant) {
                 done(
                     conn,
                     OpState::Succeeded,
@@ -184,10 +186,10 @@ pub(super) async fn handle(
                     None,
                     Some((
                         &management_denied_message(&action, &reason),
-                        "aws-access-denied",
+                        ErrorCode::AwsAccessDenied,
                     )),
                 )
-            } else if op.spec.kind == OpKind::Revoke && principal_gone(&reason) {
+            } else if op.spec.kind() == OpKind::Revoke && principal_gone(&reason) {
                 // AWS will not remove the assignment of a user or group deleted from the
                 // directory (it ends the request FAILED with "… was not found in directory").
                 // Final: sending it again gives the same answer.
@@ -195,14 +197,20 @@ pub(super) async fn handle(
                     conn,
                     OpState::Failed,
                     None,
-                    Some((&principal_gone_message(op, &reason), PRINCIPAL_GONE)),
+                    Some((
+                        &principal_gone_message(op, &reason),
+                        ErrorCode::AwsPrincipalGone,
+                    )),
                 )
             } else {
                 done(
                     conn,
                     OpState::Failed,
                     None,
-                    Some((&format!("AWS could not apply it: {reason}"), "aws-failed")),
+                    Some((
+                        &format!("AWS could not apply it: {reason}"),
+                        ErrorCode::AwsFailed,
+                    )),
                 )
             }
         }

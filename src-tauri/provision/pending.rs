@@ -7,8 +7,6 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use rand::RngCore;
-
 use crate::error::{Error, Result};
 
 /// How long a plan stays good: AWS may have changed since it was checked live.
@@ -46,10 +44,8 @@ impl<T> Pending<T> {
     }
 
     /// Keeps `item` and returns its id: 128 random bits from the OS, as hex.
-    pub fn keep(&self, item: T) -> String {
-        let mut bytes = [0u8; 16];
-        rand::rngs::OsRng.fill_bytes(&mut bytes);
-        let id: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    pub fn keep(&self, item: T) -> Result<String> {
+        let id = crate::random::hex(16)?;
         let mut kept = self.kept.lock().unwrap_or_else(|p| p.into_inner());
         let ttl = self.ttl;
         kept.items.retain(|_, (at, _, _)| at.elapsed() < ttl);
@@ -67,7 +63,7 @@ impl<T> Pending<T> {
         let seq = kept.next;
         kept.next += 1;
         kept.items.insert(id.clone(), (Instant::now(), seq, item));
-        id
+        Ok(id)
     }
 
     /// Takes the item kept under `id`: once only, and only while it is fresh.
@@ -113,10 +109,10 @@ mod tests {
     #[test]
     fn a_plan_is_taken_once_by_its_id_and_nothing_else_is_accepted() {
         let p = Pending::default();
-        let id = p.keep("grant");
+        let id = p.keep("grant").unwrap();
         assert_eq!(id.len(), 32);
         assert!(id.chars().all(|c| c.is_ascii_hexdigit()));
-        assert_ne!(p.keep("other"), id, "ids are not reused");
+        assert_ne!(p.keep("other").unwrap(), id, "ids are not reused");
         assert!(p.take("0".repeat(32).as_str()).is_err(), "a forged id");
         assert_eq!(p.take(&id).unwrap(), "grant");
         let again = p.take(&id).unwrap_err().to_string();
@@ -126,13 +122,13 @@ mod tests {
     #[test]
     fn a_stale_plan_is_refused_and_the_oldest_make_room() {
         let p = Pending::with_ttl(Duration::ZERO);
-        let id = p.keep(1);
+        let id = p.keep(1).unwrap();
         let err = p.take(&id).unwrap_err().to_string();
         assert!(err.contains("plan the change again"), "{err}");
 
         let p = Pending::default();
-        let first = p.keep(0);
-        let ids: Vec<String> = (1..=KEPT).map(|i| p.keep(i)).collect();
+        let first = p.keep(0).unwrap();
+        let ids: Vec<String> = (1..=KEPT).map(|i| p.keep(i).unwrap()).collect();
         assert!(p.take(&first).is_err(), "the oldest was dropped");
         assert_eq!(p.take(&ids[KEPT - 1]).unwrap(), KEPT);
     }

@@ -5,8 +5,8 @@ use rusqlite::Connection;
 
 use super::expand::{assignment_items, orphan_items};
 pub use super::live_check::live_check;
-use super::op::{NewUser, OpKind};
-use super::request::{blank, pick_instance};
+use super::op::{MembershipSpec, NewUser, OpChange, OpKind, OpSpec, UserSpec};
+use super::request::pick_instance;
 pub use super::request::{AssignmentRequest, Plan, PlanItem, Request};
 use super::resolve::Snapshot;
 use crate::error::{Error, Result};
@@ -39,8 +39,10 @@ pub fn require_reason(request: &Request, reason: Option<&str>) -> Result<()> {
 /// The same rule on a plan about to be applied.
 pub fn require_reason_for_plan(plan: &Plan, reason: Option<&str>) -> Result<()> {
     for i in &plan.items {
-        if i.spec.kind == OpKind::Grant && i.spec.principal_type == Some(PrincipalType::User) {
-            reason_needed(i.spec.principal_name.as_deref().unwrap_or("?"), reason)?;
+        if let OpChange::Grant(a) = &i.spec.change {
+            if a.principal_type == PrincipalType::User {
+                reason_needed(a.principal_name.as_deref().unwrap_or("?"), reason)?;
+            }
         }
     }
     Ok(())
@@ -85,10 +87,14 @@ pub fn plan(conn: &Connection, request: &Request) -> Result<Plan> {
             })?;
             let user = &trimmed(user);
             validate_new_user(user)?;
-            let mut s = blank(OpKind::CreateUser, inst);
-            s.principal_type = Some(PrincipalType::User);
-            s.principal_name = Some(user.user_name.clone());
-            s.new_user = Some(user.clone());
+            let s = OpSpec {
+                instance_arn: inst.instance_arn.clone(),
+                change: OpChange::CreateUser(UserSpec {
+                    identity_store_id: inst.identity_store_id.clone(),
+                    new_user: user.clone(),
+                    principal_id: None,
+                }),
+            };
             let exists = snap.user(&inst.identity_store_id, &user.user_name).is_ok();
             warnings.push(sign_in_note(&user.user_name));
             vec![PlanItem {
@@ -116,19 +122,21 @@ pub fn plan(conn: &Connection, request: &Request) -> Result<Plan> {
             let member = queries::groups_of_user(conn, snap_id, &u.user_id)?
                 .iter()
                 .any(|x| x.group_id == g.group_id);
-            let mut s = blank(
-                if add {
-                    OpKind::AddMember
+            let m = MembershipSpec {
+                identity_store_id: inst.identity_store_id.clone(),
+                principal_id: u.user_id.clone(),
+                principal_name: Some(u.user_name.clone()),
+                group_id: g.group_id.clone(),
+                group_name: Some(g.display_name.clone()),
+            };
+            let s = OpSpec {
+                instance_arn: inst.instance_arn.clone(),
+                change: if add {
+                    OpChange::AddMember(m)
                 } else {
-                    OpKind::RemoveMember
+                    OpChange::RemoveMember(m)
                 },
-                inst,
-            );
-            s.principal_type = Some(PrincipalType::User);
-            s.principal_id = Some(u.user_id.clone());
-            s.principal_name = Some(u.user_name.clone());
-            s.group_id = Some(g.group_id.clone());
-            s.group_name = Some(g.display_name.clone());
+            };
             let noop = match (add, member) {
                 (true, true) => Some("already a member".to_owned()),
                 (false, false) => Some("not a member".to_owned()),

@@ -5,37 +5,69 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
 
 use super::audit;
 use super::grants;
-use super::op::{OpKind, OpSpec, OpState, Operation};
+use super::op::{
+    AssignmentSpec, MembershipSpec, OpChange, OpKind, OpSpec, OpState, Operation, UserSpec,
+};
 use crate::clock::now_rfc3339;
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorCode, Result};
 use crate::model::PrincipalType;
-
-/// The error code of a revocation AWS refuses because the principal no longer exists.
-pub const PRINCIPAL_GONE: &str = "aws-principal-gone";
 
 const COLS: &str = "id, batch_id, kind, state, instance_arn, identity_store_id, account_id, account_name, \
      permission_set_arn, permission_set_name, principal_type, principal_id, principal_name, group_id, group_name, \
      payload, request_id, attempts, last_error, error_code, result, grant_id, created_at, updated_at, finished_at";
 
+/// The `operations` columns of a spec, the other way from [`row`]: identity store id,
+/// account id and name, permission set ARN and name, principal type, id and name, group id
+/// and name, and the new user's attributes as JSON. An assignment change needs no identity
+/// store; its column (NOT NULL since migration 0002) holds "".
+pub(super) fn spec_columns(s: &OpSpec) -> [Option<String>; 11] {
+    let o = |v: &Option<String>| v.clone();
+    match &s.change {
+        OpChange::CreateUser(u) => [
+            Some(u.identity_store_id.clone()),
+            None,
+            None,
+            None,
+            None,
+            Some(PrincipalType::User.as_str().into()),
+            o(&u.principal_id),
+            Some(u.new_user.user_name.clone()),
+            None,
+            None,
+            Some(serde_json::to_string(&u.new_user).unwrap_or_default()),
+        ],
+        OpChange::AddMember(m) | OpChange::RemoveMember(m) => [
+            Some(m.identity_store_id.clone()),
+            None,
+            None,
+            None,
+            None,
+            Some(PrincipalType::User.as_str().into()),
+            Some(m.principal_id.clone()),
+            o(&m.principal_name),
+            Some(m.group_id.clone()),
+            o(&m.group_name),
+            None,
+        ],
+        OpChange::Grant(a) | OpChange::Revoke(a) => [
+            Some(String::new()),
+            Some(a.account_id.clone()),
+            o(&a.account_name),
+            Some(a.permission_set_arn.clone()),
+            o(&a.permission_set_name),
+            Some(a.principal_type.as_str().into()),
+            Some(a.principal_id.clone()),
+            o(&a.principal_name),
+            None,
+            None,
+            None,
+        ],
+    }
+}
+
 fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Operation> {
     let kind: String = r.get(2)?;
     let state: String = r.get(3)?;
-    let principal_type: Option<String> = r.get(10)?;
-    let principal_type = match principal_type {
-        Some(s) => Some(
-            PrincipalType::parse(&s)
-                .ok_or_else(|| crate::store::unknown_value(10, "principal type", &s))?,
-        ),
-        None => None,
-    };
-    let payload: Option<String> = r.get(15)?;
-    let new_user = match payload {
-        Some(p) => Some(
-            serde_json::from_str(&p)
-                .map_err(|_| crate::store::unknown_value(15, "new-user payload", &p))?,
-        ),
-        None => None,
-    };
     let bad = |what: &str, v: &str| {
         rusqlite::Error::FromSqlConversionFailure(
             0,
@@ -43,29 +75,65 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Operation> {
             format!("unknown operation {what} {v:?}").into(),
         )
     };
+    let kind = OpKind::parse(&kind).ok_or_else(|| bad("kind", &kind))?;
+    // A column the operation's kind needs but the row lacks: a damaged row, never a default.
+    let need = |i: usize, what: &str| -> rusqlite::Result<String> {
+        r.get::<_, Option<String>>(i)?
+            .ok_or_else(|| bad(what, &format!("missing for {}", kind.as_str())))
+    };
+    let membership = || -> rusqlite::Result<MembershipSpec> {
+        Ok(MembershipSpec {
+            identity_store_id: need(5, "identity store id")?,
+            principal_id: need(11, "user id")?,
+            principal_name: r.get(12)?,
+            group_id: need(13, "group id")?,
+            group_name: r.get(14)?,
+        })
+    };
+    let assignment = || -> rusqlite::Result<AssignmentSpec> {
+        Ok(AssignmentSpec {
+            account_id: need(6, "account id")?,
+            account_name: r.get(7)?,
+            permission_set_arn: need(8, "permission set ARN")?,
+            permission_set_name: r.get(9)?,
+            principal_type: crate::store::principal_type_at(r, 10)?,
+            principal_id: need(11, "principal id")?,
+            principal_name: r.get(12)?,
+        })
+    };
+    let change = match kind {
+        OpKind::CreateUser => {
+            let payload = need(15, "new-user payload")?;
+            OpChange::CreateUser(UserSpec {
+                identity_store_id: need(5, "identity store id")?,
+                new_user: serde_json::from_str(&payload)
+                    .map_err(|_| crate::store::unknown_value(15, "new-user payload", &payload))?,
+                principal_id: r.get::<_, Option<String>>(11)?.filter(|id| !id.is_empty()),
+            })
+        }
+        OpKind::AddMember => OpChange::AddMember(membership()?),
+        OpKind::RemoveMember => OpChange::RemoveMember(membership()?),
+        OpKind::Grant => OpChange::Grant(assignment()?),
+        OpKind::Revoke => OpChange::Revoke(assignment()?),
+    };
     Ok(Operation {
         id: r.get(0)?,
         batch_id: r.get(1)?,
         spec: OpSpec {
-            kind: OpKind::parse(&kind).ok_or_else(|| bad("kind", &kind))?,
             instance_arn: r.get(4)?,
-            identity_store_id: r.get(5)?,
-            account_id: r.get(6)?,
-            account_name: r.get(7)?,
-            permission_set_arn: r.get(8)?,
-            permission_set_name: r.get(9)?,
-            principal_type,
-            principal_id: r.get(11)?,
-            principal_name: r.get(12)?,
-            group_id: r.get(13)?,
-            group_name: r.get(14)?,
-            new_user,
+            change,
         },
         state: OpState::parse(&state).ok_or_else(|| bad("state", &state))?,
         request_id: r.get(16)?,
         attempts: r.get(17)?,
         last_error: r.get(18)?,
-        error_code: r.get(19)?,
+        error_code: match r.get::<_, Option<String>>(19)? {
+            Some(c) => Some(
+                ErrorCode::parse(&c)
+                    .ok_or_else(|| crate::store::unknown_value(19, "error code", &c))?,
+            ),
+            None => None,
+        },
         result: r.get(20)?,
         grant_id: r.get(21)?,
         created_at: r.get(22)?,
@@ -137,7 +205,7 @@ pub fn unremovable(
          WHERE kind = 'revoke' AND state = 'failed' AND error_code = ?1
            AND account_id IS NOT NULL AND permission_set_arn IS NOT NULL AND principal_id IS NOT NULL",
     )?;
-    let rows = stmt.query_map([PRINCIPAL_GONE], |r| {
+    let rows = stmt.query_map([ErrorCode::AwsPrincipalGone.as_str()], |r| {
         Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -169,11 +237,11 @@ pub fn mark_in_progress(conn: &Connection, id: i64, request_id: &str) -> Result<
 }
 
 /// Back to the queue: AWS refused this attempt in a way worth retrying (throttled, conflict).
-pub fn requeue(conn: &Connection, id: i64, error: &str, code: &str) -> Result<()> {
+pub fn requeue(conn: &Connection, id: i64, error: &str, code: ErrorCode) -> Result<()> {
     conn.execute(
         "UPDATE operations SET state = 'queued', request_id = NULL, last_error = ?2, error_code = ?3, updated_at = ?4
          WHERE id = ?1",
-        rusqlite::params![id, error, code, now_rfc3339()],
+        rusqlite::params![id, error, code.as_str(), now_rfc3339()],
     )?;
     Ok(())
 }
@@ -193,7 +261,7 @@ pub fn finish(
     id: i64,
     state: OpState,
     result: Option<&str>,
-    error: Option<(&str, &str)>,
+    error: Option<(&str, ErrorCode)>,
 ) -> Result<()> {
     let op = get(conn, id)?;
     let (actor, reason): (String, Option<String>) = conn.query_row(
@@ -212,7 +280,7 @@ pub fn finish(
             state.as_str(),
             result,
             error.map(|e| e.0),
-            error.map(|e| e.1),
+            error.map(|e| e.1.as_str()),
             now,
             finished
         ],

@@ -11,7 +11,7 @@ use std::time::Instant;
 use futures::stream::{self, StreamExt, TryStreamExt};
 use rusqlite::Connection;
 
-use super::op::{OpKind, Operation};
+use super::op::{OpChange, Operation};
 use crate::aws::{self, Clients, Session};
 use crate::error::{Error, Result};
 use crate::model::{OrgData, PrincipalType};
@@ -137,33 +137,32 @@ impl Touched {
         let mut t = Touched::default();
         for op in changed {
             let s = &op.spec;
-            match s.kind {
-                OpKind::Grant | OpKind::Revoke => {
-                    if let (Some((account, ps)), Some(pt), Some(pid)) =
-                        (s.pair(), s.principal_type, s.principal_id.clone())
-                    {
-                        t.sets.insert((s.instance_arn.clone(), ps.clone()));
-                        t.assignments
-                            .entry((s.instance_arn.clone(), pt, pid))
-                            .or_default()
-                            .insert((account, ps));
-                    }
-                }
-                OpKind::AddMember | OpKind::RemoveMember => {
-                    if let Some(g) = &s.group_id {
-                        t.groups.insert((
+            match &s.change {
+                OpChange::Grant(a) | OpChange::Revoke(a) => {
+                    t.sets
+                        .insert((s.instance_arn.clone(), a.permission_set_arn.clone()));
+                    t.assignments
+                        .entry((
                             s.instance_arn.clone(),
-                            s.identity_store_id.clone(),
-                            g.clone(),
-                        ));
-                    }
+                            a.principal_type,
+                            a.principal_id.clone(),
+                        ))
+                        .or_default()
+                        .insert((a.account_id.clone(), a.permission_set_arn.clone()));
                 }
-                OpKind::CreateUser => {
-                    if let Some(u) = &s.principal_id {
+                OpChange::AddMember(m) | OpChange::RemoveMember(m) => {
+                    t.groups.insert((
+                        s.instance_arn.clone(),
+                        m.identity_store_id.clone(),
+                        m.group_id.clone(),
+                    ));
+                }
+                OpChange::CreateUser(u) => {
+                    if let Some(id) = &u.principal_id {
                         t.users.insert((
                             s.instance_arn.clone(),
-                            s.identity_store_id.clone(),
-                            u.clone(),
+                            u.identity_store_id.clone(),
+                            id.clone(),
                         ));
                     }
                 }
@@ -212,7 +211,7 @@ pub async fn run(
         data.memberships.extend(now);
     }
     for (instance, store, user) in users {
-        let u = aws::provision::describe_user(&clients[instance], gate, store, user).await?;
+        let u = aws::changes::describe_user(&clients[instance], gate, store, user).await?;
         data.users
             .retain(|x| !(&x.identity_store_id == store && &x.user_id == user));
         data.users.push(u);
@@ -233,7 +232,7 @@ pub async fn run(
         full_scan: false,
         calls,
         duration_ms: clock.elapsed().as_millis() as u64,
-        kind: "refresh",
+        kind: crate::model::SnapshotKind::Refresh,
         base: Some(latest),
     };
     Ok(snapshots::write_snapshot(conn, &data, &meta)?.id)

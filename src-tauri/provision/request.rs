@@ -81,9 +81,9 @@ impl Plan {
     pub fn summary(&self) -> String {
         let mut by_kind: Vec<(OpKind, usize)> = Vec::new();
         for i in self.items.iter().filter(|i| i.noop.is_none()) {
-            match by_kind.iter_mut().find(|(k, _)| *k == i.spec.kind) {
+            match by_kind.iter_mut().find(|(k, _)| *k == i.spec.kind()) {
                 Some((_, n)) => *n += 1,
-                None => by_kind.push((i.spec.kind, 1)),
+                None => by_kind.push((i.spec.kind(), 1)),
             }
         }
         let mut parts: Vec<String> = by_kind
@@ -99,24 +99,6 @@ impl Plan {
         } else {
             parts.join(", ")
         }
-    }
-}
-
-pub(super) fn blank(kind: OpKind, instance: &Instance) -> OpSpec {
-    OpSpec {
-        kind,
-        instance_arn: instance.instance_arn.clone(),
-        identity_store_id: instance.identity_store_id.clone(),
-        account_id: None,
-        account_name: None,
-        permission_set_arn: None,
-        permission_set_name: None,
-        principal_type: None,
-        principal_id: None,
-        principal_name: None,
-        group_id: None,
-        group_name: None,
-        new_user: None,
     }
 }
 

@@ -5,12 +5,12 @@ use std::collections::{HashMap, HashSet};
 
 use rusqlite::Connection;
 
-use super::op::{OpKind, OpState, Operation};
+use super::op::{OpChange, OpKind, OpState, Operation};
 use super::queue;
-use super::send::{change_of, target_of};
-use crate::aws::provision::{self as aws_p, Change};
+use super::send::{change_of, target};
+use crate::aws::changes::{self as aws_c, Change};
 use crate::aws::{Clients, Session};
-use crate::error::Result;
+use crate::error::{ErrorCode, Result};
 
 /// Operations sent without an answer recorded (the process died, or the network
 /// failed mid-call): AWS is asked what happened before anything is sent again.
@@ -28,15 +28,15 @@ pub(super) async fn resume(
     // AWS's in-progress changes of each affected instance, by target.
     let mut in_flight: HashMap<(Change, String, String, String), String> = HashMap::new();
     let mut listed = HashSet::new();
-    for op in unsure.iter().filter(|o| o.spec.kind.is_assignment()) {
-        let change = change_of(op.spec.kind);
+    for op in unsure.iter().filter(|o| o.spec.kind().is_assignment()) {
+        let change = change_of(op.spec.kind());
         let inst = op.spec.instance_arn.clone();
         if !listed.insert((change, inst.clone())) {
             continue;
         }
         let c = &clients[&inst];
-        for rid in aws_p::in_progress(c, gate, change, &inst).await? {
-            let (_, target) = aws_p::describe(c, gate, change, &inst, &rid).await?;
+        for rid in aws_c::in_progress(c, gate, change, &inst).await? {
+            let (_, target) = aws_c::describe(c, gate, change, &inst, &rid).await?;
             if let Some((account, ps, principal)) = target {
                 in_flight.insert((change, account, ps, principal), rid);
             }
@@ -44,11 +44,10 @@ pub(super) async fn resume(
     }
     for op in unsure {
         let c = &clients[&op.spec.instance_arn];
-        let store_id = &op.spec.identity_store_id;
-        let applied = match op.spec.kind {
-            OpKind::Grant | OpKind::Revoke => {
-                let t = target_of(op);
-                let change = change_of(op.spec.kind);
+        let applied = match &op.spec.change {
+            OpChange::Grant(a) | OpChange::Revoke(a) => {
+                let t = target(&op.spec.instance_arn, a);
+                let change = change_of(op.spec.kind());
                 let key = (
                     change,
                     t.account_id.clone(),
@@ -59,11 +58,11 @@ pub(super) async fn resume(
                     queue::mark_in_progress(conn, op.id, rid)?;
                     continue;
                 }
-                aws_p::exists(c, gate, &t).await? == (change == Change::Create)
+                aws_c::exists(c, gate, &t).await? == (change == Change::Create)
             }
-            OpKind::CreateUser => {
-                let name = op.spec.principal_name.clone().unwrap_or_default();
-                match aws_p::find_user(c, gate, store_id, &name).await? {
+            OpChange::CreateUser(u) => {
+                let name = &u.new_user.user_name;
+                match aws_c::find_user(c, gate, &u.identity_store_id, name).await? {
                     Some(id) => {
                         queue::set_principal_id(conn, op.id, &id)?;
                         true
@@ -71,13 +70,11 @@ pub(super) async fn resume(
                     None => false,
                 }
             }
-            OpKind::AddMember | OpKind::RemoveMember => {
-                let user = op.spec.principal_id.clone().unwrap_or_default();
-                let groups = aws_p::memberships_of(c, gate, store_id, &user).await?;
-                let member = groups
-                    .iter()
-                    .any(|(_, g)| Some(g) == op.spec.group_id.as_ref());
-                member == (op.spec.kind == OpKind::AddMember)
+            OpChange::AddMember(m) | OpChange::RemoveMember(m) => {
+                let groups =
+                    aws_c::memberships_of(c, gate, &m.identity_store_id, &m.principal_id).await?;
+                let member = groups.iter().any(|(_, g)| *g == m.group_id);
+                member == (op.spec.kind() == OpKind::AddMember)
             }
         };
         if applied {
@@ -93,7 +90,7 @@ pub(super) async fn resume(
                 conn,
                 op.id,
                 "sent before an interruption; AWS shows it was not applied, so it is sent again",
-                "resumed",
+                ErrorCode::Resumed,
             )?;
         }
     }

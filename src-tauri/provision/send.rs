@@ -6,11 +6,10 @@ use std::future::Future;
 use std::pin::Pin;
 use std::time::{Duration, Instant};
 
-use super::op::{OpKind, Operation};
-use crate::aws::provision::{self as aws_p, AsyncStatus, Change, Status, Target};
+use super::op::{AssignmentSpec, OpChange, OpKind, OpSpec, Operation};
+use crate::aws::changes::{self as aws_c, AsyncStatus, Change, Status, Target};
 use crate::aws::{Clients, Session};
 use crate::error::{AwsErrorKind, Error, Result};
-use crate::model::PrincipalType;
 
 /// Identity Store changes sent at once (the rate limiter paces them further).
 /// An instance and a kind of assignment change: what one status listing covers.
@@ -38,14 +37,18 @@ pub(super) fn change_of(kind: OpKind) -> Change {
     }
 }
 
-pub(super) fn target_of(op: &Operation) -> Target {
-    let s = &op.spec;
+/// What AWS is sent for an assignment change (`None` for other kinds).
+pub(super) fn target_of(spec: &OpSpec) -> Option<Target> {
+    Some(target(&spec.instance_arn, spec.assignment()?))
+}
+
+pub(super) fn target(instance_arn: &str, a: &AssignmentSpec) -> Target {
     Target {
-        instance_arn: s.instance_arn.clone(),
-        account_id: s.account_id.clone().unwrap_or_default(),
-        permission_set_arn: s.permission_set_arn.clone().unwrap_or_default(),
-        principal_type: s.principal_type.unwrap_or(PrincipalType::Group),
-        principal_id: s.principal_id.clone().unwrap_or_default(),
+        instance_arn: instance_arn.to_owned(),
+        account_id: a.account_id.clone(),
+        permission_set_arn: a.permission_set_arn.clone(),
+        principal_type: a.principal_type,
+        principal_id: a.principal_id.clone(),
     }
 }
 
@@ -53,9 +56,9 @@ pub(super) fn target_of(op: &Operation) -> Target {
 /// quotas, "Number of IAM roles (permission sets) in the AWS account that can be updated
 /// at a time: 1") does not say whether two permission sets' changes in one account clash;
 /// serializing per account can only be slower, never skip a change.
-fn busy_key(op: &Operation) -> (String, String) {
-    let t = target_of(op);
-    (t.instance_arn, t.account_id)
+fn busy_key(op: &Operation) -> Option<(String, String)> {
+    let a = op.spec.assignment()?;
+    Some((op.spec.instance_arn.clone(), a.account_id.clone()))
 }
 
 pub(super) struct Limits {
@@ -87,13 +90,13 @@ impl Limits {
         self.outstanding.get(instance).copied().unwrap_or(0) >= self.max
     }
     pub(super) fn fits(&self, op: &Operation) -> bool {
-        if op.spec.kind.is_assignment() {
+        if let Some(key) = busy_key(op) {
             self.outstanding
                 .get(&op.spec.instance_arn)
                 .copied()
                 .unwrap_or(0)
                 < self.max
-                && !self.busy.contains(&busy_key(op))
+                && !self.busy.contains(&key)
         } else {
             self.direct < DIRECT_CONCURRENCY
         }
@@ -102,14 +105,14 @@ impl Limits {
         if !self.held.insert(op.id) {
             return;
         }
-        if op.spec.kind.is_assignment() {
+        if let Some(key) = busy_key(op) {
             let n = self
                 .outstanding
                 .entry(op.spec.instance_arn.clone())
                 .or_default();
             *n += 1;
             self.peak = self.peak.max(*n);
-            self.busy.insert(busy_key(op));
+            self.busy.insert(key);
         } else {
             self.direct += 1;
         }
@@ -119,11 +122,11 @@ impl Limits {
         if !self.held.remove(&op.id) {
             return;
         }
-        if op.spec.kind.is_assignment() {
+        if let Some(key) = busy_key(op) {
             if let Some(n) = self.outstanding.get_mut(&op.spec.instance_arn) {
                 *n = n.saturating_sub(1);
             }
-            self.busy.remove(&busy_key(op));
+            self.busy.remove(&key);
         } else {
             self.direct = self.direct.saturating_sub(1);
         }
@@ -133,27 +136,19 @@ impl Limits {
 pub(super) fn submit_job<'a>(c: &'a Clients, session: &'a Session, op: &Operation) -> Job<'a> {
     let id = op.id;
     let gate = &session.gate;
-    let kind = op.spec.kind;
-    let store_id = op.spec.identity_store_id.clone();
+    let kind = op.spec.kind();
     let spec = op.spec.clone();
-    let target = target_of(op);
     Box::pin(async move {
-        let event = match kind {
-            OpKind::Grant | OpKind::Revoke => {
-                Event::Submitted(aws_p::submit(c, gate, change_of(kind), &target).await)
+        let event = match &spec.change {
+            OpChange::Grant(a) | OpChange::Revoke(a) => {
+                let t = target(&spec.instance_arn, a);
+                Event::Submitted(aws_c::submit(c, gate, change_of(kind), &t).await)
             }
-            OpKind::CreateUser => {
-                let Some(user) = spec.new_user.clone() else {
-                    return (
-                        id,
-                        Event::Direct(Err(Error::InvalidInput(
-                            "the operation lost its user attributes".into(),
-                        ))),
-                    );
-                };
-                let r = match aws_p::create_user(c, gate, &store_id, &user).await {
+            OpChange::CreateUser(u) => {
+                let store_id = &u.identity_store_id;
+                let r = match aws_c::create_user(c, gate, store_id, &u.new_user).await {
                     Err(e) if e.aws_kind() == Some(AwsErrorKind::Conflict) => {
-                        aws_p::find_user(c, gate, &store_id, &user.user_name)
+                        aws_c::find_user(c, gate, store_id, &u.new_user.user_name)
                             .await
                             .and_then(|found| found.ok_or(e))
                     }
@@ -161,16 +156,16 @@ pub(super) fn submit_job<'a>(c: &'a Clients, session: &'a Session, op: &Operatio
                 };
                 Event::Direct(r.map(Some))
             }
-            OpKind::AddMember | OpKind::RemoveMember => {
-                let group = spec.group_id.clone().unwrap_or_default();
-                let user = spec.principal_id.clone().unwrap_or_default();
-                let r = if kind == OpKind::AddMember {
-                    aws_p::add_member(c, gate, &store_id, &group, &user).await
-                } else {
-                    aws_p::remove_member(c, gate, &store_id, &group, &user).await
-                };
-                Event::Direct(r.map(|_| None))
-            }
+            OpChange::AddMember(m) => Event::Direct(
+                aws_c::add_member(c, gate, &m.identity_store_id, &m.group_id, &m.principal_id)
+                    .await
+                    .map(|_| None),
+            ),
+            OpChange::RemoveMember(m) => Event::Direct(
+                aws_c::remove_member(c, gate, &m.identity_store_id, &m.group_id, &m.principal_id)
+                    .await
+                    .map(|_| None),
+            ),
         };
         (id, event)
     })
@@ -183,14 +178,14 @@ pub(super) fn poll_job<'a>(
     request_id: String,
 ) -> Job<'a> {
     let id = op.id;
-    let change = change_of(op.spec.kind);
+    let change = change_of(op.spec.kind());
     let instance = op.spec.instance_arn.clone();
     Box::pin(async move {
         let mut wait = Duration::from_millis(200);
         let mut transient = 0;
         loop {
             tokio::time::sleep(wait).await;
-            match aws_p::describe(c, &session.gate, change, &instance, &request_id).await {
+            match aws_c::describe(c, &session.gate, change, &instance, &request_id).await {
                 Ok((s, _)) if s.status == Status::InProgress => {}
                 Ok((s, _)) => return (id, Event::Polled(Ok(s))),
                 Err(e)
@@ -214,7 +209,7 @@ pub(super) fn poll_job<'a>(
 
 /// The message for a denied call: which permissions the role lacks, and the fix.
 pub(super) fn denied(op: &Operation, e: &Error) -> String {
-    let actions = crate::setup::policies::change_actions(op.spec.kind).join(" and ");
+    let actions = crate::setup::policies::change_actions(op.spec.kind()).join(" and ");
     let said = match e {
         Error::Aws {
             action: Some(a), ..

@@ -19,10 +19,8 @@
 use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
 
-use aws_sdk_ssoadmin::types::StatusValues;
-
 use super::send::{Event, Job, Key};
-use crate::aws::provision::{self as aws_p, Change};
+use crate::aws::changes::{self as aws_c, Change, ListedStatus};
 use crate::aws::{Clients, Session};
 use crate::error::Result;
 
@@ -203,12 +201,12 @@ impl Sweeper {
             if !e.listing && !e.watched.is_empty() {
                 e.listing = true;
                 e.last_list = Some(now);
-                jobs.push(list_job(c, session, key.clone(), StatusValues::InProgress));
+                jobs.push(list_job(c, session, key.clone(), ListedStatus::InProgress));
             }
             if !e.confirming && !e.ended.is_empty() {
                 e.confirming = true;
                 e.last_confirm = Some(now);
-                jobs.push(list_job(c, session, key.clone(), StatusValues::Succeeded));
+                jobs.push(list_job(c, session, key.clone(), ListedStatus::Succeeded));
             }
         }
         jobs
@@ -287,16 +285,16 @@ impl Sweeper {
     }
 }
 
-fn list_job<'a>(c: &'a Clients, session: &'a Session, key: Key, status: StatusValues) -> Job<'a> {
+fn list_job<'a>(c: &'a Clients, session: &'a Session, key: Key, status: ListedStatus) -> Job<'a> {
     Box::pin(async move {
         let started = Instant::now();
-        let pages = if status == StatusValues::InProgress {
+        let pages = if status == ListedStatus::InProgress {
             usize::MAX
         } else {
             SUCCEEDED_PAGES
         };
-        let result = aws_p::requests(c, &session.gate, key.1, &key.0, status.clone(), pages).await;
-        let event = if status == StatusValues::InProgress {
+        let result = aws_c::requests(c, &session.gate, key.1, &key.0, status, pages).await;
+        let event = if status == ListedStatus::InProgress {
             Event::Listed(key, started, result)
         } else {
             Event::Confirmed(key, started, result)

@@ -12,7 +12,7 @@ use super::matrix::{Matrix, Tree};
 use crate::error::{Error, Result};
 use crate::model::{Instance, Names, PrincipalType};
 use crate::provision::resolve::Snapshot;
-use crate::provision::{OpKind, OpSpec, Plan, PlanItem};
+use crate::provision::{AssignmentSpec, OpKind, OpSpec, Plan, PlanItem};
 use crate::store::queries;
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, TS)]
@@ -241,22 +241,18 @@ pub fn reconcile(conn: &Connection, snap: i64, m: &Matrix, only_missing: bool) -
         )));
     }
     let s = Snapshot::load(conn, snap)?;
-    let spec =
-        |kind: OpKind, d: &DriftItem, inst: &Instance, ps_arn: &str, principal_id: &str| OpSpec {
-            kind,
-            instance_arn: inst.instance_arn.clone(),
-            identity_store_id: inst.identity_store_id.clone(),
-            account_id: Some(d.account_id.clone()),
+    let spec = |kind: OpKind, d: &DriftItem, inst: &Instance, ps_arn: &str, principal_id: &str| {
+        let a = AssignmentSpec {
+            account_id: d.account_id.clone(),
             account_name: Some(d.account_name.clone()),
-            permission_set_arn: Some(ps_arn.to_owned()),
+            permission_set_arn: ps_arn.to_owned(),
             permission_set_name: Some(d.permission_set.clone()),
-            principal_type: Some(d.principal_type),
-            principal_id: Some(principal_id.to_owned()),
+            principal_type: d.principal_type,
+            principal_id: principal_id.to_owned(),
             principal_name: Some(d.principal_name.clone()),
-            group_id: None,
-            group_name: None,
-            new_user: None,
         };
+        OpSpec::on_assignment(kind, &inst.instance_arn, a)
+    };
     let mut items: Vec<PlanItem> = missing
         .iter()
         .map(|d| PlanItem {

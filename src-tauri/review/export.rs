@@ -7,6 +7,15 @@ use super::access_review::Review;
 use crate::error::Result;
 use crate::store::queries::{self, AccessQuery};
 
+/// The review in `format`.
+pub fn review(r: &Review, format: crate::paths::ExportFormat) -> String {
+    match format {
+        crate::paths::ExportFormat::Csv => review_csv(r),
+        crate::paths::ExportFormat::Json => review_json(r),
+        crate::paths::ExportFormat::Html => review_html(r),
+    }
+}
+
 pub fn review_json(r: &Review) -> String {
     serde_json::to_string_pretty(r).unwrap_or_default()
 }

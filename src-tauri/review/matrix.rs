@@ -46,8 +46,11 @@ pub fn parse(text: &str) -> Result<Matrix> {
             MAX / (1024 * 1024)
         )));
     }
-    let m: Matrix = serde_yaml::from_str(text).map_err(|e| {
-        let at = e.location().map(|l| format!(" (line {}, column {})", l.line(), l.column())).unwrap_or_default();
+    let m: Matrix = serde_saphyr::from_str(text).map_err(|e| {
+        let at = e
+            .location()
+            .map(|l| format!(" (line {}, column {})", l.line(), l.column()))
+            .unwrap_or_default();
         Error::InvalidInput(format!(
             "the matrix is not valid{at}: {e}. Expected:\nassignments:\n  - group: platform-admins\n    permission_set: AdministratorAccess\n    ous: [Workloads, Security]   # or accounts: [111111111111], or ous: [_root_]"
         ))
@@ -248,7 +251,7 @@ pub fn export(conn: &Connection, snap: i64) -> Result<Matrix> {
 }
 
 pub fn to_yaml(m: &Matrix) -> Result<String> {
-    let body = serde_yaml::to_string(m).map_err(|e| Error::InvalidInput(e.to_string()))?;
+    let body = serde_saphyr::to_string(m).map_err(|e| Error::InvalidInput(e.to_string()))?;
     Ok(format!(
         "# Hallpass source-of-truth matrix: (group, permission set, OUs or accounts).\n\
          # `_root_` is every account; OUs include their sub-OUs. Check with `hallpass drift --matrix FILE`.\n{body}"
@@ -273,5 +276,14 @@ mod tests {
             .to_string();
         assert!(err.contains("entry 1 (X) has no ous or accounts"), "{err}");
         assert!(parse("not: [valid").is_err());
+    }
+
+    #[test]
+    fn account_ids_stay_text_with_their_leading_zeros_both_ways() {
+        let m = parse("assignments:\n  - group: a\n    permission_set: X\n    accounts: [012345678901, 111111111111]\n")
+            .unwrap();
+        assert_eq!(m.assignments[0].accounts, ["012345678901", "111111111111"]);
+        let again = parse(&to_yaml(&m).unwrap()).unwrap();
+        assert_eq!(again, m, "{}", to_yaml(&m).unwrap());
     }
 }

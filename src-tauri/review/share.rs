@@ -168,7 +168,7 @@ pub fn import_bytes(data_dir: &Path, bytes: &[u8], label: &str) -> Result<Snapsh
         full_scan: file.snapshot.full_scan,
         calls: Default::default(),
         duration_ms: 0,
-        kind: "imported",
+        kind: crate::model::SnapshotKind::Imported,
         base: None,
     };
     let from = ImportedFrom {

@@ -4,7 +4,7 @@
 use serde::Serialize;
 use ts_rs::TS;
 
-use crate::aws::{self, connect::caller_identity, directory, org, sso, ConnectParams, Gate};
+use crate::aws::{self, directory, org, sso, ConnectParams, Gate};
 use crate::error::{AwsErrorKind, Error};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
@@ -79,9 +79,8 @@ pub async fn test_connection(params: &ConnectParams) -> Vec<CheckStep> {
     };
 
     // 1. Base credentials.
-    let base = aws::connect::base_config(&params.region, params.profile.as_deref()).await;
     let gate = Gate::new(params.rates, vec![]);
-    match caller_identity(&base, &gate, params.profile.as_deref()).await {
+    match aws::connect::base_caller(&params.region, params.profile.as_deref(), &gate).await {
         Ok(c) => steps.push(step(
             TITLES[0].0,
             TITLES[0].1,

@@ -6,7 +6,7 @@ pub mod connection;
 pub mod policies;
 pub mod profiles;
 
-use rand::Rng;
+use rand::RngExt;
 
 use crate::error::{Error, Result};
 
@@ -71,9 +71,9 @@ pub fn validate_external_id(id: &str) -> Result<()> {
 /// A new External ID: 40 random characters from letters and digits (about 238 bits).
 pub fn generate_external_id() -> String {
     const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-    let mut rng = rand::thread_rng();
+    let mut rng = rand::rng();
     (0..40)
-        .map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char)
+        .map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char)
         .collect()
 }
 

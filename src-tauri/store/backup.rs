@@ -216,7 +216,7 @@ mod tests {
         assert!(msg.contains("is damaged"), "{msg}");
         assert!(msg.contains(&backup.name), "names the backup: {msg}");
         assert!(msg.contains("hallpass db restore"), "says how: {msg}");
-        assert_eq!(err.code(), "database-damaged");
+        assert_eq!(err.code(), crate::error::ErrorCode::DatabaseDamaged);
         assert_eq!(
             std::fs::read(store::db_path(dir.path())).unwrap(),
             damaged,

@@ -188,7 +188,7 @@ mod tests {
     fn write(
         conn: &mut rusqlite::Connection,
         d: &OrgData,
-        kind: &'static str,
+        kind: crate::model::SnapshotKind,
         second: u32,
         base: Option<i64>,
     ) -> i64 {
@@ -218,11 +218,29 @@ mod tests {
     fn a_sync_written_after_a_newer_refresh_keeps_what_the_refresh_saw() {
         let dir = tempfile::tempdir().unwrap();
         let mut conn = store::open(dir.path()).unwrap();
-        write(&mut conn, &data(&["a"]), "sync", 1, None);
+        write(
+            &mut conn,
+            &data(&["a"]),
+            crate::model::SnapshotKind::Sync,
+            1,
+            None,
+        );
         // A sync starts at :02 and reads "a" only; meanwhile a grant on "b" lands and
         // its refresh (started :03) is written first.
-        let refresh = write(&mut conn, &data(&["a", "b"]), "refresh", 3, Some(1));
-        let sync = write(&mut conn, &data(&["a"]), "sync", 2, None);
+        let refresh = write(
+            &mut conn,
+            &data(&["a", "b"]),
+            crate::model::SnapshotKind::Refresh,
+            3,
+            Some(1),
+        );
+        let sync = write(
+            &mut conn,
+            &data(&["a"]),
+            crate::model::SnapshotKind::Sync,
+            2,
+            None,
+        );
         assert_eq!(
             accounts(&conn, refresh),
             ["a", "b"].map(String::from).into()
@@ -233,7 +251,13 @@ mod tests {
             "the grant stays"
         );
         // A sync that started after the refresh is the newer reading: "b" was revoked since.
-        let later = write(&mut conn, &data(&["a"]), "sync", 4, None);
+        let later = write(
+            &mut conn,
+            &data(&["a"]),
+            crate::model::SnapshotKind::Sync,
+            4,
+            None,
+        );
         assert_eq!(accounts(&conn, later), ["a"].map(String::from).into());
     }
 
@@ -241,11 +265,29 @@ mod tests {
     fn a_refresh_written_after_a_newer_sync_keeps_what_the_sync_saw() {
         let dir = tempfile::tempdir().unwrap();
         let mut conn = store::open(dir.path()).unwrap();
-        write(&mut conn, &data(&["a", "c"]), "sync", 1, None);
+        write(
+            &mut conn,
+            &data(&["a", "c"]),
+            crate::model::SnapshotKind::Sync,
+            1,
+            None,
+        );
         // A refresh reads snapshot 1, adds "b"; before it is written, a sync that saw "c"
         // revoked in the console is.
-        write(&mut conn, &data(&["a"]), "sync", 3, None);
-        let refresh = write(&mut conn, &data(&["a", "b", "c"]), "refresh", 2, Some(1));
+        write(
+            &mut conn,
+            &data(&["a"]),
+            crate::model::SnapshotKind::Sync,
+            3,
+            None,
+        );
+        let refresh = write(
+            &mut conn,
+            &data(&["a", "b", "c"]),
+            crate::model::SnapshotKind::Refresh,
+            2,
+            Some(1),
+        );
         assert_eq!(
             accounts(&conn, refresh),
             ["a", "b"].map(String::from).into(),

@@ -2,12 +2,12 @@
 
 mod access_sql;
 pub mod backup;
+mod entity_tables;
 mod merge;
 pub(crate) mod migrate;
 pub mod queries;
 pub mod recover;
 pub mod retention;
-mod rows;
 pub mod snapshots;
 mod versioned;
 
@@ -37,6 +37,11 @@ pub fn principal_type_at(
     let s: String = r.get(column)?;
     crate::model::PrincipalType::parse(&s)
         .ok_or_else(|| unknown_value(column, "principal type", &s))
+}
+
+/// SQLite's verdict on the whole file (`PRAGMA integrity_check`): "ok", or what is damaged.
+pub fn integrity(conn: &Connection) -> rusqlite::Result<String> {
+    conn.query_row("PRAGMA integrity_check", [], |r| r.get(0))
 }
 
 /// The database file's name inside a data folder.
@@ -160,10 +165,7 @@ pub fn folder_id(conn: &Connection) -> Result<String> {
     if let Some(id) = get_setting(conn, "folder_id")? {
         return Ok(id);
     }
-    use rand::RngCore;
-    let mut bytes = [0u8; 12];
-    rand::rngs::OsRng.fill_bytes(&mut bytes);
-    let id: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    let id = crate::random::hex(12)?;
     // Two processes may race to make it: the first one written wins.
     conn.execute(
         "INSERT INTO settings(key, value) VALUES ('folder_id', ?1) ON CONFLICT(key) DO NOTHING",

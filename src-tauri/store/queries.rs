@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use rusqlite::{Connection, OptionalExtension};
 
 pub use super::access_sql::account_grants;
-pub use super::rows::DelegatedAdmin;
+pub use super::entity_tables::DelegatedAdmin;
 use super::versioned::{read_at, read_where};
 use crate::error::{Error, Result};
 use crate::model::*;

@@ -91,8 +91,7 @@ fn move_file(from: &Path, to: &Path) -> Result<()> {
 fn verify(path: &Path) -> Result<()> {
     let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)
         .map_err(|e| Error::Store(format!("cannot open the backup {}: {e}", path.display())))?;
-    let verdict: String = conn
-        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+    let verdict = super::integrity(&conn)
         .map_err(|e| Error::Store(format!("the backup {} is unreadable: {e}", path.display())))?;
     if verdict != "ok" {
         return Err(Error::Store(format!(

@@ -4,10 +4,10 @@ use std::collections::BTreeMap;
 
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
 
-use super::rows::DelegatedAdmin;
+use super::entity_tables::DelegatedAdmin;
 use super::versioned::apply;
 use crate::error::{Error, Result};
-use crate::model::{ImportedFrom, OrgData, SnapshotInfo, Strategy};
+use crate::model::{ImportedFrom, OrgData, SnapshotInfo, SnapshotKind, SnapshotStatus, Strategy};
 
 /// What a sync knows about itself besides the data it read.
 #[derive(Debug, Clone)]
@@ -18,8 +18,7 @@ pub struct SyncMeta {
     pub full_scan: bool,
     pub calls: BTreeMap<String, u64>,
     pub duration_ms: u64,
-    /// `sync`, or `refresh` for the parts a batch of changes touched.
-    pub kind: &'static str,
+    pub kind: SnapshotKind,
     /// For a refresh: the snapshot its data started from.
     pub base: Option<i64>,
 }
@@ -59,7 +58,9 @@ fn write(
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     // Under the write lock: nothing another writer saw later is undone (see merge.rs).
     let merged = match (meta.kind, meta.base) {
-        ("sync", _) => super::merge::sync_over_newer_refreshes(&tx, data, &meta.started_at)?,
+        (SnapshotKind::Sync, _) => {
+            super::merge::sync_over_newer_refreshes(&tx, data, &meta.started_at)?
+        }
         (_, Some(base)) => super::merge::refresh_rebased(&tx, data, base)?,
         _ => None,
     };
@@ -75,7 +76,7 @@ fn write(
             meta.full_scan,
             meta.total_calls() as i64,
             meta.duration_ms as i64,
-            meta.kind,
+            meta.kind.as_str(),
             imported_from
         ],
     )?;
@@ -110,7 +111,7 @@ fn write(
     tx.commit()?;
     crate::logs::info(format!(
         "{} written as snapshot {id}: {} calls, {} ms, {changed} rows changed",
-        meta.kind,
+        meta.kind.as_str(),
         meta.total_calls(),
         meta.duration_ms
     ));
@@ -131,7 +132,7 @@ pub fn record_failure(conn: &mut Connection, meta: &SyncMeta, error: &str) -> Re
             meta.total_calls() as i64,
             meta.duration_ms as i64,
             error,
-            meta.kind
+            meta.kind.as_str()
         ],
     )?;
     let id = tx.last_insert_rowid();
@@ -139,7 +140,7 @@ pub fn record_failure(conn: &mut Connection, meta: &SyncMeta, error: &str) -> Re
     tx.commit()?;
     crate::logs::warn(format!(
         "{} failed (snapshot entry {id}): {error}",
-        meta.kind
+        meta.kind.as_str()
     ));
     snapshot(conn, id)?.ok_or_else(|| Error::Store(format!("snapshot {id} vanished after writing")))
 }
@@ -161,14 +162,21 @@ fn info(r: &rusqlite::Row<'_>) -> rusqlite::Result<SnapshotInfo> {
         id: r.get(0)?,
         started_at: r.get(1)?,
         finished_at: r.get(2)?,
-        status: r.get(3)?,
+        status: {
+            let v: String = r.get(3)?;
+            SnapshotStatus::parse(&v)
+                .ok_or_else(|| super::unknown_value(3, "snapshot status", &v))?
+        },
         strategy: r.get(4)?,
         full_scan: r.get(5)?,
         api_calls: r.get::<_, i64>(6)? as u64,
         duration_ms: r.get::<_, i64>(7)? as u64,
         error: r.get(8)?,
         rows_changed: r.get::<_, i64>(9)? as u64,
-        kind: r.get(10)?,
+        kind: {
+            let v: String = r.get(10)?;
+            SnapshotKind::parse(&v).ok_or_else(|| super::unknown_value(10, "snapshot kind", &v))?
+        },
         imported_from: r
             .get::<_, Option<String>>(11)?
             .map(|t| serde_json::from_str(&t))
@@ -222,6 +230,15 @@ pub fn latest_complete(conn: &Connection) -> Result<Option<i64>> {
     )?)
 }
 
+/// When the newest full scan Hallpass made itself finished (RFC 3339), if any.
+pub fn last_full_scan(conn: &Connection) -> Result<Option<String>> {
+    Ok(conn.query_row(
+        "SELECT MAX(finished_at) FROM snapshots WHERE status = 'complete' AND kind <> 'imported' AND full_scan = 1",
+        [],
+        |r| r.get(0),
+    )?)
+}
+
 /// The snapshot views open by default: the newest Hallpass read itself, or in a folder
 /// that holds only imported snapshots, the newest imported one.
 pub fn latest_viewable(conn: &Connection) -> Result<Option<i64>> {
@@ -242,7 +259,7 @@ pub fn is_imported(conn: &Connection, id: i64) -> Result<bool> {
             r.get::<_, String>(0)
         })
         .optional()?
-        .is_some_and(|k| k == "imported"))
+        .is_some_and(|k| k == SnapshotKind::Imported.as_str()))
 }
 
 /// Refuses to act on AWS from an imported snapshot (`what` says what was asked).
@@ -261,7 +278,7 @@ pub fn refuse_imported(conn: &Connection, id: i64, what: &str) -> Result<()> {
 pub fn resolve(conn: &Connection, requested: Option<i64>) -> Result<i64> {
     match requested {
         Some(id) => match snapshot(conn, id)? {
-            Some(s) if s.status == "complete" => Ok(id),
+            Some(s) if s.status == SnapshotStatus::Complete => Ok(id),
             Some(_) => Err(Error::InvalidInput(format!(
                 "snapshot {id} is a failed sync and holds no data; `hallpass snapshots` lists the complete ones"
             ))),

@@ -50,11 +50,7 @@ fn prior(conn: &rusqlite::Connection) -> Result<Prior> {
         .iter()
         .map(|i| i.accessed_from.clone())
         .collect();
-    let last_full: Option<String> = conn.query_row(
-        "SELECT MAX(finished_at) FROM snapshots WHERE status = 'complete' AND kind <> 'imported' AND full_scan = 1",
-        [],
-        |r| r.get(0),
-    )?;
+    let last_full = snapshots::last_full_scan(conn)?;
     let due = match last_full.as_deref().and_then(crate::clock::parse_rfc3339) {
         Some(t) => (time::OffsetDateTime::now_utc() - t) > FULL_SCAN_INTERVAL,
         None => true,
@@ -94,7 +90,7 @@ pub async fn run(
         full_scan,
         calls: gate_calls.as_ref().map(|g| g.calls()).unwrap_or_default(),
         duration_ms: clock.elapsed().as_millis() as u64,
-        kind: "sync",
+        kind: crate::model::SnapshotKind::Sync,
         base: None,
     };
     match fetched {

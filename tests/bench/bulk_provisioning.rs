@@ -7,7 +7,9 @@
 //!     cargo bench --no-default-features --bench bulk_provisioning            # N = 200
 //!     cargo bench --no-default-features --bench bulk_provisioning -- --quick # N = 60
 
-#[path = "../common/mod.rs"]
+// The integration tests' support; a benchmark uses only part of it.
+#[allow(dead_code, unused_imports)]
+#[path = "../integration/common/mod.rs"]
 mod common;
 
 use std::time::Instant;

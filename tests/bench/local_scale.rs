@@ -15,7 +15,7 @@ use hallpass::model::*;
 use hallpass::store::queries::{self, AccessQuery};
 use hallpass::store::{self, snapshots};
 use rand::rngs::StdRng;
-use rand::{Rng, SeedableRng};
+use rand::{RngExt, SeedableRng};
 
 struct Size {
     accounts: usize,
@@ -65,7 +65,7 @@ fn generate(size: &Size, rng: &mut StdRng) -> OrgData {
         let parent = if i < 10 {
             root.clone()
         } else {
-            format!("ou-{:04}", rng.gen_range(0..i.min(60)))
+            format!("ou-{:04}", rng.random_range(0..i.min(60)))
         };
         ous.push(OrgUnit {
             id: format!("ou-{i:04}"),
@@ -81,7 +81,7 @@ fn generate(size: &Size, rng: &mut StdRng) -> OrgData {
             email: Some(format!("aws+{i}@example.com")),
             status: Some("ACTIVE".into()),
             joined_method: Some("CREATED".into()),
-            parent_id: format!("ou-{:04}", rng.gen_range(0..size.ous)),
+            parent_id: format!("ou-{:04}", rng.random_range(0..size.ous)),
         })
         .collect();
     let permission_sets: Vec<PermissionSet> = (0..size.permission_sets)
@@ -121,7 +121,10 @@ fn generate(size: &Size, rng: &mut StdRng) -> OrgData {
     let mut seen = std::collections::HashSet::new();
     let mut memberships = Vec::with_capacity(size.memberships);
     while memberships.len() < size.memberships {
-        let (g, u) = (rng.gen_range(0..size.groups), rng.gen_range(0..size.users));
+        let (g, u) = (
+            rng.random_range(0..size.groups),
+            rng.random_range(0..size.users),
+        );
         if seen.insert((g, u)) {
             memberships.push(Membership {
                 identity_store_id: STORE.into(),
@@ -134,17 +137,17 @@ fn generate(size: &Size, rng: &mut StdRng) -> OrgData {
     let mut assignments = Vec::with_capacity(size.assignments);
     while assignments.len() < size.assignments {
         // Mostly groups, one in ten to a user directly.
-        let a = rng.gen_range(0..size.accounts);
-        let p = rng.gen_range(0..size.permission_sets);
-        let (kind, id) = if rng.gen_range(0..10) == 0 {
+        let a = rng.random_range(0..size.accounts);
+        let p = rng.random_range(0..size.permission_sets);
+        let (kind, id) = if rng.random_range(0..10) == 0 {
             (
                 PrincipalType::User,
-                users[rng.gen_range(0..size.users)].user_id.clone(),
+                users[rng.random_range(0..size.users)].user_id.clone(),
             )
         } else {
             (
                 PrincipalType::Group,
-                groups[rng.gen_range(0..size.groups)].group_id.clone(),
+                groups[rng.random_range(0..size.groups)].group_id.clone(),
             )
         };
         if seen.insert((a, p, id.clone())) {
@@ -212,7 +215,7 @@ fn meta() -> snapshots::SyncMeta {
         full_scan: true,
         calls: Default::default(),
         duration_ms: 0,
-        kind: "sync",
+        kind: hallpass::model::SnapshotKind::Sync,
         base: None,
     }
 }
@@ -297,7 +300,7 @@ fn main() {
     let conn = store::open(dir.as_path()).expect("reopen");
     let snap = snapshots::latest_complete(&conn).unwrap().unwrap();
     let counts = queries::counts(&conn, snap).unwrap();
-    let tree = hallpass::views::org_tree(&conn, Some(snap)).unwrap();
+    let tree = hallpass::screens::org_tree(&conn, Some(snap)).unwrap();
     row(
         "open the newest snapshot (counts + OU tree)",
         ms(t.elapsed()),
@@ -310,7 +313,7 @@ fn main() {
     for (label, n) in [("a user", size.users), ("an account", size.accounts)] {
         let mut times = Vec::with_capacity(1000);
         for _ in 0..1000 {
-            let i = rng.gen_range(0..n);
+            let i = rng.random_range(0..n);
             let q = if label == "a user" {
                 AccessQuery::UserId(data.users[i].user_id.clone())
             } else {
@@ -334,7 +337,7 @@ fn main() {
     // account view lists first; the members of a group come on demand).
     let mut times = Vec::with_capacity(1000);
     for _ in 0..1000 {
-        let i = rng.gen_range(0..size.accounts);
+        let i = rng.random_range(0..size.accounts);
         let t = Instant::now();
         let rows = queries::account_grants(&conn, snap, &data.accounts[i].id).unwrap();
         times.push(t.elapsed());

@@ -10,7 +10,9 @@
 //! 20, 20 and 2 requests, and adds 50 ms to every call; Hallpass runs at its default
 //! rates, with no burst for Organizations). The targets are issue 7's.
 
-#[path = "../common/mod.rs"]
+// The integration tests' support; a benchmark uses only part of it.
+#[allow(dead_code, unused_imports)]
+#[path = "../integration/common/mod.rs"]
 mod common;
 
 use std::collections::{BTreeMap, BTreeSet};

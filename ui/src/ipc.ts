@@ -13,6 +13,8 @@ import type { CallerIdentity } from "./bindings/CallerIdentity";
 import type { CheckStep } from "./bindings/CheckStep";
 import type { ConnectionInfo } from "./bindings/ConnectionInfo";
 import type { ErrorInfo } from "./bindings/ErrorInfo";
+import type { ErrorCode } from "./bindings/ErrorCode";
+import type { ExportFormat } from "./bindings/ExportFormat";
 import type { GroupDetail } from "./bindings/GroupDetail";
 import type { OrgTree } from "./bindings/OrgTree";
 import type { People } from "./bindings/People";
@@ -117,7 +119,7 @@ export const startReview = (snapshot: SnapshotPin, scope: Scope, target: string)
   invoke<Review>("start_review", { snapshot, scope, target });
 export const decideReview = (id: number, item: number, decision: "keep" | "revoke", note: string | null) =>
   invoke<Review>("decide_review", { id, item, decision, note });
-export const exportReview = (id: number, format: "csv" | "json" | "html") => invoke<string>("export_review", { id, format });
+export const exportReview = (id: number, format: ExportFormat) => invoke<string>("export_review", { id, format });
 export const reviewRevocationPlan = (id: number) => invoke<PlannedChange>("review_revocation_plan", { id });
 export const driftReport = (text: string) => invoke<DriftReport>("drift_report", { text });
 export const driftPlan = (text: string, onlyMissing: boolean) =>
@@ -127,7 +129,7 @@ export const exportAccessMatrix = (snapshot: SnapshotPin) => invoke<string>("exp
 export const exportSharedSnapshot = (snapshot: SnapshotPin) => invoke<string>("export_shared_snapshot", { snapshot });
 export const importSharedSnapshot = (name: string, text: string) =>
   invoke<SnapshotInfo>("import_shared_snapshot", { name, text });
-export const exportList = (name: string, format: "csv" | "json", rows: unknown[]) =>
+export const exportList = (name: string, format: Exclude<ExportFormat, "html">, rows: unknown[]) =>
   invoke<string>("export_list", { name, format, rows });
 export const retentionDays = () => invoke<number>("retention_days");
 export const setRetention = (days: number) => invoke<Pruned>("set_retention", { days });
@@ -146,7 +148,7 @@ export const cancelOperation = (id: number) => invoke<void>("cancel_operation", 
 export const grantRequests = (all: boolean) => invoke<GrantRequest[]>("grant_requests", { all });
 export const endGrant = (id: number) => invoke<boolean>("end_grant", { id });
 export const auditEntries = (limit: number) => invoke<AuditEntry[]>("audit_entries", { limit });
-export const exportAudit = (format: "csv" | "json") => invoke<string>("export_audit", { format });
+export const exportAudit = (format: Exclude<ExportFormat, "html">) => invoke<string>("export_audit", { format });
 
 export const onOpsProgress = (f: (p: ExecProgress) => void): Promise<UnlistenFn> =>
   listen<ExecProgress>("ops-progress", (e) => f(e.payload));
@@ -160,12 +162,12 @@ export const onSyncFinished = (f: (p: SyncFinished) => void): Promise<UnlistenFn
 export const onStatusChanged = (f: () => void): Promise<UnlistenFn> =>
   listen("status-changed", () => f());
 
-/** The code of whatever a command rejected with (see error.rs), or "" when it has none. */
-export function errorCode(e: unknown): string {
+/** The code of whatever a command rejected with (see error.rs), or null when it has none. */
+export function errorCode(e: unknown): ErrorCode | null {
   if (typeof e === "object" && e !== null && "code" in e) {
-    return String((e as ErrorInfo).code);
+    return (e as ErrorInfo).code;
   }
-  return "";
+  return null;
 }
 
 /** The message of whatever a command rejected with. */

@@ -1,5 +1,7 @@
 // Opening the grant/revoke dialog from the place the admin is looking at.
 import type { AccessRow } from "../bindings/AccessRow";
+import type { AssignmentSpec } from "../bindings/AssignmentSpec";
+import type { OpSpec } from "../bindings/OpSpec";
 import type { Request } from "../bindings/Request";
 import type { ChangePreset } from "../components/ChangeDialog.svelte";
 
@@ -55,22 +57,21 @@ export function matrixRequests(
   return out;
 }
 
-/** One planned or queued operation in words. */
-export type SpecWords = {
-  kind: string;
-  permission_set_name: string | null;
-  account_name: string | null;
-  account_id: string | null;
-  principal_type: string | null;
-  principal_name: string | null;
-  group_name: string | null;
-};
+/** The assignment a grant or revoke changes (null for user and membership changes). */
+export const assignmentOf = (s: OpSpec): AssignmentSpec | null =>
+  s.kind === "grant" || s.kind === "revoke" ? s : null;
 
-export const describeSpec = (s: SpecWords): string =>
-  s.kind === "create-user"
-    ? `create user ${s.principal_name}`
-    : s.kind === "add-member"
-      ? `add ${s.principal_name} to ${s.group_name}`
-      : s.kind === "remove-member"
-        ? `remove ${s.principal_name} from ${s.group_name}`
-        : `${s.kind} ${s.permission_set_name} on ${s.account_name} (${s.account_id}) ${s.kind === "grant" ? "to" : "from"} ${s.principal_type === "GROUP" ? "group" : "user"} ${s.principal_name}`;
+/** One planned or queued operation in words. */
+export const describeSpec = (s: OpSpec): string => {
+  switch (s.kind) {
+    case "create-user":
+      return `create user ${s.new_user.user_name}`;
+    case "add-member":
+      return `add ${s.principal_name} to ${s.group_name}`;
+    case "remove-member":
+      return `remove ${s.principal_name} from ${s.group_name}`;
+    case "grant":
+    case "revoke":
+      return `${s.kind} ${s.permission_set_name} on ${s.account_name} (${s.account_id}) ${s.kind === "grant" ? "to" : "from"} ${s.principal_type === "GROUP" ? "group" : "user"} ${s.principal_name}`;
+  }
+};

@@ -1,9 +1,7 @@
 //! Provisioning through the real `hallpass` binary against the emulator harness,
 //! every result checked with an independent client (boto3).
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use serde_json::json;
 
 impl World {

@@ -4,9 +4,7 @@
 //! evaluates the policy like IAM (principal ARNs with paths, ArnLike on aws:PrincipalArn,
 //! sts:ExternalId).
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use serde_json::{json, Value};
 
 /// Base credentials that are a session of `role_arn` (as `aws sso login` would give).

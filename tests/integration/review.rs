@@ -1,9 +1,7 @@
 //! Offline review: with the emulator stopped, the diff of two snapshots that differ by
 //! known changes lists exactly those changes.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use serde_json::{json, Value};
 
 fn names(list: &Value, field: &str) -> Vec<String> {
@@ -184,9 +182,9 @@ fn drift_against_a_matrix_lists_exactly_the_seeded_changes_and_reconciling_remov
 
     // Seed drift into the matrix: drop one entry (its assignments become undeclared), declare
     // one assignment that does not exist, and misspell a group.
-    let mut m: serde_yaml::Value =
-        serde_yaml::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
-    let entries = m["assignments"].as_sequence_mut().unwrap();
+    let mut m: serde_json::Value =
+        serde_saphyr::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let entries = m["assignments"].as_array_mut().unwrap();
     let dropped = entries
         .iter()
         .position(|e| e["group"].as_str() == Some("team-web"))
@@ -222,17 +220,17 @@ fn drift_against_a_matrix_lists_exactly_the_seeded_changes_and_reconciling_remov
         .unwrap()
         .clone();
     entries.push(
-        serde_yaml::from_str(&format!(
+        serde_saphyr::from_str(&format!(
             "group: team-data\npermission_set: Billing\naccounts: [{}]",
             target.name
         ))
         .unwrap(),
     );
     entries.push(
-        serde_yaml::from_str("group: team-dta\npermission_set: ReadOnly\nous: [Workloads/Prod]")
+        serde_saphyr::from_str("group: team-dta\npermission_set: ReadOnly\nous: [Workloads/Prod]")
             .unwrap(),
     );
-    std::fs::write(&path, serde_yaml::to_string(&m).unwrap()).unwrap();
+    std::fs::write(&path, serde_saphyr::to_string(&m).unwrap()).unwrap();
 
     let d = offline_json(&env, &["drift", "--matrix", p]);
     let missing = d["missing"].as_array().unwrap();
@@ -351,7 +349,7 @@ fn a_shared_snapshot_imports_on_a_fresh_data_folder_with_the_same_access_and_bad
     }
     assert_eq!(
         hallpass::store::snapshots::list(&theirs).unwrap()[0].kind,
-        "imported"
+        hallpass::model::SnapshotKind::Imported
     );
 
     // Files that are not one, are cut short, or come from a newer Hallpass: refused, nothing stored.

@@ -1,9 +1,7 @@
 //! A connection's access level: read-only refuses every change before any AWS call, the
 //! generated policy and the lint follow the level, and switching back needs saying so.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 
 #[test]
 fn a_read_only_connection_refuses_every_change_before_any_aws_call() {

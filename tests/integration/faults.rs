@@ -1,8 +1,6 @@
 //! Faults the harness injects, and how the sync reports them.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use hallpass::store::snapshots;
 use serde_json::json;
 
@@ -25,7 +23,10 @@ fn a_denied_call_names_the_missing_permission_and_keeps_the_old_snapshot() {
     let conn = env.db();
     assert_eq!(snapshots::latest_complete(&conn).unwrap(), Some(1));
     let list = snapshots::list(&conn).unwrap();
-    assert_eq!(list.last().unwrap().status, "failed");
+    assert_eq!(
+        list.last().unwrap().status,
+        hallpass::model::SnapshotStatus::Failed
+    );
 }
 
 #[test]

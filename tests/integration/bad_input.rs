@@ -1,9 +1,7 @@
 //! The bad input corpus: each input is refused with a message that names the problem and
 //! the fix, and nothing stored changes.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 
 /// Everything a user could lose: settings, snapshot entries, the queue, the audit log,
 /// reviews, and the newest snapshot's content.

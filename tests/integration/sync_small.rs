@@ -1,10 +1,8 @@
 //! Syncing the small scenario through the real CLI and SDK clients against the emulator.
 
-mod common;
-
 use std::collections::BTreeSet;
 
-use common::*;
+use crate::common::*;
 use hallpass::model::{InstanceSource, PrincipalType};
 use hallpass::store::{queries as q, snapshots};
 use serde_json::json;

@@ -1,10 +1,8 @@
 //! Snapshots: whole or absent, and growing with change rather than with time.
 
-mod common;
-
 use std::time::Duration;
 
-use common::*;
+use crate::common::*;
 use hallpass::store::{queries as q, snapshots};
 use serde_json::json;
 
@@ -60,7 +58,7 @@ fn a_sync_killed_midway_leaves_the_previous_snapshot_intact_and_no_partial_one()
     let conn = env.db();
     let list = snapshots::list(&conn).unwrap();
     assert_eq!(list.len(), 2);
-    assert_eq!(list[1].status, "complete");
+    assert_eq!(list[1].status, hallpass::model::SnapshotStatus::Complete);
     assert_eq!(list[1].rows_changed, 0);
 }
 

@@ -2,9 +2,7 @@
 //! for the lints), the finding and its evidence asserted, then the fix applied and the
 //! finding gone.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use serde_json::{json, Value};
 
 impl World {

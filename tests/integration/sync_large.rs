@@ -1,8 +1,6 @@
 //! The large scenario: completeness, and the calls the chosen strategy needs.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use hallpass::store::{queries as q, snapshots};
 
 #[test]

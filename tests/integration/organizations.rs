@@ -1,9 +1,7 @@
 //! Several organizations on one machine: each has its own data folder and its own
 //! keychain entry, so connecting a second one never replaces the first.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use serde_json::Value;
 
 /// `hallpass` with the secrets from the keychain (not the environment), against `url`.

@@ -27,11 +27,9 @@ fn role_arn_and_external_id_round_trip_through_the_os_keychain() {
     store.delete().expect("deleting twice is fine");
 }
 
-mod common;
-
 use std::path::Path;
 
-use common::*;
+use crate::common::*;
 
 /// Removes the product's keychain entry when the test ends, however it ends: the
 /// real-window tests that run after it in the same session expect a first run.

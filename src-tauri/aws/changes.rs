@@ -192,6 +192,22 @@ pub async fn describe(
     }
 }
 
+/// The states an instance's assignment changes are listed by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ListedStatus {
+    InProgress,
+    Succeeded,
+}
+
+impl ListedStatus {
+    fn sdk(self) -> StatusValues {
+        match self {
+            ListedStatus::InProgress => StatusValues::InProgress,
+            ListedStatus::Succeeded => StatusValues::Succeeded,
+        }
+    }
+}
+
 /// Request ids of the instance's changes AWS still has in progress.
 pub async fn in_progress(
     c: &Clients,
@@ -204,7 +220,7 @@ pub async fn in_progress(
         gate,
         change,
         instance,
-        StatusValues::InProgress,
+        ListedStatus::InProgress,
         usize::MAX,
     )
     .await?
@@ -218,10 +234,12 @@ pub async fn requests(
     gate: &Gate,
     change: Change,
     instance: &str,
-    status: StatusValues,
+    status: ListedStatus,
     max_pages: usize,
 ) -> Result<Option<Vec<String>>> {
-    let filter = OperationStatusFilter::builder().status(status).build();
+    let filter = OperationStatusFilter::builder()
+        .status(status.sdk())
+        .build();
     paginate_at_most(max_pages, |token| {
         let filter = filter.clone();
         async move {

@@ -2,14 +2,10 @@
 //! writes — the database (SQLite gives its WAL the database's mode), logs, the queue lock, exports, shared snapshots and
 //! review files — is 0600: the data describes who can reach which account.
 
-#![cfg(unix)]
-
-mod common;
-
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
-use common::*;
+use crate::common::*;
 
 fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
     out.push(dir.to_owned());

@@ -1,13 +1,11 @@
 //! Hostile conditions during a sync: a throttling storm, the network dropping, the
 //! assumed-role session expiring, and provisioning running at the same time.
 
-mod common;
-
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use common::proxy::Proxy;
-use common::*;
+use crate::common::proxy::Proxy;
+use crate::common::*;
 use hallpass::store::{queries, snapshots};
 use serde_json::json;
 
@@ -37,7 +35,8 @@ fn failed(env: &Env, out: &std::process::Output) -> (String, String) {
     let list = snapshots::list(&env.db()).unwrap();
     let last = list.last().unwrap();
     assert_eq!(
-        last.status, "failed",
+        last.status,
+        hallpass::model::SnapshotStatus::Failed,
         "a failed entry is recorded: {list:?}"
     );
     (
@@ -292,7 +291,7 @@ fn syncs_and_a_batch_of_grants_at_the_same_time_neither_corrupt_nor_block_each_o
         .unwrap();
     assert_eq!(integrity, "ok");
     for s in snapshots::list(&conn).unwrap() {
-        assert_eq!(s.status, "complete", "{s:?}");
+        assert_eq!(s.status, hallpass::model::SnapshotStatus::Complete, "{s:?}");
     }
     // Once both are done, a sync agrees with an independent reading of AWS.
     w.env.ok(&["sync"]);

@@ -2,9 +2,7 @@
 //! changed or removed row is found, and the AWS session itself is named after the person,
 //! with their source identity, so CloudTrail in the organization shows who it was.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use serde_json::{json, Value};
 
 #[test]

@@ -1,12 +1,10 @@
 //! The harness makes assignment changes asynchronous like AWS does: IN_PROGRESS
 //! for a while, then SUCCEEDED (or FAILED), idempotent for existing assignments.
 
-mod common;
-
 use std::time::{Duration, Instant};
 
+use crate::common::*;
 use aws_sdk_ssoadmin::types::{PrincipalType, StatusValues, TargetType};
-use common::*;
 use serde_json::json;
 
 fn client(h: &Harness) -> aws_sdk_ssoadmin::Client {

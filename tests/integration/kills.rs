@@ -4,18 +4,16 @@
 //!
 //! `HALLPASS_KILLS=N` sets how many kills the sync test makes (default 50).
 
-mod common;
-
 use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use common::*;
+use crate::common::*;
 use hallpass::model::SnapshotInfo;
 use hallpass::store::{queries, snapshots};
-use rand::{Rng, SeedableRng};
+use rand::{RngExt, SeedableRng};
 use serde_json::json;
 
 fn kills() -> usize {
@@ -66,7 +64,13 @@ fn integrity(env: &Env) -> String {
 fn entry(s: &SnapshotInfo) -> String {
     format!(
         "{} {} {} {} {} {:?} {}",
-        s.id, s.status, s.started_at, s.finished_at, s.api_calls, s.error, s.rows_changed
+        s.id,
+        s.status.as_str(),
+        s.started_at,
+        s.finished_at,
+        s.api_calls,
+        s.error,
+        s.rows_changed
     )
 }
 
@@ -123,9 +127,9 @@ fn killing_a_sync_at_random_points_never_damages_the_database_or_its_snapshots()
                     break;
                 }
             }
-            std::thread::sleep(Duration::from_micros(rng.gen_range(0..6_000)));
+            std::thread::sleep(Duration::from_micros(rng.random_range(0..6_000)));
         } else {
-            std::thread::sleep(full.mul_f64(rng.gen_range(0.0..1.0)));
+            std::thread::sleep(full.mul_f64(rng.random_range(0.0..1.0)));
             saw_write = lines.try_iter().any(|l| l.starts_with("[write]"));
         }
         child.kill().unwrap();
@@ -145,7 +149,11 @@ fn killing_a_sync_at_random_points_never_damages_the_database_or_its_snapshots()
         match new.first() {
             Some(s) => {
                 after_commit += 1;
-                assert_eq!(s.status, "complete", "kill {i}: {s:?}");
+                assert_eq!(
+                    s.status,
+                    hallpass::model::SnapshotStatus::Complete,
+                    "kill {i}: {s:?}"
+                );
                 assert_eq!(user_names(&conn, s.id), expected_users, "kill {i}: whole");
                 assert_eq!(snapshot_assignments(&conn, s.id), assignments, "kill {i}");
             }
@@ -250,7 +258,7 @@ fn killing_a_200_operation_batch_at_random_points_applies_every_change_exactly_o
         while stored(&env) == 0 && started.elapsed() < Duration::from_secs(60) {
             std::thread::sleep(Duration::from_millis(10));
         }
-        std::thread::sleep(Duration::from_millis(rng.gen_range(0..6_000)));
+        std::thread::sleep(Duration::from_millis(rng.random_range(0..6_000)));
         let _ = child.kill();
         let _ = child.wait();
         kills += 1;
@@ -270,7 +278,7 @@ fn killing_a_200_operation_batch_at_random_points_applies_every_change_exactly_o
             killed_after(
                 &env,
                 &["ops", "run"],
-                Duration::from_millis(rng.gen_range(100..3_000)),
+                Duration::from_millis(rng.random_range(100..3_000)),
             );
             kills += 1;
         }
