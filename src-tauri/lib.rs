@@ -3,6 +3,7 @@
 //! shell; the CLI and the desktop app are thin layers over it.
 
 pub mod aws;
+mod caller;
 pub mod checks;
 pub mod cli;
 mod clock;

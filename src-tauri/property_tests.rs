@@ -208,9 +208,9 @@ proptest! {
         }),
     ]) {
         let dir = tempfile::tempdir().unwrap();
-        let err = share::import_bytes(dir.path(), &bytes, "shared.json").unwrap_err();
+        let mut conn = crate::store::open(dir.path()).unwrap();
+        let err = share::import_bytes(&mut conn, &bytes, "shared.json").unwrap_err();
         prop_assert!(says_what_to_do(&err), "{err}");
-        let conn = crate::store::open(dir.path()).unwrap();
         prop_assert!(crate::store::snapshots::list(&conn).unwrap().is_empty());
     }
 }

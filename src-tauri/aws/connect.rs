@@ -69,14 +69,6 @@ pub struct Session {
     management_config: SdkConfig,
 }
 
-/// Who the AWS credentials of this process were when it last connected (the audit log
-/// records it next to every row).
-static LAST_CALLER: std::sync::Mutex<Option<String>> = std::sync::Mutex::new(None);
-
-pub fn last_caller() -> Option<String> {
-    LAST_CALLER.lock().ok().and_then(|c| c.clone())
-}
-
 /// Loads the standard AWS configuration (env, profiles, `aws sso login` sessions).
 /// The endpoint can be overridden by the SDK's standard `AWS_ENDPOINT_URL`.
 async fn base_config(region: &str, profile: Option<&str>) -> SdkConfig {
@@ -192,9 +184,7 @@ pub async fn connect(params: &ConnectParams) -> Result<Session> {
     );
     let base = base_config(&params.region, params.profile.as_deref()).await;
     let caller = caller_identity(&base, &gate, params.profile.as_deref()).await?;
-    if let Ok(mut last) = LAST_CALLER.lock() {
-        *last = Some(caller.arn.clone());
-    }
+    crate::caller::set(&caller.arn);
     // The session is named after the person and carries their source identity, so that
     // CloudTrail in the organization shows who acted through Hallpass.
     let person = Person::current(true);

@@ -18,7 +18,7 @@ use std::future::Future;
 
 pub use call::{Gate, Service};
 pub(crate) use classify::denied_action;
-pub use connect::{connect, last_caller, CallerIdentity, Clients, ConnectParams, Session};
+pub use connect::{connect, CallerIdentity, Clients, ConnectParams, Session};
 pub use limiter::Rates;
 
 use crate::error::Result;

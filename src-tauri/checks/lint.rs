@@ -4,9 +4,9 @@
 
 use serde_json::Value;
 
-use super::finding::{Finding, Severity};
 pub use super::policy_doc::glob;
 use super::policy_doc::{allows, statements, strings};
+use crate::model::finding::{Finding, Severity};
 use crate::model::AccessLevel;
 use crate::setup::policies::{
     change_actions, required_actions, write_actions, MANAGEMENT_ACCOUNT_ROLE_ACTIONS,

@@ -4,17 +4,18 @@
 
 use rusqlite::Connection;
 
-use super::finding::{Finding, Severity};
 use super::lint::mask;
 use super::org::listed;
 use crate::aws::{self, connect, directory, org, sso, ConnectParams};
 use crate::error::{AwsErrorKind, Error, Result};
-use crate::provision::{queue, OpKind, OpState};
+use crate::model::finding::{Finding, Severity};
+use crate::provision::{OpKind, OpState};
 use crate::setup::parse_role_arn;
+use crate::store::operations;
 
 /// Revocations blocked because AWS denied them (from the provisioning queue).
 pub fn pending_revocations(conn: &Connection) -> Result<Vec<Finding>> {
-    let all_blocked: Vec<_> = queue::list(conn, None, 100_000)?
+    let all_blocked: Vec<_> = operations::list(conn, None, 100_000)?
         .into_iter()
         .filter(|o| o.state == OpState::Blocked)
         .collect();

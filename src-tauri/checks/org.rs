@@ -4,8 +4,8 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use rusqlite::Connection;
 
-use super::finding::{Finding, Severity};
 use crate::error::Result;
+use crate::model::finding::{Finding, Severity};
 use crate::model::{InstanceSource, Names, OrgData, PrincipalType};
 use crate::store::queries;
 
@@ -175,7 +175,7 @@ fn principals(conn: &Connection, d: &OrgData, names: &Names) -> Result<Vec<Findi
             .push(m.group_id.as_str());
     }
     // Direct user grants that are documented exceptions (an active time-bound request) are fine.
-    let excepted: HashSet<(String, String, String)> = crate::provision::grants::list(conn, true)?
+    let excepted: HashSet<(String, String, String)> = crate::store::grants::list(conn, true)?
         .into_iter()
         .filter(|g| g.expires_at.is_some() && g.reason.is_some())
         .map(|g| {
@@ -198,7 +198,7 @@ fn principals(conn: &Connection, d: &OrgData, names: &Names) -> Result<Vec<Findi
         .map(|u| u.user_id.as_str())
         .collect();
     let mut disabled_direct: BTreeMap<&str, Vec<String>> = BTreeMap::new();
-    let refused = crate::provision::queue::unremovable(conn)?;
+    let refused = crate::store::operations::unremovable(conn)?;
     let mut kept_by_aws = Vec::new();
     for a in &d.assignments {
         let what = format!(

@@ -2,9 +2,9 @@
 
 use std::collections::{HashMap, HashSet};
 
-use super::finding::{Finding, Severity};
 use super::org::listed;
 use crate::error::Result;
+use crate::model::finding::{Finding, Severity};
 use crate::model::{Names, OrgData, PermissionSet, PrincipalType};
 
 /// AWS's quota for one permission set's inline policy, in characters.

@@ -12,7 +12,8 @@ use ts_rs::TS;
 use crate::aws::changes::{self as aws_c, Status};
 use crate::aws::Session;
 use crate::error::{Error, Result};
-use crate::provision::{audit, live_check, refresh};
+use crate::provision::{live_check, refresh};
+use crate::store::audit;
 use crate::store::{self, queries, snapshots};
 
 /// How long to wait for AWS before giving up (the request keeps running in AWS).

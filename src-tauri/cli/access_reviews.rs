@@ -6,8 +6,9 @@ use super::args::{Cli, ReviewCommand};
 use super::output::{self, emit, table};
 use super::provision::apply_plan;
 use crate::error::{Error, Result};
-use crate::review::access_review::{self, Review, Scope};
+use crate::review::access_review;
 use crate::review::export;
+use crate::store::reviews::{self, Review, Scope};
 use crate::store::{self, snapshots};
 
 fn print(cli: &Cli, r: &Review) {
@@ -101,7 +102,7 @@ pub(super) fn review(cli: &Cli, data_dir: &Path, cmd: &ReviewCommand) -> Result<
             print(cli, &r);
         }
         ReviewCommand::List => {
-            let list = access_review::list(&conn)?;
+            let list = reviews::list(&conn)?;
             if cli.json {
                 output::json(&list);
                 return Ok(());
@@ -125,7 +126,7 @@ pub(super) fn review(cli: &Cli, data_dir: &Path, cmd: &ReviewCommand) -> Result<
                 &rows,
             );
         }
-        ReviewCommand::Show { id } => print(cli, &access_review::get(&conn, *id)?),
+        ReviewCommand::Show { id } => print(cli, &reviews::get(&conn, *id)?),
         ReviewCommand::Decide {
             id,
             item,
@@ -136,7 +137,7 @@ pub(super) fn review(cli: &Cli, data_dir: &Path, cmd: &ReviewCommand) -> Result<
             print(cli, &r);
         }
         ReviewCommand::Export { id, format, out } => {
-            let r = access_review::get(&conn, *id)?;
+            let r = reviews::get(&conn, *id)?;
             let text = export::review(&r, *format);
             write(out, &text)?;
             output::message(
@@ -151,7 +152,7 @@ pub(super) fn review(cli: &Cli, data_dir: &Path, cmd: &ReviewCommand) -> Result<
             print(cli, &r);
         }
         ReviewCommand::Revoke { id, apply } => {
-            let r = access_review::get(&conn, *id)?;
+            let r = reviews::get(&conn, *id)?;
             let plan = access_review::revocation_plan(&conn, &r)?;
             if plan.items.is_empty() {
                 output::message(cli.json, &format!("Review {id} has no revoke decisions."));

@@ -195,7 +195,7 @@ fn run(cli: Cli) -> Result<()> {
             access_reviews::export_access_matrix(&cli, &data_dir, *snapshot, out)
         }
         Command::ExportSnapshot { snapshot, out } => {
-            let info = crate::review::share::export(&data_dir, *snapshot, out)?;
+            let info = crate::review::share::export(&store::open(&data_dir)?, *snapshot, out)?;
             output::message(
                 cli.json,
                 &format!("Wrote snapshot {} to {}.", info.id, out.display()),
@@ -203,7 +203,7 @@ fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::ImportSnapshot { file } => {
-            let info = crate::review::share::import(&data_dir, file)?;
+            let info = crate::review::share::import(&mut store::open(&data_dir)?, file)?;
             if cli.json {
                 output::json(&info);
             } else {

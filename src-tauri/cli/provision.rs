@@ -10,10 +10,11 @@ use super::output::{self, emit, table};
 use crate::error::{Error, Result};
 use crate::model::PrincipalType;
 use crate::provision::plan::{self, AssignmentRequest};
-use crate::provision::{self, queue, ExecOptions, ExecReport, NewUser, Plan, Request};
+use crate::provision::{self, ExecOptions, ExecReport, NewUser, Plan, Request};
 use crate::secrets::Keychain;
 use crate::setup::connection::{self, Overrides};
 use crate::store;
+use crate::store::operations;
 
 impl AssignArgs {
     fn request(&self) -> AssignmentRequest {
@@ -153,8 +154,8 @@ pub(crate) fn apply_plan(
         let batch =
             provision::batch::enqueue(&mut conn, &the_plan, &provision::actor("cli"), reason)?;
         let report =
-            provision::execute(data_dir, session, &exec_options(cli, data_dir, a)?).await?;
-        let ops = queue::list(&conn, Some(batch), 10_000)?;
+            provision::execute(&mut conn, session, &exec_options(cli, data_dir, a)?).await?;
+        let ops = operations::list(&conn, Some(batch), 10_000)?;
         if cli.json {
             // What the plan said still matters after applying (e.g. how a new user signs in).
             output::json(&serde_json::json!({

@@ -6,14 +6,15 @@ use super::args::{Cli, GrantsCommand, OpsCommand};
 use super::output::{self, emit, table};
 use super::provision::{connect_and, exec_options, operations, print_report};
 use crate::error::Result;
-use crate::provision::{self, audit, grants, queue};
+use crate::provision;
 use crate::store;
+use crate::store::{audit, grants, operations};
 
 pub(crate) fn ops(cli: &Cli, data_dir: &Path, cmd: Option<&OpsCommand>) -> Result<()> {
     let mut conn = store::open(data_dir)?;
     match cmd {
         None => {
-            let list = queue::list(&conn, None, 200)?;
+            let list = operations::list(&conn, None, 200)?;
             if cli.json {
                 output::json(&list);
                 return Ok(());
@@ -29,16 +30,21 @@ pub(crate) fn ops(cli: &Cli, data_dir: &Path, cmd: Option<&OpsCommand>) -> Resul
             super::provision::refuse_read_only(data_dir)?;
             drop(conn);
             let report = connect_and(cli, data_dir, a, async |s| {
-                provision::execute(data_dir, s, &exec_options(cli, data_dir, a)?).await
+                provision::execute(
+                    &mut store::open(data_dir)?,
+                    s,
+                    &exec_options(cli, data_dir, a)?,
+                )
+                .await
             })?;
             let conn = store::open(data_dir)?;
-            let open: Vec<_> = queue::list(&conn, None, 200)?;
+            let open: Vec<_> = operations::list(&conn, None, 200)?;
             print_report(cli.json, &report, &open);
             Ok(())
         }
         Some(OpsCommand::Retry { ids }) => {
             super::provision::refuse_read_only(data_dir)?;
-            let n = queue::retry(&mut conn, ids, &provision::actor("cli"))?;
+            let n = operations::retry(&mut conn, ids, &provision::actor("cli"))?;
             output::message(
                 cli.json,
                 &format!(
@@ -48,7 +54,7 @@ pub(crate) fn ops(cli: &Cli, data_dir: &Path, cmd: Option<&OpsCommand>) -> Resul
             Ok(())
         }
         Some(OpsCommand::Cancel { id }) => {
-            queue::cancel(&mut conn, *id, &provision::actor("cli"))?;
+            operations::cancel(&mut conn, *id, &provision::actor("cli"))?;
             output::message(cli.json, &format!("Operation {id} cancelled."));
             Ok(())
         }
@@ -113,10 +119,15 @@ pub(crate) fn grants(
                 return Ok(());
             }
             let report = connect_and(cli, data_dir, a, async |s| {
-                provision::execute(data_dir, s, &exec_options(cli, data_dir, a)?).await
+                provision::execute(
+                    &mut store::open(data_dir)?,
+                    s,
+                    &exec_options(cli, data_dir, a)?,
+                )
+                .await
             })?;
             let conn = store::open(data_dir)?;
-            print_report(cli.json, &report, &queue::list(&conn, batch, 100)?);
+            print_report(cli.json, &report, &operations::list(&conn, batch, 100)?);
             Ok(())
         }
     }

@@ -42,7 +42,8 @@ pub(super) fn sync(
             }
         })),
     };
-    let report = match runtime()?.block_on(sync::run(data_dir, &params, &opts)) {
+    let mut conn = store::open(data_dir)?;
+    let report = match runtime()?.block_on(sync::run(&mut conn, &params, &opts)) {
         Ok(r) => r,
         Err(e) => {
             checks::after_failed_connection(cli.json, &e, &params);

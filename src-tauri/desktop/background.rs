@@ -49,7 +49,8 @@ pub fn spawn_sync(app: &AppHandle, full_scan: bool) -> Result<bool> {
             })),
             ..Default::default()
         };
-        let result = super::worker::block_on(sync::run(&live, &params, &opts));
+        let result = store::open(&live)
+            .and_then(|mut conn| super::worker::block_on(sync::run(&mut conn, &params, &opts)));
         let state = app.state::<AppState>();
         state.end_sync();
         let finished = match result {

@@ -12,7 +12,7 @@ use crate::store::{self, snapshots};
 /// The newest stored run (the snapshot checks run after every sync).
 #[tauri::command]
 pub fn latest_checks(state: State<'_, AppState>) -> Result<Option<CheckRun>> {
-    checks::latest(&state.db()?)
+    crate::store::check_runs::latest(&state.db()?)
 }
 
 /// Runs every check: the snapshot's, and the live ones when connected.

@@ -9,14 +9,15 @@ use ts_rs::TS;
 
 use super::state::{AppState, Confirmable};
 use crate::error::{Error, ErrorInfo, Result};
+use crate::model::operation::Batch;
 use crate::paths::ExportFormat;
-use crate::provision::audit::{self, AuditEntry};
-use crate::provision::batch::{self, Batch};
-use crate::provision::grants::{self, GrantRequest};
+use crate::provision::batch;
 use crate::provision::plan::{self, Plan, Request};
-use crate::provision::queue;
 use crate::provision::{self, ExecOptions, ExecProgress, ExecReport, Operation};
 use crate::store;
+use crate::store::audit::{self, AuditEntry};
+use crate::store::grants::{self, GrantRequest};
+use crate::store::operations;
 
 /// Sent as `ops-finished` when a run of the queue ends.
 #[derive(Debug, Clone, Serialize, TS)]
@@ -82,13 +83,13 @@ pub fn spawn_ops(app: &AppHandle) -> Result<bool> {
         };
         let result = super::worker::block_on(async {
             let session = crate::aws::connect(&params).await?;
-            let mut report = provision::execute(&live, &session, &opts).await?;
+            let mut report = provision::execute(&mut store::open(&live)?, &session, &opts).await?;
             // Work queued while this run was busy is taken in the same session.
             for _ in 0..5 {
-                if report.remaining > 0 || queue::open(&store::open(&live)?)?.is_empty() {
+                if report.remaining > 0 || operations::open(&store::open(&live)?)?.is_empty() {
                     break;
                 }
-                report = provision::execute(&live, &session, &opts).await?;
+                report = provision::execute(&mut store::open(&live)?, &session, &opts).await?;
             }
             Ok(report)
         });
@@ -126,7 +127,7 @@ pub fn work_due(app: &AppHandle) -> Result<bool> {
     let conn = store::open(&state.live_dir())?;
     let expiry_due =
         grants::next_expiry(&conn)?.is_some_and(|t| t <= time::OffsetDateTime::now_utc());
-    Ok(expiry_due || !queue::open(&conn)?.is_empty())
+    Ok(expiry_due || !operations::open(&conn)?.is_empty())
 }
 
 /// A plan to show, and the id that confirms it.
@@ -216,8 +217,8 @@ pub fn discard_plan(state: State<'_, AppState>, plan_id: String) {
 pub fn queue_view(state: State<'_, AppState>) -> Result<QueueView> {
     let conn = store::open(&state.live_dir())?;
     Ok(QueueView {
-        operations: queue::list(&conn, None, 500)?,
-        batches: batch::batches(&conn, 50)?,
+        operations: operations::list(&conn, None, 500)?,
+        batches: operations::batches(&conn, 50)?,
         running: state.is_running_ops(),
         max_outstanding: provision::max_outstanding(&conn)? as u32,
     })
@@ -235,7 +236,7 @@ pub fn retry_operations(
     ids: Vec<i64>,
 ) -> Result<usize> {
     refuse_change(&state)?;
-    let n = queue::retry(
+    let n = operations::retry(
         &mut store::open(&state.live_dir())?,
         &ids,
         &provision::actor("desktop"),
@@ -247,7 +248,7 @@ pub fn retry_operations(
 #[tauri::command]
 pub fn cancel_operation(state: State<'_, AppState>, id: i64) -> Result<()> {
     refuse_demo(&state)?;
-    queue::cancel(
+    operations::cancel(
         &mut store::open(&state.live_dir())?,
         id,
         &provision::actor("desktop"),

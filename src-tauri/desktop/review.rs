@@ -9,8 +9,9 @@ use super::state::AppState;
 use crate::error::{Error, Result};
 use crate::paths::ExportFormat;
 use crate::provision;
-use crate::review::access_review::{self, Review, Scope};
+use crate::review::access_review;
 use crate::review::{drift, export, matrix, share};
+use crate::store::reviews::{self, Review, Scope};
 use crate::store::{self, retention, snapshots};
 
 /// Writes `text` as `exports/NAME-STAMP.EXT` in the data folder; returns the path.
@@ -24,7 +25,7 @@ fn export_file(state: &AppState, name: &str, ext: &str, text: &str) -> Result<St
 
 #[tauri::command]
 pub fn reviews(state: State<'_, AppState>) -> Result<Vec<Review>> {
-    access_review::list(&state.db()?)
+    reviews::list(&state.db()?)
 }
 
 #[tauri::command]
@@ -56,7 +57,7 @@ pub fn decide_review(
 
 #[tauri::command]
 pub fn export_review(state: State<'_, AppState>, id: i64, format: ExportFormat) -> Result<String> {
-    let r = access_review::get(&state.db()?, id)?;
+    let r = reviews::get(&state.db()?, id)?;
     let text = export::review(&r, format);
     export_file(&state, &format!("review-{id}"), format.ext(), &text)
 }
@@ -66,7 +67,7 @@ pub fn export_review(state: State<'_, AppState>, id: i64, format: ExportFormat) 
 pub async fn review_revocation_plan(state: State<'_, AppState>, id: i64) -> Result<PlannedChange> {
     let the_plan = {
         let conn = store::open(&state.live_dir())?;
-        access_review::revocation_plan(&conn, &access_review::get(&state.db()?, id)?)?
+        access_review::revocation_plan(&conn, &reviews::get(&state.db()?, id)?)?
     };
     keep_checked(&state, the_plan).await
 }
@@ -121,7 +122,7 @@ pub fn export_shared_snapshot(state: State<'_, AppState>, snapshot: Option<i64>)
     let conn = state.db()?;
     let id = snapshots::resolve(&conn, snapshot)?;
     let path = dir.join(format!("snapshot-{id}.hallpass.json"));
-    share::export(&state.dir(), Some(id), &path)?;
+    share::export(&store::open(&state.dir())?, Some(id), &path)?;
     Ok(path.display().to_string())
 }
 
@@ -136,7 +137,7 @@ pub fn import_shared_snapshot(
             "leave the demo to import a snapshot into your own data folder".into(),
         ));
     }
-    share::import_bytes(&state.live_dir(), text.as_bytes(), &name)
+    share::import_bytes(&mut store::open(&state.live_dir())?, text.as_bytes(), &name)
 }
 
 #[tauri::command]

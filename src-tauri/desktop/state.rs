@@ -9,9 +9,10 @@ use ts_rs::TS;
 
 use crate::error::Result;
 use crate::model::{Counts, SnapshotInfo};
-use crate::provision::{queue, OpState};
+use crate::provision::OpState;
 use crate::secrets::Keychain;
 use crate::setup::connection::{self, ConnectionInfo};
+use crate::store::operations;
 use crate::store::{self, queries, snapshots};
 
 /// A change waiting for the person's confirmation, kept on this side under an unguessable
@@ -217,7 +218,7 @@ impl AppState {
         let live = store::open(&self.live_dir())?;
         let latest = snapshots::latest_viewable(&conn)?;
         let count = |wanted: &[OpState]| -> Result<u32> {
-            Ok(queue::state_counts(&live)?
+            Ok(operations::state_counts(&live)?
                 .into_iter()
                 .filter(|(s, _)| wanted.contains(s))
                 .map(|(_, n)| n as u32)

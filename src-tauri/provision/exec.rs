@@ -4,7 +4,6 @@
 //! every step before and after each call.
 
 use std::collections::{HashMap, VecDeque};
-use std::path::Path;
 use std::time::Instant;
 
 use futures::stream::{FuturesUnordered, StreamExt};
@@ -13,34 +12,37 @@ use rusqlite::Connection;
 use super::live_check::{clients_for, instance_access};
 use super::op::{OpState, Operation, MAX_OUTSTANDING};
 use super::outcome::{handle, Next};
+use super::refresh;
 use super::report::{ExecOptions, ExecProgress, ExecReport};
 use super::resume::resume;
 use super::send::{change_of, poll_job, retry_delay, submit_job, Event, Job, Limits};
 use super::sweep::Sweeper;
-use super::{batch, queue, refresh};
 use crate::aws::changes::{AsyncStatus, Status};
 use crate::aws::{Clients, Service, Session};
-use crate::error::{Error, Result};
-use crate::store;
+use crate::error::Result;
+use crate::store::operations;
 
 /// Runs every open operation to an end state (or as far as AWS lets it), then expires
 /// due grants' follow-ups and refreshes the snapshot.
-pub async fn execute(data_dir: &Path, session: &Session, opts: &ExecOptions) -> Result<ExecReport> {
+pub async fn execute(
+    conn: &mut Connection,
+    session: &Session,
+    opts: &ExecOptions,
+) -> Result<ExecReport> {
     super::op::require_full(session.access)?;
-    let mut conn = store::open(data_dir)?;
-    let _lock = queue_lock(data_dir)?;
+    let _lock = operations::lock_queue(conn)?;
     let clock = Instant::now();
     let mut report = ExecReport::default();
-    let (expired, overdue) = super::expiry::expire_due(&mut conn, &opts.actor)?;
+    let (expired, overdue) = super::expiry::expire_due(conn, &opts.actor)?;
     report.expired_grants = expired as u32;
     report.overdue_grants = overdue as u32;
 
-    let access = instance_access(&conn)?;
+    let access = instance_access(conn)?;
     let mut member_clients = HashMap::new();
     let mut clients: HashMap<String, Clients> = HashMap::new();
-    let open = queue::open(&conn)?;
+    let open = operations::open(conn)?;
     // Also the instances of batches a stopped run finished but did not refresh.
-    let earlier = batch::succeeded_in(&conn, &batch::unrefreshed_batches(&conn)?)?;
+    let earlier = operations::succeeded_in(conn, &operations::unrefreshed_batches(conn)?)?;
     for op in open.iter().chain(&earlier) {
         if !clients.contains_key(&op.spec.instance_arn) {
             let from = access
@@ -51,48 +53,26 @@ pub async fn execute(data_dir: &Path, session: &Session, opts: &ExecOptions) -> 
             clients.insert(op.spec.instance_arn.clone(), c);
         }
     }
-    resume(&mut conn, session, &clients, &open).await?;
-    let open = queue::open(&conn)?;
-    run(&mut conn, session, &clients, open, opts, &mut report).await?;
+    resume(conn, session, &clients, &open).await?;
+    let open = operations::open(conn)?;
+    run(conn, session, &clients, open, opts, &mut report).await?;
     report.run_ms = clock.elapsed().as_millis() as u64;
     let clock = Instant::now();
 
     if opts.refresh {
-        let batches = batch::unrefreshed_batches(&conn)?;
+        let batches = operations::unrefreshed_batches(conn)?;
         if !batches.is_empty() {
-            let changed = batch::succeeded_in(&conn, &batches)?;
+            let changed = operations::succeeded_in(conn, &batches)?;
             if !changed.is_empty() {
                 report.refreshed_snapshot = Some(
-                    refresh::run(
-                        &mut conn,
-                        session,
-                        &clients,
-                        &refresh::Touched::of(&changed),
-                    )
-                    .await?,
+                    refresh::run(conn, session, &clients, &refresh::Touched::of(&changed)).await?,
                 );
             }
-            batch::mark_refreshed(&conn, &batches)?;
+            operations::mark_refreshed(conn, &batches)?;
         }
     }
     report.refresh_ms = clock.elapsed().as_millis() as u64;
     Ok(report)
-}
-
-/// One executor per data folder at a time, across processes (the app and any CLI run):
-/// an OS file lock, which the OS releases if the process dies. A second executor waits
-/// for the first and then finds only what is left.
-fn queue_lock(data_dir: &Path) -> Result<std::fs::File> {
-    let path = data_dir.join("queue.lock");
-    let file = crate::paths::private_options()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&path)
-        .map_err(|e| Error::io(format!("cannot open {}", path.display()), e))?;
-    file.lock()
-        .map_err(|e| Error::io(format!("cannot lock {}", path.display()), e))?;
-    Ok(file)
 }
 
 async fn run(
@@ -150,7 +130,7 @@ async fn run(
                 skipped.push_back(id);
                 continue;
             }
-            queue::mark_submitted(conn, id)?;
+            operations::mark_submitted(conn, id)?;
             limits.take(op);
             jobs.push(submit_job(&clients[&op.spec.instance_arn], session, op));
             sending += 1;

@@ -25,7 +25,7 @@ pub(super) fn orphan_items(conn: &Connection, snap: &Snapshot) -> Result<Vec<Pla
         .map(|u| u.user_id.as_str())
         .chain(snap.groups.iter().map(|g| g.group_id.as_str()))
         .collect();
-    let refused = super::queue::unremovable(conn)?;
+    let refused = crate::store::operations::unremovable(conn)?;
     let mut items = Vec::new();
     for a in queries::assignments(conn, snap.id)? {
         if known.contains(a.principal_id.as_str()) {

@@ -5,8 +5,9 @@
 use rusqlite::{Connection, TransactionBehavior};
 
 use super::batch::enqueue_in;
-use super::grants::{self, parse_time, GrantState, OVERDUE_AFTER};
+use super::grants::{self, parse_time, OVERDUE_AFTER};
 use crate::error::{Error, Result};
+use crate::store::grants::{self as stored, GrantState};
 
 /// Ends every request whose expiry has passed; returns how many, and how many were overdue.
 pub fn expire_due(conn: &mut Connection, actor: &str) -> Result<(usize, usize)> {
@@ -14,7 +15,7 @@ pub fn expire_due(conn: &mut Connection, actor: &str) -> Result<(usize, usize)> 
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let mut expired = 0;
     let mut overdue = 0;
-    for g in grants::with_expiry(&tx)? {
+    for g in stored::with_expiry(&tx)? {
         let Some(at) = g.expires_at.as_deref().and_then(parse_time) else {
             continue;
         };
@@ -45,7 +46,7 @@ pub fn expire_due(conn: &mut Connection, actor: &str) -> Result<(usize, usize)> 
 /// Returns the revocation's batch, if one was queued.
 pub fn end_request(conn: &mut Connection, id: i64, actor: &str) -> Result<Option<i64>> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let g = grants::get(&tx, id)?;
+    let g = stored::get(&tx, id)?;
     if g.state != GrantState::Active {
         return Err(Error::InvalidInput(format!(
             "grant request {id} already {}",

@@ -7,22 +7,22 @@
 //! The modules, in reading order (each imports only modules above it or beside it,
 //! never one that imports it back — `scripts/import-cycles.py` checks):
 //!
-//! 1. What a change is — `op` (kinds, the spec of one operation, its states, who may run
-//!    it), `duration` (how long a grant lasts).
+//! 1. What a change is — `op` (the operation types of `model::operation`, the limits and
+//!    who may run it), `duration` (how long a grant lasts).
 //! 2. From a request to a plan — `request` (what is asked, the plan's shape), `names` and
 //!    `resolve` (typed names to exactly one item of the newest snapshot), `expand` (an
 //!    assignment request into operations), `plan` (the planner), `live_check` (the plan
 //!    checked against AWS itself), `pending` (plans the window shows, kept by id).
-//! 3. Writing it down — `queue` (operations and their states in SQLite), `grants` (grant
-//!    requests and their reference counts), `batch` (a confirmed plan written as one
-//!    unit), `expiry` (ending grants, which queues revocations), `audit` (the hash-chained
-//!    log).
+//! 3. Writing it down — `batch` (a confirmed plan written as one unit: operations, grant
+//!    requests, audit entries), `grants` (when a grant's end revokes its assignment),
+//!    `expiry` (ending grants, which queues revocations). The tables themselves are
+//!    `store::operations` (the queue and its state changes), `store::grants` and
+//!    `store::audit` (the hash-chained log).
 //! 4. Running it — `exec` (the executor), `send` (one operation's calls and the limits),
 //!    `sweep` (shared status listings), `outcome` (what each answer means), `resume`
 //!    (after an interruption), `report` (progress and totals), `refresh` (re-reading what
 //!    a batch touched into a new snapshot).
 
-pub mod audit;
 pub mod batch;
 pub mod duration;
 mod exec;
@@ -35,7 +35,6 @@ mod op;
 mod outcome;
 pub mod pending;
 pub mod plan;
-pub mod queue;
 pub mod refresh;
 mod report;
 mod request;

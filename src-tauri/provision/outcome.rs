@@ -3,12 +3,12 @@
 use rusqlite::Connection;
 
 use super::op::{OpKind, OpState, Operation};
-use super::queue;
 use super::report::ExecReport;
 use super::send::{denied, target_of, Event};
 use crate::aws::changes::{self as aws_c, Status};
 use crate::aws::{Clients, Session};
 use crate::error::{AwsErrorKind, Error, ErrorCode, Result};
+use crate::store::operations;
 
 /// A conflicting or throttled change is sent at most this many times in one run.
 const MAX_ATTEMPTS: i64 = 10;
@@ -61,7 +61,7 @@ pub(super) async fn handle(
     event: Event,
     report: &mut ExecReport,
 ) -> Result<Next> {
-    let attempts = queue::get(conn, op.id)?.attempts;
+    let attempts = operations::get(conn, op.id)?.attempts;
     let mut done = |conn: &mut Connection,
                     state: OpState,
                     result: Option<&str>,
@@ -75,11 +75,11 @@ pub(super) async fn handle(
         if let Some((m, _)) = err {
             report.last_error = Some(m.to_owned());
         }
-        queue::finish(conn, op.id, state, result, err).map(|_| Next::Done)
+        operations::finish(conn, op.id, state, result, err).map(|_| Next::Done)
     };
     let status = match event {
         Event::Submitted(Ok(s)) => {
-            queue::mark_in_progress(conn, op.id, &s.request_id)?;
+            operations::mark_in_progress(conn, op.id, &s.request_id)?;
             if s.status == Status::InProgress {
                 return Ok(Next::Watch(s.request_id));
             }
@@ -88,7 +88,7 @@ pub(super) async fn handle(
         Event::Polled(Ok(s)) => s,
         Event::Direct(Ok(result)) => {
             if let (OpKind::CreateUser, Some(id)) = (op.spec.kind(), &result) {
-                queue::set_principal_id(conn, op.id, id)?;
+                operations::set_principal_id(conn, op.id, id)?;
             }
             let note = result.map(|id| format!("user id {id}"));
             return done(conn, OpState::Succeeded, note.as_deref(), None);
@@ -120,7 +120,7 @@ pub(super) async fn handle(
                     if attempts < MAX_ATTEMPTS =>
                 {
                     // AWS refused this attempt, so nothing was applied: safe to send again.
-                    queue::requeue(conn, op.id, &msg, e.code())?;
+                    operations::requeue(conn, op.id, &msg, e.code())?;
                     Ok(Next::Retry(attempts))
                 }
                 // Too many assignment changes outstanding in the instance (AWS's quota of
@@ -128,7 +128,7 @@ pub(super) async fn handle(
                 // never call it failed — what is not sent in this run waits, queued, for
                 // the next.
                 Some(AwsErrorKind::QuotaExceeded) if op.spec.kind().is_assignment() => {
-                    queue::requeue(conn, op.id, &msg, e.code())?;
+                    operations::requeue(conn, op.id, &msg, e.code())?;
                     if attempts < MAX_ATTEMPTS {
                         Ok(Next::Retry(attempts))
                     } else {
@@ -179,7 +179,7 @@ pub(super) async fn handle(
                 // permissions: AWS ends the change FAILED naming the IAM action it lacked.
                 // Fixable by the admin, so blocked (retried with `ops retry`, which sends a
                 // new request: this one is over), not failed.
-                queue::forget_request(conn, op.id)?;
+                operations::forget_request(conn, op.id)?;
                 done(
                     conn,
                     OpState::Blocked,

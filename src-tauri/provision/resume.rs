@@ -6,11 +6,11 @@ use std::collections::{HashMap, HashSet};
 use rusqlite::Connection;
 
 use super::op::{OpChange, OpKind, OpState, Operation};
-use super::queue;
 use super::send::{change_of, target};
 use crate::aws::changes::{self as aws_c, Change};
 use crate::aws::{Clients, Session};
 use crate::error::{ErrorCode, Result};
+use crate::store::operations;
 
 /// Operations sent without an answer recorded (the process died, or the network
 /// failed mid-call): AWS is asked what happened before anything is sent again.
@@ -55,7 +55,7 @@ pub(super) async fn resume(
                     t.principal_id.clone(),
                 );
                 if let Some(rid) = in_flight.get(&key) {
-                    queue::mark_in_progress(conn, op.id, rid)?;
+                    operations::mark_in_progress(conn, op.id, rid)?;
                     continue;
                 }
                 aws_c::exists(c, gate, &t).await? == (change == Change::Create)
@@ -64,7 +64,7 @@ pub(super) async fn resume(
                 let name = &u.new_user.user_name;
                 match aws_c::find_user(c, gate, &u.identity_store_id, name).await? {
                     Some(id) => {
-                        queue::set_principal_id(conn, op.id, &id)?;
+                        operations::set_principal_id(conn, op.id, &id)?;
                         true
                     }
                     None => false,
@@ -78,7 +78,7 @@ pub(super) async fn resume(
             }
         };
         if applied {
-            queue::finish(
+            operations::finish(
                 conn,
                 op.id,
                 OpState::Succeeded,
@@ -86,7 +86,7 @@ pub(super) async fn resume(
                 None,
             )?;
         } else {
-            queue::requeue(
+            operations::requeue(
                 conn,
                 op.id,
                 "sent before an interruption; AWS shows it was not applied, so it is sent again",

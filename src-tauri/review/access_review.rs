@@ -3,75 +3,15 @@
 //! decisions are stored, exported (CSV, JSON, printable HTML) and imported back, and the
 //! revoke decisions become a revocation plan.
 
-use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
-use serde::{Deserialize, Serialize};
-use ts_rs::TS;
+use rusqlite::Connection;
 
 use crate::clock::now_rfc3339;
 use crate::error::{Error, Result};
-use crate::model::{AccessRow, PrincipalType};
+use crate::model::AccessRow;
 use crate::provision::plan::{self, AssignmentRequest, Plan, Request};
 use crate::store::queries::{self, AccessQuery};
+use crate::store::reviews::{self, Review, ReviewItem, Scope};
 use crate::store::snapshots;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[ts(export)]
-#[serde(rename_all = "kebab-case")]
-pub enum Scope {
-    Account,
-    PermissionSet,
-}
-
-impl Scope {
-    fn as_str(self) -> &'static str {
-        match self {
-            Scope::Account => "account",
-            Scope::PermissionSet => "permission-set",
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[ts(export)]
-pub struct ReviewItem {
-    pub item: u32,
-    pub instance_arn: String,
-    pub account_id: String,
-    pub account_name: Option<String>,
-    pub permission_set: String,
-    pub principal_type: PrincipalType,
-    pub principal_name: String,
-    /// Access through this group; `None` for a direct assignment.
-    pub via_group: Option<String>,
-    /// `keep` or `revoke`; `None` while undecided.
-    pub decision: Option<String>,
-    pub note: Option<String>,
-    pub decided_at: Option<String>,
-    /// The ids behind the names: what a revocation acts on. `None` only for an item of a
-    /// review started before Hallpass kept them whose name was ambiguous in its snapshot.
-    #[serde(default)]
-    pub principal_id: Option<String>,
-    #[serde(default)]
-    pub permission_set_arn: Option<String>,
-    #[serde(default)]
-    pub via_group_id: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[ts(export)]
-pub struct Review {
-    #[ts(type = "number")]
-    pub id: i64,
-    #[ts(type = "number")]
-    pub snapshot_id: i64,
-    pub scope: Scope,
-    pub scope_id: String,
-    pub scope_name: String,
-    pub created_at: String,
-    pub reviewer: String,
-    pub completed_at: Option<String>,
-    pub items: Vec<ReviewItem>,
-}
 
 /// Starts a review of `target` (account id or name / permission set name or ARN) as of a snapshot.
 pub fn start(
@@ -109,36 +49,38 @@ pub fn start(
         }
     };
     let rows = packet(conn, id, scope, &scope_id)?;
-    let now = now_rfc3339();
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    tx.execute(
-        "INSERT INTO reviews(snapshot_id, scope, scope_id, scope_name, created_at, reviewer) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        rusqlite::params![id, scope.as_str(), scope_id, scope_name, now, reviewer],
-    )?;
-    let review = tx.last_insert_rowid();
-    for (i, r) in rows.iter().enumerate() {
-        tx.execute(
-            "INSERT INTO review_items(review_id, item, instance_arn, account_id, account_name, permission_set,
-                 principal_type, principal_name, via_group, principal_id, permission_set_arn, via_group_id)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-            rusqlite::params![
-                review,
-                i as i64 + 1,
-                r.instance_arn,
-                r.account_id,
-                r.account_name,
-                r.permission_set,
-                r.principal_type.as_str(),
-                r.principal_name,
-                r.via_group,
-                r.principal_id,
-                r.permission_set_arn,
-                r.via_group_id
-            ],
-        )?;
-    }
-    tx.commit()?;
-    get(conn, review)
+    let review = Review {
+        id: 0,
+        snapshot_id: id,
+        scope,
+        scope_id,
+        scope_name,
+        created_at: now_rfc3339(),
+        reviewer: reviewer.to_owned(),
+        completed_at: None,
+        items: rows
+            .into_iter()
+            .enumerate()
+            .map(|(i, r)| ReviewItem {
+                item: i as u32 + 1,
+                instance_arn: r.instance_arn,
+                account_id: r.account_id,
+                account_name: r.account_name,
+                permission_set: r.permission_set,
+                principal_type: r.principal_type,
+                principal_name: r.principal_name,
+                via_group: r.via_group,
+                decision: None,
+                note: None,
+                decided_at: None,
+                principal_id: Some(r.principal_id),
+                permission_set_arn: Some(r.permission_set_arn),
+                via_group_id: r.via_group_id,
+            })
+            .collect(),
+    };
+    let id = reviews::insert(conn, &review)?;
+    reviews::get(conn, id)
 }
 
 /// Everyone with access in a review's scope as snapshot `snap` has it, in packet order.
@@ -150,68 +92,6 @@ fn packet(conn: &Connection, snap: i64, scope: Scope, scope_id: &str) -> Result<
     let mut rows = queries::access(conn, snap, &query)?;
     rows.sort();
     Ok(rows)
-}
-
-pub fn get(conn: &Connection, id: i64) -> Result<Review> {
-    let mut r = conn
-        .query_row(
-            "SELECT id, snapshot_id, scope, scope_id, scope_name, created_at, reviewer, completed_at FROM reviews WHERE id = ?1",
-            [id],
-            |r| {
-                let scope: String = r.get(2)?;
-                Ok(Review {
-                    id: r.get(0)?,
-                    snapshot_id: r.get(1)?,
-                    scope: match scope.as_str() {
-                        "account" => Scope::Account,
-                        "permission-set" => Scope::PermissionSet,
-                        other => return Err(crate::store::unknown_value(2, "review scope", other)),
-                    },
-                    scope_id: r.get(3)?,
-                    scope_name: r.get(4)?,
-                    created_at: r.get(5)?,
-                    reviewer: r.get(6)?,
-                    completed_at: r.get(7)?,
-                    items: vec![],
-                })
-            },
-        )
-        .optional()?
-        .ok_or_else(|| Error::NotFound(format!("there is no review {id}; `hallpass review list` shows them")))?;
-    let mut stmt = conn.prepare(
-        "SELECT item, instance_arn, account_id, account_name, permission_set, principal_type, principal_name, via_group,
-                decision, note, decided_at, principal_id, permission_set_arn, via_group_id
-           FROM review_items WHERE review_id = ?1 ORDER BY item",
-    )?;
-    let rows = stmt.query_map([id], |r| {
-        Ok(ReviewItem {
-            item: r.get(0)?,
-            instance_arn: r.get(1)?,
-            account_id: r.get(2)?,
-            account_name: r.get(3)?,
-            permission_set: r.get(4)?,
-            principal_type: crate::store::principal_type_at(r, 5)?,
-            principal_name: r.get(6)?,
-            via_group: r.get(7)?,
-            decision: r.get(8)?,
-            note: r.get(9)?,
-            decided_at: r.get(10)?,
-            principal_id: r.get(11)?,
-            permission_set_arn: r.get(12)?,
-            via_group_id: r.get(13)?,
-        })
-    })?;
-    r.items = rows.collect::<rusqlite::Result<_>>()?;
-    Ok(r)
-}
-
-pub fn list(conn: &Connection) -> Result<Vec<Review>> {
-    let ids: Vec<i64> = {
-        let mut stmt = conn.prepare("SELECT id FROM reviews ORDER BY id DESC")?;
-        let rows = stmt.query_map([], |r| r.get(0))?;
-        rows.collect::<rusqlite::Result<_>>()?
-    };
-    ids.into_iter().map(|id| get(conn, id)).collect()
 }
 
 /// Records a decision (`keep` or `revoke`) with an optional note. The review is complete
@@ -228,23 +108,12 @@ pub fn decide(
             "{decision:?} is not a decision: use keep or revoke"
         )));
     }
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let n = tx.execute(
-        "UPDATE review_items SET decision = ?3, note = ?4, decided_at = ?5 WHERE review_id = ?1 AND item = ?2",
-        rusqlite::params![id, item, decision, note.map(str::trim).filter(|n| !n.is_empty()), now_rfc3339()],
-    )?;
-    if n == 0 {
+    if !reviews::set_decision(conn, id, item, decision, note)? {
         return Err(Error::InvalidInput(format!(
             "review {id} has no item {item}"
         )));
     }
-    tx.execute(
-        "UPDATE reviews SET completed_at = CASE WHEN NOT EXISTS
-             (SELECT 1 FROM review_items WHERE review_id = ?1 AND decision IS NULL) THEN ?2 ELSE NULL END WHERE id = ?1",
-        rusqlite::params![id, now_rfc3339()],
-    )?;
-    tx.commit()?;
-    get(conn, id)
+    reviews::get(conn, id)
 }
 
 /// Imports a review exported as JSON: the packet as it was, with its decisions.
@@ -269,39 +138,8 @@ pub fn import(conn: &mut Connection, text: &str) -> Result<Review> {
     }
     let mut r = r;
     vouch(conn, &mut r)?;
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    tx.execute(
-        "INSERT INTO reviews(snapshot_id, scope, scope_id, scope_name, created_at, reviewer, completed_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        rusqlite::params![r.snapshot_id, r.scope.as_str(), r.scope_id, r.scope_name, r.created_at, r.reviewer, r.completed_at],
-    )?;
-    let id = tx.last_insert_rowid();
-    for i in &r.items {
-        tx.execute(
-            "INSERT INTO review_items(review_id, item, instance_arn, account_id, account_name, permission_set, principal_type,
-                 principal_name, via_group, decision, note, decided_at, principal_id, permission_set_arn, via_group_id)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
-            rusqlite::params![
-                id,
-                i.item,
-                i.instance_arn,
-                i.account_id,
-                i.account_name,
-                i.permission_set,
-                i.principal_type.as_str(),
-                i.principal_name,
-                i.via_group,
-                i.decision,
-                i.note,
-                i.decided_at,
-                i.principal_id,
-                i.permission_set_arn,
-                i.via_group_id
-            ],
-        )?;
-    }
-    tx.commit()?;
-    get(conn, id)
+    let id = reviews::insert(conn, &r)?;
+    reviews::get(conn, id)
 }
 
 /// An imported review is trusted only as far as this data folder's own snapshot backs it:

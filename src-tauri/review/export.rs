@@ -3,9 +3,9 @@
 
 use rusqlite::Connection;
 
-use super::access_review::Review;
 use crate::error::Result;
 use crate::store::queries::{self, AccessQuery};
+use crate::store::reviews::Review;
 
 /// The review in `format`.
 pub fn review(r: &Review, format: crate::paths::ExportFormat) -> String {
@@ -92,7 +92,7 @@ pub fn review_html(r: &Review) -> String {
          <table><thead><tr><th>#</th><th>Account</th><th>Permission set</th><th>Principal</th><th>How</th><th>Decision</th><th>Note</th></tr></thead>\n<tbody>\n{rows}</tbody></table>\n\
          <p class=\"sign\">Reviewed by ______________________ &nbsp; Date __________ &nbsp; Signature ______________________</p>\n</body></html>\n",
         id = r.id,
-        kind = if matches!(r.scope, super::access_review::Scope::Account) { "account" } else { "permission set" },
+        kind = if matches!(r.scope, crate::store::reviews::Scope::Account) { "account" } else { "permission set" },
         scope = esc(&r.scope_name),
         snap = r.snapshot_id,
         created = esc(&r.created_at),

@@ -4,12 +4,13 @@
 
 use std::path::Path;
 
+use rusqlite::Connection;
 use serde::{Deserialize, Serialize};
 
 use super::shared_check;
 use crate::error::{Error, Result};
 use crate::model::{ImportedFrom, OrgData, SnapshotInfo};
-use crate::store::{self, queries, snapshots};
+use crate::store::{queries, snapshots};
 
 /// What the first field of every shared file says.
 const FORMAT: &str = "hallpass-snapshot";
@@ -37,13 +38,12 @@ struct Head {
 }
 
 /// Writes snapshot `snap` (default: the newest) to `out`; returns the snapshot exported.
-pub fn export(data_dir: &Path, snap: Option<i64>, out: &Path) -> Result<SnapshotInfo> {
-    let conn = store::open(data_dir)?;
-    let id = snapshots::resolve(&conn, snap)?;
-    let info = snapshots::snapshot(&conn, id)?
+pub fn export(conn: &Connection, snap: Option<i64>, out: &Path) -> Result<SnapshotInfo> {
+    let id = snapshots::resolve(conn, snap)?;
+    let info = snapshots::snapshot(conn, id)?
         .ok_or_else(|| Error::NotFound(format!("no snapshot {id}")))?;
-    let mut data = queries::org_data(&conn, id)?;
-    data.member_scan = Some(queries::member_access(&conn, id)?);
+    let mut data = queries::org_data(conn, id)?;
+    data.member_scan = Some(queries::member_access(conn, id)?);
     let file = SharedFile {
         format: FORMAT.into(),
         version: VERSION,
@@ -129,7 +129,7 @@ fn newer(label: &str, version: u64) -> Error {
 /// Imports a shared file as a new snapshot (kind `imported`): for reading only, never the
 /// base of a plan, a check or a sync. A data folder holds one organization: a file from
 /// another one is refused.
-pub fn import(data_dir: &Path, path: &Path) -> Result<SnapshotInfo> {
+pub fn import(conn: &mut Connection, path: &Path) -> Result<SnapshotInfo> {
     let size = std::fs::metadata(path)
         .map_err(|e| Error::io(format!("cannot read {}", path.display()), e))?
         .len();
@@ -143,15 +143,14 @@ pub fn import(data_dir: &Path, path: &Path) -> Result<SnapshotInfo> {
     }
     let bytes =
         std::fs::read(path).map_err(|e| Error::io(format!("cannot read {}", path.display()), e))?;
-    import_bytes(data_dir, &bytes, &path.display().to_string())
+    import_bytes(conn, &bytes, &path.display().to_string())
 }
 
 /// `import` of a file's content (the desktop app reads the file the user picked).
-pub fn import_bytes(data_dir: &Path, bytes: &[u8], label: &str) -> Result<SnapshotInfo> {
+pub fn import_bytes(conn: &mut Connection, bytes: &[u8], label: &str) -> Result<SnapshotInfo> {
     let file = parse(bytes, label)?;
-    let mut conn = store::open(data_dir)?;
-    if let Some(latest) = snapshots::latest_complete(&conn)? {
-        let mine = queries::organization(&conn, latest)?.map(|o| o.id);
+    if let Some(latest) = snapshots::latest_complete(conn)? {
+        let mine = queries::organization(conn, latest)?.map(|o| o.id);
         let theirs = file.data.organization.as_ref().map(|o| o.id.clone());
         if mine.is_some() && mine != theirs {
             return Err(Error::InvalidInput(format!(
@@ -181,5 +180,5 @@ pub fn import_bytes(data_dir: &Path, bytes: &[u8], label: &str) -> Result<Snapsh
         source_snapshot: file.snapshot.id,
         imported_at: crate::clock::now_rfc3339(),
     };
-    snapshots::write_imported(&mut conn, &file.data, &meta, &from)
+    snapshots::write_imported(conn, &file.data, &meta, &from)
 }

@@ -122,8 +122,8 @@ fn allow_level(conn: &Connection, access: AccessLevel) -> Result<()> {
     if access == AccessLevel::ReadOnly {
         // A read-only connection cannot revoke: a time-bound grant would then outlive its
         // expiry without anyone being told. End them first, or keep full access.
-        if let Some(next) = crate::provision::grants::next_expiry(conn)? {
-            let n = crate::provision::grants::list(conn, true)?
+        if let Some(next) = crate::store::grants::next_expiry(conn)? {
+            let n = crate::store::grants::list(conn, true)?
                 .iter()
                 .filter(|g| g.expires_at.is_some())
                 .count();
@@ -134,7 +134,7 @@ fn allow_level(conn: &Connection, access: AccessLevel) -> Result<()> {
             crate::clock::rfc3339(next)
         )));
         }
-        let open = crate::provision::queue::open(conn)?.len();
+        let open = crate::store::operations::open(conn)?.len();
         if open > 0 {
             return Err(Error::InvalidInput(format!(
                 "{open} operation(s) are still waiting in the queue: a read-only connection could not send \

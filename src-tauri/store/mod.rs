@@ -1,13 +1,23 @@
-//! SQLite: one `open()` with the pragmas, migrations, the snapshot writer and queries.
+//! SQLite, and the only place SQL is written: one `open()` with the pragmas, migrations,
+//! backups and recovery, and one module per group of tables — snapshots (`snapshots`,
+//! `entity_tables`, `versioned`, `merge`, `queries`, `access_sql`, `retention`), the
+//! provisioning queue (`operations`), grant requests (`grants`), the audit log (`audit`),
+//! check runs (`check_runs`) and access reviews (`reviews`). Core entry points take a
+//! `Connection` from `open()`.
 
 mod access_sql;
+pub mod audit;
 pub mod backup;
+pub mod check_runs;
 mod entity_tables;
+pub mod grants;
 mod merge;
 pub(crate) mod migrate;
+pub mod operations;
 pub mod queries;
 pub mod recover;
 pub mod retention;
+pub mod reviews;
 pub mod snapshots;
 mod versioned;
 

@@ -5,8 +5,8 @@ mod fetch;
 mod members;
 pub mod strategy;
 
+use rusqlite::Connection;
 use std::collections::HashMap;
-use std::path::Path;
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
@@ -14,7 +14,7 @@ use serde::Serialize;
 use crate::aws::{connect, ConnectParams};
 use crate::error::Result;
 use crate::model::{Counts, InstanceSource, MemberAccess, SnapshotInfo, Strategy};
-use crate::store::{self, queries, snapshots};
+use crate::store::{queries, snapshots};
 
 use context::Prior;
 pub use context::{Progress, ProgressFn, SyncOptions};
@@ -64,15 +64,14 @@ fn prior(conn: &rusqlite::Connection) -> Result<Prior> {
     })
 }
 
-/// Runs one full sync into the database in `data_dir`. A failure is recorded as a
-/// failed snapshot entry and leaves every earlier snapshot untouched.
+/// Runs one full sync into the database. A failure is recorded as a failed snapshot
+/// entry and leaves every earlier snapshot untouched.
 pub async fn run(
-    data_dir: &Path,
+    conn: &mut Connection,
     params: &ConnectParams,
     opts: &SyncOptions,
 ) -> Result<SyncReport> {
-    let mut conn = store::open(data_dir)?;
-    let prior = prior(&conn)?;
+    let prior = prior(conn)?;
     let full_scan = opts.full_scan || prior.full_scan_due;
     let started_at = crate::clock::now_rfc3339();
     let clock = Instant::now();
@@ -106,8 +105,8 @@ pub async fn run(
                         .unwrap_or(0),
                 });
             }
-            let info = snapshots::write_snapshot(&mut conn, &result.data, &meta(main_strategy))?;
-            let counts = queries::counts(&conn, info.id)?;
+            let info = snapshots::write_snapshot(conn, &result.data, &meta(main_strategy))?;
+            let counts = queries::counts(conn, info.id)?;
             let unreachable = result
                 .data
                 .member_scan
@@ -125,7 +124,7 @@ pub async fn run(
         }
         Err(e) => {
             // Recording the failure must not hide the cause.
-            let _ = snapshots::record_failure(&mut conn, &meta(None), &e.to_string());
+            let _ = snapshots::record_failure(conn, &meta(None), &e.to_string());
             Err(e)
         }
     }

@@ -5,11 +5,11 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
 
 use super::audit;
 use super::grants;
-use super::op::{
-    AssignmentSpec, MembershipSpec, OpChange, OpKind, OpSpec, OpState, Operation, UserSpec,
-};
 use crate::clock::now_rfc3339;
 use crate::error::{Error, ErrorCode, Result};
+use crate::model::operation::{
+    AssignmentSpec, Batch, MembershipSpec, OpChange, OpKind, OpSpec, OpState, Operation, UserSpec,
+};
 use crate::model::PrincipalType;
 
 const COLS: &str = "id, batch_id, kind, state, instance_arn, identity_store_id, account_id, account_name, \
@@ -20,7 +20,7 @@ const COLS: &str = "id, batch_id, kind, state, instance_arn, identity_store_id, 
 /// account id and name, permission set ARN and name, principal type, id and name, group id
 /// and name, and the new user's attributes as JSON. An assignment change needs no identity
 /// store; its column (NOT NULL since migration 0002) holds "".
-pub(super) fn spec_columns(s: &OpSpec) -> [Option<String>; 11] {
+fn spec_columns(s: &OpSpec) -> [Option<String>; 11] {
     let o = |v: &Option<String>| v.clone();
     match &s.change {
         OpChange::CreateUser(u) => [
@@ -96,7 +96,7 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Operation> {
             account_name: r.get(7)?,
             permission_set_arn: need(8, "permission set ARN")?,
             permission_set_name: r.get(9)?,
-            principal_type: crate::store::principal_type_at(r, 10)?,
+            principal_type: super::principal_type_at(r, 10)?,
             principal_id: need(11, "principal id")?,
             principal_name: r.get(12)?,
         })
@@ -107,7 +107,7 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Operation> {
             OpChange::CreateUser(UserSpec {
                 identity_store_id: need(5, "identity store id")?,
                 new_user: serde_json::from_str(&payload)
-                    .map_err(|_| crate::store::unknown_value(15, "new-user payload", &payload))?,
+                    .map_err(|_| super::unknown_value(15, "new-user payload", &payload))?,
                 principal_id: r.get::<_, Option<String>>(11)?.filter(|id| !id.is_empty()),
             })
         }
@@ -129,8 +129,7 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Operation> {
         last_error: r.get(18)?,
         error_code: match r.get::<_, Option<String>>(19)? {
             Some(c) => Some(
-                ErrorCode::parse(&c)
-                    .ok_or_else(|| crate::store::unknown_value(19, "error code", &c))?,
+                ErrorCode::parse(&c).ok_or_else(|| super::unknown_value(19, "error code", &c))?,
             ),
             None => None,
         },
@@ -187,8 +186,8 @@ pub fn state_counts(conn: &Connection) -> Result<Vec<(OpState, u64)>> {
     let mut out = Vec::new();
     for r in rows {
         let (s, n) = r?;
-        let state = OpState::parse(&s)
-            .ok_or_else(|| crate::store::unknown_value(0, "operation state", &s))?;
+        let state =
+            OpState::parse(&s).ok_or_else(|| super::unknown_value(0, "operation state", &s))?;
         out.push((state, n as u64));
     }
     Ok(out)
@@ -376,4 +375,128 @@ pub fn cancel(conn: &mut Connection, id: i64, actor: &str) -> Result<()> {
     )?;
     tx.commit()?;
     Ok(())
+}
+
+/// Writes a batch (inside the caller's transaction) and returns its id.
+pub fn insert_batch(
+    tx: &Connection,
+    actor: &str,
+    reason: Option<&str>,
+    summary: &str,
+) -> Result<i64> {
+    tx.execute(
+        "INSERT INTO batches(created_at, actor, reason, summary) VALUES (?1, ?2, ?3, ?4)",
+        rusqlite::params![now_rfc3339(), actor, reason, summary],
+    )?;
+    Ok(tx.last_insert_rowid())
+}
+
+/// Writes one operation of `batch` (inside the caller's transaction) and returns its id.
+/// A no-op (`noop` says why) is written finished, as skipped.
+pub fn insert(
+    tx: &Connection,
+    batch: i64,
+    s: &OpSpec,
+    state: OpState,
+    noop: Option<&str>,
+    grant_id: Option<i64>,
+) -> Result<i64> {
+    let now = now_rfc3339();
+    let c = spec_columns(s);
+    tx.execute(
+        "INSERT INTO operations(batch_id, kind, state, instance_arn, identity_store_id, account_id, account_name,
+             permission_set_arn, permission_set_name, principal_type, principal_id, principal_name, group_id,
+             group_name, payload, result, grant_id, created_at, updated_at, finished_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?18, ?19)",
+        rusqlite::params![
+            batch,
+            s.kind().as_str(),
+            state.as_str(),
+            s.instance_arn,
+            c[0],
+            c[1],
+            c[2],
+            c[3],
+            c[4],
+            c[5],
+            c[6],
+            c[7],
+            c[8],
+            c[9],
+            c[10],
+            noop,
+            grant_id,
+            now,
+            noop.map(|_| now.clone()),
+        ],
+    )?;
+    Ok(tx.last_insert_rowid())
+}
+
+pub fn batches(conn: &Connection, limit: usize) -> Result<Vec<Batch>> {
+    let mut stmt = conn.prepare(
+        "SELECT id, created_at, actor, reason, summary FROM batches ORDER BY id DESC LIMIT ?1",
+    )?;
+    let rows = stmt.query_map([limit as i64], |r| {
+        Ok(Batch {
+            id: r.get(0)?,
+            created_at: r.get(1)?,
+            actor: r.get(2)?,
+            reason: r.get(3)?,
+            summary: r.get(4)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Batches whose operations have all reached an end state but whose snapshot part was not refreshed.
+pub fn unrefreshed_batches(conn: &Connection) -> Result<Vec<i64>> {
+    let mut stmt = conn.prepare(
+        "SELECT b.id FROM batches b WHERE b.refreshed = 0
+           AND NOT EXISTS (SELECT 1 FROM operations o WHERE o.batch_id = b.id
+                           AND o.state IN ('queued', 'submitted', 'in-progress'))
+         ORDER BY b.id",
+    )?;
+    let rows = stmt.query_map([], |r| r.get(0))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+pub fn mark_refreshed(conn: &Connection, batches: &[i64]) -> Result<()> {
+    for b in batches {
+        conn.execute("UPDATE batches SET refreshed = 1 WHERE id = ?1", [b])?;
+    }
+    Ok(())
+}
+
+/// Operations of the given batches that changed something.
+pub fn succeeded_in(conn: &Connection, batches: &[i64]) -> Result<Vec<Operation>> {
+    let mut out = Vec::new();
+    for b in batches {
+        out.extend(
+            list(conn, Some(*b), usize::MAX >> 1)?
+                .into_iter()
+                .filter(|o| o.state == OpState::Succeeded),
+        );
+    }
+    Ok(out)
+}
+
+/// One executor per data folder at a time, across processes (the app and any CLI run):
+/// an OS file lock, which the OS releases if the process dies. A second executor waits
+/// for the first and then finds only what is left.
+/// The lock file sits beside the database file (`queue.lock` in the data folder).
+pub fn lock_queue(conn: &Connection) -> Result<std::fs::File> {
+    let db = conn.path().filter(|p| !p.is_empty()).ok_or_else(|| {
+        Error::Internal("the queue lock needs a database file, not an in-memory database".into())
+    })?;
+    let path = std::path::Path::new(db).with_file_name("queue.lock");
+    let file = crate::paths::private_options()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|e| Error::io(format!("cannot open {}", path.display()), e))?;
+    file.lock()
+        .map_err(|e| Error::io(format!("cannot lock {}", path.display()), e))?;
+    Ok(file)
 }

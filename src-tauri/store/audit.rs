@@ -5,9 +5,9 @@ use rusqlite::{Connection, OptionalExtension};
 use serde::Serialize;
 use ts_rs::TS;
 
-use super::op::{OpChange, OpSpec};
 use crate::clock::now_rfc3339;
 use crate::error::Result;
+use crate::model::operation::{OpChange, OpSpec};
 
 #[derive(Debug, Clone, Serialize, TS)]
 #[ts(export)]
@@ -134,7 +134,7 @@ pub(crate) fn append_about(
         let row = Row {
             at: now_rfc3339(),
             actor: actor.to_owned(),
-            caller_arn: crate::aws::last_caller(),
+            caller_arn: crate::caller::last(),
             batch_id: batch,
             operation_id: op,
             action: action.to_owned(),

@@ -20,7 +20,7 @@ impl Severity {
             Severity::Info => "info",
         }
     }
-    pub(super) fn parse(s: &str) -> Option<Self> {
+    pub fn parse(s: &str) -> Option<Self> {
         match s {
             "error" => Some(Severity::Error),
             "warning" => Some(Severity::Warning),

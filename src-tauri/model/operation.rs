@@ -1,0 +1,295 @@
+//! The provisioning queue's rows: what one change is (its kind, what it acts on by id
+//! and by name), the states it passes through, and the batch it was confirmed in.
+
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use super::{NewUser, PrincipalType};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[ts(export)]
+#[serde(rename_all = "kebab-case")]
+pub enum OpKind {
+    CreateUser,
+    AddMember,
+    RemoveMember,
+    Grant,
+    Revoke,
+}
+
+impl OpKind {
+    pub const ALL: [OpKind; 5] = [
+        OpKind::CreateUser,
+        OpKind::AddMember,
+        OpKind::RemoveMember,
+        OpKind::Grant,
+        OpKind::Revoke,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OpKind::CreateUser => "create-user",
+            OpKind::AddMember => "add-member",
+            OpKind::RemoveMember => "remove-member",
+            OpKind::Grant => "grant",
+            OpKind::Revoke => "revoke",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+    /// Assignment changes are asynchronous in AWS and limited per instance.
+    pub fn is_assignment(self) -> bool {
+        matches!(self, OpKind::Grant | OpKind::Revoke)
+    }
+}
+
+/// queued → submitted → in-progress → succeeded | failed; blocked waits for a fix.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[ts(export)]
+#[serde(rename_all = "kebab-case")]
+pub enum OpState {
+    /// Written, not sent yet (or to be sent again after a retryable refusal).
+    Queued,
+    /// About to be sent, or sent without an answer recorded: AWS is checked before resending.
+    Submitted,
+    /// AWS accepted it and is working on it; `request_id` is polled.
+    InProgress,
+    Succeeded,
+    Failed,
+    /// Refused for a reason the admin must fix (e.g. a missing permission); retried on request.
+    Blocked,
+    /// Nothing to do: already granted or already absent when the plan was confirmed.
+    Skipped,
+    Cancelled,
+}
+
+impl OpState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OpState::Queued => "queued",
+            OpState::Submitted => "submitted",
+            OpState::InProgress => "in-progress",
+            OpState::Succeeded => "succeeded",
+            OpState::Failed => "failed",
+            OpState::Blocked => "blocked",
+            OpState::Skipped => "skipped",
+            OpState::Cancelled => "cancelled",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        [
+            OpState::Queued,
+            OpState::Submitted,
+            OpState::InProgress,
+            OpState::Succeeded,
+            OpState::Failed,
+            OpState::Blocked,
+            OpState::Skipped,
+            OpState::Cancelled,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == s)
+    }
+    /// Still to be worked on by the executor.
+    pub fn is_open(self) -> bool {
+        matches!(
+            self,
+            OpState::Queued | OpState::Submitted | OpState::InProgress
+        )
+    }
+}
+
+/// What one operation changes, with names for people and ids for AWS: the instance it is
+/// aimed at, and the change itself, whose variant says which fields it has.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct OpSpec {
+    pub instance_arn: String,
+    #[serde(flatten)]
+    pub change: OpChange,
+}
+
+/// One change, by kind (`kind` in JSON, beside the variant's fields).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum OpChange {
+    CreateUser(UserSpec),
+    AddMember(MembershipSpec),
+    RemoveMember(MembershipSpec),
+    Grant(AssignmentSpec),
+    Revoke(AssignmentSpec),
+}
+
+/// A new user in an identity store.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct UserSpec {
+    pub identity_store_id: String,
+    pub new_user: NewUser,
+    /// The user's id, once AWS created it.
+    pub principal_id: Option<String>,
+}
+
+/// A user in a group of an identity store (memberships are of users only).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct MembershipSpec {
+    pub identity_store_id: String,
+    /// The user's id.
+    pub principal_id: String,
+    pub principal_name: Option<String>,
+    pub group_id: String,
+    pub group_name: Option<String>,
+}
+
+/// A permission set on an account for a user or a group. Names are labels for people
+/// (a row written before they were known has none); the ids are what AWS is sent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct AssignmentSpec {
+    pub account_id: String,
+    pub account_name: Option<String>,
+    pub permission_set_arn: String,
+    pub permission_set_name: Option<String>,
+    pub principal_type: PrincipalType,
+    pub principal_id: String,
+    pub principal_name: Option<String>,
+}
+
+impl AssignmentSpec {
+    /// "AdministratorAccess on prod (111…) to GROUP platform" (`to` or `from`).
+    fn describe(&self, to: &str) -> String {
+        format!(
+            "{} on {} ({}) {to} {} {}",
+            self.permission_set_name.as_deref().unwrap_or("?"),
+            self.account_name.as_deref().unwrap_or("?"),
+            self.account_id,
+            self.principal_type.as_str(),
+            self.principal_name.as_deref().unwrap_or("?")
+        )
+    }
+}
+
+impl OpSpec {
+    /// A grant or a revoke (by `kind`; any other kind is a revoke) of `a` in an instance.
+    pub fn on_assignment(kind: OpKind, instance_arn: &str, a: AssignmentSpec) -> OpSpec {
+        OpSpec {
+            instance_arn: instance_arn.to_owned(),
+            change: if kind == OpKind::Grant {
+                OpChange::Grant(a)
+            } else {
+                OpChange::Revoke(a)
+            },
+        }
+    }
+
+    pub fn kind(&self) -> OpKind {
+        match self.change {
+            OpChange::CreateUser(_) => OpKind::CreateUser,
+            OpChange::AddMember(_) => OpKind::AddMember,
+            OpChange::RemoveMember(_) => OpKind::RemoveMember,
+            OpChange::Grant(_) => OpKind::Grant,
+            OpChange::Revoke(_) => OpKind::Revoke,
+        }
+    }
+
+    /// The assignment a grant or revoke changes.
+    pub fn assignment(&self) -> Option<&AssignmentSpec> {
+        match &self.change {
+            OpChange::Grant(a) | OpChange::Revoke(a) => Some(a),
+            _ => None,
+        }
+    }
+
+    /// The identity store a user or membership change is made in.
+    pub fn identity_store_id(&self) -> Option<&str> {
+        match &self.change {
+            OpChange::CreateUser(u) => Some(&u.identity_store_id),
+            OpChange::AddMember(m) | OpChange::RemoveMember(m) => Some(&m.identity_store_id),
+            OpChange::Grant(_) | OpChange::Revoke(_) => None,
+        }
+    }
+
+    /// The user or group the change is about: (type, id once known, name).
+    pub fn principal(&self) -> (PrincipalType, Option<&str>, Option<&str>) {
+        match &self.change {
+            OpChange::CreateUser(u) => (
+                PrincipalType::User,
+                u.principal_id.as_deref(),
+                Some(&u.new_user.user_name),
+            ),
+            OpChange::AddMember(m) | OpChange::RemoveMember(m) => (
+                PrincipalType::User,
+                Some(&m.principal_id),
+                m.principal_name.as_deref(),
+            ),
+            OpChange::Grant(a) | OpChange::Revoke(a) => (
+                a.principal_type,
+                Some(&a.principal_id),
+                a.principal_name.as_deref(),
+            ),
+        }
+    }
+
+    /// "grant AdministratorAccess on prod (111…) to GROUP platform" and the like.
+    pub fn describe(&self) -> String {
+        match &self.change {
+            OpChange::CreateUser(u) => format!("create user {}", u.new_user.user_name),
+            OpChange::AddMember(m) => format!(
+                "add USER {} to group {}",
+                m.principal_name.as_deref().unwrap_or("?"),
+                m.group_name.as_deref().unwrap_or("?")
+            ),
+            OpChange::RemoveMember(m) => format!(
+                "remove USER {} from group {}",
+                m.principal_name.as_deref().unwrap_or("?"),
+                m.group_name.as_deref().unwrap_or("?")
+            ),
+            OpChange::Grant(a) => format!("grant {}", a.describe("to")),
+            OpChange::Revoke(a) => format!("revoke {}", a.describe("from")),
+        }
+    }
+
+    /// The (account, permission set) an assignment change holds while in flight.
+    pub fn pair(&self) -> Option<(String, String)> {
+        self.assignment()
+            .map(|a| (a.account_id.clone(), a.permission_set_arn.clone()))
+    }
+}
+
+/// One operation in the queue, with its history so far.
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct Operation {
+    #[ts(type = "number")]
+    pub id: i64,
+    #[ts(type = "number")]
+    pub batch_id: i64,
+    pub spec: OpSpec,
+    pub state: OpState,
+    pub request_id: Option<String>,
+    #[ts(type = "number")]
+    pub attempts: i64,
+    pub last_error: Option<String>,
+    pub error_code: Option<crate::error::ErrorCode>,
+    pub result: Option<String>,
+    #[ts(type = "number | null")]
+    pub grant_id: Option<i64>,
+    pub created_at: String,
+    pub updated_at: String,
+    pub finished_at: Option<String>,
+}
+
+/// A confirmed plan.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct Batch {
+    #[ts(type = "number")]
+    pub id: i64,
+    pub created_at: String,
+    pub actor: String,
+    pub reason: Option<String>,
+    pub summary: String,
+}
