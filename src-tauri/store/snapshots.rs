@@ -45,7 +45,7 @@ pub fn write_imported(
     meta: &SyncMeta,
     from: &ImportedFrom,
 ) -> Result<SnapshotInfo> {
-    let from = serde_json::to_string(from).map_err(|e| Error::Store(e.to_string()))?;
+    let from = serde_json::to_string(from).map_err(|e| Error::Internal(e.to_string()))?;
     write(conn, data, meta, Some(&from))
 }
 
