@@ -23,6 +23,7 @@ pub enum Service {
     Organizations,
     SsoAdmin,
     IdentityStore,
+    Scheduler,
 }
 
 impl Service {
@@ -33,6 +34,7 @@ impl Service {
             Service::Organizations => "organizations",
             Service::SsoAdmin => "sso",
             Service::IdentityStore => "identitystore",
+            Service::Scheduler => "scheduler",
         }
     }
 }
@@ -92,6 +94,7 @@ impl Gate {
             Service::IdentityStore => r.identitystore,
             Service::Organizations => r.organizations,
             Service::Sts => r.sts,
+            Service::Scheduler => r.scheduler,
         }
     }
 

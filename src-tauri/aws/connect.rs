@@ -46,6 +46,8 @@ pub struct Clients {
     pub orgs: aws_sdk_organizations::Client,
     pub sso: aws_sdk_ssoadmin::Client,
     pub ids: aws_sdk_identitystore::Client,
+    /// EventBridge Scheduler, in the Identity Center region (expiry schedules).
+    pub scheduler: aws_sdk_scheduler::Client,
 }
 
 /// A connection: the management role assumed, clients built once.
@@ -107,6 +109,7 @@ fn clients(config: &SdkConfig, account_id: &str, partition: &str) -> Clients {
         orgs: aws_sdk_organizations::Client::from_conf(orgs_conf),
         sso: aws_sdk_ssoadmin::Client::new(config),
         ids: aws_sdk_identitystore::Client::new(config),
+        scheduler: aws_sdk_scheduler::Client::new(config),
     }
 }
 

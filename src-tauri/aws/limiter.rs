@@ -22,6 +22,7 @@ pub struct Rates {
     pub identitystore: f64,
     pub organizations: f64,
     pub sts: f64,
+    pub scheduler: f64,
 }
 
 impl Default for Rates {
@@ -32,6 +33,9 @@ impl Default for Rates {
             identitystore: 20.0,
             organizations: 1.0,
             sts: 10.0,
+            // EventBridge Scheduler's schedule operations allow 50 requests per second
+            // (EventBridge Scheduler quotas); Hallpass writes a handful per run.
+            scheduler: 10.0,
         }
     }
 }
@@ -61,9 +65,10 @@ impl Rates {
                 "identitystore" => rates.identitystore = value,
                 "organizations" => rates.organizations = value,
                 "sts" => rates.sts = value,
+                "scheduler" => rates.scheduler = value,
                 other => {
                     return Err(Error::InvalidInput(format!(
-                        "unknown service {other:?} in rates; use sso, identitystore, organizations or sts"
+                        "unknown service {other:?} in rates; use sso, identitystore, organizations, sts or scheduler"
                     )))
                 }
             }

@@ -12,6 +12,7 @@ mod identity;
 pub mod limiter;
 pub mod org;
 pub mod regions;
+pub mod schedules;
 pub mod sso;
 
 use std::future::Future;

@@ -68,6 +68,10 @@ pub const CATALOG: &[(&str, &str)] = &[
         "Permission sets not provisioned with their latest version",
     ),
     (
+        "expiry-needs-hallpass-running",
+        "Time-bound access ends only while Hallpass runs",
+    ),
+    (
         "revoke-permissions-missing",
         "Revocations pending because AWS denied them",
     ),
@@ -126,6 +130,7 @@ pub fn offline(conn: &Connection, snap: i64) -> Result<Vec<Finding>> {
     let mut all = org::findings(conn, snap, &d)?;
     all.extend(posture::findings(&d)?);
     all.extend(live::pending_revocations(conn)?);
+    all.extend(expiry_needs_hallpass(conn)?);
     Ok(all)
 }
 
@@ -141,6 +146,27 @@ pub fn save(
         (a.severity, &a.check, &a.subject).cmp(&(b.severity, &b.check, &b.subject))
     });
     crate::store::check_runs::insert(conn, snapshot, live, live_error, findings)
+}
+
+/// Time-bound grants are active but AWS does not enforce their expiry: they end only when
+/// Hallpass runs after it.
+fn expiry_needs_hallpass(conn: &Connection) -> Result<Vec<Finding>> {
+    let st = crate::provision::expiry_schedules::status(conn)?;
+    let (false, Some(next)) = (st.enabled, st.next) else {
+        return Ok(vec![]);
+    };
+    Ok(vec![Finding::new(
+        "expiry-needs-hallpass-running",
+        Severity::Warning,
+        format!(
+            "{} time-bound grant(s) end only when Hallpass runs after their expiry",
+            st.time_bound
+        ),
+        "Let AWS end them on time: create the expiry role from `hallpass policies --expiry` (in the app: \
+         Settings → Expiry) in the management account and turn expiry by AWS on (`hallpass expiry enable`). \
+         Until then keep Hallpass running around each expiry.",
+    )
+    .evidence("next expiry", next)])
 }
 
 /// Runs the snapshot checks on the newest snapshot and stores the run (after every sync).

@@ -2,8 +2,8 @@
 //! account it is provisioned to, wait until AWS reports it done, audit it, and refresh
 //! the snapshot's provisioning rows.
 
+use rusqlite::Connection;
 use std::collections::HashMap;
-use std::path::Path;
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
@@ -14,7 +14,7 @@ use crate::aws::Session;
 use crate::error::{Error, Result};
 use crate::provision::{live_check, refresh};
 use crate::store::audit;
-use crate::store::{self, queries, snapshots};
+use crate::store::{queries, snapshots};
 
 /// How long to wait for AWS before giving up (the request keeps running in AWS).
 const TIMEOUT: Duration = Duration::from_secs(15 * 60);
@@ -93,16 +93,15 @@ fn target(
 
 /// Reprovisions the permission set named `name` (or by ARN) from the newest snapshot.
 pub async fn reprovision(
-    data_dir: &Path,
+    conn: &mut Connection,
     session: &Session,
     name: &str,
     actor: &str,
 ) -> Result<Reprovisioned> {
     crate::provision::require_full(session.access)?;
-    let mut conn = store::open(data_dir)?;
-    let (ps, preview) = target(&conn, name)?;
+    let (ps, preview) = target(conn, name)?;
     let outdated = preview.outdated;
-    let access = live_check::instance_access(&conn)?;
+    let access = live_check::instance_access(conn)?;
     let from = access.get(&ps.instance_arn).cloned().unwrap_or_default();
     let c = live_check::clients_for(session, &mut HashMap::new(), &from).await?;
     let target = format!("reprovision {} to all provisioned accounts", ps.name);
@@ -113,7 +112,7 @@ pub async fn reprovision(
         ..Default::default()
     };
     audit::append_about(
-        &conn,
+        conn,
         actor,
         None,
         None,
@@ -145,7 +144,7 @@ pub async fn reprovision(
     }
     if let Status::Failed(reason) = &status {
         audit::append_about(
-            &conn,
+            conn,
             actor,
             None,
             None,
@@ -170,7 +169,7 @@ pub async fn reprovision(
         )));
     }
     audit::append_about(
-        &conn,
+        conn,
         actor,
         None,
         None,
@@ -186,7 +185,7 @@ pub async fn reprovision(
         .sets
         .insert((ps.instance_arn.clone(), ps.arn.clone()));
     let clients = HashMap::from([(ps.instance_arn.clone(), c)]);
-    let snapshot_id = refresh::run(&mut conn, session, &clients, &touched).await?;
+    let snapshot_id = refresh::run(conn, session, &clients, &touched).await?;
     Ok(Reprovisioned {
         permission_set: ps.name.clone(),
         request_id: started.request_id,

@@ -147,6 +147,16 @@ pub(super) enum Command {
         /// Which permissions policy: `read-only` or `full` (default: the stored connection's level).
         #[arg(long, value_enum, env = "HALLPASS_ACCESS")]
         access: Option<AccessLevel>,
+        /// The policies of the expiry role instead (`HallpassExpiry`, which EventBridge Scheduler
+        /// uses to end time-bound access when Hallpass is not running).
+        #[arg(long)]
+        expiry: bool,
+    },
+    /// Expiry enforced by AWS: time-bound access ends on time even when Hallpass is not
+    /// running (EventBridge Scheduler schedules, with the expiry role).
+    Expiry {
+        #[command(subcommand)]
+        command: ExpiryCommand,
     },
     /// Lint a policy before pasting it into IAM (exit status 3 when an error is found).
     LintPolicy {
@@ -230,6 +240,22 @@ pub(super) enum Command {
         #[command(subcommand)]
         command: Option<AuditCommand>,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum ExpiryCommand {
+    /// Check the expiry role with AWS, then write a schedule for every time-bound grant.
+    Enable {
+        #[command(flatten)]
+        apply: ApplyArgs,
+    },
+    /// Delete Hallpass's schedules from AWS: expiries happen only while Hallpass runs.
+    Disable {
+        #[command(flatten)]
+        apply: ApplyArgs,
+    },
+    /// Whether expiries are enforced by AWS, and the next one.
+    Status,
 }
 
 #[derive(Debug, Subcommand)]

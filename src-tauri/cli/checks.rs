@@ -178,6 +178,31 @@ pub(super) fn explain_cmd(
 }
 
 /// `hallpass policies`: the two documents the wizard shows, for CLI-only admins.
+/// `hallpass policies --expiry`: the expiry role's trust and permissions policies.
+pub(super) fn expiry_policies(cli: &Cli, data_dir: &Path) -> Result<()> {
+    let p = crate::provision::expiry_schedules::role_policies(&store::open(data_dir)?)?;
+    let parse = |text: &str| {
+        serde_json::from_str::<serde_json::Value>(text)
+            .map_err(|e| Error::Internal(format!("a generated policy is not JSON: {e}")))
+    };
+    if cli.json {
+        output::json(&serde_json::json!({
+            "role_name": p.role_name,
+            "trust_policy": parse(&p.trust_policy)?,
+            "permissions_policy": parse(&p.permissions_policy)?,
+        }));
+        return Ok(());
+    }
+    println!(
+        "Create the role {} in the management account ({}): IAM → Roles → Create role → Custom trust policy.\n",
+        p.role_name, p.management_account_id
+    );
+    println!("Trust policy:\n\n{}\n", p.trust_policy);
+    println!("Permissions policy (inline):\n\n{}\n", p.permissions_policy);
+    println!("Then run `hallpass expiry enable`.");
+    Ok(())
+}
+
 pub(super) fn policies(
     cli: &Cli,
     caller: Option<&str>,
@@ -311,7 +336,13 @@ pub(super) fn reprovision(
         return Ok(());
     }
     let done = connect_and(cli, data_dir, a, async |s| {
-        checks::reprovision::reprovision(data_dir, s, &preview.permission_set_arn, &actor).await
+        checks::reprovision::reprovision(
+            &mut store::open(data_dir)?,
+            s,
+            &preview.permission_set_arn,
+            &actor,
+        )
+        .await
     })?;
     if cli.json {
         output::json(&done);

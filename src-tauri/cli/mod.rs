@@ -6,6 +6,7 @@ mod checks;
 mod common;
 mod db;
 mod diff_drift;
+mod expiry;
 mod output;
 mod provision;
 mod queue;
@@ -143,10 +144,13 @@ fn run(cli: Cli) -> Result<()> {
             account,
             snapshot,
         } => checks::explain_cmd(&cli, &data_dir, user, account, *snapshot),
+        Command::Policies { expiry: true, .. } => checks::expiry_policies(&cli, &data_dir),
+        Command::Expiry { command } => expiry::expiry(&cli, &data_dir, command),
         Command::Policies {
             caller,
             external_id,
             access,
+            expiry: false,
         } => checks::policies(
             &cli,
             caller.as_deref(),

@@ -110,8 +110,11 @@ pub(crate) fn grants(
         Some(GrantsCommand::End { id, apply: a }) => {
             super::provision::refuse_read_only(data_dir)?;
             let batch = provision::expiry::end_request(&mut conn, *id, &provision::actor("cli"))?;
+            // With expiry enforced by AWS the assignment's schedule moves even when the
+            // assignment stays: the run below brings it in line.
+            let by_aws = provision::expiry_schedules::enabled(&conn)?;
             drop(conn);
-            if batch.is_none() {
+            if batch.is_none() && !by_aws {
                 output::message(
                     cli.json,
                     &format!("Grant request {id} ended; the assignment stays (still needed)."),

@@ -135,7 +135,7 @@ pub async fn reprovision_permission_set(
     let done = super::worker::off_thread(move || async move {
         let session = crate::aws::connect(&p).await?;
         checks::reprovision::reprovision(
-            &dir,
+            &mut store::open(&dir)?,
             &session,
             &permission_set_arn,
             &provision::actor("desktop"),

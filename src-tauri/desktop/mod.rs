@@ -105,6 +105,8 @@ pub fn run(demo: bool) {
             provisioning::cancel_operation,
             provisioning::grant_requests,
             provisioning::end_grant,
+            provisioning::expiry_policies,
+            provisioning::set_expiry_by_aws,
             provisioning::audit_entries,
             provisioning::export_audit,
         ])

@@ -11,9 +11,9 @@ use super::state::{AppState, Confirmable};
 use crate::error::{Error, ErrorInfo, Result};
 use crate::model::operation::Batch;
 use crate::paths::ExportFormat;
-use crate::provision::batch;
 use crate::provision::plan::{self, Plan, Request};
 use crate::provision::{self, ExecOptions, ExecProgress, ExecReport, Operation};
+use crate::provision::{batch, expiry_schedules};
 use crate::store;
 use crate::store::audit::{self, AuditEntry};
 use crate::store::grants::{self, GrantRequest};
@@ -263,12 +263,10 @@ pub fn grant_requests(state: State<'_, AppState>, all: bool) -> Result<Vec<Grant
 #[tauri::command]
 pub fn end_grant(app: AppHandle, state: State<'_, AppState>, id: i64) -> Result<bool> {
     refuse_change(&state)?;
-    let batch = provision::expiry::end_request(
-        &mut store::open(&state.live_dir())?,
-        id,
-        &provision::actor("desktop"),
-    )?;
-    if batch.is_some() {
+    let mut conn = store::open(&state.live_dir())?;
+    let batch = provision::expiry::end_request(&mut conn, id, &provision::actor("desktop"))?;
+    // The run also moves the assignment's AWS expiry schedule when the assignment stays.
+    if batch.is_some() || provision::expiry_schedules::enabled(&conn)? {
         spawn_ops(&app)?;
     }
     Ok(batch.is_some())
@@ -299,4 +297,33 @@ pub fn export_audit(state: State<'_, AppState>, format: ExportFormat) -> Result<
             .display()
             .to_string(),
     )
+}
+
+/// The expiry role's trust and permissions policies (Settings → Expiry).
+#[tauri::command]
+pub fn expiry_policies(state: State<'_, AppState>) -> Result<expiry_schedules::RolePolicies> {
+    expiry_schedules::role_policies(&store::open(&state.live_dir())?)
+}
+
+/// Turns expiry by AWS on (AWS checks the expiry role first) or off (Hallpass's schedules
+/// are deleted). Returns the status after.
+#[tauri::command]
+pub async fn set_expiry_by_aws(
+    state: State<'_, AppState>,
+    on: bool,
+) -> Result<expiry_schedules::ExpiryStatus> {
+    refuse_change(&state)?;
+    let p = state.connect_params()?;
+    let dir = state.live_dir();
+    super::worker::off_thread(move || async move {
+        let session = crate::aws::connect(&p).await?;
+        let conn = store::open(&dir)?;
+        if on {
+            expiry_schedules::enable(&conn, &session).await?;
+        } else {
+            expiry_schedules::disable(&conn, &session).await?;
+        }
+        expiry_schedules::status(&conn)
+    })
+    .await
 }

@@ -58,6 +58,8 @@ pub struct AppStatus {
     /// Operations queued or in flight, and blocked ones waiting for a fix.
     pub ops_open: u32,
     pub ops_blocked: u32,
+    /// Whether time-bound access ends on time without Hallpass (expiry by AWS).
+    pub expiry: crate::provision::expiry_schedules::ExpiryStatus,
 }
 
 impl AppState {
@@ -246,6 +248,7 @@ impl AppState {
             ops_running: self.is_running_ops(),
             ops_open: count(&[OpState::Queued, OpState::Submitted, OpState::InProgress])?,
             ops_blocked: count(&[OpState::Blocked])?,
+            expiry: crate::provision::expiry_schedules::status(&live)?,
         })
     }
 }

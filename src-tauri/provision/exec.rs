@@ -72,6 +72,7 @@ pub async fn execute(
         }
     }
     report.refresh_ms = clock.elapsed().as_millis() as u64;
+    report.schedules = Some(super::expiry_schedules::after_run(conn, session).await);
     Ok(report)
 }
 

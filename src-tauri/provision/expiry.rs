@@ -22,8 +22,23 @@ pub fn expire_due(conn: &mut Connection, actor: &str) -> Result<(usize, usize)> 
         if at > now {
             continue;
         }
-        let late = now - at > OVERDUE_AFTER;
-        let note = if late {
+        let by_aws = super::expiry_schedules::fired_by_aws(
+            &tx,
+            &g.instance_arn,
+            &g.assignment.account_id,
+            &g.assignment.permission_set_arn,
+            &g.assignment.principal_id,
+            now,
+        )?;
+        // Revoked on time by AWS while Hallpass was away: not overdue.
+        let late = now - at > OVERDUE_AFTER && by_aws.is_none();
+        let note = if let Some(fired) = by_aws {
+            format!(
+                "grant #{} expired at {}; its revocation by AWS (EventBridge Scheduler) was due at {fired}, whether or not Hallpass ran",
+                g.id,
+                g.expires_at.as_deref().unwrap_or("")
+            )
+        } else if late {
             format!(
                 "grant #{} expired at {} while Hallpass was not running (overdue)",
                 g.id,

@@ -28,6 +28,7 @@ pub mod duration;
 mod exec;
 mod expand;
 pub mod expiry;
+pub mod expiry_schedules;
 pub mod grants;
 pub(crate) mod live_check;
 mod names;

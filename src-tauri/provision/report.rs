@@ -61,4 +61,6 @@ pub struct ExecReport {
     #[ts(type = "number")]
     pub refresh_ms: u64,
     pub last_error: Option<String>,
+    /// The expiry schedules in AWS after this run (`None` when the run did not reach them).
+    pub schedules: Option<super::expiry_schedules::ScheduleReport>,
 }

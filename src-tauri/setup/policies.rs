@@ -201,6 +201,65 @@ pub const MANAGEMENT_ACCOUNT_SAML_ACTIONS: &[&str] = &[
     "iam:GetSAMLProvider",
 ];
 
+/// What EventBridge Scheduler's execution role needs to delete an assignment in the
+/// management account (the deleting half of `MANAGEMENT_ACCOUNT_ROLE_ACTIONS`).
+pub const MANAGEMENT_ACCOUNT_DELETE_ACTIONS: &[&str] = &[
+    "iam:GetRole",
+    "iam:ListRolePolicies",
+    "iam:ListAttachedRolePolicies",
+    "iam:DetachRolePolicy",
+    "iam:DeleteRolePolicy",
+    "iam:DeleteRole",
+];
+
+/// EventBridge Scheduler actions on Hallpass's own schedule group (expiry enforced by AWS).
+pub const SCHEDULE_ACTIONS: &[&str] = &[
+    "scheduler:GetScheduleGroup",
+    "scheduler:CreateScheduleGroup",
+    "scheduler:CreateSchedule",
+    "scheduler:UpdateSchedule",
+    "scheduler:DeleteSchedule",
+];
+
+/// Listing schedules supports no resource-level permission.
+pub const SCHEDULE_LIST_ACTIONS: &[&str] = &["scheduler:ListSchedules"];
+
+/// The expiry role's trust policy: EventBridge Scheduler, for schedules of this account
+/// only (`aws:SourceAccount`, the confused-deputy guard the Scheduler user guide's
+/// "Set up the execution role" shows).
+pub fn expiry_trust_policy(management_account: &str) -> String {
+    pretty(&json!({
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Effect": "Allow",
+            "Principal": { "Service": "scheduler.amazonaws.com" },
+            "Action": "sts:AssumeRole",
+            "Condition": { "StringEquals": { "aws:SourceAccount": management_account } }
+        }]
+    }))
+}
+
+/// The expiry role's permissions: exactly the revocations its schedules make.
+pub fn expiry_permissions_policy(partition: &str) -> String {
+    pretty(&json!({
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "HallpassExpiryRevokes",
+                "Effect": "Allow",
+                "Action": ["sso:DeleteAccountAssignment", "identitystore:DeleteGroupMembership"],
+                "Resource": "*"
+            },
+            {
+                "Sid": "HallpassExpiryManagementAccountRoles",
+                "Effect": "Allow",
+                "Action": MANAGEMENT_ACCOUNT_DELETE_ACTIONS,
+                "Resource": format!("arn:{partition}:iam::*:role/aws-reserved/sso.amazonaws.com/*")
+            }
+        ]
+    }))
+}
+
 /// Resources of those actions, as the lint checks them.
 pub const RESERVED_ROLE_SAMPLE: &str = "arn:aws:iam::111111111111:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_ReadOnly_0123456789abcdef";
 pub const SSO_SAML_PROVIDER_SAMPLE: &str =
@@ -251,6 +310,28 @@ pub fn permissions_policy(partition: &str, level: AccessLevel) -> String {
             "Effect": "Allow",
             "Action": MANAGEMENT_ACCOUNT_ROLE_ACTIONS,
             "Resource": format!("arn:{partition}:iam::*:role/aws-reserved/sso.amazonaws.com/*")
+        }));
+        statements.push(json!({
+            "Sid": "HallpassExpirySchedules",
+            "Effect": "Allow",
+            "Action": SCHEDULE_ACTIONS,
+            "Resource": [
+                format!("arn:{partition}:scheduler:*:*:schedule-group/{}", crate::aws::schedules::GROUP),
+                format!("arn:{partition}:scheduler:*:*:schedule/{}/*", crate::aws::schedules::GROUP)
+            ]
+        }));
+        statements.push(json!({
+            "Sid": "HallpassListExpirySchedules",
+            "Effect": "Allow",
+            "Action": SCHEDULE_LIST_ACTIONS,
+            "Resource": "*"
+        }));
+        statements.push(json!({
+            "Sid": "HallpassPassExpiryRole",
+            "Effect": "Allow",
+            "Action": "iam:PassRole",
+            "Resource": format!("arn:{partition}:iam::*:role/{}", crate::aws::schedules::EXECUTION_ROLE),
+            "Condition": { "StringEquals": { "iam:PassedToService": "scheduler.amazonaws.com" } }
         }));
         statements.push(json!({
             "Sid": "HallpassManagementAccountSamlProvider",
@@ -397,6 +478,7 @@ mod tests {
                 ("identitystore", "Service::IdentityStore"),
                 ("organizations", "Service::Organizations"),
                 ("sts", "Service::Sts"),
+                ("scheduler", "Service::Scheduler"),
             ] {
                 for part in text.split(service).skip(1) {
                     // `Service::X, &account, "Operation"`: the first quoted word after the service.
@@ -412,10 +494,13 @@ mod tests {
                     }
                     seen += 1;
                     let action = format!("{prefix}:{op}");
-                    assert!(
-                        required_actions(AccessLevel::Full).contains(&action.as_str()),
-                        "{action} is called but not required"
-                    );
+                    let granted = if prefix == "scheduler" {
+                        SCHEDULE_ACTIONS.contains(&action.as_str())
+                            || SCHEDULE_LIST_ACTIONS.contains(&action.as_str())
+                    } else {
+                        required_actions(AccessLevel::Full).contains(&action.as_str())
+                    };
+                    assert!(granted, "{action} is called but not in the policy");
                 }
             }
         }
@@ -464,6 +549,10 @@ mod tests {
                 !required_actions(AccessLevel::Full).contains(&a.as_str())
                     && !MANAGEMENT_ACCOUNT_ROLE_ACTIONS.contains(&a.as_str())
                     && !MANAGEMENT_ACCOUNT_SAML_ACTIONS.contains(&a.as_str())
+                    && !SCHEDULE_ACTIONS.contains(&a.as_str())
+                    && !SCHEDULE_LIST_ACTIONS.contains(&a.as_str())
+                    // Passing the expiry role to EventBridge Scheduler when writing a schedule.
+                    && a.as_str() != "iam:PassRole"
             })
             .collect();
         assert!(extra.is_empty(), "actions Hallpass never calls: {extra:?}");

@@ -56,6 +56,11 @@ pub(super) const MIGRATIONS: &[Migration] = &[
         "audit_chain",
         include_str!("../../migrations/0010_audit_chain.sql"),
     ),
+    (
+        11,
+        "expiry_schedules",
+        include_str!("../../migrations/0011_expiry_schedules.sql"),
+    ),
 ];
 
 /// Applies the pending `migrations`; an existing database is backed up into the data

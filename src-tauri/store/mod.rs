@@ -10,6 +10,7 @@ pub mod audit;
 pub mod backup;
 pub mod check_runs;
 mod entity_tables;
+pub mod expiry_schedules;
 pub mod grants;
 mod merge;
 pub(crate) mod migrate;

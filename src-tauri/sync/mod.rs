@@ -30,6 +30,8 @@ pub struct SyncReport {
     pub strategies: Vec<(String, Strategy)>,
     /// Member accounts the scan could not enter (only on full scans).
     pub unreachable: Vec<MemberAccess>,
+    /// AWS's expiry schedules after the sync (see `provision::expiry_schedules`).
+    pub schedules: crate::provision::expiry_schedules::ScheduleReport,
 }
 
 fn prior(conn: &rusqlite::Connection) -> Result<Prior> {
@@ -79,7 +81,8 @@ pub async fn run(
     let fetched = async {
         let session = connect(params).await?;
         gate_calls = Some(session.gate.clone());
-        fetch::fetch_all(&session, &prior, full_scan, opts).await
+        let result = fetch::fetch_all(&session, &prior, full_scan, opts).await?;
+        Ok::<_, crate::error::Error>((result, session))
     }
     .await;
     let meta = |strategy| snapshots::SyncMeta {
@@ -93,7 +96,7 @@ pub async fn run(
         base: None,
     };
     match fetched {
-        Ok(result) => {
+        Ok((result, session)) => {
             let main_strategy = result.strategies.first().map(|s| s.1);
             if let Some(p) = &opts.progress {
                 p(Progress {
@@ -115,11 +118,14 @@ pub async fn run(
                 .filter(|m| !m.reachable)
                 .cloned()
                 .collect();
+            // Each sync also brings AWS's expiry schedules in line with the requests.
+            let schedules = crate::provision::expiry_schedules::after_run(conn, &session).await;
             Ok(SyncReport {
                 snapshot: info,
                 counts,
                 strategies: result.strategies,
                 unreachable,
+                schedules,
             })
         }
         Err(e) => {

@@ -4,6 +4,7 @@ Each result is checked with boto3 against the emulator, not only on screen."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 
@@ -179,6 +180,46 @@ def test_grant_revoke_and_the_queue(harness, data_dir):
         app.shot("13-audit")
     except BaseException:
         app.shot("changes-failure")
+        raise
+    finally:
+        app.close()
+
+
+def test_expiry_by_aws_from_settings(harness, data_dir):
+    """A time-bound grant without expiry by AWS shows the banner; Settings shows the expiry
+    role's policies and, once the role exists, turns expiry by AWS on: AWS (the emulator)
+    then holds a schedule for the grant."""
+    truth = harness.post("scenario", {"name": "small", "external_id": EXTERNAL_ID, "region": REGION})
+    env = {**app_env(harness.url, data_dir), "HALLPASS_REGION": REGION}
+    cli(env, "connect", "--role-arn", truth["role_arn"], "--external-id", EXTERNAL_ID)
+    cli(env, "sync")
+    group = next(g for g in truth["groups"] if g["display_name"] == "team-empty")
+    ps = next(p for p in truth["permission_sets"] if p["name"] == "ViewOnly")
+    taken = {(a["account_id"], a["permission_set_arn"]) for a in truth["assignments"] if a["principal_id"] == group["group_id"]}
+    account = next(a for a in truth["accounts"] if a["name"].startswith("acct-") and (a["id"], ps["arn"]) not in taken)
+    cli(env, "grant", "--group", "team-empty", "--permission-set", "ViewOnly", "--account", account["name"],
+        "--expires", "2h", "--reason", "e2e: on call", "--yes")
+    policies = json.loads(cli(env, "policies", "--expiry", "--json"))
+    harness.post("mutate", {"kind": "put_role", "region": REGION, "name": policies["role_name"],
+                            "trust": policies["trust_policy"], "policy": policies["permissions_policy"]})
+
+    app = App(env)
+    try:
+        assert "end only while Hallpass runs" in app.text_of("expiry-banner")
+        app.shot("19-expiry-banner")
+        app.click("expiry-banner-fix")
+        app.click("expiry-policies")
+        assert "scheduler.amazonaws.com" in app.text_of("expiry-trust")
+        assert "sso:DeleteAccountAssignment" in app.text_of("expiry-permissions")
+        app.click("expiry-enable")
+        app.wait_text("expiry-status", "Enforced by AWS")
+        app.shot("20-expiry-enabled")
+        schedules = harness.get("schedules")
+        assert len(schedules) == 1, schedules
+        assert schedules[0]["Target"]["Arn"] == "arn:aws:scheduler:::aws-sdk:ssoadmin:deleteAccountAssignment"
+        app.wait.until(lambda d: not d.find_elements(By.CSS_SELECTOR, '[data-testid="expiry-banner"]'))
+    except BaseException:
+        app.shot("expiry-failure")
         raise
     finally:
         app.close()

@@ -424,6 +424,17 @@ def mutate(harness: Any, change: dict) -> dict:
             preferred_language=None, locale=None, timezone=None,
         )
         return {"user_id": user_id}
+    if kind == "put_role":
+        # An admin creates a role in the management account from the policies Hallpass shows.
+        iam = iam_backends[account][harness.partition]
+        trust = change["trust"] if isinstance(change["trust"], str) else json.dumps(change["trust"])
+        role = iam.create_role(
+            role_name=change["name"], assume_role_policy_document=trust, path="/",
+            permissions_boundary=None, description="", tags=[], max_session_duration="3600",
+        )
+        policy = change["policy"] if isinstance(change["policy"], str) else json.dumps(change["policy"])
+        iam.put_role_policy(change["name"], "inline", policy)
+        return {"arn": role.arn}
     if kind == "add_assignment":
         sso.create_account_assignment(instance.instance_arn, change["account_id"], "AWS_ACCOUNT",
                                       change["permission_set_arn"], change["principal_type"], change["principal_id"])

@@ -16,6 +16,8 @@ server wraps moto's WSGI application in a middleware that:
   answers cut short mid-body, latency) and
   enforces per-service rate limits like AWS's (off by default);
 * counts calls per operation, and caps page sizes so tests exercise paging;
+* runs EventBridge Scheduler's one-time schedules at their time, calling their
+  universal target as the execution role (scheduler.py);
 * makes assignment creation and deletion asynchronous like AWS's (IN_PROGRESS
   for a configurable time, then SUCCEEDED or FAILED), idempotent for creating an
   existing assignment, and records the peak of outstanding operations.
@@ -33,6 +35,7 @@ to moto, the control endpoints). The rest, by seam:
 * ``identity_center.py``: instances, regions, provisioned listings, boundaries, tags,
   provisioning status, and Identity Store answers moto leaves out;
 * ``assignments.py``: asynchronous assignment changes and their status;
+* ``scheduler.py``: EventBridge Scheduler's checks and its running of schedules;
 * ``scenarios.py``: the seeded organizations and their ground truth.
 """
 
@@ -66,6 +69,7 @@ import scenarios
 from assignments import AssignmentsMixin
 from faults import FaultsMixin
 from identity_center import IdentityCenterMixin
+from scheduler import SchedulerMixin, rest_call
 from policy_eval import condition_matches, principal_matches
 from wire import (
     ACCOUNT_INSTANCE_REFUSED, ACCOUNT_LISTINGS, CRED_RE, PS_MUTATIONS, Call, TokenBucket,
@@ -106,7 +110,7 @@ def _aws_shaped_instance_init(self: Any, account_id: str, region: str) -> None:
 SsoInstance.__init__ = _aws_shaped_instance_init
 
 
-class Harness(AssignmentsMixin, IdentityCenterMixin, FaultsMixin):
+class Harness(AssignmentsMixin, IdentityCenterMixin, FaultsMixin, SchedulerMixin):
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.moto = DomainDispatcherApplication(create_backend_app)
@@ -157,6 +161,13 @@ class Harness(AssignmentsMixin, IdentityCenterMixin, FaultsMixin):
         # `sessions_expire_at_once`: every assumed-role session is expired from its first
         # call, as when the base credentials behind it have run out.
         self.sessions_expire_at_once = False
+        # EventBridge Scheduler (scheduler.py): how long after its time a one-time schedule
+        # fires (AWS: within the minute, 60-second precision), and every run so far.
+        self.scheduler_lateness_ms = 60_000.0
+        self.scheduler_runs: list[dict] = []
+        self.scheduler_fired: set[str] = set()
+        self.scheduler_retry_at: dict[str, float] = {}
+        self.start_scheduler()
 
     def __call__(self, environ: dict, start_response: Any) -> Any:
         path = environ.get("PATH_INFO", "")
@@ -357,6 +368,10 @@ class Harness(AssignmentsMixin, IdentityCenterMixin, FaultsMixin):
             return None
         access_key, region, service = m.group(1), m.group(2), m.group(3)
         target = environ.get("HTTP_X_AMZ_TARGET")
+        if service == "scheduler":
+            # A REST-JSON API: the operation is in the method and the path.
+            op, params = rest_call(environ, body)
+            return Call(service, region, op, params, access_key)
         if target:
             op = target.split(".")[-1]
             try:
@@ -415,6 +430,8 @@ class Harness(AssignmentsMixin, IdentityCenterMixin, FaultsMixin):
             return self.ids_CreateUser(call)
         if call.service == "identitystore" and call.op == "CreateGroupMembership":
             return self.ids_CreateGroupMembership(call)
+        if call.service == "scheduler":
+            return self.scheduler_check(call)
         if call.service != "sso":
             return None
         self.settle()
@@ -508,6 +525,11 @@ class Harness(AssignmentsMixin, IdentityCenterMixin, FaultsMixin):
             if what == "counters":
                 with self.lock:
                     return json_response(dict(self.counters))
+            if what == "scheduler_runs":
+                with self.lock:
+                    return json_response(list(self.scheduler_runs))
+            if what == "schedules":
+                return json_response(self.all_schedules())
             if what == "assumed":
                 with self.lock:
                     return json_response(list(self.assumed))
@@ -555,6 +577,8 @@ class Harness(AssignmentsMixin, IdentityCenterMixin, FaultsMixin):
                 self.fail_creations = float(payload["fail_creations"] or 0)
             if "status_lag_ms" in payload:
                 self.status_lag_ms = float(payload["status_lag_ms"] or 0)
+            if "scheduler_lateness_ms" in payload:
+                self.scheduler_lateness_ms = float(payload["scheduler_lateness_ms"] or 0)
             if "sessions_expire_at_once" in payload:
                 self.sessions_expire_at_once = bool(payload["sessions_expire_at_once"])
 

@@ -4,49 +4,6 @@
 use crate::common::*;
 use serde_json::json;
 
-impl World {
-    /// A (account name, account id, permission set name, arn) the group does not have yet.
-    fn free(&self, group: &str, skip: usize) -> (String, String, String, String) {
-        let gid = self.truth.group_id(group);
-        let main = &self
-            .truth
-            .instances
-            .iter()
-            .find(|i| i.owner_account_id == self.truth.management_account_id)
-            .unwrap()
-            .instance_arn;
-        let mut free = Vec::new();
-        for acct in self
-            .truth
-            .accounts
-            .iter()
-            .filter(|a| a.name.starts_with("acct-"))
-        {
-            for ps in self
-                .truth
-                .permission_sets
-                .iter()
-                .filter(|p| &p.instance_arn == main)
-            {
-                let taken = self.truth.assignments.iter().any(|a| {
-                    a.account_id == acct.id
-                        && a.permission_set_arn == ps.arn
-                        && a.principal_id == gid
-                });
-                if !taken {
-                    free.push((
-                        acct.name.clone(),
-                        acct.id.clone(),
-                        ps.name.clone(),
-                        ps.arn.clone(),
-                    ));
-                }
-            }
-        }
-        free.swap_remove(skip)
-    }
-}
-
 #[test]
 fn each_operation_kind_lands_and_is_audited() {
     let w = World::synced("small");

@@ -15,6 +15,8 @@ import type { ConnectionInfo } from "./bindings/ConnectionInfo";
 import type { ErrorInfo } from "./bindings/ErrorInfo";
 import type { ErrorCode } from "./bindings/ErrorCode";
 import type { ExportFormat } from "./bindings/ExportFormat";
+import type { ExpiryStatus } from "./bindings/ExpiryStatus";
+import type { RolePolicies } from "./bindings/RolePolicies";
 import type { GroupDetail } from "./bindings/GroupDetail";
 import type { OrgTree } from "./bindings/OrgTree";
 import type { People } from "./bindings/People";
@@ -147,6 +149,8 @@ export const retryOperations = (ids: number[]) => invoke<number>("retry_operatio
 export const cancelOperation = (id: number) => invoke<void>("cancel_operation", { id });
 export const grantRequests = (all: boolean) => invoke<GrantRequest[]>("grant_requests", { all });
 export const endGrant = (id: number) => invoke<boolean>("end_grant", { id });
+export const expiryPolicies = () => invoke<RolePolicies>("expiry_policies");
+export const setExpiryByAws = (on: boolean) => invoke<ExpiryStatus>("set_expiry_by_aws", { on });
 export const auditEntries = (limit: number) => invoke<AuditEntry[]>("audit_entries", { limit });
 export const exportAudit = (format: Exclude<ExportFormat, "html">) => invoke<string>("export_audit", { format });
 

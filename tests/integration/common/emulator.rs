@@ -99,6 +99,25 @@ impl Harness {
             .expect("assumed JSON")
     }
 
+    /// Every EventBridge Scheduler schedule in the emulator, as GetSchedule shows it.
+    pub fn schedules(&self) -> Vec<Value> {
+        self.get("schedules")
+    }
+
+    /// Every schedule the emulator ran: name, time, target and result.
+    pub fn scheduler_runs(&self) -> Vec<Value> {
+        self.get("scheduler_runs")
+    }
+
+    fn get<T: serde::de::DeserializeOwned>(&self, path: &str) -> T {
+        ureq::get(&format!("{}/_harness/{path}", self.url))
+            .call()
+            .unwrap_or_else(|e| panic!("harness {path}: {e}"))
+            .body_mut()
+            .read_json()
+            .unwrap_or_else(|e| panic!("harness {path}: {e}"))
+    }
+
     pub fn counters(&self) -> BTreeMap<String, u64> {
         ureq::get(&format!("{}/_harness/counters", self.url))
             .call()

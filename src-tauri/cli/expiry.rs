@@ -1,0 +1,67 @@
+//! `hallpass expiry enable | disable | status`: expiry enforced by AWS (EventBridge
+//! Scheduler), so that time-bound access ends on time even when no Hallpass runs.
+
+use std::path::Path;
+
+use super::args::{Cli, ExpiryCommand};
+use super::output::{self, emit};
+use super::provision::connect_and;
+use crate::aws::schedules;
+use crate::error::Result;
+use crate::provision::expiry_schedules;
+use crate::store;
+
+pub(crate) fn expiry(cli: &Cli, data_dir: &Path, cmd: &ExpiryCommand) -> Result<()> {
+    match cmd {
+        ExpiryCommand::Enable { apply } => {
+            let report = connect_and(cli, data_dir, apply, async |s| {
+                expiry_schedules::enable(&store::open(data_dir)?, s).await
+            })?;
+            if cli.json {
+                output::json(&report);
+            } else {
+                emit(&format!(
+                    "Expiries are now also enforced by AWS (EventBridge Scheduler, schedule group `{}`): time-bound \
+                     access ends on time even when Hallpass is not running. {} schedule(s) written.",
+                    schedules::GROUP,
+                    report.written
+                ));
+            }
+            Ok(())
+        }
+        ExpiryCommand::Disable { apply } => {
+            let removed = connect_and(cli, data_dir, apply, async |s| {
+                expiry_schedules::disable(&store::open(data_dir)?, s).await
+            })?;
+            output::message(
+                cli.json,
+                &format!(
+                    "Expiries are enforced only while Hallpass runs again; {removed} schedule(s) deleted from AWS."
+                ),
+            );
+            Ok(())
+        }
+        ExpiryCommand::Status => {
+            let st = expiry_schedules::status(&store::open(data_dir)?)?;
+            if cli.json {
+                output::json(&st);
+            } else if st.enabled {
+                emit(&format!(
+                    "Expiries are enforced by AWS: {} schedule(s) for {} time-bound grant(s){}.",
+                    st.schedules,
+                    st.time_bound,
+                    st.next
+                        .map(|n| format!(", the next expiry at {n}"))
+                        .unwrap_or_default()
+                ));
+            } else {
+                emit(&format!(
+                    "Expiries depend on Hallpass running: {} time-bound grant(s) end only when Hallpass runs after \
+                     their expiry. Create the expiry role (`hallpass policies --expiry`) and run `hallpass expiry enable`.",
+                    st.time_bound
+                ));
+            }
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,389 @@
+//! Expiry enforced by AWS: for every assignment with active time-bound requests, one
+//! EventBridge Scheduler schedule that revokes it at the latest of their expiries, so
+//! access ends on time even when no Hallpass runs (the laptop closed, lost, reinstalled).
+//!
+//! The rules are the grant requests' own (`grants`): a standing assignment, or one a
+//! request holds without an expiry, gets no schedule; ending a request early or revoking
+//! moves or deletes it. `reconcile` makes AWS's schedules match the requests after every
+//! run of the queue: missing ones are written, ones no request needs are deleted, ones
+//! that already fired are cleaned up, and schedules in Hallpass's group that this folder
+//! never wrote are reported, never touched.
+
+use std::collections::{BTreeMap, HashSet};
+
+use rusqlite::Connection;
+use serde::Serialize;
+use ts_rs::TS;
+
+use crate::aws::schedules::{self, Revocation};
+use crate::aws::Session;
+use crate::clock::{parse_rfc3339, rfc3339};
+use crate::error::{Error, Result};
+use crate::model::{AccessLevel, PrincipalType};
+use crate::store::expiry_schedules::{self as written, Written};
+use crate::store::{self, grants};
+
+const SETTING: &str = "expiry_by_aws";
+
+/// A schedule due sooner than this is not written: Hallpass is running now, and ends the
+/// request itself when it expires.
+const TOO_SOON: time::Duration = time::Duration::seconds(10);
+
+/// Whether expiries are also enforced by AWS (the admin created the execution role and
+/// turned it on).
+pub fn enabled(conn: &Connection) -> Result<bool> {
+    Ok(store::get_setting(conn, SETTING)?.as_deref() == Some("on"))
+}
+
+pub fn set_enabled(conn: &Connection, on: bool) -> Result<()> {
+    store::set_setting(conn, SETTING, if on { "on" } else { "off" })
+}
+
+/// Whether time-bound access ends on time without Hallpass, for the banner and Settings.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct ExpiryStatus {
+    /// Expiries are enforced by AWS (EventBridge Scheduler).
+    pub enabled: bool,
+    /// Active time-bound grants (not standing).
+    #[ts(type = "number")]
+    pub time_bound: u32,
+    /// The soonest of their expiries (RFC 3339).
+    pub next: Option<String>,
+    /// Schedules written to AWS for them.
+    #[ts(type = "number")]
+    pub schedules: u32,
+}
+
+pub fn status(conn: &Connection) -> Result<ExpiryStatus> {
+    let timed: Vec<_> = grants::list(conn, true)?
+        .into_iter()
+        .filter(|g| g.expires_at.is_some() && !g.standing)
+        .collect();
+    Ok(ExpiryStatus {
+        enabled: enabled(conn)?,
+        time_bound: timed.len() as u32,
+        next: timed.iter().filter_map(|g| g.expires_at.clone()).min(),
+        schedules: written::list(conn)?.len() as u32,
+    })
+}
+
+/// The expiry role's policies, for the management account of the newest snapshot.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct RolePolicies {
+    pub role_name: String,
+    pub management_account_id: String,
+    pub trust_policy: String,
+    pub permissions_policy: String,
+}
+
+pub fn role_policies(conn: &Connection) -> Result<RolePolicies> {
+    let needs_sync = || {
+        Error::NotConnected(
+            "the expiry role's trust names the management account: sync first".into(),
+        )
+    };
+    let snap = store::snapshots::latest_complete(conn)?.ok_or_else(needs_sync)?;
+    let org = store::queries::organization(conn, snap)?.ok_or_else(needs_sync)?;
+    // The partition of the organization's Identity Center instance (its ARN's second field).
+    let partition = store::queries::instances(conn, snap)?
+        .first()
+        .and_then(|i| i.instance_arn.split(':').nth(1).map(str::to_owned))
+        .unwrap_or_else(|| "aws".into());
+    Ok(RolePolicies {
+        role_name: schedules::EXECUTION_ROLE.into(),
+        trust_policy: crate::setup::policies::expiry_trust_policy(&org.management_account_id),
+        permissions_policy: crate::setup::policies::expiry_permissions_policy(&partition),
+        management_account_id: org.management_account_id,
+    })
+}
+
+/// Turns expiry by AWS on: AWS checks the expiry role (it refuses to write a schedule
+/// whose execution role EventBridge Scheduler cannot assume, so a probe schedule, far in
+/// the future and revoking nothing, is written and deleted), then every time-bound grant
+/// gets its schedule.
+pub async fn enable(conn: &Connection, session: &Session) -> Result<ScheduleReport> {
+    crate::provision::require_full(session.access)?;
+    let (c, gate) = (&session.management, &session.gate);
+    schedules::ensure_group(c, gate).await?;
+    let probe = "hallpass-probe";
+    let nothing = Revocation {
+        api: "ssoadmin:deleteAccountAssignment",
+        input: "{}".into(),
+    };
+    let at = time::OffsetDateTime::now_utc() + time::Duration::days(30);
+    schedules::put(
+        c,
+        gate,
+        &session.partition,
+        probe,
+        at,
+        &nothing,
+        "Hallpass: a check that the expiry role works (deleted at once)",
+    )
+    .await?;
+    schedules::delete(c, gate, probe).await?;
+    set_enabled(conn, true)?;
+    reconcile(conn, session).await
+}
+
+/// Turns it off: Hallpass's schedules are deleted from AWS; expiries happen only while
+/// Hallpass runs. Returns how many were deleted.
+pub async fn disable(conn: &Connection, session: &Session) -> Result<usize> {
+    crate::provision::require_full(session.access)?;
+    let mine = written::list(conn)?;
+    for w in &mine {
+        schedules::delete(&session.management, &session.gate, &w.name).await?;
+        written::forget(conn, &w.name)?;
+    }
+    set_enabled(conn, false)?;
+    Ok(mine.len())
+}
+
+/// What one reconciliation did.
+#[derive(Debug, Clone, Default, Serialize, TS)]
+#[ts(export)]
+pub struct ScheduleReport {
+    /// Expiries enforced by AWS for this folder (off: only while Hallpass runs).
+    pub enabled: bool,
+    #[ts(type = "number")]
+    pub written: u32,
+    #[ts(type = "number")]
+    pub deleted: u32,
+    /// Schedules that fired while no Hallpass ran (now cleaned up).
+    pub fired: Vec<String>,
+    /// Schedules in Hallpass's group this folder did not write: reported, left alone.
+    pub unknown: Vec<String>,
+    /// Why the schedules could not be brought up to date: expiries then happen only
+    /// while Hallpass runs, until a later run succeeds.
+    pub error: Option<String>,
+}
+
+/// The schedule's name for an assignment: the same on every machine, within AWS's
+/// `[0-9a-zA-Z-_.]{1,64}` (CreateSchedule API reference, Name).
+pub fn schedule_name(
+    instance_arn: &str,
+    account_id: &str,
+    permission_set_arn: &str,
+    principal_id: &str,
+) -> String {
+    use sha2::{Digest, Sha256};
+    let key = format!("{instance_arn}\n{account_id}\n{permission_set_arn}\n{principal_id}");
+    let hex: String = Sha256::digest(key.as_bytes())
+        .iter()
+        .take(24)
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    format!("hallpass-{hex}")
+}
+
+/// The schedules the active requests need, by name.
+fn wanted(conn: &Connection) -> Result<BTreeMap<String, Written>> {
+    let mut by_key: BTreeMap<(String, String, String, String), Vec<grants::GrantRequest>> =
+        BTreeMap::new();
+    for g in grants::list(conn, true)? {
+        let key = (
+            g.instance_arn.clone(),
+            g.assignment.account_id.clone(),
+            g.assignment.permission_set_arn.clone(),
+            g.assignment.principal_id.clone(),
+        );
+        by_key.entry(key).or_default().push(g);
+    }
+    let mut out = BTreeMap::new();
+    for ((instance, account, ps, principal), requests) in by_key {
+        // Kept for good by one of them: no expiry may take it away.
+        if requests
+            .iter()
+            .any(|g| g.standing || g.expires_at.is_none())
+        {
+            continue;
+        }
+        let Some(latest) = requests
+            .iter()
+            .filter_map(|g| g.expires_at.as_deref().and_then(parse_rfc3339))
+            .max()
+        else {
+            continue;
+        };
+        let name = schedule_name(&instance, &account, &ps, &principal);
+        out.insert(
+            name.clone(),
+            Written {
+                name,
+                instance_arn: instance,
+                account_id: account,
+                permission_set_arn: ps,
+                principal_type: requests[0].assignment.principal_type,
+                principal_id: principal,
+                fire_at: rfc3339(latest),
+            },
+        );
+    }
+    Ok(out)
+}
+
+fn revocation(w: &Written) -> Revocation {
+    let input = serde_json::json!({
+        "InstanceArn": w.instance_arn,
+        "TargetId": w.account_id,
+        "TargetType": "AWS_ACCOUNT",
+        "PermissionSetArn": w.permission_set_arn,
+        "PrincipalType": w.principal_type.as_str(),
+        "PrincipalId": w.principal_id,
+    });
+    Revocation {
+        api: "ssoadmin:deleteAccountAssignment",
+        input: input.to_string(),
+    }
+}
+
+fn description(w: &Written) -> String {
+    let kind = match w.principal_type {
+        PrincipalType::User => "user",
+        PrincipalType::Group => "group",
+    };
+    format!(
+        "Hallpass: ends time-bound access of {kind} {} to account {} at {}",
+        w.principal_id, w.account_id, w.fire_at
+    )
+}
+
+/// `reconcile`, with a failure reported rather than failing the run that called it: the
+/// changes of that run are done, and the next run tries the schedules again.
+pub async fn after_run(conn: &Connection, session: &Session) -> ScheduleReport {
+    match reconcile(conn, session).await {
+        Ok(r) => r,
+        Err(e) => {
+            crate::logs::warn(format!("expiry schedules not brought up to date: {e}"));
+            ScheduleReport {
+                enabled: true,
+                error: Some(e.to_string()),
+                ..Default::default()
+            }
+        }
+    }
+}
+
+/// Makes AWS's schedules match the active requests (see the module's header). Does nothing
+/// when expiry by AWS is off or the connection is read-only.
+pub async fn reconcile(conn: &Connection, session: &Session) -> Result<ScheduleReport> {
+    let mut report = ScheduleReport {
+        enabled: enabled(conn)?,
+        ..Default::default()
+    };
+    if !report.enabled || session.access != AccessLevel::Full {
+        return Ok(report);
+    }
+    let c = &session.management;
+    let gate = &session.gate;
+    schedules::ensure_group(c, gate).await?;
+    let in_aws: HashSet<String> = schedules::list(c, gate).await?.into_iter().collect();
+    let mine: BTreeMap<String, Written> = written::list(conn)?
+        .into_iter()
+        .map(|w| (w.name.clone(), w))
+        .collect();
+    let wanted = wanted(conn)?;
+    let now = time::OffsetDateTime::now_utc();
+    for (name, w) in &wanted {
+        let Some(at) = parse_rfc3339(&w.fire_at) else {
+            continue;
+        };
+        if at <= now + TOO_SOON {
+            continue;
+        }
+        if in_aws.contains(name) && mine.get(name).is_some_and(|m| m.fire_at == w.fire_at) {
+            continue;
+        }
+        schedules::put(
+            c,
+            gate,
+            &session.partition,
+            name,
+            at,
+            &revocation(w),
+            &description(w),
+        )
+        .await?;
+        written::record(conn, w)?;
+        report.written += 1;
+    }
+    for name in in_aws.iter().filter(|n| !wanted.contains_key(*n)) {
+        match mine.get(name) {
+            Some(m) => {
+                let fired = parse_rfc3339(&m.fire_at).is_some_and(|t| t <= now);
+                schedules::delete(c, gate, name).await?;
+                written::forget(conn, name)?;
+                if fired {
+                    report.fired.push(name.clone());
+                } else {
+                    report.deleted += 1;
+                }
+            }
+            None => report.unknown.push(name.clone()),
+        }
+    }
+    // Written here, gone from AWS and needed by no request: nothing left to track.
+    for name in mine.keys() {
+        if !in_aws.contains(name) && !wanted.contains_key(name) {
+            written::forget(conn, name)?;
+        }
+    }
+    Ok(report)
+}
+
+/// Whether AWS's schedule for this assignment was due by `at` (it fired, or fires within
+/// the minute): the note of an expiry Hallpass records late.
+pub fn fired_by_aws(
+    conn: &Connection,
+    instance_arn: &str,
+    account_id: &str,
+    permission_set_arn: &str,
+    principal_id: &str,
+    at: time::OffsetDateTime,
+) -> Result<Option<String>> {
+    let name = schedule_name(instance_arn, account_id, permission_set_arn, principal_id);
+    Ok(written::list(conn)?
+        .into_iter()
+        .find(|w| w.name == name)
+        .filter(|w| parse_rfc3339(&w.fire_at).is_some_and(|t| t <= at))
+        .map(|w| w.fire_at))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_schedule_name_is_stable_and_fits_aws() {
+        let a = schedule_name(
+            "arn:aws:sso:::instance/ssoins-1",
+            "111111111111",
+            "ps",
+            "u-1",
+        );
+        assert_eq!(
+            a,
+            schedule_name(
+                "arn:aws:sso:::instance/ssoins-1",
+                "111111111111",
+                "ps",
+                "u-1"
+            )
+        );
+        assert_ne!(
+            a,
+            schedule_name(
+                "arn:aws:sso:::instance/ssoins-1",
+                "111111111111",
+                "ps",
+                "u-2"
+            )
+        );
+        assert!(a.len() <= 64, "{a}");
+        assert!(a
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)));
+    }
+}

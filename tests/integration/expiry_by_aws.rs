@@ -1,0 +1,204 @@
+//! Expiry enforced by AWS: time-bound grants end through EventBridge Scheduler schedules,
+//! with no Hallpass running (the harness runs due schedules as AWS does, as the execution
+//! role, with the role's own permissions).
+
+use std::time::{Duration, Instant};
+
+use crate::common::*;
+use serde_json::{json, Value};
+
+/// The expiry role made in the emulator from the policies Hallpass prints for it.
+fn make_expiry_role(w: &World) {
+    let p = w.env.json(&["policies", "--expiry"]);
+    w.h.mutate(json!({
+        "kind": "put_role",
+        "region": REGION,
+        "name": "HallpassExpiry",
+        "trust": p["trust_policy"],
+        "policy": p["permissions_policy"],
+    }));
+}
+
+/// Waits (up to `limit`) until `done` holds, polling the emulator's state.
+fn wait_for(limit: Duration, what: &str, mut done: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !done() {
+        assert!(start.elapsed() < limit, "{what}: not within {limit:?}");
+        std::thread::sleep(Duration::from_millis(300));
+    }
+}
+
+fn schedules(w: &World) -> Vec<Value> {
+    w.h.schedules()
+}
+
+#[test]
+fn a_time_bound_grant_ends_in_aws_with_no_hallpass_running_and_overlaps_keep_it() {
+    let w = World::synced("small");
+    w.h.config(json!({ "scheduler_lateness_ms": 0 }));
+    make_expiry_role(&w);
+    let on = w.env.json(&["expiry", "enable"]);
+    assert_eq!(on["enabled"], true, "{on:#}");
+
+    let empty = w.truth.group_id("team-empty");
+    let (acct_name, acct, ps_name, ps) = w.free("team-empty", 0);
+    let grant = |expires: &str, reason: &str| {
+        w.env.json(&[
+            "grant",
+            "--group",
+            "team-empty",
+            "--permission-set",
+            &ps_name,
+            "--account",
+            &acct_name,
+            "--expires",
+            expires,
+            "--reason",
+            reason,
+            "--yes",
+        ])
+    };
+    let started = Instant::now();
+    let first = grant("14s", "incident 1");
+    assert_eq!(first["report"]["schedules"]["written"], 1, "{first:#}");
+    let second = grant("26s", "incident 2");
+    assert_eq!(second["report"]["schedules"]["written"], 1, "{second:#}");
+    // One schedule for the assignment, at the later expiry.
+    let listed = schedules(&w);
+    assert_eq!(listed.len(), 1, "{listed:#?}");
+    assert_eq!(w.h.inspect(&[]).assignment_count(&acct, &ps, &empty), 1);
+
+    // No Hallpass runs from here on. The first expiry passes: the assignment stays, since
+    // the second request still holds it.
+    while started.elapsed() < Duration::from_secs(17) {
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    assert_eq!(
+        w.h.inspect(&[]).assignment_count(&acct, &ps, &empty),
+        1,
+        "kept for the second request"
+    );
+    // At the second expiry AWS's schedule revokes it.
+    wait_for(Duration::from_secs(40), "the scheduler revoking it", || {
+        w.h.inspect(&[]).assignment_count(&acct, &ps, &empty) == 0
+    });
+    let runs = w.h.scheduler_runs();
+    assert_eq!(runs.len(), 1, "{runs:#?}");
+    assert_eq!(runs[0]["result"], "invoked", "{runs:#?}");
+
+    // Hallpass comes back: both requests end as expired, the second one by AWS, and the
+    // fired schedule is cleaned up.
+    let back = w.env.json(&["ops", "run"]);
+    assert_eq!(back["report"]["expired_grants"], 2, "{back:#}");
+    assert_eq!(
+        back["report"]["schedules"]["fired"]
+            .as_array()
+            .map(Vec::len),
+        Some(1),
+        "{back:#}"
+    );
+    let all = w.env.json(&["grants", "--all"]);
+    let all = all.as_array().unwrap();
+    assert!(all.iter().all(|g| g["state"] == "expired"), "{all:#?}");
+    assert!(
+        all.iter().any(|g| g["end_note"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("EventBridge Scheduler")),
+        "{all:#?}"
+    );
+    assert!(schedules(&w).is_empty());
+}
+
+#[test]
+fn ending_early_revoking_and_standing_assignments_keep_the_schedule_right() {
+    let w = World::synced("small");
+    make_expiry_role(&w);
+    w.env.ok(&["expiry", "enable"]);
+    let (acct_name, _, ps_name, _) = w.free("team-empty", 0);
+    let grant = |expires: &str| {
+        w.env.json(&[
+            "grant",
+            "--group",
+            "team-empty",
+            "--permission-set",
+            &ps_name,
+            "--account",
+            &acct_name,
+            "--expires",
+            expires,
+            "--reason",
+            "on call",
+            "--yes",
+        ])
+    };
+    let fire_at = |w: &World| -> Vec<String> {
+        schedules(w)
+            .iter()
+            .map(|s| {
+                s["ScheduleExpression"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned()
+            })
+            .collect()
+    };
+    grant("2h");
+    let two_hours = fire_at(&w);
+    grant("5h");
+    let five_hours = fire_at(&w);
+    assert_eq!(five_hours.len(), 1);
+    assert!(
+        five_hours[0] > two_hours[0],
+        "{two_hours:?} then {five_hours:?}"
+    );
+
+    // Ending the later request early moves the schedule back to the earlier expiry.
+    let active = w.env.json(&["grants"]);
+    let later = active
+        .as_array()
+        .unwrap()
+        .iter()
+        .max_by_key(|g| g["expires_at"].as_str().unwrap_or_default().to_owned())
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    w.env.ok(&["grants", "end", &later.to_string(), "--yes"]);
+    assert_eq!(fire_at(&w), two_hours);
+
+    // Revoking the assignment deletes it.
+    w.env.ok(&[
+        "revoke",
+        "--group",
+        "team-empty",
+        "--permission-set",
+        &ps_name,
+        "--account",
+        &acct_name,
+        "--yes",
+    ]);
+    assert!(schedules(&w).is_empty(), "{:#?}", schedules(&w));
+
+    // A time-bound grant over an assignment that was there before (standing) gets none.
+    let a = w
+        .truth
+        .assignments
+        .iter()
+        .find(|a| a.principal_type == "GROUP")
+        .unwrap()
+        .clone();
+    let out = w.env.json(&[
+        "grant",
+        "--group",
+        &w.truth.group_name(&a.principal_id),
+        "--permission-set",
+        &w.truth.ps_name(&a.permission_set_arn),
+        "--account",
+        &w.truth.account_name(&a.account_id),
+        "--expires",
+        "2h",
+        "--yes",
+    ]);
+    assert_eq!(out["report"]["schedules"]["written"], 0, "{out:#}");
+    assert!(schedules(&w).is_empty());
+}
