@@ -72,6 +72,10 @@ pub const CATALOG: &[(&str, &str)] = &[
         "Time-bound access ends only while Hallpass runs",
     ),
     (
+        "unknown-expiry-schedule",
+        "Schedules in Hallpass's expiry group that this data folder did not write",
+    ),
+    (
         "revoke-permissions-missing",
         "Revocations pending because AWS denied them",
     ),
@@ -151,11 +155,31 @@ pub fn save(
 /// Time-bound grants are active but AWS does not enforce their expiry: they end only when
 /// Hallpass runs after it.
 fn expiry_needs_hallpass(conn: &Connection) -> Result<Vec<Finding>> {
+    let mut out = Vec::new();
+    let unknown = crate::provision::expiry_schedules::unknown(conn)?;
+    if !unknown.is_empty() {
+        let mut f = Finding::new(
+            "unknown-expiry-schedule",
+            Severity::Warning,
+            format!(
+                "{} schedule(s) in the expiry group `{}` were not written by this data folder",
+                unknown.len(),
+                crate::aws::schedules::GROUP
+            ),
+            "If another Hallpass (another admin's machine, or another data folder) manages this organization, \
+             they are its own and end its time-bound grants. Otherwise they revoke access Hallpass does not know \
+             of: look at them in the EventBridge Scheduler console (group hallpass) and delete those nobody owns.",
+        );
+        for name in unknown.iter().take(20) {
+            f = f.evidence("schedule", name.clone());
+        }
+        out.push(f);
+    }
     let st = crate::provision::expiry_schedules::status(conn)?;
     let (false, Some(next)) = (st.enabled, st.next) else {
-        return Ok(vec![]);
+        return Ok(out);
     };
-    Ok(vec![Finding::new(
+    out.push(Finding::new(
         "expiry-needs-hallpass-running",
         Severity::Warning,
         format!(
@@ -166,7 +190,8 @@ fn expiry_needs_hallpass(conn: &Connection) -> Result<Vec<Finding>> {
          Settings → Expiry) in the management account and turn expiry by AWS on (`hallpass expiry enable`). \
          Until then keep Hallpass running around each expiry.",
     )
-    .evidence("next expiry", next)])
+    .evidence("next expiry", next));
+    Ok(out)
 }
 
 /// Runs the snapshot checks on the newest snapshot and stores the run (after every sync).

@@ -25,9 +25,22 @@ use crate::store::{self, grants};
 
 const SETTING: &str = "expiry_by_aws";
 
-/// A schedule due sooner than this is not written: Hallpass is running now, and ends the
-/// request itself when it expires.
-const TOO_SOON: time::Duration = time::Duration::seconds(10);
+/// The soonest a schedule is written for: an expiry closer than this (or already past,
+/// with the request not yet ended here) is scheduled this far ahead, so that AWS still ends
+/// it if this Hallpass stops first. AWS refuses nothing in the future, and runs a schedule
+/// within the minute of its time.
+const LEAD: time::Duration = time::Duration::seconds(10);
+
+/// Where the names of schedules in Hallpass's group that this folder did not write are
+/// kept between runs, for the `unknown-expiry-schedule` finding.
+const UNKNOWN_SETTING: &str = "expiry_unknown_schedules";
+
+/// Schedules in Hallpass's group the last reconciliation found but this folder never wrote.
+pub fn unknown(conn: &Connection) -> Result<Vec<String>> {
+    Ok(store::get_setting(conn, UNKNOWN_SETTING)?
+        .and_then(|t| serde_json::from_str(&t).ok())
+        .unwrap_or_default())
+}
 
 /// Whether expiries are also enforced by AWS (the admin created the execution role and
 /// turned it on).
@@ -290,9 +303,7 @@ pub async fn reconcile(conn: &Connection, session: &Session) -> Result<ScheduleR
         let Some(at) = parse_rfc3339(&w.fire_at) else {
             continue;
         };
-        if at <= now + TOO_SOON {
-            continue;
-        }
+        let at = at.max(now + LEAD);
         if in_aws.contains(name) && mine.get(name).is_some_and(|m| m.fire_at == w.fire_at) {
             continue;
         }
@@ -324,6 +335,11 @@ pub async fn reconcile(conn: &Connection, session: &Session) -> Result<ScheduleR
             None => report.unknown.push(name.clone()),
         }
     }
+    store::set_setting(
+        conn,
+        UNKNOWN_SETTING,
+        &serde_json::to_string(&report.unknown).unwrap_or_else(|_| "[]".into()),
+    )?;
     // Written here, gone from AWS and needed by no request: nothing left to track.
     for name in mine.keys() {
         if !in_aws.contains(name) && !wanted.contains_key(name) {

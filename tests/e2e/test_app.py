@@ -86,6 +86,10 @@ def test_wizard_first_sync_browse_then_offline(harness, data_dir):
             f"{len(truth['users'])} users and {len(truth['groups'])} groups."
         )
         app.shot("04-wizard-summary")
+        # The optional expiry role: its policies, shown like the management role's.
+        app.click("wizard-expiry-policies")
+        assert "scheduler.amazonaws.com" in app.text_of("wizard-expiry-trust")
+        assert "sso:DeleteAccountAssignment" in app.text_of("wizard-expiry-permissions")
         app.click("finish")
         assert "snapshot 1" in app.text_of("last-sync")
         # Instances as AWS has them: the organization instance, administered by the

@@ -435,6 +435,17 @@ def mutate(harness: Any, change: dict) -> dict:
         policy = change["policy"] if isinstance(change["policy"], str) else json.dumps(change["policy"])
         iam.put_role_policy(change["name"], "inline", policy)
         return {"arn": role.arn}
+    if kind == "put_schedule":
+        # Someone else (another tool, another admin's Hallpass) writes a schedule into a group.
+        from moto.scheduler.models import scheduler_backends
+
+        scheduler_backends[account][region].create_schedule(
+            description=None, end_date=None, flexible_time_window={"Mode": "OFF"},
+            group_name=change["group"], kms_key_arn=None, name=change["name"],
+            schedule_expression=change["expression"], schedule_expression_timezone="UTC",
+            start_date=None, state="ENABLED", target=dict(change["target"]), action_after_completion="NONE",
+        )
+        return {"ok": True}
     if kind == "add_assignment":
         sso.create_account_assignment(instance.instance_arn, change["account_id"], "AWS_ACCOUNT",
                                       change["permission_set_arn"], change["principal_type"], change["principal_id"])

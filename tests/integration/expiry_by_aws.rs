@@ -202,3 +202,62 @@ fn ending_early_revoking_and_standing_assignments_keep_the_schedule_right() {
     assert_eq!(out["report"]["schedules"]["written"], 0, "{out:#}");
     assert!(schedules(&w).is_empty());
 }
+
+#[test]
+fn a_grant_due_in_seconds_is_still_ended_by_aws_and_foreign_schedules_are_reported() {
+    let w = World::synced("small");
+    w.h.config(json!({ "scheduler_lateness_ms": 0 }));
+    make_expiry_role(&w);
+    w.env.ok(&["expiry", "enable"]);
+    // Someone else's schedule in Hallpass's group: reported, never touched.
+    w.h.mutate(json!({
+        "kind": "put_schedule",
+        "region": REGION,
+        "group": "hallpass",
+        "name": "someone-elses",
+        "expression": "at(2099-01-01T00:00:00)",
+        "target": { "Arn": "arn:aws:scheduler:::aws-sdk:sqs:sendMessage", "RoleArn": "arn:aws:iam::123456789012:role/Other" },
+    }));
+
+    let empty = w.truth.group_id("team-empty");
+    let (acct_name, acct, ps_name, ps) = w.free("team-empty", 1);
+    // Due before the command could even write a schedule for that time: AWS gets one a few
+    // seconds ahead, and ends it although no Hallpass runs by then.
+    let out = w.env.json(&[
+        "grant",
+        "--group",
+        "team-empty",
+        "--permission-set",
+        &ps_name,
+        "--account",
+        &acct_name,
+        "--expires",
+        "2s",
+        "--reason",
+        "a quick look",
+        "--yes",
+    ]);
+    assert_eq!(out["report"]["schedules"]["written"], 1, "{out:#}");
+    assert_eq!(
+        out["report"]["schedules"]["unknown"],
+        json!(["someone-elses"]),
+        "{out:#}"
+    );
+    wait_for(Duration::from_secs(60), "the scheduler revoking it", || {
+        w.h.inspect(&[]).assignment_count(&acct, &ps, &empty) == 0
+    });
+
+    let check = w.env.json(&["check", "--offline"]);
+    let found = check["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["check"] == "unknown-expiry-schedule")
+        .unwrap_or_else(|| panic!("{check:#}"))
+        .clone();
+    assert!(
+        found["evidence"].to_string().contains("someone-elses"),
+        "{found:#}"
+    );
+    assert!(schedules(&w).iter().any(|s| s["Name"] == "someone-elses"));
+}
