@@ -15,6 +15,7 @@ pub fn expire_due(conn: &mut Connection, actor: &str) -> Result<(usize, usize)> 
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let mut expired = 0;
     let mut overdue = 0;
+    let scheduled = crate::store::expiry_schedules::list(&tx)?;
     for g in stored::with_expiry(&tx)? {
         let Some(at) = g.expires_at.as_deref().and_then(parse_time) else {
             continue;
@@ -22,14 +23,7 @@ pub fn expire_due(conn: &mut Connection, actor: &str) -> Result<(usize, usize)> 
         if at > now {
             continue;
         }
-        let by_aws = super::expiry_schedules::fired_by_aws(
-            &tx,
-            &g.instance_arn,
-            &g.assignment.account_id,
-            &g.assignment.permission_set_arn,
-            &g.assignment.principal_id,
-            now,
-        )?;
+        let by_aws = super::expiry_schedules::fired_by_aws(&scheduled, &g, now);
         // Revoked on time by AWS while Hallpass was away: not overdue.
         let late = now - at > OVERDUE_AFTER && by_aws.is_none();
         let note = if let Some(fired) = by_aws {

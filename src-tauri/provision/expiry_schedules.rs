@@ -351,20 +351,24 @@ pub async fn reconcile(conn: &Connection, session: &Session) -> Result<ScheduleR
 
 /// Whether AWS's schedule for this assignment was due by `at` (it fired, or fires within
 /// the minute): the note of an expiry Hallpass records late.
+/// `mine`: the schedules this folder wrote (`store::expiry_schedules::list`), read once by
+/// the caller for all its requests.
 pub fn fired_by_aws(
-    conn: &Connection,
-    instance_arn: &str,
-    account_id: &str,
-    permission_set_arn: &str,
-    principal_id: &str,
+    mine: &[Written],
+    g: &grants::GrantRequest,
     at: time::OffsetDateTime,
-) -> Result<Option<String>> {
-    let name = schedule_name(instance_arn, account_id, permission_set_arn, principal_id);
-    Ok(written::list(conn)?
-        .into_iter()
+) -> Option<String> {
+    let a = &g.assignment;
+    let name = schedule_name(
+        &g.instance_arn,
+        &a.account_id,
+        &a.permission_set_arn,
+        &a.principal_id,
+    );
+    mine.iter()
         .find(|w| w.name == name)
         .filter(|w| parse_rfc3339(&w.fire_at).is_some_and(|t| t <= at))
-        .map(|w| w.fire_at))
+        .map(|w| w.fire_at.clone())
 }
 
 #[cfg(test)]

@@ -43,20 +43,8 @@ fn a_time_bound_grant_ends_in_aws_with_no_hallpass_running_and_overlaps_keep_it(
     let empty = w.truth.group_id("team-empty");
     let (acct_name, acct, ps_name, ps) = w.free("team-empty", 0);
     let grant = |expires: &str, reason: &str| {
-        w.env.json(&[
-            "grant",
-            "--group",
-            "team-empty",
-            "--permission-set",
-            &ps_name,
-            "--account",
-            &acct_name,
-            "--expires",
-            expires,
-            "--reason",
-            reason,
-            "--yes",
-        ])
+        w.env
+            .grant_for("team-empty", &ps_name, &acct_name, expires, Some(reason))
     };
     let started = Instant::now();
     let first = grant("14s", "incident 1");
@@ -117,20 +105,8 @@ fn ending_early_revoking_and_standing_assignments_keep_the_schedule_right() {
     w.env.ok(&["expiry", "enable"]);
     let (acct_name, _, ps_name, _) = w.free("team-empty", 0);
     let grant = |expires: &str| {
-        w.env.json(&[
-            "grant",
-            "--group",
-            "team-empty",
-            "--permission-set",
-            &ps_name,
-            "--account",
-            &acct_name,
-            "--expires",
-            expires,
-            "--reason",
-            "on call",
-            "--yes",
-        ])
+        w.env
+            .grant_for("team-empty", &ps_name, &acct_name, expires, Some("on call"))
     };
     let fire_at = |w: &World| -> Vec<String> {
         schedules(w)
@@ -187,18 +163,13 @@ fn ending_early_revoking_and_standing_assignments_keep_the_schedule_right() {
         .find(|a| a.principal_type == "GROUP")
         .unwrap()
         .clone();
-    let out = w.env.json(&[
-        "grant",
-        "--group",
+    let out = w.env.grant_for(
         &w.truth.group_name(&a.principal_id),
-        "--permission-set",
         &w.truth.ps_name(&a.permission_set_arn),
-        "--account",
         &w.truth.account_name(&a.account_id),
-        "--expires",
         "2h",
-        "--yes",
-    ]);
+        None,
+    );
     assert_eq!(out["report"]["schedules"]["written"], 0, "{out:#}");
     assert!(schedules(&w).is_empty());
 }
@@ -223,20 +194,13 @@ fn a_grant_due_in_seconds_is_still_ended_by_aws_and_foreign_schedules_are_report
     let (acct_name, acct, ps_name, ps) = w.free("team-empty", 1);
     // Due before the command could even write a schedule for that time: AWS gets one a few
     // seconds ahead, and ends it although no Hallpass runs by then.
-    let out = w.env.json(&[
-        "grant",
-        "--group",
+    let out = w.env.grant_for(
         "team-empty",
-        "--permission-set",
         &ps_name,
-        "--account",
         &acct_name,
-        "--expires",
         "2s",
-        "--reason",
-        "a quick look",
-        "--yes",
-    ]);
+        Some("a quick look"),
+    );
     assert_eq!(out["report"]["schedules"]["written"], 1, "{out:#}");
     assert_eq!(
         out["report"]["schedules"]["unknown"],

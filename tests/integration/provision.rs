@@ -392,20 +392,8 @@ fn overlapping_time_bound_grants_keep_the_assignment_until_the_last_expires() {
     let empty = w.truth.group_id("team-empty");
     let (acct_name, acct, ps_name, ps) = w.free("team-empty", 0);
     let grant = |expires: &str, reason: &str| {
-        w.env.json(&[
-            "grant",
-            "--group",
-            "team-empty",
-            "--permission-set",
-            &ps_name,
-            "--account",
-            &acct_name,
-            "--expires",
-            expires,
-            "--reason",
-            reason,
-            "--yes",
-        ])
+        w.env
+            .grant_for("team-empty", &ps_name, &acct_name, expires, Some(reason))
     };
     grant("3s", "incident 1");
     grant("8s", "incident 2");

@@ -105,6 +105,34 @@ impl Env {
         serde_json::from_str(&self.ok(&all)).expect("JSON output")
     }
 
+    /// A time-bound grant to a group, applied: `hallpass grant --group G --permission-set P
+    /// --account A --expires E [--reason R] --yes --json`.
+    pub fn grant_for(
+        &self,
+        group: &str,
+        ps: &str,
+        account: &str,
+        expires: &str,
+        reason: Option<&str>,
+    ) -> Value {
+        let mut args = vec![
+            "grant",
+            "--group",
+            group,
+            "--permission-set",
+            ps,
+            "--account",
+            account,
+            "--expires",
+            expires,
+            "--yes",
+        ];
+        if let Some(r) = reason {
+            args.extend(["--reason", r]);
+        }
+        self.json(&args)
+    }
+
     pub fn db(&self) -> rusqlite::Connection {
         hallpass::store::open(self.data_dir()).expect("open store")
     }
