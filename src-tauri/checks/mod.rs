@@ -179,18 +179,20 @@ fn expiry_needs_hallpass(conn: &Connection) -> Result<Vec<Finding>> {
     let (false, Some(next)) = (st.enabled, st.next) else {
         return Ok(out);
     };
-    out.push(Finding::new(
-        "expiry-needs-hallpass-running",
-        Severity::Warning,
-        format!(
-            "{} time-bound grant(s) end only when Hallpass runs after their expiry",
-            st.time_bound
-        ),
-        "Let AWS end them on time: create the expiry role from `hallpass policies --expiry` (in the app: \
-         Settings → Expiry) in the management account and turn expiry by AWS on (`hallpass expiry enable`). \
-         Until then keep Hallpass running around each expiry.",
-    )
-    .evidence("next expiry", next));
+    out.push(
+        Finding::new(
+            "expiry-needs-hallpass-running",
+            Severity::Warning,
+            format!(
+                "{} time-bound grant(s) or membership(s) end only when Hallpass runs after their expiry",
+                st.time_bound
+            ),
+            "Let AWS end them on time: create the expiry role from `hallpass policies --expiry` (in the app: \
+             Settings → Expiry) in the management account and turn expiry by AWS on (`hallpass expiry enable`). \
+             Until then keep Hallpass running around each expiry.",
+        )
+        .evidence("next expiry", next),
+    );
     Ok(out)
 }
 

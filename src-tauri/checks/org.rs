@@ -1,5 +1,6 @@
 //! Organization and Identity Center checks, from the snapshot alone.
 
+use crate::model::operation::Granted;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use rusqlite::Connection;
@@ -178,12 +179,9 @@ fn principals(conn: &Connection, d: &OrgData, names: &Names) -> Result<Vec<Findi
     let excepted: HashSet<(String, String, String)> = crate::store::grants::list(conn, true)?
         .into_iter()
         .filter(|g| g.expires_at.is_some() && g.reason.is_some())
-        .map(|g| {
-            (
-                g.assignment.account_id,
-                g.assignment.permission_set_arn,
-                g.assignment.principal_id,
-            )
+        .filter_map(|g| match g.granted {
+            Granted::Assignment(a) => Some((a.account_id, a.permission_set_arn, a.principal_id)),
+            Granted::Membership(_) => None,
         })
         .collect();
     let mut direct: BTreeMap<&str, Vec<String>> = BTreeMap::new();

@@ -460,12 +460,16 @@ pub(crate) enum UserCommand {
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum MemberCommand {
-    /// Add a user to a group.
+    /// Add a user to a group (for good, or just in time with --expires).
     Add {
         #[arg(long)]
         group: String,
         #[arg(long)]
         user: String,
+        /// Remove the user from the group after this long (e.g. 8h, 7d), like a
+        /// time-bound grant: just-in-time access through the group's assignments.
+        #[arg(long)]
+        expires: Option<String>,
         #[command(flatten)]
         apply: ApplyArgs,
     },

@@ -47,7 +47,7 @@ pub(crate) fn expiry(cli: &Cli, data_dir: &Path, cmd: &ExpiryCommand) -> Result<
                 output::json(&st);
             } else if st.enabled {
                 emit(&format!(
-                    "Expiries are enforced by AWS: {} schedule(s) for {} time-bound grant(s){}.",
+                    "Expiries are enforced by AWS: {} schedule(s) for {} time-bound grant(s) and membership(s){}.",
                     st.schedules,
                     st.time_bound,
                     st.next
@@ -56,7 +56,7 @@ pub(crate) fn expiry(cli: &Cli, data_dir: &Path, cmd: &ExpiryCommand) -> Result<
                 ));
             } else {
                 emit(&format!(
-                    "Expiries depend on Hallpass running: {} time-bound grant(s) end only when Hallpass runs after \
+                    "Expiries depend on Hallpass running: {} time-bound grant(s) and membership(s) end only when Hallpass runs after \
                      their expiry. Create the expiry role (`hallpass policies --expiry`) and run `hallpass expiry enable`.",
                     st.time_bound
                 ));

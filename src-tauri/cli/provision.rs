@@ -118,7 +118,7 @@ pub(crate) fn apply(cli: &Cli, data_dir: &Path, request: Request, a: &ApplyArgs)
     let reason = a.reason.as_deref().map(str::trim).filter(|r| !r.is_empty());
     plan::require_reason(&request, reason)?;
     let the_plan = plan::plan(&store::open(data_dir)?, &request)?;
-    let records_grants = matches!(request, Request::Grant { .. });
+    let records_grants = matches!(request, Request::Grant { .. } | Request::AddMember { .. });
     apply_plan(cli, data_dir, the_plan, a, records_grants)
 }
 
@@ -299,11 +299,17 @@ pub(crate) fn user(cli: &Cli, data_dir: &Path, cmd: &UserCommand) -> Result<()> 
 
 pub(crate) fn member(cli: &Cli, data_dir: &Path, cmd: &MemberCommand) -> Result<()> {
     let (request, a) = match cmd {
-        MemberCommand::Add { group, user, apply } => (
+        MemberCommand::Add {
+            group,
+            user,
+            expires,
+            apply,
+        } => (
             Request::AddMember {
                 group: group.clone(),
                 user: user.clone(),
                 instance: apply.instance.clone(),
+                expires_in: expires.clone(),
             },
             apply,
         ),

@@ -81,16 +81,7 @@ pub(crate) fn grants(
                     vec![
                         g.id.to_string(),
                         g.state.as_str().to_owned() + if g.overdue { " (overdue)" } else { "" },
-                        format!(
-                            "{} on {} to {} {}",
-                            g.assignment.permission_set_name.clone().unwrap_or_default(),
-                            g.assignment
-                                .account_name
-                                .clone()
-                                .unwrap_or_else(|| g.assignment.account_id.clone()),
-                            g.assignment.principal_type.as_str(),
-                            g.assignment.principal_name.clone().unwrap_or_default()
-                        ),
+                        g.granted.describe(),
                         g.expires_at.clone().unwrap_or_else(|| "never".into()),
                         if g.standing {
                             "yes".into()
@@ -102,7 +93,7 @@ pub(crate) fn grants(
                 })
                 .collect();
             table(
-                &["ID", "STATE", "GRANT", "EXPIRES", "STANDING", "REASON"],
+                &["ID", "STATE", "ACCESS", "EXPIRES", "STANDING", "REASON"],
                 &rows,
             );
             Ok(())

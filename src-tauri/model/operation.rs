@@ -158,6 +158,80 @@ pub struct AssignmentSpec {
     pub principal_name: Option<String>,
 }
 
+/// What a grant request holds and an expiry ends: an assignment, or a user's membership
+/// in a group (just-in-time access by joining a group). `target` in JSON names which.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+#[serde(tag = "target", rename_all = "kebab-case")]
+pub enum Granted {
+    Assignment(AssignmentSpec),
+    Membership(MembershipSpec),
+}
+
+impl Granted {
+    /// What identifies it in AWS, the same on every machine: the key its requests are
+    /// counted by and its expiry schedule is named after. (An assignment's key is the one
+    /// its schedule was named after before memberships could expire.)
+    pub fn key(&self, instance_arn: &str) -> String {
+        match self {
+            Granted::Assignment(a) => format!(
+                "{instance_arn}\n{}\n{}\n{}",
+                a.account_id, a.permission_set_arn, a.principal_id
+            ),
+            Granted::Membership(m) => format!(
+                "membership\n{}\n{}\n{}",
+                m.identity_store_id, m.group_id, m.principal_id
+            ),
+        }
+    }
+
+    /// The change that takes it away: a revoke, or a removal from the group.
+    pub fn removal(&self) -> OpChange {
+        match self {
+            Granted::Assignment(a) => OpChange::Revoke(a.clone()),
+            Granted::Membership(m) => OpChange::RemoveMember(m.clone()),
+        }
+    }
+
+    /// The change that gives it, when `change` does (a grant or an addition to a group).
+    pub fn given_by(change: &OpChange) -> Option<Granted> {
+        match change {
+            OpChange::Grant(a) => Some(Granted::Assignment(a.clone())),
+            OpChange::AddMember(m) => Some(Granted::Membership(m.clone())),
+            _ => None,
+        }
+    }
+
+    /// What `change` takes away, when it takes something (a revoke or a removal).
+    pub fn taken_by(change: &OpChange) -> Option<Granted> {
+        match change {
+            OpChange::Revoke(a) => Some(Granted::Assignment(a.clone())),
+            OpChange::RemoveMember(m) => Some(Granted::Membership(m.clone())),
+            _ => None,
+        }
+    }
+
+    /// The user or group who holds it.
+    pub fn principal_id(&self) -> &str {
+        match self {
+            Granted::Assignment(a) => &a.principal_id,
+            Granted::Membership(m) => &m.principal_id,
+        }
+    }
+
+    /// "AdministratorAccess on prod (111…) to GROUP platform", "USER alice in group oncall".
+    pub fn describe(&self) -> String {
+        match self {
+            Granted::Assignment(a) => a.describe("to"),
+            Granted::Membership(m) => format!(
+                "USER {} in group {}",
+                m.principal_name.as_deref().unwrap_or("?"),
+                m.group_name.as_deref().unwrap_or("?")
+            ),
+        }
+    }
+}
+
 impl AssignmentSpec {
     /// "AdministratorAccess on prod (111…) to GROUP platform" (`to` or `from`).
     fn describe(&self, to: &str) -> String {

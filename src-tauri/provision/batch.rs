@@ -3,9 +3,10 @@
 
 use rusqlite::{Connection, TransactionBehavior};
 
-use super::op::{OpChange, OpState};
+use super::op::OpState;
 use super::plan::Plan;
 use crate::error::Result;
+use crate::model::operation::Granted;
 use crate::store::{audit, grants, operations};
 
 /// Writes a confirmed plan: a batch, its operations (no-ops as skipped), the grant
@@ -37,22 +38,25 @@ pub(crate) fn enqueue_in(
         } else {
             OpState::Queued
         };
-        let grant_id = match &s.change {
-            OpChange::Grant(a) => Some(grants::record(
+        let grant_id = match Granted::given_by(&s.change) {
+            Some(g) => Some(grants::record(
                 tx,
                 &s.instance_arn,
-                a,
+                &g,
                 actor,
                 reason,
                 plan.expires_at.as_deref(),
                 item.noop.is_some(),
             )?),
-            OpChange::Revoke(a) => {
-                grants::end_all(tx, &s.instance_arn, a, "revoked")?;
-                None
-            }
-            _ => None,
+            None => None,
         };
+        if let Some(g) = Granted::taken_by(&s.change) {
+            let note = match g {
+                Granted::Assignment(_) => "revoked",
+                Granted::Membership(_) => "removed from the group",
+            };
+            grants::end_all(tx, &s.instance_arn, &g, note)?;
+        }
         let op = operations::insert(tx, batch, s, state, item.noop.as_deref(), grant_id)?;
         audit::append(
             tx,

@@ -1,10 +1,11 @@
-//! Expiry enforced by AWS: for every assignment with active time-bound requests, one
-//! EventBridge Scheduler schedule that revokes it at the latest of their expiries, so
-//! access ends on time even when no Hallpass runs (the laptop closed, lost, reinstalled).
+//! Expiry enforced by AWS: for every assignment (and every group membership) with active
+//! time-bound requests, one EventBridge Scheduler schedule that revokes it (or deletes the
+//! membership) at the latest of their expiries, so access ends on time even when no
+//! Hallpass runs (the laptop closed, lost, reinstalled).
 //!
-//! The rules are the grant requests' own (`grants`): a standing assignment, or one a
-//! request holds without an expiry, gets no schedule; ending a request early or revoking
-//! moves or deletes it. `reconcile` makes AWS's schedules match the requests after every
+//! The rules are the grant requests' own (`grants`): standing access, or access a request
+//! holds without an expiry, gets no schedule; ending a request early, revoking or removing
+//! the user from the group moves or deletes it. `reconcile` makes AWS's schedules match the requests after every
 //! run of the queue: missing ones are written, ones no request needs are deleted, ones
 //! that already fired are cleaned up, and schedules in Hallpass's group that this folder
 //! never wrote are reported, never touched.
@@ -19,6 +20,7 @@ use crate::aws::schedules::{self, Revocation};
 use crate::aws::Session;
 use crate::clock::{parse_rfc3339, rfc3339};
 use crate::error::{Error, Result};
+use crate::model::operation::Granted;
 use crate::model::{AccessLevel, PrincipalType};
 use crate::store::expiry_schedules::{self as written, Written};
 use crate::store::{self, grants};
@@ -173,17 +175,11 @@ pub struct ScheduleReport {
     pub error: Option<String>,
 }
 
-/// The schedule's name for an assignment: the same on every machine, within AWS's
-/// `[0-9a-zA-Z-_.]{1,64}` (CreateSchedule API reference, Name).
-pub fn schedule_name(
-    instance_arn: &str,
-    account_id: &str,
-    permission_set_arn: &str,
-    principal_id: &str,
-) -> String {
+/// The schedule's name for what `granted` holds in `instance_arn`: the same on every
+/// machine, within AWS's `[0-9a-zA-Z-_.]{1,64}` (CreateSchedule API reference, Name).
+pub fn schedule_name(instance_arn: &str, granted: &Granted) -> String {
     use sha2::{Digest, Sha256};
-    let key = format!("{instance_arn}\n{account_id}\n{permission_set_arn}\n{principal_id}");
-    let hex: String = Sha256::digest(key.as_bytes())
+    let hex: String = Sha256::digest(granted.key(instance_arn).as_bytes())
         .iter()
         .take(24)
         .map(|b| format!("{b:02x}"))
@@ -191,21 +187,19 @@ pub fn schedule_name(
     format!("hallpass-{hex}")
 }
 
-/// The schedules the active requests need, by name.
+/// The schedules the active requests need, by name (the membership id still unknown).
+/// Every change Hallpass makes is in the organization's instance, which the expiry role in
+/// the management account reaches (changes aimed at account instances are refused).
 fn wanted(conn: &Connection) -> Result<BTreeMap<String, Written>> {
-    let mut by_key: BTreeMap<(String, String, String, String), Vec<grants::GrantRequest>> =
-        BTreeMap::new();
+    let mut by_name: BTreeMap<String, Vec<grants::GrantRequest>> = BTreeMap::new();
     for g in grants::list(conn, true)? {
-        let key = (
-            g.instance_arn.clone(),
-            g.assignment.account_id.clone(),
-            g.assignment.permission_set_arn.clone(),
-            g.assignment.principal_id.clone(),
-        );
-        by_key.entry(key).or_default().push(g);
+        by_name
+            .entry(schedule_name(&g.instance_arn, &g.granted))
+            .or_default()
+            .push(g);
     }
     let mut out = BTreeMap::new();
-    for ((instance, account, ps, principal), requests) in by_key {
+    for (name, requests) in by_name {
         // Kept for good by one of them: no expiry may take it away.
         if requests
             .iter()
@@ -220,16 +214,14 @@ fn wanted(conn: &Connection) -> Result<BTreeMap<String, Written>> {
         else {
             continue;
         };
-        let name = schedule_name(&instance, &account, &ps, &principal);
+        let first = &requests[0];
         out.insert(
             name.clone(),
             Written {
                 name,
-                instance_arn: instance,
-                account_id: account,
-                permission_set_arn: ps,
-                principal_type: requests[0].assignment.principal_type,
-                principal_id: principal,
+                instance_arn: first.instance_arn.clone(),
+                granted: first.granted.clone(),
+                membership_id: None,
                 fire_at: rfc3339(latest),
             },
         );
@@ -237,30 +229,51 @@ fn wanted(conn: &Connection) -> Result<BTreeMap<String, Written>> {
     Ok(out)
 }
 
-fn revocation(w: &Written) -> Revocation {
-    let input = serde_json::json!({
-        "InstanceArn": w.instance_arn,
-        "TargetId": w.account_id,
-        "TargetType": "AWS_ACCOUNT",
-        "PermissionSetArn": w.permission_set_arn,
-        "PrincipalType": w.principal_type.as_str(),
-        "PrincipalId": w.principal_id,
-    });
-    Revocation {
-        api: "ssoadmin:deleteAccountAssignment",
-        input: input.to_string(),
+/// The call AWS makes at the schedule's time. A membership's needs its id (`w`'s, filled
+/// in by `reconcile`).
+fn revocation(w: &Written) -> Option<Revocation> {
+    match &w.granted {
+        Granted::Assignment(a) => Some(Revocation {
+            api: "ssoadmin:deleteAccountAssignment",
+            input: serde_json::json!({
+                "InstanceArn": w.instance_arn,
+                "TargetId": a.account_id,
+                "TargetType": "AWS_ACCOUNT",
+                "PermissionSetArn": a.permission_set_arn,
+                "PrincipalType": a.principal_type.as_str(),
+                "PrincipalId": a.principal_id,
+            })
+            .to_string(),
+        }),
+        Granted::Membership(m) => Some(Revocation {
+            api: "identitystore:deleteGroupMembership",
+            input: serde_json::json!({
+                "IdentityStoreId": m.identity_store_id,
+                "MembershipId": w.membership_id.as_deref()?,
+            })
+            .to_string(),
+        }),
     }
 }
 
+/// The schedule's description, with ids only (names are for this machine's eyes).
 fn description(w: &Written) -> String {
-    let kind = match w.principal_type {
-        PrincipalType::User => "user",
-        PrincipalType::Group => "group",
-    };
-    format!(
-        "Hallpass: ends time-bound access of {kind} {} to account {} at {}",
-        w.principal_id, w.account_id, w.fire_at
-    )
+    match &w.granted {
+        Granted::Assignment(a) => {
+            let kind = match a.principal_type {
+                PrincipalType::User => "user",
+                PrincipalType::Group => "group",
+            };
+            format!(
+                "Hallpass: ends time-bound access of {kind} {} to account {} at {}",
+                a.principal_id, a.account_id, w.fire_at
+            )
+        }
+        Granted::Membership(m) => format!(
+            "Hallpass: ends time-bound membership of user {} in group {} at {}",
+            m.principal_id, m.group_id, w.fire_at
+        ),
+    }
 }
 
 /// `reconcile`, with a failure reported rather than failing the run that called it: the
@@ -297,14 +310,35 @@ pub async fn reconcile(conn: &Connection, session: &Session) -> Result<ScheduleR
         .into_iter()
         .map(|w| (w.name.clone(), w))
         .collect();
-    let wanted = wanted(conn)?;
+    let mut wanted = wanted(conn)?;
     let now = time::OffsetDateTime::now_utc();
-    for (name, w) in &wanted {
+    for (name, w) in &mut wanted {
         let Some(at) = parse_rfc3339(&w.fire_at) else {
             continue;
         };
         let at = at.max(now + LEAD);
-        if in_aws.contains(name) && mine.get(name).is_some_and(|m| m.fire_at == w.fire_at) {
+        if let Granted::Membership(m) = &w.granted {
+            // DeleteGroupMembership takes the membership's id, which changes when the user
+            // leaves and rejoins the group: read it now, so the schedule never points at a
+            // membership that no longer exists.
+            let ids =
+                crate::aws::changes::memberships_of(c, gate, &m.identity_store_id, &m.principal_id)
+                    .await?;
+            w.membership_id = ids
+                .into_iter()
+                .find(|(_, group)| *group == m.group_id)
+                .map(|(id, _)| id);
+        }
+        let Some(call) = revocation(w) else {
+            // Not a member (yet: the addition may still be queued): nothing to end now.
+            // A schedule written earlier stays until the requests no longer need it.
+            continue;
+        };
+        if in_aws.contains(name)
+            && mine
+                .get(name)
+                .is_some_and(|m| m.fire_at == w.fire_at && m.membership_id == w.membership_id)
+        {
             continue;
         }
         schedules::put(
@@ -313,7 +347,7 @@ pub async fn reconcile(conn: &Connection, session: &Session) -> Result<ScheduleR
             &session.partition,
             name,
             at,
-            &revocation(w),
+            &call,
             &description(w),
         )
         .await?;
@@ -349,7 +383,7 @@ pub async fn reconcile(conn: &Connection, session: &Session) -> Result<ScheduleR
     Ok(report)
 }
 
-/// Whether AWS's schedule for this assignment was due by `at` (it fired, or fires within
+/// Whether AWS's schedule for what `g` holds was due by `at` (it fired, or fires within
 /// the minute): the note of an expiry Hallpass records late.
 /// `mine`: the schedules this folder wrote (`store::expiry_schedules::list`), read once by
 /// the caller for all its requests.
@@ -358,13 +392,7 @@ pub fn fired_by_aws(
     g: &grants::GrantRequest,
     at: time::OffsetDateTime,
 ) -> Option<String> {
-    let a = &g.assignment;
-    let name = schedule_name(
-        &g.instance_arn,
-        &a.account_id,
-        &a.permission_set_arn,
-        &a.principal_id,
-    );
+    let name = schedule_name(&g.instance_arn, &g.granted);
     mine.iter()
         .find(|w| w.name == name)
         .filter(|w| parse_rfc3339(&w.fire_at).is_some_and(|t| t <= at))
@@ -374,36 +402,102 @@ pub fn fired_by_aws(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::operation::{AssignmentSpec, MembershipSpec};
+
+    const INSTANCE: &str = "arn:aws:sso:::instance/ssoins-1";
+
+    fn assignment(principal: &str) -> Granted {
+        Granted::Assignment(AssignmentSpec {
+            account_id: "111111111111".into(),
+            account_name: Some("prod".into()),
+            permission_set_arn: "ps".into(),
+            permission_set_name: None,
+            principal_type: PrincipalType::User,
+            principal_id: principal.into(),
+            principal_name: None,
+        })
+    }
 
     #[test]
     fn a_schedule_name_is_stable_and_fits_aws() {
-        let a = schedule_name(
-            "arn:aws:sso:::instance/ssoins-1",
-            "111111111111",
-            "ps",
-            "u-1",
-        );
-        assert_eq!(
-            a,
-            schedule_name(
-                "arn:aws:sso:::instance/ssoins-1",
-                "111111111111",
-                "ps",
-                "u-1"
-            )
-        );
-        assert_ne!(
-            a,
-            schedule_name(
-                "arn:aws:sso:::instance/ssoins-1",
-                "111111111111",
-                "ps",
-                "u-2"
-            )
-        );
+        let a = schedule_name(INSTANCE, &assignment("u-1"));
+        assert_eq!(a, schedule_name(INSTANCE, &assignment("u-1")));
+        assert_ne!(a, schedule_name(INSTANCE, &assignment("u-2")));
         assert!(a.len() <= 64, "{a}");
         assert!(a
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)));
+    }
+
+    #[test]
+    fn an_assignment_keeps_the_schedule_name_written_before_memberships_could_expire() {
+        // Schedules written by the version before migration 0012 were named after
+        // "instance\naccount\npermission set\nprincipal"; a rename would orphan them.
+        use sha2::{Digest, Sha256};
+        let old: String = Sha256::digest(format!("{INSTANCE}\n111111111111\nps\nu-1").as_bytes())
+            .iter()
+            .take(24)
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        assert_eq!(
+            schedule_name(INSTANCE, &assignment("u-1")),
+            format!("hallpass-{old}")
+        );
+    }
+
+    #[test]
+    fn a_membership_has_its_own_schedule_name() {
+        let m = |group: &str| {
+            Granted::Membership(MembershipSpec {
+                identity_store_id: "d-1".into(),
+                principal_id: "u-1".into(),
+                principal_name: None,
+                group_id: group.into(),
+                group_name: None,
+            })
+        };
+        assert_ne!(
+            schedule_name(INSTANCE, &m("g-1")),
+            schedule_name(INSTANCE, &m("g-2"))
+        );
+        assert_ne!(
+            schedule_name(INSTANCE, &m("g-1")),
+            schedule_name(INSTANCE, &assignment("u-1"))
+        );
+        // Names are kept for people, not part of what it is.
+        let mut named = m("g-1");
+        if let Granted::Membership(x) = &mut named {
+            x.group_name = Some("oncall".into());
+        }
+        assert_eq!(
+            schedule_name(INSTANCE, &named),
+            schedule_name(INSTANCE, &m("g-1"))
+        );
+    }
+
+    #[test]
+    fn a_membership_schedule_deletes_the_membership_by_its_id() {
+        let mut w = Written {
+            name: "n".into(),
+            instance_arn: INSTANCE.into(),
+            granted: Granted::Membership(MembershipSpec {
+                identity_store_id: "d-1".into(),
+                principal_id: "u-1".into(),
+                principal_name: None,
+                group_id: "g-1".into(),
+                group_name: None,
+            }),
+            membership_id: None,
+            fire_at: "2026-12-01T00:00:00Z".into(),
+        };
+        assert!(revocation(&w).is_none(), "no id: nothing to delete yet");
+        w.membership_id = Some("m-1".into());
+        let r = revocation(&w).unwrap();
+        assert_eq!(r.api, "identitystore:deleteGroupMembership");
+        let input: serde_json::Value = serde_json::from_str(&r.input).unwrap();
+        assert_eq!(
+            input,
+            serde_json::json!({"IdentityStoreId": "d-1", "MembershipId": "m-1"})
+        );
     }
 }

@@ -1,15 +1,16 @@
 //! Grant requests, optionally time-bound, reference-counted.
 //!
-//! Every grant Hallpass applies is a request (stored by `store::grants`). An assignment is
-//! revoked when its last active request ends (expiry or "end now"), unless it was there
-//! before Hallpass was asked for it (a standing grant). A manual revoke of the assignment
-//! ends every request.
+//! Every grant and every group membership Hallpass applies is a request (stored by
+//! `store::grants`). An assignment is revoked, or a user removed from the group, when its
+//! last active request ends (expiry or "end now"), unless it was there before Hallpass
+//! was asked for it (standing). A manual revoke or removal ends every request for it.
 
 use rusqlite::Transaction;
 
-use super::op::{OpChange, OpSpec};
+use super::op::OpSpec;
 use super::plan::{Plan, PlanItem};
 use crate::error::Result;
+use crate::model::operation::Granted;
 use crate::store::audit;
 use crate::store::grants::{self, GrantRequest, GrantState};
 
@@ -19,12 +20,13 @@ pub(super) const OVERDUE_AFTER: time::Duration = time::Duration::minutes(2);
 fn spec_of(g: &GrantRequest) -> OpSpec {
     OpSpec {
         instance_arn: g.instance_arn.clone(),
-        change: OpChange::Revoke(g.assignment.clone()),
+        change: g.granted.removal(),
     }
 }
 
-/// Ends one request inside `tx`. Returns the revocation to queue when nothing else needs
-/// the assignment (a standing assignment, or one another active request needs, stays).
+/// Ends one request inside `tx`. Returns the revocation (or removal from the group) to
+/// queue when nothing else needs what it holds (standing access, or access another active
+/// request needs, stays).
 pub(super) fn release(
     tx: &Transaction<'_>,
     g: &GrantRequest,
@@ -38,7 +40,11 @@ pub(super) fn release(
     let spec = spec_of(g);
     if g.standing || !others.is_empty() {
         let why = if g.standing {
-            "kept: the assignment was there before this request".to_owned()
+            match g.granted {
+                Granted::Assignment(_) => "kept: the assignment was there before this request",
+                Granted::Membership(_) => "kept: the user was in the group before this request",
+            }
+            .to_owned()
         } else {
             let ids: Vec<String> = others.iter().map(|o| format!("#{}", o.id)).collect();
             format!("kept: still needed by grant {}", ids.join(", "))

@@ -106,6 +106,7 @@ pub fn plan(conn: &Connection, request: &Request) -> Result<Plan> {
             group,
             user,
             instance,
+            ..
         }
         | Request::RemoveMember {
             group,
@@ -113,6 +114,13 @@ pub fn plan(conn: &Connection, request: &Request) -> Result<Plan> {
             instance,
         } => {
             let add = matches!(request, Request::AddMember { .. });
+            if let Request::AddMember {
+                expires_in: Some(d),
+                ..
+            } = request
+            {
+                expires_at = expiry_of(d)?;
+            }
             let inst = pick_instance(&snap, instance.as_deref(), |i| {
                 snap.group(&i.identity_store_id, group).is_ok()
                     && snap.user(&i.identity_store_id, user).is_ok()
@@ -148,8 +156,8 @@ pub fn plan(conn: &Connection, request: &Request) -> Result<Plan> {
             assignment,
             expires_in,
         } => {
-            if let Some(d) = expires_in.as_deref().filter(|d| !d.trim().is_empty()) {
-                expires_at = Some(super::duration::expiry_from_now(super::duration::parse(d)?));
+            if let Some(d) = expires_in {
+                expires_at = expiry_of(d)?;
             }
             assignment_items(conn, &snap, assignment, OpKind::Grant, &mut warnings)?
         }
@@ -163,6 +171,16 @@ pub fn plan(conn: &Connection, request: &Request) -> Result<Plan> {
         expires_at,
         warnings,
     })
+}
+
+/// When access asked for `d` (`8h`, `7d`, ...) from now ends; none for an empty `d`.
+fn expiry_of(d: &str) -> Result<Option<String>> {
+    if d.trim().is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(super::duration::expiry_from_now(
+        super::duration::parse(d)?,
+    )))
 }
 
 /// The user as AWS will store it: every attribute without surrounding whitespace.

@@ -38,6 +38,9 @@ pub enum Request {
         group: String,
         user: String,
         instance: Option<String>,
+        /// How long the membership lasts (`8h`, `7d`, ...): just-in-time access through
+        /// the group, ended like a time-bound grant; none to add for good.
+        expires_in: Option<String>,
     },
     RemoveMember {
         group: String,

@@ -1,39 +1,38 @@
 //! The expiry schedules Hallpass wrote to EventBridge Scheduler (table `expiry_schedules`):
-//! by name, what each revokes and when it fires.
+//! by name, what each ends (an assignment or a group membership) and when it fires.
 
 use rusqlite::Connection;
 
 use crate::clock::now_rfc3339;
 use crate::error::Result;
-use crate::model::PrincipalType;
+use crate::model::operation::Granted;
 
 /// One schedule as Hallpass wrote it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Written {
     pub name: String,
     pub instance_arn: String,
-    pub account_id: String,
-    pub permission_set_arn: String,
-    pub principal_type: PrincipalType,
-    pub principal_id: String,
+    /// What it ends.
+    pub granted: Granted,
+    /// The membership it deletes (DeleteGroupMembership takes the membership's id); none
+    /// for an assignment.
+    pub membership_id: Option<String>,
     /// When it fires (RFC 3339).
     pub fire_at: String,
 }
 
 pub fn list(conn: &Connection) -> Result<Vec<Written>> {
-    let mut stmt = conn.prepare(
-        "SELECT name, instance_arn, account_id, permission_set_arn, principal_type, principal_id, fire_at
-           FROM expiry_schedules ORDER BY name",
-    )?;
+    let mut stmt = conn.prepare(&format!(
+        "SELECT name, instance_arn, membership_id, fire_at, {} FROM expiry_schedules ORDER BY name",
+        super::GRANTED_COLS
+    ))?;
     let rows = stmt.query_map([], |r| {
         Ok(Written {
             name: r.get(0)?,
             instance_arn: r.get(1)?,
-            account_id: r.get(2)?,
-            permission_set_arn: r.get(3)?,
-            principal_type: super::principal_type_at(r, 4)?,
-            principal_id: r.get(5)?,
-            fire_at: r.get(6)?,
+            membership_id: r.get(2)?,
+            fire_at: r.get(3)?,
+            granted: super::granted_at(r, 4)?,
         })
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -41,20 +40,32 @@ pub fn list(conn: &Connection) -> Result<Vec<Written>> {
 
 /// Records a schedule written (or rewritten) to AWS.
 pub fn record(conn: &Connection, w: &Written) -> Result<()> {
+    let c = super::granted_params(&w.granted);
     conn.execute(
-        "INSERT INTO expiry_schedules(name, instance_arn, account_id, permission_set_arn, principal_type,
-             principal_id, fire_at, written_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
-         ON CONFLICT(name) DO UPDATE SET fire_at = excluded.fire_at, written_at = excluded.written_at",
+        &format!(
+            "INSERT INTO expiry_schedules(name, instance_arn, membership_id, fire_at, written_at, {})
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)
+             ON CONFLICT(name) DO UPDATE SET fire_at = excluded.fire_at, membership_id = excluded.membership_id,
+                 written_at = excluded.written_at",
+            super::GRANTED_COLS
+        ),
         rusqlite::params![
             w.name,
             w.instance_arn,
-            w.account_id,
-            w.permission_set_arn,
-            w.principal_type.as_str(),
-            w.principal_id,
+            w.membership_id,
             w.fire_at,
-            now_rfc3339()
+            now_rfc3339(),
+            c[0],
+            c[1],
+            c[2],
+            c[3],
+            c[4],
+            c[5],
+            c[6],
+            c[7],
+            c[8],
+            c[9],
+            c[10]
         ],
     )?;
     Ok(())

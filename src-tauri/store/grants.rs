@@ -1,5 +1,5 @@
-//! Grant requests (table `grants`): every grant Hallpass applies, optionally time-bound,
-//! with who asked, why, and how it ended. The rules of ending them are in
+//! Grant requests (table `grants`): every grant and every group membership Hallpass
+//! applies, optionally time-bound, with who asked, why, and how it ended. The rules of ending them are in
 //! `provision::grants`.
 
 use rusqlite::{Connection, OptionalExtension, Transaction};
@@ -8,7 +8,7 @@ use ts_rs::TS;
 
 use crate::clock::now_rfc3339;
 use crate::error::{Error, Result};
-use crate::model::operation::AssignmentSpec;
+use crate::model::operation::Granted;
 
 #[derive(Debug, Clone, Serialize, TS)]
 #[ts(export)]
@@ -16,13 +16,14 @@ pub struct GrantRequest {
     #[ts(type = "number")]
     pub id: i64,
     pub instance_arn: String,
+    /// The assignment or group membership it holds.
     #[serde(flatten)]
-    pub assignment: AssignmentSpec,
+    pub granted: Granted,
     pub actor: String,
     pub reason: Option<String>,
     pub created_at: String,
     pub expires_at: Option<String>,
-    /// The assignment was there before this request and is kept when it ends.
+    /// What it holds was there before this request and is kept when it ends.
     pub standing: bool,
     pub state: GrantState,
     pub ended_at: Option<String>,
@@ -56,87 +57,108 @@ impl GrantState {
     }
 }
 
-const COLS: &str = "id, instance_arn, account_id, account_name, permission_set_arn, permission_set_name, \
-     principal_type, principal_id, principal_name, actor, reason, created_at, expires_at, standing, state, \
-     ended_at, overdue, end_note";
+fn cols() -> String {
+    format!(
+        "id, instance_arn, {}, actor, reason, created_at, expires_at, standing, state, ended_at, overdue, end_note",
+        crate::store::GRANTED_COLS
+    )
+}
 
 fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<GrantRequest> {
     Ok(GrantRequest {
         id: r.get(0)?,
         instance_arn: r.get(1)?,
-        assignment: AssignmentSpec {
-            account_id: r.get(2)?,
-            account_name: r.get(3)?,
-            permission_set_arn: r.get(4)?,
-            permission_set_name: r.get(5)?,
-            principal_type: crate::store::principal_type_at(r, 6)?,
-            principal_id: r.get(7)?,
-            principal_name: r.get(8)?,
-        },
-        actor: r.get(9)?,
-        reason: r.get(10)?,
-        created_at: r.get(11)?,
-        expires_at: r.get(12)?,
-        standing: r.get(13)?,
+        granted: crate::store::granted_at(r, 2)?,
+        actor: r.get(13)?,
+        reason: r.get(14)?,
+        created_at: r.get(15)?,
+        expires_at: r.get(16)?,
+        standing: r.get(17)?,
         state: {
-            let v: String = r.get(14)?;
+            let v: String = r.get(18)?;
             GrantState::parse(&v)
-                .ok_or_else(|| crate::store::unknown_value(14, "grant state", &v))?
+                .ok_or_else(|| crate::store::unknown_value(18, "grant state", &v))?
         },
-        ended_at: r.get(15)?,
-        overdue: r.get(16)?,
-        end_note: r.get(17)?,
+        ended_at: r.get(19)?,
+        overdue: r.get(20)?,
+        end_note: r.get(21)?,
     })
 }
 
-const KEY: &str =
-    "instance_arn = ?1 AND account_id = ?2 AND permission_set_arn = ?3 AND principal_id = ?4";
-
-fn key(instance_arn: &str, a: &AssignmentSpec) -> [String; 4] {
-    [
-        instance_arn.to_owned(),
-        a.account_id.clone(),
-        a.permission_set_arn.clone(),
-        a.principal_id.clone(),
-    ]
+/// The WHERE clause that picks the requests for the same thing as `g` (parameters ?1-?4).
+fn key(instance_arn: &str, g: &Granted) -> (&'static str, [String; 4]) {
+    match g {
+        Granted::Assignment(a) => (
+            "target = 'assignment' AND instance_arn = ?1 AND account_id = ?2 AND permission_set_arn = ?3 \
+             AND principal_id = ?4",
+            [
+                instance_arn.to_owned(),
+                a.account_id.clone(),
+                a.permission_set_arn.clone(),
+                a.principal_id.clone(),
+            ],
+        ),
+        Granted::Membership(m) => (
+            "target = 'membership' AND instance_arn = ?1 AND identity_store_id = ?2 AND group_id = ?3 AND principal_id = ?4",
+            [
+                instance_arn.to_owned(),
+                m.identity_store_id.clone(),
+                m.group_id.clone(),
+                m.principal_id.clone(),
+            ],
+        ),
+    }
 }
 
-fn active_for(conn: &Connection, k: &[String; 4], except: i64) -> Result<Vec<GrantRequest>> {
+fn active_for(
+    conn: &Connection,
+    instance_arn: &str,
+    g: &Granted,
+    except: i64,
+) -> Result<Vec<GrantRequest>> {
+    let (clause, k) = key(instance_arn, g);
     let mut stmt = conn.prepare(&format!(
-        "SELECT {COLS} FROM grants WHERE {KEY} AND state = 'active' AND id != ?5"
+        "SELECT {} FROM grants WHERE {clause} AND state = 'active' AND id != ?5",
+        cols()
     ))?;
     let rows = stmt.query_map(rusqlite::params![k[0], k[1], k[2], k[3], except], row)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
-/// Records a grant request. `exists_now`: the assignment is already there.
+/// Records a grant request. `exists_now`: what it asks for is already there.
 pub fn record(
     conn: &Connection,
     instance_arn: &str,
-    s: &AssignmentSpec,
+    granted: &Granted,
     actor: &str,
     reason: Option<&str>,
     expires_at: Option<&str>,
     exists_now: bool,
 ) -> Result<i64> {
-    let k = key(instance_arn, s);
-    let others = active_for(conn, &k, -1)?;
+    let others = active_for(conn, instance_arn, granted, -1)?;
     // Already there and not because of an active request: someone granted it outside
     // Hallpass (or permanently), so no request's end may take it away.
     let standing = exists_now && (others.is_empty() || others.iter().any(|g| g.standing));
+    let c = crate::store::granted_params(granted);
     conn.execute(
-        "INSERT INTO grants(instance_arn, account_id, permission_set_arn, principal_type, principal_id, account_name,
-             permission_set_name, principal_name, actor, reason, created_at, expires_at, standing, state)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, 'active')",
+        &format!(
+            "INSERT INTO grants(instance_arn, {}, actor, reason, created_at, expires_at, standing, state)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, 'active')",
+            crate::store::GRANTED_COLS
+        ),
         rusqlite::params![
-            k[0],
-            k[1],
-            k[2],
-            s.principal_type.as_str(),
-            k[3],
-            s.account_name,
-            s.permission_set_name,
-            s.principal_name,
+            instance_arn,
+            c[0],
+            c[1],
+            c[2],
+            c[3],
+            c[4],
+            c[5],
+            c[6],
+            c[7],
+            c[8],
+            c[9],
+            c[10],
             actor,
             reason,
             now_rfc3339(),
@@ -147,17 +169,12 @@ pub fn record(
     Ok(conn.last_insert_rowid())
 }
 
-/// A manual revoke of the assignment ends every request for it.
-pub fn end_all(
-    conn: &Connection,
-    instance_arn: &str,
-    a: &AssignmentSpec,
-    note: &str,
-) -> Result<()> {
-    let k = key(instance_arn, a);
+/// A manual revoke (or removal from the group) ends every request for what it takes away.
+pub fn end_all(conn: &Connection, instance_arn: &str, g: &Granted, note: &str) -> Result<()> {
+    let (clause, k) = key(instance_arn, g);
     conn.execute(
         &format!(
-            "UPDATE grants SET state = 'ended', ended_at = ?5, end_note = ?6 WHERE {KEY} AND state = 'active'"
+            "UPDATE grants SET state = 'ended', ended_at = ?5, end_note = ?6 WHERE {clause} AND state = 'active'"
         ),
         rusqlite::params![k[0], k[1], k[2], k[3], now_rfc3339(), note],
     )?;
@@ -175,7 +192,8 @@ pub fn end_one(conn: &Connection, id: i64, note: &str) -> Result<()> {
 /// Active requests with an expiry, soonest first.
 pub fn with_expiry(tx: &Transaction<'_>) -> Result<Vec<GrantRequest>> {
     let mut stmt = tx.prepare(&format!(
-        "SELECT {COLS} FROM grants WHERE state = 'active' AND expires_at IS NOT NULL ORDER BY expires_at"
+        "SELECT {} FROM grants WHERE state = 'active' AND expires_at IS NOT NULL ORDER BY expires_at",
+        cols()
     ))?;
     let rows = stmt.query_map([], row)?;
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
@@ -184,7 +202,7 @@ pub fn with_expiry(tx: &Transaction<'_>) -> Result<Vec<GrantRequest>> {
 /// Request `id`, or a message that says how to list them.
 pub fn get(tx: &Transaction<'_>, id: i64) -> Result<GrantRequest> {
     tx.query_row(
-        &format!("SELECT {COLS} FROM grants WHERE id = ?1"),
+        &format!("SELECT {} FROM grants WHERE id = ?1", cols()),
         [id],
         row,
     )
@@ -213,7 +231,8 @@ pub fn list(conn: &Connection, active_only: bool) -> Result<Vec<GrantRequest>> {
         ""
     };
     let mut stmt = conn.prepare(&format!(
-        "SELECT {COLS} FROM grants {filter} ORDER BY id DESC"
+        "SELECT {} FROM grants {filter} ORDER BY id DESC",
+        cols()
     ))?;
     let rows = stmt.query_map([], row)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -235,7 +254,7 @@ pub fn set_ended(
     Ok(())
 }
 
-/// The active requests for the same assignment as `g`, other than `g`.
+/// The active requests for the same assignment or membership as `g`, other than `g`.
 pub fn others_for(tx: &Transaction<'_>, g: &GrantRequest) -> Result<Vec<GrantRequest>> {
-    active_for(tx, &key(&g.instance_arn, &g.assignment), g.id)
+    active_for(tx, &g.instance_arn, &g.granted, g.id)
 }

@@ -61,6 +61,11 @@ pub(super) const MIGRATIONS: &[Migration] = &[
         "expiry_schedules",
         include_str!("../../migrations/0011_expiry_schedules.sql"),
     ),
+    (
+        12,
+        "membership_grants",
+        include_str!("../../migrations/0012_membership_grants.sql"),
+    ),
 ];
 
 /// Applies the pending `migrations`; an existing database is backed up into the data

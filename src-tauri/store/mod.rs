@@ -50,6 +50,79 @@ pub fn principal_type_at(
         .ok_or_else(|| unknown_value(column, "principal type", &s))
 }
 
+/// The columns of what a grant request holds (tables `grants` and `expiry_schedules`), in
+/// the order of [`granted_params`] and [`granted_at`].
+pub(crate) const GRANTED_COLS: &str =
+    "target, account_id, account_name, permission_set_arn, permission_set_name, \
+     principal_type, principal_id, principal_name, identity_store_id, group_id, group_name";
+
+/// The values of [`GRANTED_COLS`]; the other kind's columns are NULL.
+pub(crate) fn granted_params(g: &crate::model::operation::Granted) -> [Option<String>; 11] {
+    use crate::model::operation::Granted;
+    let o = |v: &Option<String>| v.clone();
+    match g {
+        Granted::Assignment(a) => [
+            Some("assignment".into()),
+            Some(a.account_id.clone()),
+            o(&a.account_name),
+            Some(a.permission_set_arn.clone()),
+            o(&a.permission_set_name),
+            Some(a.principal_type.as_str().into()),
+            Some(a.principal_id.clone()),
+            o(&a.principal_name),
+            None,
+            None,
+            None,
+        ],
+        Granted::Membership(m) => [
+            Some("membership".into()),
+            None,
+            None,
+            None,
+            None,
+            Some(crate::model::PrincipalType::User.as_str().into()),
+            Some(m.principal_id.clone()),
+            o(&m.principal_name),
+            Some(m.identity_store_id.clone()),
+            Some(m.group_id.clone()),
+            o(&m.group_name),
+        ],
+    }
+}
+
+/// What a grant request holds, read from [`GRANTED_COLS`] starting at column `at`.
+pub(crate) fn granted_at(
+    r: &rusqlite::Row<'_>,
+    at: usize,
+) -> rusqlite::Result<crate::model::operation::Granted> {
+    use crate::model::operation::{AssignmentSpec, Granted, MembershipSpec};
+    let target: String = r.get(at)?;
+    // A column the kind needs but the row lacks: a damaged row, never a default.
+    let need = |i: usize| -> rusqlite::Result<String> {
+        r.get::<_, Option<String>>(at + i)?
+            .ok_or_else(|| unknown_value(at + i, "empty value of a required column", ""))
+    };
+    match target.as_str() {
+        "assignment" => Ok(Granted::Assignment(AssignmentSpec {
+            account_id: need(1)?,
+            account_name: r.get(at + 2)?,
+            permission_set_arn: need(3)?,
+            permission_set_name: r.get(at + 4)?,
+            principal_type: principal_type_at(r, at + 5)?,
+            principal_id: r.get(at + 6)?,
+            principal_name: r.get(at + 7)?,
+        })),
+        "membership" => Ok(Granted::Membership(MembershipSpec {
+            identity_store_id: need(8)?,
+            principal_id: r.get(at + 6)?,
+            principal_name: r.get(at + 7)?,
+            group_id: need(9)?,
+            group_name: r.get(at + 10)?,
+        })),
+        other => Err(unknown_value(at, "grant target", other)),
+    }
+}
+
 /// SQLite's verdict on the whole file (`PRAGMA integrity_check`): "ok", or what is damaged.
 pub fn integrity(conn: &Connection) -> rusqlite::Result<String> {
     conn.query_row("PRAGMA integrity_check", [], |r| r.get(0))

@@ -188,7 +188,8 @@ def test_grant_revoke_and_the_queue(harness, data_dir):
 def test_expiry_by_aws_from_settings(harness, data_dir):
     """A time-bound grant without expiry by AWS shows the banner; Settings shows the expiry
     role's policies and, once the role exists, turns expiry by AWS on: AWS (the emulator)
-    then holds a schedule for the grant."""
+    then holds a schedule for the grant. A time-bound group membership added in the window
+    gets its own schedule, which deletes the membership."""
     truth = harness.post("scenario", {"name": "small", "external_id": EXTERNAL_ID, "region": REGION})
     env = {**app_env(harness.url, data_dir), "HALLPASS_REGION": REGION}
     cli(env, "connect", "--role-arn", truth["role_arn"], "--external-id", EXTERNAL_ID)
@@ -218,6 +219,27 @@ def test_expiry_by_aws_from_settings(harness, data_dir):
         assert len(schedules) == 1, schedules
         assert schedules[0]["Target"]["Arn"] == "arn:aws:scheduler:::aws-sdk:ssoadmin:deleteAccountAssignment"
         app.wait.until(lambda d: not d.find_elements(By.CSS_SELECTOR, '[data-testid="expiry-banner"]'))
+
+        # Just-in-time access through a group, from the window: AWS ends the membership too.
+        main = next(i for i in truth["instances"] if i["owner_account_id"] == truth["management_account_id"])
+        members = {m["user_id"] for m in truth["memberships"] if m["group_id"] == group["group_id"]}
+        user = next(u for u in truth["users"]
+                    if u["identity_store_id"] == main["identity_store_id"] and u["user_id"] not in members)
+        app.click("nav-changes")
+        app.click("changes-tab-directory")
+        app.el("member-group").send_keys("team-empty")
+        app.el("member-user").send_keys(user["user_name"])
+        app.el("member-expires").send_keys("2h")
+        app.el("member-reason").send_keys("e2e: on call")
+        app.click("member-review")
+        app.wait_text("plan-expires", "Ends")
+        app.click("plan-apply")
+        app.wait.until(lambda d: len(harness.get("schedules")) == 2)
+        targets = sorted(s["Target"]["Arn"].rsplit(":", 1)[1] for s in harness.get("schedules"))
+        assert targets == ["deleteAccountAssignment", "deleteGroupMembership"], targets
+        app.click("changes-tab-grants")
+        app.wait_text("grants-table", f"user {user['user_name']} in group team-empty")
+        app.shot("21-time-bound-membership")
     except BaseException:
         app.shot("expiry-failure")
         raise

@@ -576,4 +576,13 @@ def mutate(harness: Any, change: dict) -> dict:
         ids = identitystore_backends[account][region]
         ids.create_group_membership(instance.identity_store_id, change["group_id"], {"UserId": change["user_id"]})
         return {"ok": True}
+    if kind == "delete_membership":
+        # DeleteGroupMembership: the user leaves the group, as an admin does in the console
+        # (https://docs.aws.amazon.com/singlesignon/latest/IdentityStoreAPIReference/API_DeleteGroupMembership.html).
+        ids = identitystore_backends[account][region]
+        store = ids.identity_stores[instance.identity_store_id]
+        for membership_id, m in list(store.group_memberships.items()):
+            if m["GroupId"] == change["group_id"] and m["MemberId"].get("UserId") == change["user_id"]:
+                ids.delete_group_membership(instance.identity_store_id, membership_id)
+        return {"ok": True}
     raise ValueError(f"unknown mutation {kind!r}")

@@ -267,8 +267,16 @@ class SchedulerMixin:
         from moto.identitystore.models import identitystore_backends
 
         backend = identitystore_backends[account][region]
+        store_id, membership_id = params.get("IdentityStoreId", ""), params.get("MembershipId", "")
+        # A membership id that is not (or no longer) in the store is ResourceNotFoundException
+        # (DeleteGroupMembership API reference, Errors; botocore's identitystore model lists
+        # it). moto deletes nothing and answers success, which would hide a schedule aimed at
+        # a membership that was removed and re-created under a new id.
+        store = backend.identity_stores.get(store_id)
+        if store is None or membership_id not in store.group_memberships:
+            return "error-ResourceNotFoundException"
         try:
-            backend.delete_group_membership(params.get("IdentityStoreId", ""), params.get("MembershipId", ""))
+            backend.delete_group_membership(store_id, membership_id)
         except Exception as e:
             return f"error-{type(e).__name__}"
         return "invoked"

@@ -225,3 +225,159 @@ fn a_grant_due_in_seconds_is_still_ended_by_aws_and_foreign_schedules_are_report
     );
     assert!(schedules(&w).iter().any(|s| s["Name"] == "someone-elses"));
 }
+
+/// `member add … --expires` as the admin types it.
+fn join_for(w: &World, group: &str, user: &str, expires: &str) -> Value {
+    w.env.json(&[
+        "member",
+        "add",
+        "--group",
+        group,
+        "--user",
+        user,
+        "--expires",
+        expires,
+        "--reason",
+        "on call",
+        "--yes",
+    ])
+}
+
+/// The membership id each of Hallpass's membership schedules deletes.
+fn membership_targets(w: &World) -> Vec<String> {
+    schedules(w)
+        .iter()
+        .filter_map(|s| {
+            let input: Value = serde_json::from_str(s["Target"]["Input"].as_str()?).ok()?;
+            input["MembershipId"].as_str().map(str::to_owned)
+        })
+        .collect()
+}
+
+#[test]
+fn a_time_bound_membership_ends_in_aws_with_no_hallpass_running_and_overlaps_keep_it() {
+    let w = World::synced("small");
+    w.h.config(json!({ "scheduler_lateness_ms": 0 }));
+    make_expiry_role(&w);
+    w.env.ok(&["expiry", "enable"]);
+    let group = w.truth.group_id("team-empty");
+    let user = w.truth.users[0].clone();
+    let started = Instant::now();
+    let first = join_for(&w, "team-empty", &user.user_name, "14s");
+    assert_eq!(first["report"]["schedules"]["written"], 1, "{first:#}");
+    assert!(w.h.inspect(&[]).is_member(&group, &user.user_id));
+    // The second request finds the user already in the group because of the first: not
+    // standing, so the schedule moves to its later expiry.
+    let second = join_for(&w, "team-empty", &user.user_name, "26s");
+    assert_eq!(second["report"]["schedules"]["written"], 1, "{second:#}");
+    assert_eq!(membership_targets(&w).len(), 1, "{:#?}", schedules(&w));
+    let requests = w.env.json(&["grants"]);
+    let requests = requests.as_array().unwrap();
+    assert_eq!(requests.len(), 2, "{requests:#?}");
+    assert!(
+        requests
+            .iter()
+            .all(|g| g["target"] == "membership" && g["standing"] == false),
+        "{requests:#?}"
+    );
+
+    // No Hallpass runs from here on. Past the first expiry the user is still a member.
+    while started.elapsed() < Duration::from_secs(17) {
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    assert!(
+        w.h.inspect(&[]).is_member(&group, &user.user_id),
+        "kept for the second request"
+    );
+    wait_for(
+        Duration::from_secs(40),
+        "the scheduler removing the user",
+        || !w.h.inspect(&[]).is_member(&group, &user.user_id),
+    );
+    let runs = w.h.scheduler_runs();
+    assert_eq!(runs.len(), 1, "{runs:#?}");
+    assert_eq!(runs[0]["result"], "invoked", "{runs:#?}");
+    assert!(
+        runs[0]["target"]
+            .as_str()
+            .unwrap_or_default()
+            .ends_with("identitystore:deleteGroupMembership"),
+        "{runs:#?}"
+    );
+
+    let back = w.env.json(&["ops", "run"]);
+    assert_eq!(back["report"]["expired_grants"], 2, "{back:#}");
+    let all = w.env.json(&["grants", "--all"]);
+    assert!(
+        all.as_array()
+            .unwrap()
+            .iter()
+            .all(|g| g["state"] == "expired"),
+        "{all:#}"
+    );
+    assert!(schedules(&w).is_empty(), "{:#?}", schedules(&w));
+}
+
+#[test]
+fn a_membership_schedule_follows_its_membership_and_standing_memberships_get_none() {
+    let w = World::synced("small");
+    make_expiry_role(&w);
+    w.env.ok(&["expiry", "enable"]);
+    let group = w.truth.group_id("team-empty");
+    let user = w.truth.users[0].clone();
+    join_for(&w, "team-empty", &user.user_name, "2h");
+    let before = membership_targets(&w);
+    assert_eq!(before.len(), 1, "{:#?}", schedules(&w));
+
+    // Someone removes the user in the console and adds them back: a new membership id.
+    // The next sync points the schedule at it, so AWS still ends the access.
+    for kind in ["delete_membership", "add_membership"] {
+        w.h.mutate(json!({
+            "kind": kind, "region": REGION, "group_id": group, "user_id": user.user_id,
+        }));
+    }
+    let synced = w.env.json(&["sync"]);
+    assert_eq!(synced["report"]["schedules"]["written"], 1, "{synced:#}");
+    let after = membership_targets(&w);
+    assert_eq!(after.len(), 1);
+    assert_ne!(
+        after, before,
+        "the schedule still aims at the old membership"
+    );
+
+    // Removing the user from the group ends the request and deletes the schedule.
+    w.env.ok(&[
+        "member",
+        "remove",
+        "--group",
+        "team-empty",
+        "--user",
+        &user.user_name,
+        "--yes",
+    ]);
+    assert!(schedules(&w).is_empty(), "{:#?}", schedules(&w));
+    let all = w.env.json(&["grants", "--all"]);
+    assert_eq!(all[0]["state"], "ended", "{all:#}");
+
+    // A user already in a group: a time-bound addition must never remove them.
+    let m = w
+        .truth
+        .memberships
+        .iter()
+        .find(|m| m.identity_store_id == user.identity_store_id)
+        .unwrap()
+        .clone();
+    let name = w
+        .truth
+        .users
+        .iter()
+        .find(|u| u.user_id == m.user_id)
+        .unwrap()
+        .user_name
+        .clone();
+    let out = join_for(&w, &w.truth.group_name(&m.group_id), &name, "2h");
+    assert_eq!(out["report"]["schedules"]["written"], 0, "{out:#}");
+    let active = w.env.json(&["grants"]);
+    assert_eq!(active[0]["standing"], true, "{active:#}");
+    assert!(schedules(&w).is_empty(), "{:#?}", schedules(&w));
+}

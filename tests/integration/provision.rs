@@ -994,3 +994,88 @@ fn a_grant_in_the_management_account_needs_the_roles_iam_permissions() {
         1
     );
 }
+
+#[test]
+fn a_time_bound_membership_ends_when_hallpass_runs_after_it_and_a_standing_one_stays() {
+    let w = World::synced("small");
+    let group = w.truth.group_id("team-empty");
+    let user = w.truth.users[0].clone();
+    let out = w.env.json(&[
+        "member",
+        "add",
+        "--group",
+        "team-empty",
+        "--user",
+        &user.user_name,
+        "--expires",
+        "3s",
+        "--reason",
+        "on call",
+        "--yes",
+    ]);
+    assert_eq!(out["report"]["succeeded"], 1, "{out:#}");
+    assert!(w.h.inspect(&[]).is_member(&group, &user.user_id));
+    let active = w.env.json(&["grants"]);
+    let request = &active.as_array().unwrap()[0];
+    assert_eq!(request["target"], "membership", "{active:#}");
+    assert_eq!(request["group_name"], "team-empty", "{active:#}");
+    assert_eq!(request["reason"], "on call", "{active:#}");
+
+    // Once its expiry has passed, the next run removes the user from the group.
+    let ends = rfc3339(&request["expires_at"]);
+    while time::OffsetDateTime::now_utc() <= ends {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let out = w.env.json(&["ops", "run"]);
+    assert_eq!(out["report"]["expired_grants"], 1, "{out:#}");
+    assert_eq!(out["report"]["succeeded"], 1, "{out:#}");
+    assert!(!w.h.inspect(&[]).is_member(&group, &user.user_id));
+    let all = w.env.json(&["grants", "--all"]);
+    assert_eq!(all[0]["state"], "expired", "{all:#}");
+
+    // A user who was in the group before a time-bound addition stays in it after.
+    let m = w
+        .truth
+        .memberships
+        .iter()
+        .find(|m| m.identity_store_id == user.identity_store_id)
+        .unwrap()
+        .clone();
+    let name = w
+        .truth
+        .users
+        .iter()
+        .find(|u| u.user_id == m.user_id)
+        .unwrap()
+        .user_name
+        .clone();
+    let group_name = w.truth.group_name(&m.group_id);
+    w.env.json(&[
+        "member",
+        "add",
+        "--group",
+        &group_name,
+        "--user",
+        &name,
+        "--expires",
+        "1s",
+        "--yes",
+    ]);
+    let active = w.env.json(&["grants"]);
+    assert_eq!(active[0]["standing"], true, "{active:#}");
+    let ends = rfc3339(&active[0]["expires_at"]);
+    while time::OffsetDateTime::now_utc() <= ends {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let out = w.env.json(&["ops", "run"]);
+    assert_eq!(out["report"]["expired_grants"], 1, "{out:#}");
+    assert!(w.h.inspect(&[]).is_member(&m.group_id, &m.user_id));
+}
+
+fn rfc3339(v: &serde_json::Value) -> time::OffsetDateTime {
+    time::OffsetDateTime::parse(
+        v.as_str().expect("a time"),
+        &time::format_description::well_known::Rfc3339,
+    )
+    .expect("RFC 3339")
+}

@@ -2,7 +2,12 @@
 import type { AssignmentRequest } from "./AssignmentRequest";
 import type { NewUser } from "./NewUser";
 
-export type Request = { "type": "create-user", user: NewUser, instance: string | null, } | { "type": "add-member", group: string, user: string, instance: string | null, } | { "type": "remove-member", group: string, user: string, instance: string | null, } | { "type": "grant", assignment: AssignmentRequest, 
+export type Request = { "type": "create-user", user: NewUser, instance: string | null, } | { "type": "add-member", group: string, user: string, instance: string | null, 
+/**
+ * How long the membership lasts (`8h`, `7d`, ...): just-in-time access through
+ * the group, ended like a time-bound grant; none to add for good.
+ */
+expires_in: string | null, } | { "type": "remove-member", group: string, user: string, instance: string | null, } | { "type": "grant", assignment: AssignmentRequest, 
 /**
  * How long the grant lasts (`8h`, `7d`, ...); none for a standing grant.
  */

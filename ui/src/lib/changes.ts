@@ -1,6 +1,7 @@
 // Opening the grant/revoke dialog from the place the admin is looking at.
 import type { AccessRow } from "../bindings/AccessRow";
 import type { AssignmentSpec } from "../bindings/AssignmentSpec";
+import type { GrantRequest } from "../bindings/GrantRequest";
 import type { OpSpec } from "../bindings/OpSpec";
 import type { Request } from "../bindings/Request";
 import type { ChangePreset } from "../components/ChangeDialog.svelte";
@@ -75,3 +76,9 @@ export const describeSpec = (s: OpSpec): string => {
       return `${s.kind} ${s.permission_set_name} on ${s.account_name} (${s.account_id}) ${s.kind === "grant" ? "to" : "from"} ${s.principal_type === "GROUP" ? "group" : "user"} ${s.principal_name}`;
   }
 };
+
+/** What a grant request holds, in words: an assignment or a group membership. */
+export const describeGranted = (g: GrantRequest): string =>
+  g.target === "membership"
+    ? `user ${g.principal_name ?? g.principal_id} in group ${g.group_name ?? g.group_id}`
+    : `${g.permission_set_name} on ${g.account_name ?? g.account_id} to ${g.principal_type === "GROUP" ? "group" : "user"} ${g.principal_name}`;
