@@ -313,33 +313,113 @@ pub async fn exists(c: &Clients, gate: &Gate, t: &Target) -> Result<bool> {
         .any(|a| a.principal_type == t.principal_type && a.principal_id == t.principal_id))
 }
 
-/// Reprovisions a permission set to every account it is provisioned to
-/// (`ProvisionPermissionSet`, target `ALL_PROVISIONED_ACCOUNTS`); returns the request id.
+/// Provisions a permission set (`ProvisionPermissionSet`) to one account, or to every
+/// account it is provisioned to when `account` is none (`ALL_PROVISIONED_ACCOUNTS`);
+/// returns the request.
 pub async fn reprovision(
     c: &Clients,
     gate: &Gate,
     instance: &str,
     ps: &str,
+    account: Option<&str>,
 ) -> Result<AsyncStatus> {
+    use aws_sdk_ssoadmin::types::ProvisionTargetType;
     let out = gate
         .call(
             Service::SsoAdmin,
             &c.account_id,
             "ProvisionPermissionSet",
             || {
-                c.sso
+                let call = c
+                    .sso
                     .provision_permission_set()
                     .instance_arn(instance)
-                    .permission_set_arn(ps)
-                    .target_type(
-                        aws_sdk_ssoadmin::types::ProvisionTargetType::AllProvisionedAccounts,
-                    )
-                    .send()
+                    .permission_set_arn(ps);
+                match account {
+                    Some(a) => call
+                        .target_type(ProvisionTargetType::AwsAccount)
+                        .target_id(a),
+                    None => call.target_type(ProvisionTargetType::AllProvisionedAccounts),
+                }
+                .send()
             },
         )
         .await?;
     let s = out.permission_set_provisioning_status();
     status_of!(s)
+}
+
+/// A permission set's inline policy as AWS holds it now (none when it has none).
+pub async fn inline_policy(
+    c: &Clients,
+    gate: &Gate,
+    instance: &str,
+    ps: &str,
+) -> Result<Option<String>> {
+    let out = gate
+        .call(
+            Service::SsoAdmin,
+            &c.account_id,
+            "GetInlinePolicyForPermissionSet",
+            || {
+                c.sso
+                    .get_inline_policy_for_permission_set()
+                    .instance_arn(instance)
+                    .permission_set_arn(ps)
+                    .send()
+            },
+        )
+        .await?;
+    Ok(out
+        .inline_policy()
+        .filter(|p| !p.trim().is_empty())
+        .map(str::to_owned))
+}
+
+/// Replaces a permission set's inline policy (`PutInlinePolicyToPermissionSet`), or
+/// removes it when `policy` is none (`DeleteInlinePolicyFromPermissionSet`). The accounts
+/// get it when the permission set is provisioned to them.
+pub async fn set_inline_policy(
+    c: &Clients,
+    gate: &Gate,
+    instance: &str,
+    ps: &str,
+    policy: Option<&str>,
+) -> Result<()> {
+    match policy {
+        Some(p) => {
+            gate.call(
+                Service::SsoAdmin,
+                &c.account_id,
+                "PutInlinePolicyToPermissionSet",
+                || {
+                    c.sso
+                        .put_inline_policy_to_permission_set()
+                        .instance_arn(instance)
+                        .permission_set_arn(ps)
+                        .inline_policy(p)
+                        .send()
+                },
+            )
+            .await?;
+        }
+        None => {
+            gate.call(
+                Service::SsoAdmin,
+                &c.account_id,
+                "DeleteInlinePolicyFromPermissionSet",
+                || {
+                    c.sso
+                        .delete_inline_policy_from_permission_set()
+                        .instance_arn(instance)
+                        .permission_set_arn(ps)
+                        .send()
+                },
+            )
+            .await?;
+        }
+    }
+    Ok(())
 }
 
 /// Where a reprovisioning request stands.

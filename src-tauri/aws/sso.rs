@@ -250,6 +250,16 @@ pub async fn permission_sets(
         .await
 }
 
+/// Every account a permission set is provisioned to now.
+pub async fn accounts_provisioned(
+    c: &Clients,
+    gate: &Gate,
+    instance: &str,
+    ps: &str,
+) -> Result<Vec<String>> {
+    provisioned_accounts(c, gate, instance, ps, None).await
+}
+
 async fn provisioned_accounts(
     c: &Clients,
     gate: &Gate,

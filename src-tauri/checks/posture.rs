@@ -7,8 +7,7 @@ use crate::error::Result;
 use crate::model::finding::{Finding, Severity};
 use crate::model::{Names, OrgData, PermissionSet, PrincipalType};
 
-/// AWS's quota for one permission set's inline policy, in characters.
-pub const INLINE_POLICY_MAX: usize = 32_768;
+use crate::model::INLINE_POLICY_MAX;
 /// AWS's default limit of managed policies on a permission set's role.
 pub const MANAGED_POLICIES_MAX: usize = 10;
 const SESSION_MAX_SECONDS: i64 = 12 * 3600;

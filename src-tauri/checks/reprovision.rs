@@ -4,20 +4,16 @@
 
 use rusqlite::Connection;
 use std::collections::HashMap;
-use std::time::{Duration, Instant};
 
 use serde::Serialize;
 use ts_rs::TS;
 
-use crate::aws::changes::{self as aws_c, Status};
+use crate::aws::changes::Status;
 use crate::aws::Session;
 use crate::error::{Error, Result};
 use crate::provision::{live_check, refresh};
 use crate::store::audit;
 use crate::store::{queries, snapshots};
-
-/// How long to wait for AWS before giving up (the request keeps running in AWS).
-const TIMEOUT: Duration = Duration::from_secs(15 * 60);
 
 #[derive(Debug, Clone, Serialize, TS)]
 #[ts(export)]
@@ -105,43 +101,34 @@ pub async fn reprovision(
     let from = access.get(&ps.instance_arn).cloned().unwrap_or_default();
     let c = live_check::clients_for(session, &mut HashMap::new(), &from).await?;
     let target = format!("reprovision {} to all provisioned accounts", ps.name);
-    let started = aws_c::reprovision(&c, &session.gate, &ps.instance_arn, &ps.arn).await?;
     let about = audit::Subject {
         permission_set_arn: Some(&ps.arn),
         permission_set_name: Some(&ps.name),
         ..Default::default()
     };
-    audit::append_about(
-        conn,
-        actor,
+    let (request_id, status) = crate::provision::provisioning::provision_and_wait(
+        &c,
+        &session.gate,
+        &ps.instance_arn,
+        &ps.arn,
+        &ps.name,
         None,
-        None,
-        "reprovision",
-        &target,
-        &about,
-        None,
-        "submitted",
-        Some(&started.request_id),
-    )?;
-    let clock = Instant::now();
-    let mut wait = Duration::from_millis(200);
-    let mut status = started.status.clone();
-    while status == Status::InProgress {
-        if clock.elapsed() > TIMEOUT {
-            return Err(Error::InvalidInput(format!(
-                "AWS is still reprovisioning {} after {} minutes (request {}); check again later with `hallpass check`",
-                ps.name,
-                TIMEOUT.as_secs() / 60,
-                started.request_id
-            )));
-        }
-        tokio::time::sleep(wait).await;
-        wait = (wait * 3 / 2).min(Duration::from_secs(3));
-        status =
-            aws_c::reprovision_status(&c, &session.gate, &ps.instance_arn, &started.request_id)
-                .await?
-                .status;
-    }
+        |request_id| {
+            audit::append_about(
+                conn,
+                actor,
+                None,
+                None,
+                "reprovision",
+                &target,
+                &about,
+                None,
+                "submitted",
+                Some(request_id),
+            )
+        },
+    )
+    .await?;
     if let Status::Failed(reason) = &status {
         audit::append_about(
             conn,
@@ -178,7 +165,7 @@ pub async fn reprovision(
         &about,
         None,
         "succeeded",
-        Some(&started.request_id),
+        Some(&request_id),
     )?;
     let mut touched = refresh::Touched::default();
     touched
@@ -188,7 +175,7 @@ pub async fn reprovision(
     let snapshot_id = refresh::run(conn, session, &clients, &touched).await?;
     Ok(Reprovisioned {
         permission_set: ps.name.clone(),
-        request_id: started.request_id,
+        request_id,
         accounts: outdated,
         snapshot_id,
     })

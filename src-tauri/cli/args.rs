@@ -87,6 +87,11 @@ pub(super) enum Command {
     Revoke {
         #[command(flatten)]
         args: AssignArgs,
+        /// Also end the live role sessions already issued from it: a Deny on the user is
+        /// written into the permission set's inline policy and provisioned, then taken out
+        /// after the session duration (the access portal session stays: console only).
+        #[arg(long)]
+        end_sessions: bool,
     },
     /// Identity Store users.
     User {
@@ -110,6 +115,12 @@ pub(super) enum Command {
         all: bool,
         #[command(subcommand)]
         command: Option<GrantsCommand>,
+    },
+    /// Users whose live sessions are being ended (`--end-sessions`), and until when.
+    Sessions {
+        /// Include blocks already taken out.
+        #[arg(long)]
+        all: bool,
     },
     /// Troubleshooting checks: findings with evidence and a fix (exit status 3 when an error is found).
     Check {
@@ -378,6 +389,9 @@ pub(crate) enum GrantsCommand {
     /// End one grant request now; the assignment goes only if nothing else needs it.
     End {
         id: i64,
+        /// Also end the live sessions it gave, when the assignment (or membership) goes.
+        #[arg(long)]
+        end_sessions: bool,
         #[command(flatten)]
         apply: ApplyArgs,
     },
@@ -479,6 +493,9 @@ pub(crate) enum MemberCommand {
         group: String,
         #[arg(long)]
         user: String,
+        /// Also end the user's live sessions of what the group gave them.
+        #[arg(long)]
+        end_sessions: bool,
         #[command(flatten)]
         apply: ApplyArgs,
     },

@@ -114,7 +114,10 @@ fn run(cli: Cli) -> Result<()> {
         Command::Grant { args, expires } => {
             provision::grant(&cli, &data_dir, args, expires.clone())
         }
-        Command::Revoke { args } => provision::revoke(&cli, &data_dir, args),
+        Command::Revoke { args, end_sessions } => {
+            provision::revoke(&cli, &data_dir, args, *end_sessions)
+        }
+        Command::Sessions { all } => queue::sessions(&cli, &data_dir, *all),
         Command::User { command } => provision::user(&cli, &data_dir, command),
         Command::Member { command } => provision::member(&cli, &data_dir, command),
         Command::Ops { command } => queue::ops(&cli, &data_dir, command.as_ref()),

@@ -192,6 +192,31 @@ fn print_plan(as_json: bool, plan: &Plan) {
         })
         .collect();
     table(&["OPERATION", "PLAN"], &rows);
+    if !plan.end_sessions.is_empty() {
+        let rows: Vec<Vec<String>> = plan
+            .end_sessions
+            .iter()
+            .map(|b| {
+                vec![
+                    b.user_name.clone().unwrap_or_else(|| b.user_id.clone()),
+                    b.permission_set_name
+                        .clone()
+                        .unwrap_or_else(|| b.permission_set_arn.clone()),
+                    format!(
+                        "{} ({})",
+                        b.account_name.as_deref().unwrap_or("?"),
+                        b.account_id
+                    ),
+                    b.session_duration.clone(),
+                ]
+            })
+            .collect();
+        emit("Live sessions to end (denied from now until the session duration after the revoke):");
+        table(
+            &["USER", "PERMISSION SET", "ACCOUNT", "SESSION DURATION"],
+            &rows,
+        );
+    }
     let expiry = plan
         .expires_at
         .as_deref()
@@ -222,6 +247,20 @@ pub(super) fn print_report(as_json: bool, report: &ExecReport, ops: &[provision:
             "{} grant(s) expired ({} overdue: their expiry passed while Hallpass was not running).",
             report.expired_grants, report.overdue_grants
         ));
+    }
+    if let Some(s) = &report.sessions {
+        if s.applied > 0 || s.removed > 0 {
+            emit(&format!(
+                "Live sessions: {} user block(s) written, {} taken out after their session duration \
+                 (`hallpass sessions` shows them).",
+                s.applied, s.removed
+            ));
+        }
+        for e in &s.errors {
+            emit(&format!(
+                "Live sessions could not be ended yet (retried on the next run): {e}"
+            ));
+        }
     }
 }
 
@@ -257,12 +296,18 @@ pub(crate) fn grant(
     apply(cli, data_dir, request, &args.apply)
 }
 
-pub(crate) fn revoke(cli: &Cli, data_dir: &Path, args: &AssignArgs) -> Result<()> {
+pub(crate) fn revoke(
+    cli: &Cli,
+    data_dir: &Path,
+    args: &AssignArgs,
+    end_sessions: bool,
+) -> Result<()> {
     apply(
         cli,
         data_dir,
         Request::Revoke {
             assignment: args.request(),
+            end_sessions,
         },
         &args.apply,
     )
@@ -313,11 +358,17 @@ pub(crate) fn member(cli: &Cli, data_dir: &Path, cmd: &MemberCommand) -> Result<
             },
             apply,
         ),
-        MemberCommand::Remove { group, user, apply } => (
+        MemberCommand::Remove {
+            group,
+            user,
+            end_sessions,
+            apply,
+        } => (
             Request::RemoveMember {
                 group: group.clone(),
                 user: user.clone(),
                 instance: apply.instance.clone(),
+                end_sessions: *end_sessions,
             },
             apply,
         ),

@@ -1,5 +1,6 @@
 //! `hallpass ops | grants | audit`: the queue, grant requests and the audit log.
 
+use crate::model::session_block::BlockState;
 use std::path::Path;
 
 use super::args::{Cli, GrantsCommand, OpsCommand};
@@ -98,9 +99,18 @@ pub(crate) fn grants(
             );
             Ok(())
         }
-        Some(GrantsCommand::End { id, apply: a }) => {
+        Some(GrantsCommand::End {
+            id,
+            end_sessions,
+            apply: a,
+        }) => {
             super::provision::refuse_read_only(data_dir)?;
-            let batch = provision::expiry::end_request(&mut conn, *id, &provision::actor("cli"))?;
+            let batch = provision::expiry::end_request(
+                &mut conn,
+                *id,
+                &provision::actor("cli"),
+                *end_sessions,
+            )?;
             // With expiry enforced by AWS the assignment's schedule moves even when the
             // assignment stays: the run below brings it in line.
             let by_aws = provision::expiry_schedules::enabled(&conn)?;
@@ -182,5 +192,57 @@ pub(crate) fn audit_log(cli: &Cli, data_dir: &Path, limit: usize) -> Result<()> 
         })
         .collect();
     table(&["AT", "WHO", "WHAT", "RESULT", "WHY", "DETAIL"], &rows);
+    Ok(())
+}
+
+/// `hallpass sessions`: whose live sessions are being ended, and until when.
+pub(crate) fn sessions(cli: &Cli, data_dir: &Path, all: bool) -> Result<()> {
+    let list = provision::sessions::list(&store::open(data_dir)?, all)?;
+    if cli.json {
+        output::json(&list);
+        return Ok(());
+    }
+    if list.is_empty() {
+        output::message(false, "No sessions are being ended.");
+        return Ok(());
+    }
+    let rows: Vec<Vec<String>> = list
+        .iter()
+        .map(|b| {
+            let s = &b.spec;
+            vec![
+                b.id.to_string(),
+                b.state.as_str().to_owned(),
+                s.user_name.clone().unwrap_or_else(|| s.user_id.clone()),
+                s.permission_set_name
+                    .clone()
+                    .unwrap_or_else(|| s.permission_set_arn.clone()),
+                format!(
+                    "{} ({})",
+                    s.account_name.as_deref().unwrap_or("?"),
+                    s.account_id
+                ),
+                match (&b.until, b.state) {
+                    (_, BlockState::Removed) => b.removed_at.clone().unwrap_or_default(),
+                    (Some(t), _) => t.clone(),
+                    (None, _) => format!("the revoke's end + {}", s.session_duration),
+                },
+                b.error.clone().unwrap_or_default(),
+            ]
+        })
+        .collect();
+    table(
+        &[
+            "ID",
+            "STATE",
+            "USER",
+            "PERMISSION SET",
+            "ACCOUNT",
+            "BLOCKED UNTIL",
+            "LAST ERROR",
+        ],
+        &rows,
+    );
+    output::message(false, provision::sessions::WHAT_STAYS);
     Ok(())
 }

@@ -105,6 +105,7 @@ pub fn run(demo: bool) {
             provisioning::cancel_operation,
             provisioning::grant_requests,
             provisioning::end_grant,
+            provisioning::session_blocks,
             provisioning::expiry_policies,
             provisioning::set_expiry_by_aws,
             provisioning::audit_entries,

@@ -1,6 +1,7 @@
 //! Changing access from the window: plan, confirm, and the queue run in the background
 //! (`ops-progress` / `ops-finished` events), grant expiry while the app is open.
 
+use crate::model::session_block::SessionBlock;
 use std::sync::Arc;
 
 use serde::Serialize;
@@ -115,7 +116,8 @@ fn max_outstanding(dir: &std::path::Path) -> usize {
         .unwrap_or(provision::MAX_OUTSTANDING)
 }
 
-/// Anything to do now: open operations left by a previous run, or grants that expired.
+/// Anything to do now: open operations left by a previous run, grants that expired, or
+/// live-session denies to write or (their time over) to take out.
 pub fn work_due(app: &AppHandle) -> Result<bool> {
     let state = app.state::<AppState>();
     if state.is_demo() || state.is_running_ops() || state.is_offline() {
@@ -127,7 +129,8 @@ pub fn work_due(app: &AppHandle) -> Result<bool> {
     let conn = store::open(&state.live_dir())?;
     let expiry_due =
         grants::next_expiry(&conn)?.is_some_and(|t| t <= time::OffsetDateTime::now_utc());
-    Ok(expiry_due || !operations::open(&conn)?.is_empty())
+    let blocks_due = crate::store::session_blocks::work_due(&conn, &crate::clock::now_rfc3339())?;
+    Ok(expiry_due || blocks_due || !operations::open(&conn)?.is_empty())
 }
 
 /// A plan to show, and the id that confirms it.
@@ -261,15 +264,27 @@ pub fn grant_requests(state: State<'_, AppState>, all: bool) -> Result<Vec<Grant
 }
 
 #[tauri::command]
-pub fn end_grant(app: AppHandle, state: State<'_, AppState>, id: i64) -> Result<bool> {
+pub fn end_grant(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    id: i64,
+    end_sessions: bool,
+) -> Result<bool> {
     refuse_change(&state)?;
     let mut conn = store::open(&state.live_dir())?;
-    let batch = provision::expiry::end_request(&mut conn, id, &provision::actor("desktop"))?;
+    let batch =
+        provision::expiry::end_request(&mut conn, id, &provision::actor("desktop"), end_sessions)?;
     // The run also moves the assignment's AWS expiry schedule when the assignment stays.
     if batch.is_some() || provision::expiry_schedules::enabled(&conn)? {
         spawn_ops(&app)?;
     }
     Ok(batch.is_some())
+}
+
+/// Users whose live sessions are being ended, and until when (`all`: also those done).
+#[tauri::command]
+pub fn session_blocks(state: State<'_, AppState>, all: bool) -> Result<Vec<SessionBlock>> {
+    provision::sessions::list(&store::open(&state.live_dir())?, all)
 }
 
 #[tauri::command]

@@ -5,6 +5,7 @@ use ts_rs::TS;
 
 pub mod finding;
 pub mod operation;
+pub mod session_block;
 mod snapshot;
 
 pub use snapshot::{ImportedFrom, SnapshotInfo, SnapshotKind, SnapshotStatus};
@@ -119,6 +120,10 @@ pub struct PermissionsBoundary {
     pub managed_policy_arn: Option<String>,
     pub customer_managed: Option<CustomerManagedRef>,
 }
+
+/// AWS's quota for one permission set's inline policy, in characters (IAM Identity Center
+/// user guide, "IAM Identity Center quotas": inline policy per permission set, 32,768).
+pub const INLINE_POLICY_MAX: usize = 32_768;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[ts(export)]

@@ -31,6 +31,7 @@ pub(crate) fn enqueue_in(
     reason: Option<&str>,
 ) -> Result<i64> {
     let batch = operations::insert_batch(tx, actor, reason, &plan.summary())?;
+    super::sessions::record(tx, batch, plan, actor)?;
     for item in &plan.items {
         let s = &item.spec;
         let state = if item.noop.is_some() {

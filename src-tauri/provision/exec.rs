@@ -54,8 +54,16 @@ pub async fn execute(
         }
     }
     resume(conn, session, &clients, &open).await?;
+    // Sessions to end are denied before their revokes are sent.
+    let mut sessions = super::sessions::converge(conn, session, &opts.actor).await;
     let open = operations::open(conn)?;
     run(conn, session, &clients, open, opts, &mut report).await?;
+    // The revokes that finished start their blocks' clocks; blocks whose time is over go.
+    let after = super::sessions::converge(conn, session, &opts.actor).await;
+    sessions.applied += after.applied;
+    sessions.removed += after.removed;
+    sessions.errors.extend(after.errors);
+    report.sessions = Some(sessions);
     report.run_ms = clock.elapsed().as_millis() as u64;
     let clock = Instant::now();
 

@@ -51,9 +51,15 @@ pub fn expire_due(conn: &mut Connection, actor: &str) -> Result<(usize, usize)> 
     Ok((expired, overdue))
 }
 
-/// Ends one request now ("end early"); the assignment goes only if nothing else needs it.
-/// Returns the revocation's batch, if one was queued.
-pub fn end_request(conn: &mut Connection, id: i64, actor: &str) -> Result<Option<i64>> {
+/// Ends one request now ("end early"); the assignment (or membership) goes only if nothing
+/// else needs it, and with `end_sessions` the live sessions it gave end too. Returns the
+/// revocation's batch, if one was queued.
+pub fn end_request(
+    conn: &mut Connection,
+    id: i64,
+    actor: &str,
+    end_sessions: bool,
+) -> Result<Option<i64>> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let g = stored::get(&tx, id)?;
     if g.state != GrantState::Active {
@@ -64,7 +70,12 @@ pub fn end_request(conn: &mut Connection, id: i64, actor: &str) -> Result<Option
     }
     let note = format!("grant #{id} ended early");
     let batch = match grants::release(&tx, &g, GrantState::Ended, false, &note, actor)? {
-        Some(plan) => Some(enqueue_in(&tx, &plan, actor, Some(&note))?),
+        Some(mut plan) => {
+            if end_sessions {
+                plan.end_sessions = super::sessions::blocks_for(&tx, &plan)?;
+            }
+            Some(enqueue_in(&tx, &plan, actor, Some(&note))?)
+        }
         None => None,
     };
     tx.commit()?;

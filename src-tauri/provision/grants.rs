@@ -65,6 +65,7 @@ pub(super) fn release(
         items: vec![PlanItem { spec, noop: None }],
         expires_at: None,
         warnings: vec![],
+        end_sessions: vec![],
     }))
 }
 

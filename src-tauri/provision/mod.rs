@@ -22,6 +22,9 @@
 //!    `sweep` (shared status listings), `outcome` (what each answer means), `resume`
 //!    (after an interruption), `report` (progress and totals), `refresh` (re-reading what
 //!    a batch touched into a new snapshot).
+//! 5. Beyond the queue — `expiry_schedules` (expiries enforced by AWS through EventBridge
+//!    Scheduler), `sessions` (ending live sessions with a Deny in the permission set's
+//!    inline policy), `provisioning` (provisioning a permission set and waiting for it).
 
 pub mod batch;
 pub mod duration;
@@ -36,12 +39,14 @@ mod op;
 mod outcome;
 pub mod pending;
 pub mod plan;
+pub mod provisioning;
 pub mod refresh;
 mod report;
 mod request;
 pub(crate) mod resolve;
 mod resume;
 mod send;
+pub mod sessions;
 mod sweep;
 
 pub use exec::execute;

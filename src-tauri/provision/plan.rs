@@ -55,6 +55,7 @@ pub fn plan_all(conn: &Connection, requests: &[Request]) -> Result<Plan> {
         items: vec![],
         expires_at: None,
         warnings: vec![],
+        end_sessions: vec![],
     };
     for r in requests {
         let p = plan(conn, r)?;
@@ -65,6 +66,11 @@ pub fn plan_all(conn: &Connection, requests: &[Request]) -> Result<Plan> {
         }
         out.expires_at = out.expires_at.or(p.expires_at);
         out.warnings.extend(p.warnings);
+        for b in p.end_sessions {
+            if !out.end_sessions.contains(&b) {
+                out.end_sessions.push(b);
+            }
+        }
     }
     Ok(out)
 }
@@ -112,6 +118,7 @@ pub fn plan(conn: &Connection, request: &Request) -> Result<Plan> {
             group,
             user,
             instance,
+            ..
         } => {
             let add = matches!(request, Request::AddMember { .. });
             if let Request::AddMember {
@@ -161,16 +168,31 @@ pub fn plan(conn: &Connection, request: &Request) -> Result<Plan> {
             }
             assignment_items(conn, &snap, assignment, OpKind::Grant, &mut warnings)?
         }
-        Request::Revoke { assignment } => {
+        Request::Revoke { assignment, .. } => {
             assignment_items(conn, &snap, assignment, OpKind::Revoke, &mut warnings)?
         }
         Request::RevokeOrphans => orphan_items(conn, &snap)?,
     };
-    Ok(Plan {
+    let mut plan = Plan {
         items,
         expires_at,
         warnings,
-    })
+        end_sessions: vec![],
+    };
+    if matches!(
+        request,
+        Request::Revoke {
+            end_sessions: true,
+            ..
+        } | Request::RemoveMember {
+            end_sessions: true,
+            ..
+        }
+    ) {
+        plan.end_sessions = super::sessions::blocks_for(conn, &plan)?;
+        plan.warnings.push(super::sessions::WHAT_STAYS.into());
+    }
+    Ok(plan)
 }
 
 /// When access asked for `d` (`8h`, `7d`, ...) from now ends; none for an empty `d`.

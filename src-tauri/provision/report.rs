@@ -63,4 +63,6 @@ pub struct ExecReport {
     pub last_error: Option<String>,
     /// The expiry schedules in AWS after this run (`None` when the run did not reach them).
     pub schedules: Option<super::expiry_schedules::ScheduleReport>,
+    /// Live sessions denied and denies taken out in this run (`--end-sessions`).
+    pub sessions: Option<super::sessions::SessionReport>,
 }

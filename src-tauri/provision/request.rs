@@ -46,6 +46,9 @@ pub enum Request {
         group: String,
         user: String,
         instance: Option<String>,
+        /// Also end the user's live sessions of what the group gave them.
+        #[serde(default)]
+        end_sessions: bool,
     },
     Grant {
         assignment: AssignmentRequest,
@@ -54,6 +57,9 @@ pub enum Request {
     },
     Revoke {
         assignment: AssignmentRequest,
+        /// Also end the live sessions issued from what is revoked.
+        #[serde(default)]
+        end_sessions: bool,
     },
     /// Revoke every assignment whose user or group no longer exists.
     RevokeOrphans,
@@ -74,6 +80,9 @@ pub struct Plan {
     /// When the grants of this plan end (RFC 3339), for time-bound grants.
     pub expires_at: Option<String>,
     pub warnings: Vec<String>,
+    /// Live sessions to end with the revocations (`--end-sessions`).
+    #[serde(default)]
+    pub end_sessions: Vec<crate::model::session_block::BlockSpec>,
 }
 
 impl Plan {

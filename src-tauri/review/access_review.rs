@@ -221,6 +221,7 @@ pub fn revocation_plan(conn: &Connection, r: &Review) -> Result<Plan> {
                 group: i.via_group_id.clone().ok_or_else(unknown)?,
                 user: principal,
                 instance: Some(i.instance_arn.clone()),
+                end_sessions: false,
             },
             None => Request::Revoke {
                 assignment: AssignmentRequest {
@@ -231,6 +232,7 @@ pub fn revocation_plan(conn: &Connection, r: &Review) -> Result<Plan> {
                     ous: vec![],
                     instance: Some(i.instance_arn.clone()),
                 },
+                end_sessions: false,
             },
         });
         if let Some(group) = &i.via_group {

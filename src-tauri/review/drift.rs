@@ -290,5 +290,6 @@ pub fn reconcile(conn: &Connection, snap: i64, m: &Matrix, only_missing: bool) -
         items,
         expires_at: None,
         warnings: vec![],
+        end_sessions: vec![],
     })
 }

@@ -142,6 +142,14 @@ fn allow_level(conn: &Connection, access: AccessLevel) -> Result<()> {
                  changed."
             )));
         }
+        let blocks = crate::store::session_blocks::list(conn, true)?.len();
+        if blocks > 0 {
+            return Err(Error::InvalidInput(format!(
+                "{blocks} live-session deny(ies) are still in place (`hallpass sessions`): a read-only connection \
+                 could not take them out when the sessions have run out, and those users would stay denied. Keep \
+                 full access until they are done. Nothing was changed."
+            )));
+        }
     }
     Ok(())
 }

@@ -134,6 +134,14 @@ pub const REPROVISION_ACTIONS: &[&str] = &[
     "sso:DescribePermissionSetProvisioningStatus",
 ];
 
+/// Ending live sessions: a Deny on the user written into the inline policy of the permission
+/// sets they reached, and taken out again after the session duration (then provisioned with
+/// `REPROVISION_ACTIONS`).
+pub const END_SESSION_ACTIONS: &[&str] = &[
+    "sso:PutInlinePolicyToPermissionSet",
+    "sso:DeleteInlinePolicyFromPermissionSet",
+];
+
 /// Following many assignment changes at once: their status lists.
 pub const STATUS_LIST_ACTIONS: &[&str] = &[
     "sso:ListAccountAssignmentCreationStatus",
@@ -153,6 +161,7 @@ pub fn write_actions() -> Vec<&'static str> {
     }
     all.extend(STATUS_LIST_ACTIONS);
     all.extend(REPROVISION_ACTIONS);
+    all.extend(END_SESSION_ACTIONS);
     all
 }
 

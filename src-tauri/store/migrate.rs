@@ -66,6 +66,11 @@ pub(super) const MIGRATIONS: &[Migration] = &[
         "membership_grants",
         include_str!("../../migrations/0012_membership_grants.sql"),
     ),
+    (
+        13,
+        "session_blocks",
+        include_str!("../../migrations/0013_session_blocks.sql"),
+    ),
 ];
 
 /// Applies the pending `migrations`; an existing database is backed up into the data

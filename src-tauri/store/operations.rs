@@ -377,6 +377,17 @@ pub fn cancel(conn: &mut Connection, id: i64, actor: &str) -> Result<()> {
     Ok(())
 }
 
+/// When the last operation of batch `batch` finished, once every one has (a blocked or
+/// open one has not).
+pub fn batch_finished_at(conn: &Connection, batch: i64) -> Result<Option<String>> {
+    let (unfinished, last): (i64, Option<String>) = conn.query_row(
+        "SELECT COUNT(*) - COUNT(finished_at), MAX(finished_at) FROM operations WHERE batch_id = ?1",
+        [batch],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    Ok(if unfinished == 0 { last } else { None })
+}
+
 /// Writes a batch (inside the caller's transaction) and returns its id.
 pub fn insert_batch(
     tx: &Connection,

@@ -245,3 +245,51 @@ def test_expiry_by_aws_from_settings(harness, data_dir):
         raise
     finally:
         app.close()
+
+
+def test_revoke_and_end_sessions(harness, data_dir):
+    """A role session the user took from the access portal before the revoke keeps working
+    after a plain revoke; "Also end live sessions" denies it (AWS's documented Deny on
+    identitystore:userId, provisioned), and the Live sessions tab says until when."""
+    truth = harness.post("scenario", {"name": "small", "external_id": EXTERNAL_ID, "region": REGION})
+    env = {**app_env(harness.url, data_dir), "HALLPASS_REGION": REGION}
+    cli(env, "connect", "--role-arn", truth["role_arn"], "--external-id", EXTERNAL_ID)
+    cli(env, "sync")
+    group = next(g for g in truth["groups"] if g["display_name"] == "team-empty")
+    main = next(i for i in truth["instances"] if i["owner_account_id"] == truth["management_account_id"])
+    ps = next(p for p in truth["permission_sets"] if p["name"] == "ViewOnly")
+    taken = {(a["account_id"], a["permission_set_arn"]) for a in truth["assignments"] if a["principal_id"] == group["group_id"]}
+    account = next(a for a in truth["accounts"] if a["name"].startswith("acct-") and (a["id"], ps["arn"]) not in taken)
+    user = next(u for u in truth["users"] if u["identity_store_id"] == main["identity_store_id"])
+    cli(env, "grant", "--user", user["user_name"], "--permission-set", "ViewOnly", "--account", account["name"],
+        "--reason", "e2e: on call", "--yes")
+    session = harness.post("portal/credentials", {"user_id": user["user_id"], "account_id": account["id"],
+                                                  "permission_set_arn": ps["arn"]})["session_id"]
+    assert harness.post("portal/call", {"session_id": session})["allowed"]
+
+    app = App(env)
+    try:
+        app.click("nav-changes")
+        app.click("new-revoke")
+        app.click("change-to-user")
+        app.el("change-principal").send_keys(user["user_name"], Keys.TAB)
+        app.click("change-ps-ViewOnly")
+        app.click(f"change-account-{account['id']}")
+        app.click("change-end-sessions")
+        app.click("change-review")
+        app.wait_text("change-end-sessions-plan", user["user_name"])
+        assert "access portal" in app.text_of("change-dialog")
+        assert app.text_of("change-apply").startswith("Revoke and end sessions")
+        app.shot("22-revoke-and-end-sessions")
+        app.click("change-apply")
+        app.wait.until(lambda d: not harness.post("portal/call", {"session_id": session})["allowed"])
+        assert user["user_id"] not in assignments(harness.url, main["instance_arn"], account["id"], ps["arn"])
+        app.click("changes-tab-sessions")
+        app.wait_text("sessions-table", "sessions blocked until")
+        assert "IAM Identity Center console" in app.text_of("sessions-explained")
+        app.shot("23-live-sessions")
+    except BaseException:
+        app.shot("end-sessions-failure")
+        raise
+    finally:
+        app.close()

@@ -229,6 +229,7 @@ class IdentityCenterMixin:
 
     def settle_provisioning(self) -> None:
         now = time.time()
+        settled: list[tuple[str, str | None]] = []
         with self.lock:
             for entry in self.provisioning.values():
                 status = entry["status"]
@@ -243,6 +244,10 @@ class IdentityCenterMixin:
                 else:
                     outdated.clear()
                 status["Status"] = "SUCCEEDED"
+                settled.append((status["PermissionSetArn"], entry["target"]))
+        # The roles now hold the latest version (portal.py); outside the lock it takes.
+        for ps_arn, account in settled:
+            self.provisioned_now(ps_arn, account)
 
     def sso_DescribePermissionSetProvisioningStatus(self, call: Call) -> Response:
         self.settle_provisioning()

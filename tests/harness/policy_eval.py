@@ -27,10 +27,13 @@ def arn_like(pattern: str, arn: str) -> bool:
     return len(p) == 6 and len(a) == 6 and all(glob_match(x, y) for x, y in zip(p, a))
 
 
-def policies_allow(docs: list, action: str, resource: str) -> bool:
+def policies_allow(docs: list, action: str, resource: str, context: dict | None = None) -> bool:
     """Identity-based policy evaluation as IAM does it, for Allow/Deny statements with Action
     and Resource (IAM User Guide, "Policy evaluation logic": an explicit Deny wins, otherwise
-    an Allow is needed; actions match case-insensitively with wildcards, resources as ARNs)."""
+    an Allow is needed; actions match case-insensitively with wildcards, resources as ARNs).
+    With a request `context` (condition keys in lower case), a statement's Condition must
+    hold for it to apply; without one, a Deny applies whatever its condition (the stricter
+    reading) and an Allow with a condition never does."""
     allowed = False
     for doc in docs:
         if isinstance(doc, str):
@@ -49,9 +52,17 @@ def policies_allow(docs: list, action: str, resource: str) -> bool:
                 continue
             if not any(r == "*" or arn_like(r, resource) for r in resources):
                 continue
+            cond = s.get("Condition")
+            if context is not None:
+                applies = not cond or condition_matches(cond, context)
+                if s.get("Effect") == "Deny" and applies:
+                    return False
+                if s.get("Effect") == "Allow" and applies:
+                    allowed = True
+                continue
             if s.get("Effect") == "Deny":
                 return False
-            if s.get("Effect") == "Allow" and not s.get("Condition"):
+            if s.get("Effect") == "Allow" and not cond:
                 allowed = True
     return allowed
 
@@ -77,7 +88,9 @@ def principal_matches(principal: Any, caller_account: str, caller_principal_arn:
 
 # Condition keys the harness knows (IAM User Guide, "AWS global condition context keys":
 # aws:PrincipalArn is the ARN of the role for a role session, path included;
-# "Available request context keys for AWS STS": sts:ExternalId).
+# "Available request context keys for AWS STS": sts:ExternalId; IAM Identity Center user
+# guide, "Revoke active IAM role sessions created by permission sets":
+# identitystore:UserId on a permission set's role session). Keys compare without case.
 def condition_matches(condition: dict, context: dict) -> bool:
     """Every operator and every key must hold (AND); any of a key's values may match (OR).
     A missing key fails the condition unless the operator ends in IfExists; an operator the

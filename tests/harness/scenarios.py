@@ -458,7 +458,9 @@ def mutate(harness: Any, change: dict) -> dict:
         ]
         return {"ok": True}
     if kind == "set_inline_policy":
-        # An admin edits a permission set in the console: every account it is provisioned to is now outdated.
+        # An admin edits a permission set in the console: every account it is provisioned to is now outdated
+        # (its role keeps the version provisioned before: portal.py).
+        harness.freeze_roles(change["permission_set_arn"])
         sso.put_inline_policy_to_permission_set(instance.instance_arn, change["permission_set_arn"], change["policy"])
         accounts = {acct for ps, acct in harness.provisioned_pairs(sso, instance.instance_arn)
                     if ps == change["permission_set_arn"]}

@@ -36,6 +36,8 @@ to moto, the control endpoints). The rest, by seam:
   provisioning status, and Identity Store answers moto leaves out;
 * ``assignments.py``: asynchronous assignment changes and their status;
 * ``scheduler.py``: EventBridge Scheduler's checks and its running of schedules;
+* ``portal.py``: the access portal's role credentials, and requests made with them
+  evaluated against each account's role as last provisioned;
 * ``scenarios.py``: the seeded organizations and their ground truth.
 """
 
@@ -70,6 +72,7 @@ from assignments import AssignmentsMixin
 from faults import FaultsMixin
 from identity_center import IdentityCenterMixin
 from scheduler import SchedulerMixin, rest_call
+from portal import PortalMixin
 from policy_eval import condition_matches, principal_matches
 from wire import (
     ACCOUNT_INSTANCE_REFUSED, ACCOUNT_LISTINGS, CRED_RE, PS_MUTATIONS, Call, TokenBucket,
@@ -110,7 +113,7 @@ def _aws_shaped_instance_init(self: Any, account_id: str, region: str) -> None:
 SsoInstance.__init__ = _aws_shaped_instance_init
 
 
-class Harness(AssignmentsMixin, IdentityCenterMixin, FaultsMixin, SchedulerMixin):
+class Harness(AssignmentsMixin, IdentityCenterMixin, FaultsMixin, SchedulerMixin, PortalMixin):
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.moto = DomainDispatcherApplication(create_backend_app)
@@ -168,6 +171,10 @@ class Harness(AssignmentsMixin, IdentityCenterMixin, FaultsMixin, SchedulerMixin
         self.scheduler_fired: set[str] = set()
         self.scheduler_retry_at: dict[str, float] = {}
         self.start_scheduler()
+        # The access portal (portal.py): the inline policy each account's role holds where
+        # it differs from the permission set's latest, and the role sessions handed out.
+        self.role_inline: dict[tuple[str, str], str] = {}
+        self.portal_sessions: dict[str, dict] = {}
 
     def __call__(self, environ: dict, start_response: Any) -> Any:
         path = environ.get("PATH_INFO", "")
@@ -250,6 +257,8 @@ class Harness(AssignmentsMixin, IdentityCenterMixin, FaultsMixin, SchedulerMixin
             return self.forward_with_state(environ, body, start_response)
         if call.service == "identitystore" and call.op in ("ListUsers", "DescribeUser"):
             return self.forward_with_user_status(environ, body, start_response)
+        if call.service == "sso" and call.op in PS_MUTATIONS:
+            self.freeze_roles(call.params.get("PermissionSetArn", ""))
         if call.op in ("DescribePermissionSet", "CreatePermissionSet", "UpdatePermissionSet") or (
             call.service == "sso" and call.op in PS_MUTATIONS
         ):
@@ -539,6 +548,12 @@ class Harness(AssignmentsMixin, IdentityCenterMixin, FaultsMixin, SchedulerMixin
                 return json_response({"ok": True})
             if what == "mutate":
                 return json_response(scenarios.mutate(self, payload))
+            if what == "portal/credentials":
+                return json_response(self.portal_credentials(payload))
+            if what == "portal/call":
+                return json_response(self.portal_call(payload))
+            if what == "role_policy":
+                return json_response({"policy": self.role_policy(payload["permission_set_arn"], payload["account_id"])})
             if what == "expire_sessions":
                 # Every assumed-role session used so far ends now, as if its time ran out.
                 with self.lock:

@@ -11,6 +11,7 @@ mod audit;
 mod bad_input;
 mod checks;
 mod desktop_hardening;
+mod end_sessions;
 mod expiry_by_aws;
 mod faults;
 #[cfg(unix)]

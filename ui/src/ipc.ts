@@ -2,6 +2,7 @@
 // are generated from the Rust types (src/bindings, by ts-rs).
 import { invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
+import type { SessionBlock } from "./bindings/SessionBlock";
 import type { AccessChanges } from "./bindings/AccessChanges";
 import type { AccessLevel } from "./bindings/AccessLevel";
 import type { OrgFolder } from "./bindings/OrgFolder";
@@ -148,7 +149,8 @@ export const setMaxOutstanding = (n: number) => invoke<void>("set_max_outstandin
 export const retryOperations = (ids: number[]) => invoke<number>("retry_operations", { ids });
 export const cancelOperation = (id: number) => invoke<void>("cancel_operation", { id });
 export const grantRequests = (all: boolean) => invoke<GrantRequest[]>("grant_requests", { all });
-export const endGrant = (id: number) => invoke<boolean>("end_grant", { id });
+export const endGrant = (id: number, endSessions = false) => invoke<boolean>("end_grant", { id, endSessions });
+export const sessionBlocks = (all: boolean) => invoke<SessionBlock[]>("session_blocks", { all });
 export const expiryPolicies = () => invoke<RolePolicies>("expiry_policies");
 export const setExpiryByAws = (on: boolean) => invoke<ExpiryStatus>("set_expiry_by_aws", { on });
 export const auditEntries = (limit: number) => invoke<AuditEntry[]>("audit_entries", { limit });

@@ -109,6 +109,32 @@ impl Harness {
         self.get("scheduler_runs")
     }
 
+    /// A user signs in to the AWS access portal and takes role credentials for a permission
+    /// set on an account: the session's id (None when the portal refuses: no access).
+    pub fn portal_session(&self, user_id: &str, account_id: &str, ps_arn: &str) -> Option<String> {
+        let out = self.post(
+            "portal/credentials",
+            json!({ "user_id": user_id, "account_id": account_id, "permission_set_arn": ps_arn }),
+        );
+        out["session_id"].as_str().map(str::to_owned)
+    }
+
+    /// Whether a request made with that session is allowed now.
+    pub fn portal_allows(&self, session: &str) -> bool {
+        let out = self.post("portal/call", json!({ "session_id": session }));
+        out["allowed"].as_bool().expect("portal call answer")
+    }
+
+    /// The inline policy the permission set's role in the account holds now (as last
+    /// provisioned there).
+    pub fn role_policy(&self, ps_arn: &str, account_id: &str) -> String {
+        let out = self.post(
+            "role_policy",
+            json!({ "permission_set_arn": ps_arn, "account_id": account_id }),
+        );
+        out["policy"].as_str().unwrap_or_default().to_owned()
+    }
+
     fn get<T: serde::de::DeserializeOwned>(&self, path: &str) -> T {
         ureq::get(&format!("{}/_harness/{path}", self.url))
             .call()

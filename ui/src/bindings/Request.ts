@@ -7,8 +7,16 @@ export type Request = { "type": "create-user", user: NewUser, instance: string |
  * How long the membership lasts (`8h`, `7d`, ...): just-in-time access through
  * the group, ended like a time-bound grant; none to add for good.
  */
-expires_in: string | null, } | { "type": "remove-member", group: string, user: string, instance: string | null, } | { "type": "grant", assignment: AssignmentRequest, 
+expires_in: string | null, } | { "type": "remove-member", group: string, user: string, instance: string | null, 
+/**
+ * Also end the user's live sessions of what the group gave them.
+ */
+end_sessions: boolean, } | { "type": "grant", assignment: AssignmentRequest, 
 /**
  * How long the grant lasts (`8h`, `7d`, ...); none for a standing grant.
  */
-expires_in: string | null, } | { "type": "revoke", assignment: AssignmentRequest, } | { "type": "revoke-orphans" };
+expires_in: string | null, } | { "type": "revoke", assignment: AssignmentRequest, 
+/**
+ * Also end the live sessions issued from what is revoked.
+ */
+end_sessions: boolean, } | { "type": "revoke-orphans" };

@@ -33,7 +33,7 @@ describe("matrixRequests", () => {
     const r = matrixRequests(m, current, wanted, "8h");
     expect(r).toEqual([
       { type: "grant", assignment: { principal_type: "GROUP", principal: "data", permission_sets: ["ReadOnly"], accounts: ["3", "4"], ous: [], instance: "i" }, expires_in: "8h" },
-      { type: "revoke", assignment: { principal_type: "GROUP", principal: "data", permission_sets: ["Admin"], accounts: ["2"], ous: [], instance: "i" } },
+      { type: "revoke", assignment: { principal_type: "GROUP", principal: "data", permission_sets: ["Admin"], accounts: ["2"], ous: [], instance: "i" }, end_sessions: false },
     ]);
   });
   it("asks for nothing when nothing changed", () => {

@@ -53,7 +53,7 @@ export function matrixRequests(
     const add = column(wanted, current);
     const remove = column(current, wanted);
     if (add.length) out.push({ type: "grant", assignment: assignment(add), expires_in: expiresIn });
-    if (remove.length) out.push({ type: "revoke", assignment: assignment(remove) });
+    if (remove.length) out.push({ type: "revoke", assignment: assignment(remove), end_sessions: false });
   }
   return out;
 }
