@@ -12,6 +12,7 @@ pub mod demo;
 pub mod error;
 pub mod logs;
 pub mod model;
+pub mod notify;
 pub mod orgs;
 pub mod paths;
 #[cfg(test)]

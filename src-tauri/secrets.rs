@@ -9,6 +9,7 @@ use crate::error::{Error, Result};
 const SERVICE: &str = "hallpass";
 const ROLE_ARN: &str = "management-role-arn";
 const EXTERNAL_ID: &str = "external-id";
+const WEBHOOK: &str = "webhook-url";
 
 /// A value that must not be printed: its `Debug` shows `<redacted>`.
 #[derive(Clone, PartialEq, Eq)]
@@ -96,6 +97,23 @@ impl Keychain {
 
     fn get(&self, name: &str) -> Result<Option<String>> {
         get(&self.entry(name)?)
+    }
+
+    /// The team's webhook address (a credential too: anyone holding it can post).
+    pub fn webhook(&self) -> Result<Option<Sensitive<String>>> {
+        Ok(self.get(WEBHOOK)?.map(Sensitive::new))
+    }
+
+    /// Stores the webhook address, or forgets it (`None`).
+    pub fn set_webhook(&self, url: Option<&str>) -> Result<()> {
+        let entry = self.entry(WEBHOOK)?;
+        match url {
+            Some(u) => entry.set_password(u).map_err(keychain_error),
+            None => match entry.delete_credential() {
+                Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
+                Err(e) => Err(keychain_error(e)),
+            },
+        }
     }
 
     /// The one entry Hallpass kept before entries were per folder, moved into this

@@ -169,6 +169,12 @@ pub(super) enum Command {
         #[command(subcommand)]
         command: ExpiryCommand,
     },
+    /// The team's webhook (Slack-compatible): told of grants, revokes, expiries and
+    /// break-glass use. The address is kept in the keychain.
+    Webhook {
+        #[command(subcommand)]
+        command: WebhookCommand,
+    },
     /// Lint a policy before pasting it into IAM (exit status 3 when an error is found).
     LintPolicy {
         /// A trust policy (the role's Trust relationships).
@@ -251,6 +257,22 @@ pub(super) enum Command {
         #[command(subcommand)]
         command: Option<AuditCommand>,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum WebhookCommand {
+    /// Set the webhook: the incoming-webhook URL is read from standard input (so it stays
+    /// out of the shell's history), or from HALLPASS_WEBHOOK_URL.
+    Set {
+        #[arg(long, env = "HALLPASS_WEBHOOK_URL", hide_env_values = true)]
+        url: Option<String>,
+    },
+    /// Forget the webhook.
+    Clear,
+    /// Post a test message.
+    Test,
+    /// Whether a webhook is set (its host only).
+    Status,
 }
 
 #[derive(Debug, Subcommand)]

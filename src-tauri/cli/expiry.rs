@@ -1,9 +1,10 @@
 //! `hallpass expiry enable | disable | status`: expiry enforced by AWS (EventBridge
-//! Scheduler), so that time-bound access ends on time even when no Hallpass runs.
+//! Scheduler), so that time-bound access ends on time even when no Hallpass runs; and
+//! `hallpass webhook set | clear | test | status`: who hears about it.
 
 use std::path::Path;
 
-use super::args::{Cli, ExpiryCommand};
+use super::args::{Cli, ExpiryCommand, WebhookCommand};
 use super::output::{self, emit};
 use super::provision::connect_and;
 use crate::aws::schedules;
@@ -64,4 +65,43 @@ pub(crate) fn expiry(cli: &Cli, data_dir: &Path, cmd: &ExpiryCommand) -> Result<
             Ok(())
         }
     }
+}
+
+pub(crate) fn webhook(cli: &Cli, data_dir: &Path, cmd: &WebhookCommand) -> Result<()> {
+    let conn = store::open(data_dir)?;
+    let status = match cmd {
+        WebhookCommand::Set { url } => {
+            let url = match url {
+                Some(u) => u.clone(),
+                None => {
+                    let mut line = String::new();
+                    std::io::stdin().read_line(&mut line).map_err(|e| {
+                        crate::error::Error::io(
+                            "cannot read the webhook URL from standard input",
+                            e,
+                        )
+                    })?;
+                    line
+                }
+            };
+            crate::notify::set_webhook(&conn, Some(&url))?
+        }
+        WebhookCommand::Clear => crate::notify::set_webhook(&conn, None)?,
+        WebhookCommand::Test => {
+            crate::notify::test_webhook(&conn)?;
+            output::message(cli.json, "The webhook took the test message.");
+            return Ok(());
+        }
+        WebhookCommand::Status => crate::notify::webhook_status(&conn)?,
+    };
+    if cli.json {
+        output::json(&status);
+    } else if let Some(host) = &status.host {
+        emit(&format!(
+            "A webhook is set (host {host}): grants, revokes, expiries and break-glass use are posted there."
+        ));
+    } else {
+        emit("No webhook is set.");
+    }
+    Ok(())
 }

@@ -149,6 +149,7 @@ fn run(cli: Cli) -> Result<()> {
         } => checks::explain_cmd(&cli, &data_dir, user, account, *snapshot),
         Command::Policies { expiry: true, .. } => checks::expiry_policies(&cli, &data_dir),
         Command::Expiry { command } => expiry::expiry(&cli, &data_dir, command),
+        Command::Webhook { command } => expiry::webhook(&cli, &data_dir, command),
         Command::Policies {
             caller,
             external_id,

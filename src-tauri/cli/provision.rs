@@ -79,6 +79,7 @@ pub(super) fn exec_options(cli: &Cli, data_dir: &Path, a: &ApplyArgs) -> Result<
         })),
         refresh: true,
         actor: provision::actor("cli"),
+        webhook: crate::notify::configured(&store::open(data_dir)?),
     })
 }
 

@@ -27,7 +27,8 @@ pub struct SyncFinished {
 }
 
 /// Starts a sync in the background; `Ok(false)` when one is already running.
-pub fn spawn_sync(app: &AppHandle, full_scan: bool) -> Result<bool> {
+/// `periodic`: started by the clock, not by the admin, so a failure is also notified.
+pub fn spawn_sync(app: &AppHandle, full_scan: bool, periodic: bool) -> Result<bool> {
     let state = app.state::<AppState>();
     if state.is_demo() {
         return Err(Error::InvalidInput(
@@ -70,6 +71,9 @@ pub fn spawn_sync(app: &AppHandle, full_scan: bool) -> Result<bool> {
             Err(e) => {
                 if e.aws_kind() == Some(AwsErrorKind::Network) {
                     state.set_offline(Some(e.to_string()));
+                }
+                if periodic {
+                    super::notices::show(&app, &[crate::notify::sync_failed(&e.to_string())]);
                 }
                 SyncFinished {
                     snapshot_id: None,
@@ -136,6 +140,7 @@ pub fn start(app: AppHandle) {
             if let Ok(true) = super::provisioning::work_due(&ops_app) {
                 let _ = super::provisioning::spawn_ops(&ops_app);
             }
+            super::notices::expiring(&ops_app);
             tokio::time::sleep(OPS_TICK).await;
         }
     });
@@ -152,7 +157,7 @@ pub fn start(app: AppHandle) {
                 probe(&app).await;
             }
             if let Ok(true) = sync_due(&app) {
-                let _ = spawn_sync(&app, false);
+                let _ = spawn_sync(&app, false, true);
             }
         }
     });

@@ -148,7 +148,7 @@ pub async fn set_sync_interval(state: State<'_, AppState>, minutes: u32) -> Resu
 /// Starts a sync; progress arrives as `sync-progress` events, the end as `sync-finished`.
 #[tauri::command]
 pub fn start_sync(app: AppHandle, full_scan: bool) -> Result<bool> {
-    background::spawn_sync(&app, full_scan)
+    background::spawn_sync(&app, full_scan, false)
 }
 
 #[tauri::command]

@@ -4,6 +4,7 @@ mod background;
 mod checks;
 mod commands;
 mod database;
+mod notices;
 mod provisioning;
 mod review;
 mod state;
@@ -36,7 +37,9 @@ pub fn run(demo: bool) {
         std::process::exit(1);
     }
     let result = tauri::Builder::default()
+        .plugin(tauri_plugin_notification::init())
         .manage(state)
+        .manage(notices::Announced::default())
         .setup(|app| {
             background::start(app.handle().clone());
             Ok(())
@@ -108,6 +111,9 @@ pub fn run(demo: bool) {
             provisioning::session_blocks,
             provisioning::expiry_policies,
             provisioning::set_expiry_by_aws,
+            notices::webhook_status,
+            notices::set_webhook,
+            notices::test_webhook,
             provisioning::audit_entries,
             provisioning::export_audit,
         ])

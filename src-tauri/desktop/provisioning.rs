@@ -80,6 +80,9 @@ pub fn spawn_ops(app: &AppHandle) -> Result<bool> {
                 let _ = emitter.emit("ops-progress", p.clone());
             })),
             actor: provision::actor("desktop"),
+            webhook: store::open(&live)
+                .ok()
+                .and_then(|c| crate::notify::configured(&c)),
             ..Default::default()
         };
         let result = super::worker::block_on(async {
@@ -90,11 +93,16 @@ pub fn spawn_ops(app: &AppHandle) -> Result<bool> {
                 if report.remaining > 0 || operations::open(&store::open(&live)?)?.is_empty() {
                     break;
                 }
+                let earlier = std::mem::take(&mut report.notices);
                 report = provision::execute(&mut store::open(&live)?, &session, &opts).await?;
+                report.notices.splice(0..0, earlier);
             }
             Ok(report)
         });
         app.state::<AppState>().end_ops();
+        if let Ok(report) = &result {
+            super::notices::show(&app, &report.notices);
+        }
         let finished = match result {
             Ok(report) => OpsFinished {
                 report: Some(report),

@@ -34,8 +34,9 @@ pub async fn execute(
     let clock = Instant::now();
     let mut report = ExecReport::default();
     let (expired, overdue) = super::expiry::expire_due(conn, &opts.actor)?;
-    report.expired_grants = expired as u32;
+    report.expired_grants = expired.len() as u32;
     report.overdue_grants = overdue as u32;
+    report.notices = expired.iter().map(crate::notify::expired).collect();
 
     let access = instance_access(conn)?;
     let mut member_clients = HashMap::new();
@@ -53,6 +54,8 @@ pub async fn execute(
             clients.insert(op.spec.instance_arn.clone(), c);
         }
     }
+    // What this run works on, to tell afterwards how each ended.
+    let worked_on: Vec<i64> = open.iter().map(|o| o.id).collect();
     resume(conn, session, &clients, &open).await?;
     // Sessions to end are denied before their revokes are sent.
     let mut sessions = super::sessions::converge(conn, session, &opts.actor).await;
@@ -81,6 +84,17 @@ pub async fn execute(
     }
     report.refresh_ms = clock.elapsed().as_millis() as u64;
     report.schedules = Some(super::expiry_schedules::after_run(conn, session).await);
+    let finished: Vec<Operation> = worked_on
+        .iter()
+        .filter_map(|id| operations::get(conn, *id).ok())
+        .filter(|o| !o.state.is_open())
+        .collect();
+    report
+        .notices
+        .extend(crate::notify::of_operations(&finished, |batch| {
+            operations::batch_reason(conn, batch).ok().flatten()
+        }));
+    report.webhook = crate::notify::post(opts.webhook.clone(), report.notices.clone()).await;
     Ok(report)
 }
 

@@ -7,13 +7,13 @@ use rusqlite::{Connection, TransactionBehavior};
 use super::batch::enqueue_in;
 use super::grants::{self, parse_time, OVERDUE_AFTER};
 use crate::error::{Error, Result};
-use crate::store::grants::{self as stored, GrantState};
+use crate::store::grants::{self as stored, GrantRequest, GrantState};
 
-/// Ends every request whose expiry has passed; returns how many, and how many were overdue.
-pub fn expire_due(conn: &mut Connection, actor: &str) -> Result<(usize, usize)> {
+/// Ends every request whose expiry has passed; returns them, and how many were overdue.
+pub fn expire_due(conn: &mut Connection, actor: &str) -> Result<(Vec<GrantRequest>, usize)> {
     let now = time::OffsetDateTime::now_utc();
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let mut expired = 0;
+    let mut expired = Vec::new();
     let mut overdue = 0;
     let scheduled = crate::store::expiry_schedules::list(&tx)?;
     for g in stored::with_expiry(&tx)? {
@@ -44,8 +44,8 @@ pub fn expire_due(conn: &mut Connection, actor: &str) -> Result<(usize, usize)> 
         if let Some(plan) = grants::release(&tx, &g, GrantState::Expired, late, &note, actor)? {
             enqueue_in(&tx, &plan, actor, Some(&note))?;
         }
-        expired += 1;
         overdue += usize::from(late);
+        expired.push(g);
     }
     tx.commit()?;
     Ok((expired, overdue))

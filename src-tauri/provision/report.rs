@@ -29,6 +29,8 @@ pub struct ExecOptions {
     pub refresh: bool,
     /// Who the expiry of time-bound grants is attributed to.
     pub actor: String,
+    /// The team's webhook (from the keychain), told of grants, revokes and expiries.
+    pub webhook: Option<crate::secrets::Sensitive<String>>,
 }
 
 impl Default for ExecOptions {
@@ -38,6 +40,7 @@ impl Default for ExecOptions {
             progress: None,
             refresh: true,
             actor: super::op::actor("hallpass"),
+            webhook: None,
         }
     }
 }
@@ -65,4 +68,8 @@ pub struct ExecReport {
     pub schedules: Option<super::expiry_schedules::ScheduleReport>,
     /// Live sessions denied and denies taken out in this run (`--end-sessions`).
     pub sessions: Option<super::sessions::SessionReport>,
+    /// What this run has to tell: changes made, failed or blocked, grants expired.
+    pub notices: Vec<crate::notify::Notice>,
+    /// What the team's webhook was told (`None`: no webhook, or nothing for it).
+    pub webhook: Option<crate::notify::WebhookReport>,
 }

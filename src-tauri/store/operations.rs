@@ -460,6 +460,16 @@ pub fn batches(conn: &Connection, limit: usize) -> Result<Vec<Batch>> {
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
+/// Why batch `id` was asked for, if anyone said.
+pub fn batch_reason(conn: &Connection, id: i64) -> Result<Option<String>> {
+    Ok(conn
+        .query_row("SELECT reason FROM batches WHERE id = ?1", [id], |r| {
+            r.get(0)
+        })
+        .optional()?
+        .flatten())
+}
+
 /// Batches whose operations have all reached an end state but whose snapshot part was not refreshed.
 pub fn unrefreshed_batches(conn: &Connection) -> Result<Vec<i64>> {
     let mut stmt = conn.prepare(

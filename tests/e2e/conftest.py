@@ -10,6 +10,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -191,6 +192,74 @@ def harness():
     yield h
     if h.proc.poll() is None:
         h.stop()
+
+
+class NotificationCenter(threading.Thread):
+    """A desktop notification server on the test session's D-Bus: what the platform's
+    notification center is on a Linux desktop (the org.freedesktop.Notifications
+    specification; Tauri's notification plugin calls its Notify method). It records
+    every notification the app shows."""
+
+    def __init__(self) -> None:
+        super().__init__(daemon=True)
+        from jeepney.bus_messages import message_bus
+        from jeepney.io.blocking import open_dbus_connection
+
+        self.conn = open_dbus_connection(bus="SESSION")
+        reply = self.conn.send_and_get_reply(message_bus.RequestName("org.freedesktop.Notifications"))
+        # 1: the primary owner of the name.
+        assert reply.body[0] == 1, f"another notification server owns the name: {reply.body}"
+        self.received: list[dict] = []
+        self.lock = threading.Lock()
+        self.start()
+
+    def run(self) -> None:
+        from jeepney import HeaderFields, MessageType, new_error, new_method_return
+
+        while True:
+            try:
+                msg = self.conn.receive(timeout=1)
+            except TimeoutError:
+                continue
+            except Exception:
+                return
+            if msg.header.message_type != MessageType.method_call:
+                continue
+            member = msg.header.fields.get(HeaderFields.member)
+            if member == "Notify":
+                app_name, _replaces, _icon, summary, body, _actions, _hints, _timeout = msg.body
+                with self.lock:
+                    self.received.append({"app": app_name, "summary": summary, "body": body})
+                    n = len(self.received)
+                self.conn.send(new_method_return(msg, "u", (n,)))
+            elif member == "GetCapabilities":
+                self.conn.send(new_method_return(msg, "as", (["body"],)))
+            elif member == "GetServerInformation":
+                self.conn.send(new_method_return(msg, "ssss", ("hallpass-e2e", "hallpass", "1", "1.2")))
+            elif member == "CloseNotification":
+                self.conn.send(new_method_return(msg))
+            else:
+                self.conn.send(new_error(msg, "org.freedesktop.DBus.Error.UnknownMethod"))
+
+    def summaries(self) -> list[str]:
+        with self.lock:
+            return [n["summary"] for n in self.received]
+
+    def bodies(self) -> list[str]:
+        with self.lock:
+            return [n["body"] for n in self.received]
+
+
+_CENTER: NotificationCenter | None = None
+
+
+@pytest.fixture
+def notifications():
+    """The session's notification center (one owns the D-Bus name for the whole run)."""
+    global _CENTER
+    if _CENTER is None:
+        _CENTER = NotificationCenter()
+    return _CENTER
 
 
 @pytest.fixture

@@ -293,3 +293,41 @@ def test_revoke_and_end_sessions(harness, data_dir):
         raise
     finally:
         app.close()
+
+
+def test_desktop_notifications(harness, data_dir, notifications):
+    """The platform's notification center (a real org.freedesktop.Notifications server on
+    the test session's D-Bus) hears from the notification plugin: a grant 15 minutes or less
+    from its expiry, and a change that AWS refuses and that waits for a fix. No secret is in
+    any of them."""
+    truth = harness.post("scenario", {"name": "small", "external_id": EXTERNAL_ID, "region": REGION})
+    env = {**app_env(harness.url, data_dir), "HALLPASS_REGION": REGION}
+    cli(env, "connect", "--role-arn", truth["role_arn"], "--external-id", EXTERNAL_ID)
+    cli(env, "sync")
+    group = next(g for g in truth["groups"] if g["display_name"] == "team-empty")
+    ps = next(p for p in truth["permission_sets"] if p["name"] == "ViewOnly")
+    taken = {(a["account_id"], a["permission_set_arn"]) for a in truth["assignments"] if a["principal_id"] == group["group_id"]}
+    account = next(a for a in truth["accounts"] if a["name"].startswith("acct-") and (a["id"], ps["arn"]) not in taken)
+    cli(env, "grant", "--group", "team-empty", "--permission-set", "ViewOnly", "--account", account["name"],
+        "--expires", "10m", "--reason", "e2e: on call", "--yes")
+    grant_id = json.loads(cli(env, "grants", "--json"))[0]["id"]
+    before = len(notifications.summaries())
+
+    app = App(env)
+    try:
+        app.wait.until(lambda d: "Hallpass: time-bound access ends soon" in notifications.summaries()[before:])
+        # AWS refuses the revocation: it waits for a fix, and the admin hears of it.
+        harness.post("config", {"faults": [{"operation": "sso:DeleteAccountAssignment", "kind": "access_denied"}]})
+        app.click("nav-changes")
+        app.click("changes-tab-grants")
+        app.click(f"end-grant-{grant_id}")
+        app.wait.until(lambda d: "Hallpass: a change needs a fix" in notifications.summaries()[before:])
+        fix = next(b for s, b in zip(notifications.summaries(), notifications.bodies()) if s == "Hallpass: a change needs a fix")
+        assert "revoke ViewOnly" in fix and "team-empty" in fix, fix
+        for text in notifications.summaries()[before:] + notifications.bodies()[before:]:
+            assert EXTERNAL_ID not in text and truth["role_arn"] not in text, text
+    except BaseException:
+        app.shot("notifications-failure")
+        raise
+    finally:
+        app.close()

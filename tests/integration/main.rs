@@ -19,6 +19,7 @@ mod file_modes;
 mod harness_assignments;
 mod keychain;
 mod kills;
+mod notify;
 mod organizations;
 mod provision;
 mod review;

@@ -1022,10 +1022,7 @@ fn a_time_bound_membership_ends_when_hallpass_runs_after_it_and_a_standing_one_s
     assert_eq!(request["reason"], "on call", "{active:#}");
 
     // Once its expiry has passed, the next run removes the user from the group.
-    let ends = rfc3339(&request["expires_at"]);
-    while time::OffsetDateTime::now_utc() <= ends {
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    }
+    wait_until_past(&request["expires_at"]);
     let out = w.env.json(&["ops", "run"]);
     assert_eq!(out["report"]["expired_grants"], 1, "{out:#}");
     assert_eq!(out["report"]["succeeded"], 1, "{out:#}");
@@ -1063,19 +1060,8 @@ fn a_time_bound_membership_ends_when_hallpass_runs_after_it_and_a_standing_one_s
     ]);
     let active = w.env.json(&["grants"]);
     assert_eq!(active[0]["standing"], true, "{active:#}");
-    let ends = rfc3339(&active[0]["expires_at"]);
-    while time::OffsetDateTime::now_utc() <= ends {
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    }
+    wait_until_past(&active[0]["expires_at"]);
     let out = w.env.json(&["ops", "run"]);
     assert_eq!(out["report"]["expired_grants"], 1, "{out:#}");
     assert!(w.h.inspect(&[]).is_member(&m.group_id, &m.user_id));
-}
-
-fn rfc3339(v: &serde_json::Value) -> time::OffsetDateTime {
-    time::OffsetDateTime::parse(
-        v.as_str().expect("a time"),
-        &time::format_description::well_known::Rfc3339,
-    )
-    .expect("RFC 3339")
 }

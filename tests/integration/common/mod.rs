@@ -18,6 +18,19 @@ pub const REGION: &str = "eu-north-1";
 /// Fast client-side rates: the emulator has no limits unless a test sets some.
 pub const FAST_RATES: &str = "sso=2000,identitystore=2000,organizations=2000,sts=2000";
 
+/// Waits until the time `at` (an RFC 3339 value Hallpass printed, e.g. a grant's
+/// `expires_at`) has passed.
+pub fn wait_until_past(at: &serde_json::Value) {
+    let at = time::OffsetDateTime::parse(
+        at.as_str().expect("a time"),
+        &time::format_description::well_known::Rfc3339,
+    )
+    .expect("RFC 3339");
+    while time::OffsetDateTime::now_utc() <= at {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}
+
 pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
