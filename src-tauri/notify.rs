@@ -58,17 +58,14 @@ impl Notice {
         )
     }
 
-    /// What the admin sees on this machine: time running out, things that went wrong,
-    /// and break-glass use.
+    /// What the admin sees on this machine after a run: time running out and things that
+    /// went wrong.
     pub fn for_desktop(&self) -> bool {
+        // Break-glass grants are announced by the app itself as soon as it sees one
+        // in force, whichever front end made it.
         matches!(
             self.kind,
-            Kind::Expired
-                | Kind::ExpiringSoon
-                | Kind::Failed
-                | Kind::Blocked
-                | Kind::SyncFailed
-                | Kind::BreakGlass
+            Kind::Expired | Kind::ExpiringSoon | Kind::Failed | Kind::Blocked | Kind::SyncFailed
         )
     }
 
@@ -79,9 +76,13 @@ impl Notice {
     }
 }
 
-/// What the operations a run finished mean to people: each change made, and what failed
-/// or waits for a fix.
-pub fn of_operations(ops: &[Operation], reason_of: impl Fn(i64) -> Option<String>) -> Vec<Notice> {
+/// What the operations a run finished mean to people: each change made (break-glass
+/// grants as such), and what failed or waits for a fix.
+pub fn of_operations(
+    ops: &[Operation],
+    reason_of: impl Fn(i64) -> Option<String>,
+    break_glass: impl Fn(&Operation) -> Option<GrantRequest>,
+) -> Vec<Notice> {
     let mut out = Vec::new();
     for op in ops {
         let what = op.spec.describe();
@@ -90,6 +91,11 @@ pub fn of_operations(ops: &[Operation], reason_of: impl Fn(i64) -> Option<String
             .unwrap_or_default();
         match op.state {
             OpState::Succeeded => match &op.spec.change {
+                OpChange::Grant(_) if let Some(g) = break_glass(op) => out.push(self::break_glass(
+                    &what,
+                    g.reason.as_deref().unwrap_or("?"),
+                    g.expires_at.as_deref(),
+                )),
                 OpChange::Grant(_) | OpChange::AddMember(_) => out.push(Notice::new(
                     Kind::Granted,
                     "access granted",

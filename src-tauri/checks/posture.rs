@@ -94,16 +94,6 @@ fn is_admin(ps: &PermissionSet) -> bool {
             .any(|m| m.ends_with(ADMIN_POLICY))
 }
 
-fn is_break_glass(ps: &PermissionSet) -> bool {
-    let n: String = ps
-        .name
-        .to_lowercase()
-        .chars()
-        .filter(|c| c.is_alphanumeric())
-        .collect();
-    n.contains("breakglass") || n.contains("emergency")
-}
-
 fn members(d: &OrgData) -> HashMap<&str, Vec<&str>> {
     let mut m: HashMap<&str, Vec<&str>> = HashMap::new();
     for x in &d.memberships {
@@ -181,7 +171,7 @@ fn break_glass(d: &OrgData) -> Vec<Finding> {
     let ok = d
         .permission_sets
         .iter()
-        .filter(|p| is_break_glass(p))
+        .filter(|p| p.looks_like_break_glass())
         .any(|p| {
             d.assignments.iter().any(|a| {
                 a.permission_set_arn == p.arn
@@ -200,7 +190,7 @@ fn break_glass(d: &OrgData) -> Vec<Finding> {
     let sets: Vec<&str> = d
         .permission_sets
         .iter()
-        .filter(|p| is_break_glass(p))
+        .filter(|p| p.looks_like_break_glass())
         .map(|p| p.name.as_str())
         .collect();
     vec![Finding::new(

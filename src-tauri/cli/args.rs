@@ -82,6 +82,11 @@ pub(super) enum Command {
         /// End the grant after this long (e.g. 8h, 7d); Hallpass revokes it then.
         #[arg(long)]
         expires: Option<String>,
+        /// Break-glass: the organization's break-glass permission set (see `hallpass
+        /// break-glass`) to the named --user on the named accounts, for an hour unless
+        /// --expires says otherwise (at most 12h). Needs --reason; always announced.
+        #[arg(long, conflicts_with_all = ["group", "ous", "permission_sets"], requires = "user")]
+        break_glass: bool,
     },
     /// Revoke permission sets on accounts (or every account of an OU) from a group or user.
     Revoke {
@@ -168,6 +173,12 @@ pub(super) enum Command {
     Expiry {
         #[command(subcommand)]
         command: ExpiryCommand,
+    },
+    /// The break-glass permission set: which one `grant --break-glass` gives, and the
+    /// break-glass access in force.
+    BreakGlass {
+        #[command(subcommand)]
+        command: BreakGlassCommand,
     },
     /// The team's webhook (Slack-compatible): told of grants, revokes, expiries and
     /// break-glass use. The address is kept in the keychain.
@@ -257,6 +268,17 @@ pub(super) enum Command {
         #[command(subcommand)]
         command: Option<AuditCommand>,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum BreakGlassCommand {
+    /// Choose the organization's break-glass permission set (by name or ARN).
+    Set {
+        #[arg(long)]
+        permission_set: String,
+    },
+    /// Which permission set break-glass gives, and the break-glass access in force.
+    Status,
 }
 
 #[derive(Debug, Subcommand)]
@@ -462,8 +484,8 @@ pub(crate) struct AssignArgs {
     /// OU id or name, or `root`: every account under it (repeatable).
     #[arg(long = "ou")]
     pub(super) ous: Vec<String>,
-    /// Permission set name (repeatable).
-    #[arg(long = "permission-set", required = true)]
+    /// Permission set name (repeatable; at least one, except for `grant --break-glass`).
+    #[arg(long = "permission-set")]
     pub(super) permission_sets: Vec<String>,
     #[arg(long, group = "principal", required = true)]
     pub(super) group: Option<String>,

@@ -1,10 +1,11 @@
 //! `hallpass expiry enable | disable | status`: expiry enforced by AWS (EventBridge
 //! Scheduler), so that time-bound access ends on time even when no Hallpass runs; and
-//! `hallpass webhook set | clear | test | status`: who hears about it.
+//! `hallpass webhook set | clear | test | status`: who hears about it; and `hallpass
+//! break-glass set | status`: which permission set emergency access gives.
 
 use std::path::Path;
 
-use super::args::{Cli, ExpiryCommand, WebhookCommand};
+use super::args::{BreakGlassCommand, Cli, ExpiryCommand, WebhookCommand};
 use super::output::{self, emit};
 use super::provision::connect_and;
 use crate::aws::schedules;
@@ -102,6 +103,36 @@ pub(crate) fn webhook(cli: &Cli, data_dir: &Path, cmd: &WebhookCommand) -> Resul
         ));
     } else {
         emit("No webhook is set.");
+    }
+    Ok(())
+}
+
+pub(crate) fn break_glass(cli: &Cli, data_dir: &Path, cmd: &BreakGlassCommand) -> Result<()> {
+    let conn = store::open(data_dir)?;
+    if let BreakGlassCommand::Set { permission_set } = cmd {
+        crate::provision::break_glass::set(&conn, permission_set)?;
+    }
+    let st = crate::provision::break_glass::status(&conn)?;
+    if cli.json {
+        output::json(&st);
+        return Ok(());
+    }
+    match (&st.permission_set, &st.problem) {
+        (Some(ps), _) => emit(&format!(
+            "`hallpass grant --break-glass --user NAME --account ACCOUNT --reason WHY` gives {ps} for an hour \
+             (at most 12h with --expires)."
+        )),
+        (None, Some(p)) => emit(&format!("Break-glass is not ready: {p}.")),
+        (None, None) => {}
+    }
+    for g in &st.active {
+        emit(&format!(
+            "IN FORCE: grant #{} {} until {} (reason: {})",
+            g.id,
+            g.granted.describe(),
+            g.expires_at.as_deref().unwrap_or("?"),
+            g.reason.as_deref().unwrap_or("?")
+        ));
     }
     Ok(())
 }

@@ -111,9 +111,12 @@ fn run(cli: Cli) -> Result<()> {
     };
     crate::logs::init(&data_dir);
     match &cli.command {
-        Command::Grant { args, expires } => {
-            provision::grant(&cli, &data_dir, args, expires.clone())
-        }
+        Command::Grant {
+            args,
+            expires,
+            break_glass,
+        } => provision::grant(&cli, &data_dir, args, expires.clone(), *break_glass),
+        Command::BreakGlass { command } => expiry::break_glass(&cli, &data_dir, command),
         Command::Revoke { args, end_sessions } => {
             provision::revoke(&cli, &data_dir, args, *end_sessions)
         }

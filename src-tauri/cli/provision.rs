@@ -289,10 +289,20 @@ pub(crate) fn grant(
     data_dir: &Path,
     args: &AssignArgs,
     expires: Option<String>,
+    break_glass: bool,
 ) -> Result<()> {
-    let request = Request::Grant {
-        assignment: args.request(),
-        expires_in: expires,
+    let request = if break_glass {
+        Request::BreakGlass {
+            user: args.user.clone().unwrap_or_default(),
+            accounts: args.accounts.clone(),
+            expires_in: expires,
+            instance: args.apply.instance.clone(),
+        }
+    } else {
+        Request::Grant {
+            assignment: args.request(),
+            expires_in: expires,
+        }
     };
     apply(cli, data_dir, request, &args.apply)
 }

@@ -140,7 +140,7 @@ pub fn start(app: AppHandle) {
             if let Ok(true) = super::provisioning::work_due(&ops_app) {
                 let _ = super::provisioning::spawn_ops(&ops_app);
             }
-            super::notices::expiring(&ops_app);
+            super::notices::announce(&ops_app);
             tokio::time::sleep(OPS_TICK).await;
         }
     });

@@ -114,6 +114,8 @@ pub fn run(demo: bool) {
             notices::webhook_status,
             notices::set_webhook,
             notices::test_webhook,
+            notices::break_glass_status,
+            notices::set_break_glass,
             provisioning::audit_entries,
             provisioning::export_audit,
         ])

@@ -5,7 +5,7 @@
 use std::collections::HashSet;
 use std::sync::Mutex;
 
-use tauri::{AppHandle, Manager};
+use tauri::{AppHandle, Emitter, Manager};
 use tauri_plugin_notification::NotificationExt;
 
 use super::state::AppState;
@@ -15,14 +15,28 @@ use crate::store;
 /// How long before its expiry a grant is announced.
 const AHEAD: time::Duration = time::Duration::minutes(15);
 
-/// The grant requests already announced as expiring soon (once each per app run).
+/// The grant requests already announced as expiring soon, and the break-glass grants
+/// already announced (once each per app run).
 #[derive(Default)]
-pub struct Announced(Mutex<HashSet<i64>>);
+pub struct Announced {
+    expiring: Mutex<HashSet<i64>>,
+    break_glass: Mutex<HashSet<i64>>,
+}
 
-/// Shows the notices meant for this machine. A notification that cannot be shown (no
-/// notification service) is logged; nothing else depends on it.
+/// Shows the notices meant for this machine after a run.
 pub fn show(app: &AppHandle, notices: &[Notice]) {
-    for n in notices.iter().filter(|n| n.for_desktop()) {
+    let mine: Vec<Notice> = notices
+        .iter()
+        .filter(|n| n.for_desktop())
+        .cloned()
+        .collect();
+    present(app, &mine);
+}
+
+/// Shows `notices` as notifications. One that cannot be shown (no notification service)
+/// is logged; nothing else depends on it.
+fn present(app: &AppHandle, notices: &[Notice]) {
+    for n in notices {
         let shown = app
             .notification()
             .builder()
@@ -35,8 +49,9 @@ pub fn show(app: &AppHandle, notices: &[Notice]) {
     }
 }
 
-/// Announces grants whose expiry is within 15 minutes (each once).
-pub fn expiring(app: &AppHandle) {
+/// Announces grants whose expiry is within 15 minutes, and break-glass grants in force
+/// (made here or by any other Hallpass on this folder), each once.
+pub fn announce(app: &AppHandle) {
     let state = app.state::<AppState>();
     if state.is_demo() {
         return;
@@ -51,7 +66,26 @@ pub fn expiring(app: &AppHandle) {
     let announced = app.state::<Announced>();
     let mut due = Vec::new();
     {
-        let mut seen = announced.0.lock().unwrap_or_else(|p| p.into_inner());
+        let mut seen = announced
+            .break_glass
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        for g in active.iter().filter(|g| g.break_glass) {
+            if seen.insert(g.id) {
+                due.push(notify::break_glass(
+                    &g.granted.describe(),
+                    g.reason.as_deref().unwrap_or("?"),
+                    g.expires_at.as_deref(),
+                ));
+            }
+        }
+    }
+    if !due.is_empty() {
+        // The window shows break-glass access in red: have it read the status again.
+        let _ = app.emit("status-changed", ());
+    }
+    {
+        let mut seen = announced.expiring.lock().unwrap_or_else(|p| p.into_inner());
         for g in active.iter().filter(|g| !g.standing) {
             let Some(at) = g
                 .expires_at
@@ -65,7 +99,26 @@ pub fn expiring(app: &AppHandle) {
             }
         }
     }
-    show(app, &due);
+    present(app, &due);
+}
+
+/// The break-glass set-up and the break-glass access in force.
+#[tauri::command]
+pub fn break_glass_status(
+    state: tauri::State<'_, AppState>,
+) -> crate::Result<crate::provision::break_glass::BreakGlassStatus> {
+    crate::provision::break_glass::status(&store::open(&state.live_dir())?)
+}
+
+/// Chooses the organization's break-glass permission set.
+#[tauri::command]
+pub fn set_break_glass(
+    state: tauri::State<'_, AppState>,
+    permission_set: String,
+) -> crate::Result<crate::provision::break_glass::BreakGlassStatus> {
+    let conn = store::open(&state.live_dir())?;
+    crate::provision::break_glass::set(&conn, &permission_set)?;
+    crate::provision::break_glass::status(&conn)
 }
 
 /// Whether a webhook is set (its host only: the address is a credential).

@@ -60,6 +60,8 @@ pub struct AppStatus {
     pub ops_blocked: u32,
     /// Whether time-bound access ends on time without Hallpass (expiry by AWS).
     pub expiry: crate::provision::expiry_schedules::ExpiryStatus,
+    /// Break-glass access in force: a red banner until it ends.
+    pub break_glass: Vec<crate::store::grants::GrantRequest>,
 }
 
 impl AppState {
@@ -249,6 +251,10 @@ impl AppState {
             ops_open: count(&[OpState::Queued, OpState::Submitted, OpState::InProgress])?,
             ops_blocked: count(&[OpState::Blocked])?,
             expiry: crate::provision::expiry_schedules::status(&live)?,
+            break_glass: crate::store::grants::list(&live, true)?
+                .into_iter()
+                .filter(|g| g.break_glass)
+                .collect(),
         })
     }
 }

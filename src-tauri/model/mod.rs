@@ -140,6 +140,19 @@ pub struct PermissionSet {
     pub permissions_boundary: Option<PermissionsBoundary>,
 }
 
+impl PermissionSet {
+    /// Named like a break-glass permission set ("BreakGlassAdmin", "emergency-access").
+    pub fn looks_like_break_glass(&self) -> bool {
+        let n: String = self
+            .name
+            .to_lowercase()
+            .chars()
+            .filter(|c| c.is_alphanumeric())
+            .collect();
+        n.contains("breakglass") || n.contains("emergency")
+    }
+}
+
 /// A permission set provisioned to an account; `outdated` when the account
 /// holds an older version than the permission set's latest.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]

@@ -44,9 +44,12 @@ pub(crate) fn enqueue_in(
                 tx,
                 &s.instance_arn,
                 &g,
-                actor,
-                reason,
-                plan.expires_at.as_deref(),
+                &grants::Asked {
+                    actor,
+                    reason,
+                    expires_at: plan.expires_at.as_deref(),
+                    break_glass: plan.break_glass,
+                },
                 item.noop.is_some(),
             )?),
             None => None,
@@ -66,7 +69,11 @@ pub(crate) fn enqueue_in(
             Some(op),
             s,
             reason,
-            "requested",
+            if plan.break_glass && grant_id.is_some() {
+                "break-glass requested"
+            } else {
+                "requested"
+            },
             None,
         )?;
         if let Some(why) = &item.noop {

@@ -89,11 +89,15 @@ pub async fn execute(
         .filter_map(|id| operations::get(conn, *id).ok())
         .filter(|o| !o.state.is_open())
         .collect();
-    report
-        .notices
-        .extend(crate::notify::of_operations(&finished, |batch| {
-            operations::batch_reason(conn, batch).ok().flatten()
-        }));
+    report.notices.extend(crate::notify::of_operations(
+        &finished,
+        |batch| operations::batch_reason(conn, batch).ok().flatten(),
+        |op| {
+            op.grant_id
+                .and_then(|id| crate::store::grants::by_id(conn, id).ok())
+                .filter(|g| g.break_glass)
+        },
+    ));
     report.webhook = crate::notify::post(opts.webhook.clone(), report.notices.clone()).await;
     Ok(report)
 }

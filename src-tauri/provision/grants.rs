@@ -66,6 +66,7 @@ pub(super) fn release(
         expires_at: None,
         warnings: vec![],
         end_sessions: vec![],
+        break_glass: false,
     }))
 }
 

@@ -27,6 +27,7 @@
 //!    inline policy), `provisioning` (provisioning a permission set and waiting for it).
 
 pub mod batch;
+pub mod break_glass;
 pub mod duration;
 mod exec;
 mod expand;

@@ -26,18 +26,33 @@ fn reason_needed(user: &str, reason: Option<&str>) -> Result<()> {
     Ok(())
 }
 
-/// A direct user grant needs a reason, checked on the request before planning.
-pub fn require_reason(request: &Request, reason: Option<&str>) -> Result<()> {
-    if let Request::Grant { assignment, .. } = request {
-        if assignment.principal_type == PrincipalType::User {
-            reason_needed(&assignment.principal, reason)?;
-        }
+/// Break-glass access always needs a reason.
+fn break_glass_reason(reason: Option<&str>) -> Result<()> {
+    if reason.is_none_or(|r| r.trim().is_empty()) {
+        return Err(Error::InvalidInput(
+            "break-glass access needs a reason (--reason): say what broke and why normal access does not do".into(),
+        ));
     }
     Ok(())
 }
 
+/// A direct user grant (and break-glass access) needs a reason, checked on the request
+/// before planning.
+pub fn require_reason(request: &Request, reason: Option<&str>) -> Result<()> {
+    match request {
+        Request::Grant { assignment, .. } if assignment.principal_type == PrincipalType::User => {
+            reason_needed(&assignment.principal, reason)
+        }
+        Request::BreakGlass { .. } => break_glass_reason(reason),
+        _ => Ok(()),
+    }
+}
+
 /// The same rule on a plan about to be applied.
 pub fn require_reason_for_plan(plan: &Plan, reason: Option<&str>) -> Result<()> {
+    if plan.break_glass {
+        return break_glass_reason(reason);
+    }
     for i in &plan.items {
         if let OpChange::Grant(a) = &i.spec.change {
             if a.principal_type == PrincipalType::User {
@@ -56,6 +71,7 @@ pub fn plan_all(conn: &Connection, requests: &[Request]) -> Result<Plan> {
         expires_at: None,
         warnings: vec![],
         end_sessions: vec![],
+        break_glass: false,
     };
     for r in requests {
         let p = plan(conn, r)?;
@@ -65,6 +81,7 @@ pub fn plan_all(conn: &Connection, requests: &[Request]) -> Result<Plan> {
             }
         }
         out.expires_at = out.expires_at.or(p.expires_at);
+        out.break_glass |= p.break_glass;
         out.warnings.extend(p.warnings);
         for b in p.end_sessions {
             if !out.end_sessions.contains(&b) {
@@ -172,12 +189,37 @@ pub fn plan(conn: &Connection, request: &Request) -> Result<Plan> {
             assignment_items(conn, &snap, assignment, OpKind::Revoke, &mut warnings)?
         }
         Request::RevokeOrphans => orphan_items(conn, &snap)?,
+        Request::BreakGlass {
+            user,
+            accounts,
+            expires_in,
+            instance,
+        } => {
+            let ps = super::break_glass::permission_set(conn, &snap)?;
+            let length = super::break_glass::length(expires_in.as_deref())?;
+            expires_at = Some(super::duration::expiry_from_now(length));
+            warnings.push(format!(
+                "BREAK-GLASS: {ps} to user {user} until {}. This is announced on every Hallpass and the team's \
+                 webhook, recorded in the audit log with the reason, and shown in red until it ends.",
+                expires_at.as_deref().unwrap_or("?")
+            ));
+            let request = AssignmentRequest {
+                principal_type: PrincipalType::User,
+                principal: user.clone(),
+                permission_sets: vec![ps],
+                accounts: accounts.clone(),
+                ous: vec![],
+                instance: instance.clone(),
+            };
+            assignment_items(conn, &snap, &request, OpKind::Grant, &mut warnings)?
+        }
     };
     let mut plan = Plan {
         items,
         expires_at,
         warnings,
         end_sessions: vec![],
+        break_glass: matches!(request, Request::BreakGlass { .. }),
     };
     if matches!(
         request,

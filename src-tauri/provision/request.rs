@@ -63,6 +63,16 @@ pub enum Request {
     },
     /// Revoke every assignment whose user or group no longer exists.
     RevokeOrphans,
+    /// Break-glass: the organization's break-glass permission set to one named user on the
+    /// named accounts, for a short time (an hour unless said otherwise, at most 12 hours).
+    BreakGlass {
+        /// A user name (or id).
+        user: String,
+        /// Ids or names.
+        accounts: Vec<String>,
+        expires_in: Option<String>,
+        instance: Option<String>,
+    },
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, TS)]
@@ -83,6 +93,9 @@ pub struct Plan {
     /// Live sessions to end with the revocations (`--end-sessions`).
     #[serde(default)]
     pub end_sessions: Vec<crate::model::session_block::BlockSpec>,
+    /// Break-glass access: the organization's break-glass permission set to a named user.
+    #[serde(default)]
+    pub break_glass: bool,
 }
 
 impl Plan {

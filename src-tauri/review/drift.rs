@@ -291,5 +291,6 @@ pub fn reconcile(conn: &Connection, snap: i64, m: &Matrix, only_missing: bool) -
         expires_at: None,
         warnings: vec![],
         end_sessions: vec![],
+        break_glass: false,
     })
 }

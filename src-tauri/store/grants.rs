@@ -30,6 +30,8 @@ pub struct GrantRequest {
     /// The expiry passed while Hallpass was not running; it was revoked late.
     pub overdue: bool,
     pub end_note: Option<String>,
+    /// Break-glass access: always notified, shown in red until it ends.
+    pub break_glass: bool,
 }
 
 /// Where a grant request is: in force, or ended by its expiry or by hand (or a revoke).
@@ -59,7 +61,8 @@ impl GrantState {
 
 fn cols() -> String {
     format!(
-        "id, instance_arn, {}, actor, reason, created_at, expires_at, standing, state, ended_at, overdue, end_note",
+        "id, instance_arn, {}, actor, reason, created_at, expires_at, standing, state, ended_at, overdue, end_note, \
+         break_glass",
         crate::store::GRANTED_COLS
     )
 }
@@ -82,6 +85,7 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<GrantRequest> {
         ended_at: r.get(19)?,
         overdue: r.get(20)?,
         end_note: r.get(21)?,
+        break_glass: r.get(22)?,
     })
 }
 
@@ -125,14 +129,20 @@ fn active_for(
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
+/// How a grant request was asked for.
+pub struct Asked<'a> {
+    pub actor: &'a str,
+    pub reason: Option<&'a str>,
+    pub expires_at: Option<&'a str>,
+    pub break_glass: bool,
+}
+
 /// Records a grant request. `exists_now`: what it asks for is already there.
 pub fn record(
     conn: &Connection,
     instance_arn: &str,
     granted: &Granted,
-    actor: &str,
-    reason: Option<&str>,
-    expires_at: Option<&str>,
+    asked: &Asked<'_>,
     exists_now: bool,
 ) -> Result<i64> {
     let others = active_for(conn, instance_arn, granted, -1)?;
@@ -142,8 +152,8 @@ pub fn record(
     let c = crate::store::granted_params(granted);
     conn.execute(
         &format!(
-            "INSERT INTO grants(instance_arn, {}, actor, reason, created_at, expires_at, standing, state)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, 'active')",
+            "INSERT INTO grants(instance_arn, {}, actor, reason, created_at, expires_at, standing, state, break_glass)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, 'active', ?18)",
             crate::store::GRANTED_COLS
         ),
         rusqlite::params![
@@ -159,11 +169,12 @@ pub fn record(
             c[8],
             c[9],
             c[10],
-            actor,
-            reason,
+            asked.actor,
+            asked.reason,
             now_rfc3339(),
-            expires_at,
-            standing
+            asked.expires_at,
+            standing,
+            asked.break_glass
         ],
     )?;
     Ok(conn.last_insert_rowid())
@@ -212,6 +223,17 @@ pub fn get(tx: &Transaction<'_>, id: i64) -> Result<GrantRequest> {
             "there is no grant request {id}; `hallpass grants` lists them"
         ))
     })
+}
+
+/// Request `id`, outside a transaction.
+pub fn by_id(conn: &Connection, id: i64) -> Result<GrantRequest> {
+    conn.query_row(
+        &format!("SELECT {} FROM grants WHERE id = ?1", cols()),
+        [id],
+        row,
+    )
+    .optional()?
+    .ok_or_else(|| Error::NotFound(format!("there is no grant request {id}")))
 }
 
 /// The soonest expiry among active requests, to schedule the next check.

@@ -71,6 +71,11 @@ pub(super) const MIGRATIONS: &[Migration] = &[
         "session_blocks",
         include_str!("../../migrations/0013_session_blocks.sql"),
     ),
+    (
+        14,
+        "break_glass",
+        include_str!("../../migrations/0014_break_glass.sql"),
+    ),
 ];
 
 /// Applies the pending `migrations`; an existing database is backed up into the data

@@ -331,3 +331,43 @@ def test_desktop_notifications(harness, data_dir, notifications):
         raise
     finally:
         app.close()
+
+
+def test_break_glass_from_the_window(harness, data_dir, notifications):
+    """Break-glass from its button: the organization's break-glass permission set to a named
+    user with a reason; AWS holds the assignment, a red banner stays until it ends, and the
+    platform's notification center is told."""
+    truth = harness.post("scenario", {"name": "small", "external_id": EXTERNAL_ID, "region": REGION})
+    env = {**app_env(harness.url, data_dir), "HALLPASS_REGION": REGION}
+    cli(env, "connect", "--role-arn", truth["role_arn"], "--external-id", EXTERNAL_ID)
+    ps = harness.post("mutate", {"kind": "create_permission_set", "region": REGION, "name": "BreakGlassAdmin"})["arn"]
+    cli(env, "sync")
+    main = next(i for i in truth["instances"] if i["owner_account_id"] == truth["management_account_id"])
+    user = next(u for u in truth["users"] if u["identity_store_id"] == main["identity_store_id"])
+    account = next(a for a in truth["accounts"] if a["name"].startswith("acct-"))
+    before = len(notifications.summaries())
+
+    app = App(env)
+    try:
+        app.click("nav-changes")
+        app.click("new-break-glass")
+        assert "BreakGlassAdmin" in app.wait_text("break-glass-explained", "BreakGlassAdmin")
+        app.el("change-principal").send_keys(user["user_name"], Keys.TAB)
+        app.click(f"change-account-{account['id']}")
+        app.click("change-review")
+        assert "needs a reason" in app.wait_text("change-error", "reason")
+        app.el("change-reason").send_keys("e2e: IdP is down")
+        app.click("change-review")
+        app.wait_text("change-summary", "1 change(s)")
+        app.shot("24-break-glass-plan")
+        app.click("change-apply")
+        banner = app.wait_text("break-glass-banner", "BREAK-GLASS in force")
+        assert user["user_name"] in banner and "e2e: IdP is down" in banner, banner
+        app.wait.until(lambda d: user["user_id"] in assignments(harness.url, main["instance_arn"], account["id"], ps))
+        app.wait.until(lambda d: "Hallpass: BREAK-GLASS access granted" in notifications.summaries()[before:])
+        app.shot("25-break-glass-banner")
+    except BaseException:
+        app.shot("break-glass-failure")
+        raise
+    finally:
+        app.close()

@@ -141,3 +141,136 @@ fn a_webhook_that_fails_never_holds_up_a_change() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("https://"));
 }
+
+#[test]
+fn break_glass_is_short_needs_a_reason_is_announced_and_audited() {
+    let w = World::synced("small");
+    let hook = Receiver::start();
+    w.env.ok(&["webhook", "set", "--url", &hook.url]);
+    let user = w
+        .truth
+        .users
+        .iter()
+        .find(|u| u.identity_store_id == w.truth.instances[0].identity_store_id)
+        .unwrap()
+        .clone();
+    let account = w
+        .truth
+        .accounts
+        .iter()
+        .find(|a| a.name.starts_with("acct-"))
+        .unwrap()
+        .clone();
+    let glass = |extra: &[&str]| {
+        let mut args = vec![
+            "grant",
+            "--break-glass",
+            "--user",
+            &user.user_name,
+            "--account",
+            &account.name,
+            "--yes",
+        ];
+        args.extend_from_slice(extra);
+        w.env.run(&args)
+    };
+
+    // No break-glass permission set yet: said plainly, nothing done.
+    let out = glass(&["--reason", "IdP down"]);
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("no break-glass permission set"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let ps = w.h.mutate(serde_json::json!({
+        "kind": "create_permission_set", "region": REGION, "name": "BreakGlassAdmin",
+    }))["arn"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    w.env.ok(&["sync"]);
+    let st = w.env.json(&["break-glass", "status"]);
+    assert_eq!(st["permission_set"], "BreakGlassAdmin", "{st:#}");
+
+    // A reason is required; longer than 12 hours is refused.
+    let out = glass(&[]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("needs a reason"));
+    let out = glass(&["--reason", "IdP down", "--expires", "13h"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("at most 12 hours"));
+    // Never to a group.
+    let out = w.env.run(&[
+        "grant",
+        "--break-glass",
+        "--group",
+        "team-empty",
+        "--account",
+        &account.name,
+        "--reason",
+        "x",
+        "--yes",
+    ]);
+    assert!(!out.status.success());
+
+    let out = glass(&["--reason", "IdP down, incident 9", "--json"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        w.h.inspect(&[])
+            .assignment_count(&account.id, &ps, &user.user_id),
+        1
+    );
+    let active = w.env.json(&["break-glass", "status"])["active"].clone();
+    assert_eq!(active.as_array().unwrap().len(), 1, "{active:#}");
+    let g = &active[0];
+    assert_eq!(g["break_glass"], true);
+    assert_eq!(g["reason"], "IdP down, incident 9");
+    // An hour by default.
+    let ends = time::OffsetDateTime::parse(
+        g["expires_at"].as_str().unwrap(),
+        &time::format_description::well_known::Rfc3339,
+    )
+    .unwrap();
+    let left = ends - time::OffsetDateTime::now_utc();
+    assert!(
+        left > time::Duration::minutes(55) && left <= time::Duration::hours(1),
+        "{left}"
+    );
+    let texts = hook.texts();
+    assert!(
+        texts
+            .iter()
+            .any(|t| t.contains("BREAK-GLASS") && t.contains("IdP down, incident 9")),
+        "{texts:?}"
+    );
+    let audit = w.env.json(&["audit"]);
+    assert!(
+        audit.as_array().unwrap().iter().any(
+            |e| e["result"] == "break-glass requested" && e["reason"] == "IdP down, incident 9"
+        ),
+        "{audit:#}"
+    );
+
+    // Two permission sets named like break-glass ones: the admin chooses.
+    w.h.mutate(serde_json::json!({
+        "kind": "create_permission_set", "region": REGION, "name": "EmergencyAccess",
+    }));
+    w.env.ok(&["sync"]);
+    let st = w.env.json(&["break-glass", "status"]);
+    assert!(
+        st["problem"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("several"),
+        "{st:#}"
+    );
+    let st = w
+        .env
+        .json(&["break-glass", "set", "--permission-set", "EmergencyAccess"]);
+    assert_eq!(st["permission_set"], "EmergencyAccess", "{st:#}");
+}

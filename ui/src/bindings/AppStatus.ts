@@ -2,6 +2,7 @@
 import type { ConnectionInfo } from "./ConnectionInfo";
 import type { Counts } from "./Counts";
 import type { ExpiryStatus } from "./ExpiryStatus";
+import type { GrantRequest } from "./GrantRequest";
 import type { Instance } from "./Instance";
 import type { SnapshotInfo } from "./SnapshotInfo";
 
@@ -29,4 +30,8 @@ ops_open: number, ops_blocked: number,
 /**
  * Whether time-bound access ends on time without Hallpass (expiry by AWS).
  */
-expiry: ExpiryStatus, };
+expiry: ExpiryStatus, 
+/**
+ * Break-glass access in force: a red banner until it ends.
+ */
+break_glass: Array<GrantRequest>, };

@@ -11,4 +11,8 @@ standing: boolean, state: GrantState, ended_at: string | null,
 /**
  * The expiry passed while Hallpass was not running; it was revoked late.
  */
-overdue: boolean, end_note: string | null, } & ({ "target": "assignment" } & AssignmentSpec | { "target": "membership" } & MembershipSpec);
+overdue: boolean, end_note: string | null, 
+/**
+ * Break-glass access: always notified, shown in red until it ends.
+ */
+break_glass: boolean, } & ({ "target": "assignment" } & AssignmentSpec | { "target": "membership" } & MembershipSpec);

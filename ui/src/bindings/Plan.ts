@@ -10,4 +10,8 @@ expires_at: string | null, warnings: Array<string>,
 /**
  * Live sessions to end with the revocations (`--end-sessions`).
  */
-end_sessions: Array<BlockSpec>, };
+end_sessions: Array<BlockSpec>, 
+/**
+ * Break-glass access: the organization's break-glass permission set to a named user.
+ */
+break_glass: boolean, };

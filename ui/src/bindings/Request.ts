@@ -19,4 +19,12 @@ expires_in: string | null, } | { "type": "revoke", assignment: AssignmentRequest
 /**
  * Also end the live sessions issued from what is revoked.
  */
-end_sessions: boolean, } | { "type": "revoke-orphans" };
+end_sessions: boolean, } | { "type": "revoke-orphans" } | { "type": "break-glass", 
+/**
+ * A user name (or id).
+ */
+user: string, 
+/**
+ * Ids or names.
+ */
+accounts: Array<string>, expires_in: string | null, instance: string | null, };
