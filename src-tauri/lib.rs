@@ -2,6 +2,7 @@
 //! IAM Identity Center. The core (AWS, sync, store) builds without the desktop
 //! shell; the CLI and the desktop app are thin layers over it.
 
+pub mod authoring;
 pub mod aws;
 mod caller;
 pub mod checks;

@@ -174,6 +174,12 @@ pub(super) enum Command {
         #[command(subcommand)]
         command: ExpiryCommand,
     },
+    /// Permission sets as definitions: templates, the lint before AWS sees one, and the diff
+    /// an edit would make.
+    PermissionSet {
+        #[command(subcommand)]
+        command: PermissionSetCommand,
+    },
     /// The break-glass permission set: which one `grant --break-glass` gives, and the
     /// break-glass access in force.
     BreakGlass {
@@ -583,4 +589,59 @@ pub(crate) struct SecretArgs {
     /// External ID for this run only (never stored).
     #[arg(long, env = "HALLPASS_EXTERNAL_ID", hide_env_values = true)]
     pub(super) external_id: Option<Sensitive<String>>,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum PermissionSetCommand {
+    /// The templates (reference 001 §4 and §7), or one template's definition.
+    Template { name: Option<String> },
+    /// Lint a definition (a template and/or flags) before AWS sees it (exit status 3 on an
+    /// error).
+    Lint {
+        #[command(flatten)]
+        def: DefinitionArgs,
+    },
+    /// What an edit would change in PERMISSION_SET (its name or ARN) as the newest snapshot holds it: its
+    /// fields, its inline policy path by path, its attachments.
+    Diff {
+        /// The permission set's name (or ARN).
+        #[arg(value_name = "PERMISSION_SET")]
+        set: String,
+        #[command(flatten)]
+        def: DefinitionArgs,
+    },
+}
+
+/// A definition as typed: a template (or the set being edited) to start from, and flags
+/// that replace or add to it.
+#[derive(Debug, Args)]
+pub(crate) struct DefinitionArgs {
+    /// Start from this template (`hallpass permission-set template` lists them).
+    #[arg(long)]
+    pub(super) template: Option<String>,
+    #[arg(long)]
+    pub(super) name: Option<String>,
+    #[arg(long)]
+    pub(super) description: Option<String>,
+    /// ISO 8601, PT1H to PT12H.
+    #[arg(long)]
+    pub(super) session_duration: Option<String>,
+    #[arg(long)]
+    pub(super) relay_state: Option<String>,
+    /// The inline policy, from a JSON file.
+    #[arg(long, value_name = "FILE")]
+    pub(super) inline_policy: Option<std::path::PathBuf>,
+    /// An AWS-managed policy's ARN (repeatable; replaces the template's list).
+    #[arg(long = "managed-policy", value_name = "ARN")]
+    pub(super) managed_policies: Vec<String>,
+    /// A customer-managed policy reference, NAME or NAME:PATH (repeatable; replaces the
+    /// template's list).
+    #[arg(long = "customer-managed", value_name = "NAME[:PATH]")]
+    pub(super) customer_managed: Vec<String>,
+    /// The permissions boundary: an AWS-managed policy ARN, or a customer-managed NAME[:PATH].
+    #[arg(long, value_name = "ARN|NAME[:PATH]")]
+    pub(super) boundary: Option<String>,
+    /// A tag, K=V (repeatable; replaces the template's tags).
+    #[arg(long = "tag", value_name = "K=V")]
+    pub(super) tags: Vec<String>,
 }

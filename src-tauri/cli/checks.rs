@@ -18,7 +18,7 @@ use crate::store::{self, snapshots};
 /// Exit status of `check` and `lint-policy` when an error-level finding exists.
 pub const EXIT_FINDINGS: i32 = 3;
 
-fn exit_if_errors(findings: &[Finding]) {
+pub(super) fn exit_if_errors(findings: &[Finding]) {
     if findings.iter().any(|f| f.severity == Severity::Error) {
         let _ = std::io::stdout().flush();
         std::process::exit(EXIT_FINDINGS);

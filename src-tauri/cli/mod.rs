@@ -8,6 +8,7 @@ mod db;
 mod diff_drift;
 mod expiry;
 mod output;
+mod permission_sets;
 mod provision;
 mod queue;
 mod show;
@@ -153,6 +154,9 @@ fn run(cli: Cli) -> Result<()> {
         Command::Policies { expiry: true, .. } => checks::expiry_policies(&cli, &data_dir),
         Command::Expiry { command } => expiry::expiry(&cli, &data_dir, command),
         Command::Webhook { command } => expiry::webhook(&cli, &data_dir, command),
+        Command::PermissionSet { command } => {
+            permission_sets::permission_set(&cli, &data_dir, command)
+        }
         Command::Policies {
             caller,
             external_id,
@@ -386,7 +390,15 @@ fn run(cli: Cli) -> Result<()> {
 
 #[cfg(test)]
 mod tests {
-    use clap::Parser;
+    use clap::{CommandFactory, Parser};
+
+    /// Every subcommand's arguments are consistent (unique names, references to arguments
+    /// that exist): clap checks this only when a command is run, so a broken one would
+    /// otherwise fail in the user's hands.
+    #[test]
+    fn every_command_line_definition_is_consistent() {
+        super::args::Cli::command().debug_assert();
+    }
 
     #[test]
     fn a_parsed_command_line_prints_no_secret() {

@@ -21,6 +21,7 @@ mod keychain;
 mod kills;
 mod notify;
 mod organizations;
+mod permission_sets;
 mod provision;
 mod review;
 mod snapshots;

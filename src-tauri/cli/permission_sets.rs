@@ -1,0 +1,194 @@
+//! `hallpass permission-set template | lint | diff`: a permission set's definition from a
+//! template and flags, linted before AWS sees it, and compared with the one AWS holds.
+
+use std::path::Path;
+
+use super::args::{Cli, DefinitionArgs, PermissionSetCommand};
+use super::output::{self, emit};
+use crate::authoring::{diff, lint, templates, Definition, Tag};
+use crate::error::{Error, Result};
+use crate::model::{CustomerManagedRef, PermissionsBoundary};
+use crate::store::{self, queries, snapshots};
+
+fn customer_ref(text: &str) -> CustomerManagedRef {
+    match text.split_once(':') {
+        Some((name, path)) => CustomerManagedRef {
+            name: name.trim().to_owned(),
+            path: path.trim().to_owned(),
+        },
+        None => CustomerManagedRef {
+            name: text.trim().to_owned(),
+            path: "/".into(),
+        },
+    }
+}
+
+impl DefinitionArgs {
+    /// The definition: `base` (the set being edited), else the template, with the flags
+    /// applied over it.
+    fn definition(&self, base: Option<Definition>) -> Result<Definition> {
+        let mut d = match (&self.template, base) {
+            (Some(t), _) => templates::named(t)?.definition,
+            (None, Some(b)) => b,
+            (None, None) => Definition {
+                session_duration: crate::authoring::definition::DEFAULT_SESSION.into(),
+                ..Default::default()
+            },
+        };
+        if let Some(v) = &self.name {
+            d.name = v.trim().to_owned();
+        }
+        if let Some(v) = &self.description {
+            d.description = Some(v.clone()).filter(|s| !s.is_empty());
+        }
+        if let Some(v) = &self.session_duration {
+            d.session_duration = v.trim().to_owned();
+        }
+        if let Some(v) = &self.relay_state {
+            d.relay_state = Some(v.clone()).filter(|s| !s.is_empty());
+        }
+        if let Some(path) = &self.inline_policy {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| Error::io(format!("cannot read {}", path.display()), e))?;
+            d.inline_policy = Some(text).filter(|t| !t.trim().is_empty());
+        }
+        if !self.managed_policies.is_empty() {
+            d.managed_policies = self.managed_policies.clone();
+        }
+        if !self.customer_managed.is_empty() {
+            d.customer_managed = self
+                .customer_managed
+                .iter()
+                .map(|c| customer_ref(c))
+                .collect();
+        }
+        if let Some(b) = &self.boundary {
+            d.boundary = Some(if b.starts_with("arn:") {
+                PermissionsBoundary {
+                    managed_policy_arn: Some(b.clone()),
+                    customer_managed: None,
+                }
+            } else {
+                PermissionsBoundary {
+                    managed_policy_arn: None,
+                    customer_managed: Some(customer_ref(b)),
+                }
+            });
+        }
+        if !self.tags.is_empty() {
+            d.tags = self
+                .tags
+                .iter()
+                .map(|t| {
+                    t.split_once('=')
+                        .map(|(k, v)| Tag {
+                            key: k.trim().to_owned(),
+                            value: v.trim().to_owned(),
+                        })
+                        .ok_or_else(|| {
+                            Error::InvalidInput(format!("--tag {t:?}: write it as KEY=VALUE"))
+                        })
+                })
+                .collect::<Result<_>>()?;
+        }
+        Ok(d)
+    }
+}
+
+pub(crate) fn permission_set(cli: &Cli, data_dir: &Path, cmd: &PermissionSetCommand) -> Result<()> {
+    match cmd {
+        PermissionSetCommand::Template { name: None } => {
+            let all = templates::all();
+            if cli.json {
+                output::json(&all);
+            } else {
+                for t in &all {
+                    emit(&format!("{:<24} {}", t.name, t.summary));
+                }
+            }
+            Ok(())
+        }
+        PermissionSetCommand::Template { name: Some(n) } => {
+            output::json(&templates::named(n)?.definition);
+            Ok(())
+        }
+        PermissionSetCommand::Lint { def } => {
+            let d = def.definition(None)?;
+            let findings = lint::lint(&d);
+            super::checks::print_findings(cli.json, &findings);
+            super::checks::exit_if_errors(&findings);
+            Ok(())
+        }
+        PermissionSetCommand::Diff { set: name, def } => {
+            let conn = store::open(data_dir)?;
+            let snap = snapshots::latest_complete(&conn)?.ok_or_else(|| {
+                Error::NotFound("there is no snapshot yet: run `hallpass sync` first".into())
+            })?;
+            let sets = queries::permission_sets(&conn, snap)?;
+            let current = sets
+                .iter()
+                .find(|p| p.name == *name || p.arn == *name)
+                .ok_or_else(|| {
+                    Error::InvalidInput(format!(
+                        "unknown permission set {name:?} in snapshot {snap}; `hallpass show permission-sets` lists them"
+                    ))
+                })?;
+            let before = Definition::of(current);
+            let mut after = def.definition(Some(before.clone()))?;
+            // Sync does not read tags: they are compared when the edit is applied.
+            let tags = std::mem::take(&mut after.tags);
+            let changes = diff::diff(Some(&before), &after);
+            after.tags = tags;
+            let findings = lint::lint(&after);
+            if cli.json {
+                output::json(&serde_json::json!({ "diff": changes, "findings": findings }));
+                return Ok(());
+            }
+            if changes.is_empty() {
+                emit(&format!("Nothing would change in {}.", current.name));
+            }
+            let changed = changes
+                .fields
+                .iter()
+                .map(|f| (f.field.clone(), &f.before, &f.after))
+                .chain(
+                    changes
+                        .policy
+                        .iter()
+                        .map(|p| (format!("inline policy {}", p.path), &p.before, &p.after)),
+                );
+            for (what, before, after) in changed {
+                emit(&format!(
+                    "~ {what}: {} → {}",
+                    before.as_deref().unwrap_or("(none)"),
+                    after.as_deref().unwrap_or("(none)")
+                ));
+            }
+            for (sign, what, list) in [
+                ("+", "managed policy", &changes.managed_added),
+                ("-", "managed policy", &changes.managed_removed),
+                ("+", "customer-managed policy", &changes.customer_added),
+                ("-", "customer-managed policy", &changes.customer_removed),
+                ("+", "tag", &changes.tags_added),
+                ("-", "tag", &changes.tags_removed),
+            ] {
+                for x in list {
+                    emit(&format!("{sign} {what} {x}"));
+                }
+            }
+            if !after.tags.is_empty() {
+                let tags: Vec<String> = after
+                    .tags
+                    .iter()
+                    .map(|t| format!("{}={}", t.key, t.value))
+                    .collect();
+                emit(&format!(
+                    "tags to set: {} (the set's current tags are not in the snapshot)",
+                    tags.join(", ")
+                ));
+            }
+            super::checks::print_findings(false, &findings);
+            Ok(())
+        }
+    }
+}
