@@ -101,6 +101,14 @@ class AssignmentsMixin:
                 # policy cannot be provisioned into the account): nothing is created.
                 op["status"], op["reason"] = "FAILED", "Received a 404 status error: Not supported policy."
                 self.count("harness:failed_creates")
+            elif op["kind"] == "create" and existing is None and (
+                missing := self.missing_customer_policy(p["PermissionSetArn"], p["TargetId"])
+            ):
+                # Creating the assignment provisions the permission set into the account
+                # (CreateAccountAssignment API reference): a customer-managed policy the
+                # account lacks fails it (identity_center.missing_customer_policy).
+                op["status"], op["reason"] = "FAILED", missing
+                self.count("harness:failed_creates_missing_policy")
             elif op["kind"] == "create":
                 if existing is None:  # creating an existing assignment changes nothing
                     backend.create_account_assignment(

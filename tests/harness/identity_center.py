@@ -201,6 +201,34 @@ class IdentityCenterMixin:
         tags[:] = [t for t in tags if t["Key"] not in keys]
         return json_response({})
 
+    def missing_customer_policy(self, ps_arn: str, account: str) -> str | None:
+        """Why the permission set cannot be put into `account`'s role: a customer-managed policy
+        it references (attached, or as its permissions boundary) that the account does not
+        have. AWS: "You must have an IAM policy that matches the name and path in each AWS
+        account where you want to deploy your permission set"
+        (AttachCustomerManagedPolicyReferenceToPermissionSet API reference); IAM Identity
+        Center attaches it to the role in that account, so the account's provisioning (or
+        the assignment that provisions it) ends FAILED. The exact FailureReason is not
+        documented; the harness gives IAM's own NoSuchEntity message for attaching a policy
+        that is not there, in the "Received a 404 status error: …" shape of the reasons
+        public reports show."""
+        from moto.iam.models import iam_backends
+
+        backend = ssoadmin_backends[scenarios.MANAGEMENT_ACCOUNT][self.home_region]
+        ps = next((p for p in backend.permission_sets if p.permission_set_arn == ps_arn), None)
+        if ps is None:
+            return None
+        refs = [(c.name, c.path) for c in ps.customer_managed_policies]
+        boundary = (self.boundaries.get(ps_arn) or {}).get("CustomerManagedPolicyReference")
+        if boundary:
+            refs.append((boundary.get("Name", ""), boundary.get("Path", "/")))
+        have = iam_backends[account][self.partition].managed_policies
+        for name, path in refs:
+            arn = f"arn:{self.partition}:iam::{account}:policy{path or '/'}{name}"
+            if arn not in have:
+                return f"Received a 404 status error: Policy {arn} does not exist or is not attachable."
+        return None
+
     def sso_ProvisionPermissionSet(self, call: Call) -> Response:
         """Asynchronous like AWS: IN_PROGRESS for `assignment_delay_ms`, then the accounts are current."""
         ps = self.find_ps(call)
@@ -216,11 +244,19 @@ class IdentityCenterMixin:
         }
         if target:
             status["AccountId"] = target
+        one = target if call.params.get("TargetType") == "AWS_ACCOUNT" else None
+        accounts = [one] if one else sorted(
+            acct for p, acct in self.provisioned_pairs(self.backend_for(call), call.params.get("InstanceArn"))
+            if p == ps.permission_set_arn
+        )
         entry = {
             "status": status,
             "denied": denied,
             "done_at": time.time() + self.assignment_delay_ms / 1000.0,
-            "target": target if call.params.get("TargetType") == "AWS_ACCOUNT" else None,
+            "target": one,
+            "accounts": accounts,
+            # Checked when the request is made (the policies it finds then).
+            "missing": {a: m for a in accounts if (m := self.missing_customer_policy(ps.permission_set_arn, a))},
         }
         with self.lock:
             self.provisioning[status["RequestId"]] = entry
@@ -238,13 +274,22 @@ class IdentityCenterMixin:
                 if entry.get("denied"):
                     status["Status"], status["FailureReason"] = "FAILED", entry["denied"]
                     continue
-                outdated = self.outdated.setdefault(status["PermissionSetArn"], set())
-                if entry["target"]:
-                    outdated.discard(entry["target"])
+                ps_arn = status["PermissionSetArn"]
+                outdated = self.outdated.setdefault(ps_arn, set())
+                accounts = [entry["target"]] if entry["target"] else sorted(entry.get("accounts", []))
+                failed = None
+                for account in accounts:
+                    why = entry.get("missing", {}).get(account)
+                    if why:
+                        # That account keeps its old version; the others are brought up to date.
+                        failed = failed or why
+                        continue
+                    outdated.discard(account)
+                    settled.append((ps_arn, account))
+                if failed:
+                    status["Status"], status["FailureReason"] = "FAILED", failed
                 else:
-                    outdated.clear()
-                status["Status"] = "SUCCEEDED"
-                settled.append((status["PermissionSetArn"], entry["target"]))
+                    status["Status"] = "SUCCEEDED"
         # The roles now hold the latest version (portal.py); outside the lock it takes.
         for ps_arn, account in settled:
             self.provisioned_now(ps_arn, account)

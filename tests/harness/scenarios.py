@@ -305,7 +305,32 @@ def build(harness: Any, spec: dict) -> dict:
         build_large(harness, truth, rng, region, ou, account, root_id)
     else:
         raise ValueError(f"unknown scenario {name!r}")
+    deploy_customer_policies(truth, partition)
     return truth
+
+
+def deploy_customer_policies(truth: dict, partition: str) -> None:
+    """Every customer-managed policy the permission sets reference, in every account, as an
+    organization that uses such references keeps them (deployed with StackSets; reference
+    001 §4.3: "The CMP must already exist in each target account — with the same name"). A
+    test removes one from an account to see that account's provisioning fail."""
+    refs = set()
+    for ps in truth["permission_sets"]:
+        for ref in ps.get("customer_managed_policies", []):
+            path, _, name = ref.rpartition("/")
+            refs.add((name, path + "/"))
+        boundary = (ps.get("permissions_boundary") or {}).get("CustomerManagedPolicyReference")
+        if boundary:
+            refs.add((boundary["Name"], boundary.get("Path", "/")))
+    accounts = {a["id"] for a in truth["accounts"]} | {MANAGEMENT_ACCOUNT}
+    for account in sorted(accounts):
+        iam = iam_backends[account][partition]
+        for name, path in sorted(refs):
+            iam.create_policy(
+                description="", path=path, policy_name=name, tags=[],
+                policy_document=json.dumps({"Version": "2012-10-17", "Statement": [
+                    {"Effect": "Allow", "Action": "s3:ListAllMyBuckets", "Resource": "*"}]}),
+            )
 
 
 def build_small(harness: Any, truth: dict, rng: random.Random, region: str, ou: Any, account: Any, root_id: str, orgs: Any) -> None:
@@ -577,6 +602,20 @@ def mutate(harness: Any, change: dict) -> dict:
         # (https://docs.aws.amazon.com/singlesignon/latest/IdentityStoreAPIReference/API_CreateGroupMembership.html).
         ids = identitystore_backends[account][region]
         ids.create_group_membership(instance.identity_store_id, change["group_id"], {"UserId": change["user_id"]})
+        return {"ok": True}
+    if kind == "create_iam_policy":
+        # CreatePolicy in a member account (IAM API reference): a customer-managed policy a
+        # permission set can reference by name and path.
+        policy = iam_backends[change["account_id"]][harness.partition].create_policy(
+            description="", path=change.get("path", "/"), policy_document=change.get("document") or json.dumps(
+                {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:ListAllMyBuckets", "Resource": "*"}]}
+            ), policy_name=change["name"], tags=[],
+        )
+        return {"arn": policy.arn}
+    if kind == "delete_iam_policy":
+        # DeletePolicy in a member account (IAM API reference): a policy a permission set
+        # references is gone from that account.
+        iam_backends[change["account_id"]][harness.partition].delete_policy(change["arn"])
         return {"ok": True}
     if kind == "delete_membership":
         # DeleteGroupMembership: the user leaves the group, as an admin does in the console
