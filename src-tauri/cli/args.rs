@@ -601,6 +601,12 @@ pub(crate) enum PermissionSetCommand {
         #[command(flatten)]
         def: DefinitionArgs,
     },
+    /// Every version of PERMISSION_SET (its name or ARN) the snapshots kept, and what each
+    /// changed.
+    History {
+        #[arg(value_name = "PERMISSION_SET")]
+        set: String,
+    },
     /// What an edit would change in PERMISSION_SET (its name or ARN) as the newest snapshot holds it: its
     /// fields, its inline policy path by path, its attachments.
     Diff {

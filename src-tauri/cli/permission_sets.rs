@@ -119,6 +119,27 @@ pub(crate) fn permission_set(cli: &Cli, data_dir: &Path, cmd: &PermissionSetComm
             super::checks::exit_if_errors(&findings);
             Ok(())
         }
+        PermissionSetCommand::History { set } => {
+            let versions = crate::authoring::history::history(&store::open(data_dir)?, set)?;
+            if cli.json {
+                output::json(&versions);
+                return Ok(());
+            }
+            for v in &versions {
+                emit(&format!(
+                    "snapshot {} ({}){}",
+                    v.snapshot_id,
+                    v.seen_at.as_deref().unwrap_or("?"),
+                    if v.until_snapshot.is_none() {
+                        ", current"
+                    } else {
+                        ""
+                    }
+                ));
+                print_changes(&v.changes);
+            }
+            Ok(())
+        }
         PermissionSetCommand::Diff { set: name, def } => {
             let conn = store::open(data_dir)?;
             let snap = snapshots::latest_complete(&conn)?.ok_or_else(|| {
@@ -147,35 +168,7 @@ pub(crate) fn permission_set(cli: &Cli, data_dir: &Path, cmd: &PermissionSetComm
             if changes.is_empty() {
                 emit(&format!("Nothing would change in {}.", current.name));
             }
-            let changed = changes
-                .fields
-                .iter()
-                .map(|f| (f.field.clone(), &f.before, &f.after))
-                .chain(
-                    changes
-                        .policy
-                        .iter()
-                        .map(|p| (format!("inline policy {}", p.path), &p.before, &p.after)),
-                );
-            for (what, before, after) in changed {
-                emit(&format!(
-                    "~ {what}: {} → {}",
-                    before.as_deref().unwrap_or("(none)"),
-                    after.as_deref().unwrap_or("(none)")
-                ));
-            }
-            for (sign, what, list) in [
-                ("+", "managed policy", &changes.managed_added),
-                ("-", "managed policy", &changes.managed_removed),
-                ("+", "customer-managed policy", &changes.customer_added),
-                ("-", "customer-managed policy", &changes.customer_removed),
-                ("+", "tag", &changes.tags_added),
-                ("-", "tag", &changes.tags_removed),
-            ] {
-                for x in list {
-                    emit(&format!("{sign} {what} {x}"));
-                }
-            }
+            print_changes(&changes);
             if !after.tags.is_empty() {
                 let tags: Vec<String> = after
                     .tags
@@ -189,6 +182,39 @@ pub(crate) fn permission_set(cli: &Cli, data_dir: &Path, cmd: &PermissionSetComm
             }
             super::checks::print_findings(false, &findings);
             Ok(())
+        }
+    }
+}
+
+/// An edit's changes, one line each: `~` changed, `+` added, `-` removed.
+fn print_changes(changes: &diff::DefinitionDiff) {
+    let changed = changes
+        .fields
+        .iter()
+        .map(|f| (f.field.clone(), &f.before, &f.after))
+        .chain(
+            changes
+                .policy
+                .iter()
+                .map(|p| (format!("inline policy {}", p.path), &p.before, &p.after)),
+        );
+    for (what, before, after) in changed {
+        emit(&format!(
+            "~ {what}: {} → {}",
+            before.as_deref().unwrap_or("(none)"),
+            after.as_deref().unwrap_or("(none)")
+        ));
+    }
+    for (sign, what, list) in [
+        ("+", "managed policy", &changes.managed_added),
+        ("-", "managed policy", &changes.managed_removed),
+        ("+", "customer-managed policy", &changes.customer_added),
+        ("-", "customer-managed policy", &changes.customer_removed),
+        ("+", "tag", &changes.tags_added),
+        ("-", "tag", &changes.tags_removed),
+    ] {
+        for x in list {
+            emit(&format!("{sign} {what} {x}"));
         }
     }
 }

@@ -226,6 +226,15 @@ pub fn permission_set_detail(
     screens::permission_set_detail(&state.db()?, snapshot, &arn)
 }
 
+/// Every version of a permission set the snapshots kept, and what each changed.
+#[tauri::command]
+pub fn permission_set_history(
+    state: State<'_, AppState>,
+    arn: String,
+) -> Result<Vec<crate::authoring::history::Version>> {
+    crate::authoring::history::history(&state.db()?, &arn)
+}
+
 #[tauri::command]
 pub fn assignment_matrix(
     state: State<'_, AppState>,

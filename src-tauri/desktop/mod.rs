@@ -70,6 +70,7 @@ pub fn run(demo: bool) {
             commands::group_detail,
             commands::permission_sets,
             commands::permission_set_detail,
+            commands::permission_set_history,
             commands::assignment_matrix,
             commands::snapshot_diff,
             commands::access_changes,

@@ -29,7 +29,9 @@ use rusqlite::{Connection, OptionalExtension};
 
 use crate::error::{Error, Result};
 
-pub use versioned::{changes_between, key as versioned_key, Versioned};
+pub use versioned::{
+    changes_between, key as versioned_key, versions_where, Version as RowVersion, Versioned,
+};
 
 /// A value read from the database that this version does not know: an error naming it,
 /// never a silent default.

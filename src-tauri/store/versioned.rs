@@ -115,6 +115,36 @@ pub fn changes_between<T: Versioned>(
     Ok((gone, new))
 }
 
+/// One version of a row: the snapshot that first held it and the one that no longer did.
+pub struct Version<T> {
+    pub valid_from: i64,
+    pub valid_to: Option<i64>,
+    pub item: T,
+}
+
+/// Every version of the rows of `T` that match `filter` (an SQL condition using `?1`…),
+/// oldest first.
+pub fn versions_where<T: Versioned>(
+    conn: &Connection,
+    filter: &str,
+    args: &[&dyn rusqlite::ToSql],
+) -> Result<Vec<Version<T>>> {
+    let cols = T::COLUMNS.join(", ");
+    let n = T::COLUMNS.len();
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {cols}, valid_from, valid_to FROM {} WHERE {filter} ORDER BY valid_from, row_id",
+        T::TABLE
+    ))?;
+    let rows = stmt.query_map(args, |r| {
+        Ok(Version {
+            item: T::from_row(r)?,
+            valid_from: r.get(n)?,
+            valid_to: r.get(n + 1)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
 /// Every row of `T` visible in `snapshot`.
 pub fn read_at<T: Versioned>(conn: &Connection, snapshot: i64) -> Result<Vec<T>> {
     read_where(conn, snapshot, "", &[])

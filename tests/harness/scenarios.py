@@ -499,7 +499,13 @@ def mutate(harness: Any, change: dict) -> dict:
         ps.total_managed_policies_attached = len(ps.managed_policies)
         return {"ok": True}
     if kind == "set_session_duration":
-        sso.update_permission_set(instance.instance_arn, change["permission_set_arn"], None, change["duration"], None)
+        # UpdatePermissionSet with only SessionDuration: the description and relay state stay
+        # (each field of the request is optional; UpdatePermissionSet API reference). moto
+        # sets every field it is given, so the current ones are passed back.
+        ps = sso._find_permission_set(instance.instance_arn, change["permission_set_arn"])
+        sso.update_permission_set(
+            instance.instance_arn, change["permission_set_arn"], ps.description, change["duration"], ps.relay_state
+        )
         return {"ok": True}
     if kind == "create_permission_set":
         ps = sso.create_permission_set(change["name"], "", instance.instance_arn, "PT1H", None, [])

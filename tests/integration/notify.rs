@@ -72,9 +72,10 @@ fn grants_revokes_and_expiries_reach_the_webhook_without_secrets() {
     assert!(hook.texts()[0].contains("test"), "{:?}", hook.texts());
 
     let (acct_name, _, ps_name, _) = w.free("team-empty", 0);
+    // Long enough that it cannot pass while this command plans and applies it.
     let out = w
         .env
-        .grant_for("team-empty", &ps_name, &acct_name, "2s", Some("incident 7"));
+        .grant_for("team-empty", &ps_name, &acct_name, "6s", Some("incident 7"));
     assert_eq!(out["report"]["webhook"]["sent"], 1, "{out:#}");
     let granted = hook.texts()[1].clone();
     assert!(
@@ -86,7 +87,7 @@ fn grants_revokes_and_expiries_reach_the_webhook_without_secrets() {
     );
 
     // The expiry passes; the next run revokes it and says so.
-    wait_until_past(&w.env.json(&["grants"])[0]["expires_at"]);
+    wait_until_past(&w.env.json(&["grants", "--all"])[0]["expires_at"]);
     let out = w.env.json(&["ops", "run"]);
     assert_eq!(out["report"]["expired_grants"], 1, "{out:#}");
     let texts = hook.texts();

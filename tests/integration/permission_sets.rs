@@ -105,3 +105,28 @@ fn an_edit_shows_its_diff_against_the_snapshot() {
         "{diff:#}"
     );
 }
+
+#[test]
+fn a_permission_sets_history_shows_each_version_and_what_it_changed() {
+    let w = World::synced("small");
+    let ps = w.truth.ps_arn("ReadOnly");
+    w.h.mutate(serde_json::json!({
+        "kind": "set_session_duration", "region": REGION, "permission_set_arn": ps, "duration": "PT2H",
+    }));
+    w.env.ok(&["sync"]);
+    let versions = w.env.json(&["permission-set", "history", "ReadOnly"]);
+    let versions = versions.as_array().unwrap();
+    assert_eq!(versions.len(), 2, "{versions:#?}");
+    assert!(versions[0]["until_snapshot"].is_number());
+    assert!(
+        versions[1]["until_snapshot"].is_null(),
+        "the newest is current"
+    );
+    let fields = versions[1]["changes"]["fields"].as_array().unwrap();
+    assert_eq!(fields.len(), 1, "{fields:#?}");
+    assert_eq!(fields[0]["field"], "session duration");
+    assert_eq!(fields[0]["after"], "PT2H");
+    let unknown = w.env.run(&["permission-set", "history", "NoSuchSet"]);
+    assert!(!unknown.status.success());
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("show permission-sets"));
+}

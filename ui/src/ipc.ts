@@ -2,6 +2,7 @@
 // are generated from the Rust types (src/bindings, by ts-rs).
 import { invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
+import type { Version } from "./bindings/Version";
 import type { BreakGlassStatus } from "./bindings/BreakGlassStatus";
 import type { WebhookStatus } from "./bindings/WebhookStatus";
 import type { SessionBlock } from "./bindings/SessionBlock";
@@ -156,6 +157,7 @@ export const sessionBlocks = (all: boolean) => invoke<SessionBlock[]>("session_b
 export const expiryPolicies = () => invoke<RolePolicies>("expiry_policies");
 export const setExpiryByAws = (on: boolean) => invoke<ExpiryStatus>("set_expiry_by_aws", { on });
 export const webhookStatus = () => invoke<WebhookStatus>("webhook_status");
+export const permissionSetHistory = (arn: string) => invoke<Version[]>("permission_set_history", { arn });
 export const breakGlassStatus = () => invoke<BreakGlassStatus>("break_glass_status");
 export const setBreakGlass = (permissionSet: string) => invoke<BreakGlassStatus>("set_break_glass", { permissionSet });
 export const setWebhook = (url: string | null) => invoke<WebhookStatus>("set_webhook", { url });
