@@ -198,7 +198,9 @@ fn a_grant_due_in_seconds_is_still_ended_by_aws_and_foreign_schedules_are_report
         "team-empty",
         &ps_name,
         &acct_name,
-        "2s",
+        // Under the ten seconds ahead a schedule is written for, yet long enough that it
+        // cannot pass while this command plans and applies it.
+        "5s",
         Some("a quick look"),
     );
     assert_eq!(out["report"]["schedules"]["written"], 1, "{out:#}");

@@ -395,13 +395,18 @@ fn overlapping_time_bound_grants_keep_the_assignment_until_the_last_expires() {
         w.env
             .grant_for("team-empty", &ps_name, &acct_name, expires, Some(reason))
     };
-    grant("3s", "incident 1");
-    grant("8s", "incident 2");
+    // Far enough apart, and far enough ahead, that neither can pass while the commands run.
+    grant("6s", "incident 1");
+    grant("14s", "incident 2");
     let active = w.env.json(&["grants"]);
-    assert_eq!(active.as_array().unwrap().len(), 2, "{active:#}");
+    let active = active.as_array().unwrap().clone();
+    assert_eq!(active.len(), 2, "{active:#?}");
     assert_eq!(w.h.inspect(&[]).assignment_count(&acct, &ps, &empty), 1);
+    let ends = |incident: &str| {
+        active.iter().find(|g| g["reason"] == incident).unwrap()["expires_at"].clone()
+    };
 
-    std::thread::sleep(std::time::Duration::from_millis(3500));
+    wait_until_past(&ends("incident 1"));
     let out = w.env.json(&["ops", "run"]);
     assert_eq!(out["report"]["expired_grants"], 1, "{out:#}");
     assert_eq!(
@@ -410,7 +415,7 @@ fn overlapping_time_bound_grants_keep_the_assignment_until_the_last_expires() {
         "still needed by the second grant"
     );
 
-    std::thread::sleep(std::time::Duration::from_millis(5000));
+    wait_until_past(&ends("incident 2"));
     let out = w.env.json(&["ops", "run"]);
     assert_eq!(out["report"]["expired_grants"], 1, "{out:#}");
     assert_eq!(out["report"]["succeeded"], 1, "{out:#}");
@@ -454,7 +459,7 @@ fn a_time_bound_grant_over_a_standing_assignment_never_removes_it() {
         "1s",
         "--yes",
     ]);
-    std::thread::sleep(std::time::Duration::from_millis(1500));
+    wait_until_past(&w.env.json(&["grants", "--all"])[0]["expires_at"]);
     let out = w.env.json(&["ops", "run"]);
     // On a loaded machine the grant command itself may already find it due.
     let expired = |v: &serde_json::Value| v["report"]["expired_grants"].as_u64().unwrap_or(0);
