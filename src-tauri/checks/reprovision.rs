@@ -113,35 +113,16 @@ pub async fn reprovision(
         &ps.arn,
         &ps.name,
         None,
-        |request_id| {
-            audit::append_about(
-                conn,
-                actor,
-                None,
-                None,
-                "reprovision",
-                &target,
-                &about,
-                None,
-                "submitted",
-                Some(request_id),
-            )
+        &crate::provision::provisioning::Audited {
+            conn,
+            actor,
+            action: "reprovision",
+            target: &target,
+            about: &about,
         },
     )
     .await?;
     if let Status::Failed(reason) = &status {
-        audit::append_about(
-            conn,
-            actor,
-            None,
-            None,
-            "reprovision",
-            &target,
-            &about,
-            None,
-            "failed",
-            Some(reason),
-        )?;
         let fix = match crate::aws::denied_action(reason).filter(|a| a.starts_with("iam:")) {
             Some(action) => format!(
                 " The management role lacks {action}: in the management account IAM Identity Center updates its \
@@ -155,18 +136,6 @@ pub async fn reprovision(
             ps.name
         )));
     }
-    audit::append_about(
-        conn,
-        actor,
-        None,
-        None,
-        "reprovision",
-        &target,
-        &about,
-        None,
-        "succeeded",
-        Some(&request_id),
-    )?;
     let mut touched = refresh::Touched::default();
     touched
         .sets

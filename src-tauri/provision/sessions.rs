@@ -280,23 +280,42 @@ fn describe(b: &BlockSpec) -> String {
 pub(super) fn record(conn: &Connection, batch: i64, plan: &Plan, actor: &str) -> Result<()> {
     for b in still_needed(plan) {
         stored::insert(conn, batch, b)?;
-        audit::append_about(
+        note(
             conn,
             actor,
-            Some(batch),
-            None,
-            "end sessions",
-            &describe(b),
-            &subject(b),
-            None,
+            batch,
+            b,
             "requested",
-            Some(&format!(
+            &format!(
                 "denied until the revoke has finished and {} (the session duration) has passed",
                 b.session_duration
-            )),
+            ),
         )?;
     }
     Ok(())
+}
+
+/// One step of a block in the audit log.
+fn note(
+    conn: &Connection,
+    actor: &str,
+    batch: i64,
+    b: &BlockSpec,
+    result: &str,
+    detail: &str,
+) -> Result<()> {
+    audit::append_about(
+        conn,
+        actor,
+        Some(batch),
+        None,
+        "end sessions",
+        &describe(b),
+        &subject(b),
+        None,
+        result,
+        Some(detail),
+    )
 }
 
 /// When a block may go: once its batch has finished, the session duration after that.
@@ -409,35 +428,16 @@ async fn converge_all(
                     &ps,
                     &ps_name,
                     Some(account),
-                    |request_id| {
-                        audit::append_about(
-                            conn,
-                            actor,
-                            None,
-                            None,
-                            "end sessions",
-                            &what,
-                            &about,
-                            None,
-                            "submitted",
-                            Some(request_id),
-                        )
+                    &super::provisioning::Audited {
+                        conn,
+                        actor,
+                        action: "end sessions",
+                        target: &what,
+                        about: &about,
                     },
                 )
                 .await?;
                 if let Status::Failed(reason) = status {
-                    audit::append_about(
-                        conn,
-                        actor,
-                        None,
-                        None,
-                        "end sessions",
-                        &what,
-                        &about,
-                        None,
-                        "failed",
-                        Some(&reason),
-                    )?;
                     return Err(Error::InvalidInput(format!(
                         "AWS could not provision {ps_name} to account {account} (request {request_id}): {reason}"
                     )));
@@ -449,39 +449,28 @@ async fn converge_all(
             Ok(()) => {
                 for b in &pending {
                     stored::set_active(conn, b.id)?;
-                    audit::append_about(
+                    note(
                         conn,
                         actor,
-                        Some(b.batch_id),
-                        None,
-                        "end sessions",
-                        &describe(&b.spec),
-                        &subject(&b.spec),
-                        None,
+                        b.batch_id,
+                        &b.spec,
                         "sessions denied",
-                        Some(&format!(
-                            "Deny on identitystore:userId {} in {SID}",
-                            b.spec.user_id
-                        )),
+                        &format!("Deny on identitystore:userId {} in {SID}", b.spec.user_id),
                     )?;
                     report.applied += 1;
                 }
                 for b in &going {
                     stored::set_removed(conn, b.id)?;
-                    audit::append_about(
+                    note(
                         conn,
                         actor,
-                        Some(b.batch_id),
-                        None,
-                        "end sessions",
-                        &describe(&b.spec),
-                        &subject(&b.spec),
-                        None,
+                        b.batch_id,
+                        &b.spec,
                         "deny removed",
-                        Some(&format!(
+                        &format!(
                             "the session duration {} has passed since the revoke",
                             b.spec.session_duration
-                        )),
+                        ),
                     )?;
                     report.removed += 1;
                 }
