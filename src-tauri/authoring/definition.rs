@@ -32,8 +32,7 @@ pub struct Definition {
     pub tags: Vec<Tag>,
 }
 
-/// A permission set's session duration when it sets none (CreatePermissionSet: one hour).
-pub const DEFAULT_SESSION: &str = "PT1H";
+pub use crate::model::DEFAULT_SESSION_DURATION as DEFAULT_SESSION;
 
 impl Definition {
     /// The definition of a permission set as the snapshot holds it (tags are not synced).

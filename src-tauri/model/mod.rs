@@ -121,6 +121,10 @@ pub struct PermissionsBoundary {
     pub customer_managed: Option<CustomerManagedRef>,
 }
 
+/// A permission set's session duration when it sets none (CreatePermissionSet API
+/// reference, SessionDuration; the console's default is one hour).
+pub const DEFAULT_SESSION_DURATION: &str = "PT1H";
+
 /// AWS's quota for one permission set's inline policy, in characters (IAM Identity Center
 /// user guide, "IAM Identity Center quotas": inline policy per permission set, 32,768).
 pub const INLINE_POLICY_MAX: usize = 32_768;

@@ -24,7 +24,7 @@
 //!    a batch touched into a new snapshot).
 //! 5. Beyond the queue — `expiry_schedules` (expiries enforced by AWS through EventBridge
 //!    Scheduler), `sessions` (ending live sessions with a Deny in the permission set's
-//!    inline policy), `provisioning` (provisioning a permission set and waiting for it).
+//!    inline policy; the statement itself is `session_policy`), `provisioning` (provisioning a permission set and waiting for it).
 
 pub mod batch;
 pub mod break_glass;
@@ -47,6 +47,7 @@ mod request;
 pub(crate) mod resolve;
 mod resume;
 mod send;
+mod session_policy;
 pub mod sessions;
 mod sweep;
 

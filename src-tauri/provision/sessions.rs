@@ -23,12 +23,12 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use rusqlite::Connection;
 use serde::Serialize;
-use serde_json::{json, Value};
 use ts_rs::TS;
 
 use super::live_check::{clients_for, instance_access};
 use super::op::{OpChange, OpSpec};
 use super::request::Plan;
+use super::session_policy::{too_large, with_blocked, SID};
 use crate::aws::changes::{self as aws_c, Status};
 use crate::aws::Session;
 use crate::clock::{parse_rfc3339, rfc3339};
@@ -44,67 +44,6 @@ pub const WHAT_STAYS: &str = "Ending sessions denies the role sessions already i
      the user out of the AWS access portal: end that session in the IAM Identity Center console (Users → the user \
      → Active sessions). Sessions of other permission sets the user still holds are not touched, and while the \
      deny stands the user's sessions of this permission set on these accounts are denied however they got it.";
-
-/// The Sid of Hallpass's statement in a permission set's inline policy.
-pub const SID: &str = "HallpassEndedSessions";
-
-/// A permission set's session duration when it sets none (CreatePermissionSet API
-/// reference, SessionDuration: "The length of time that the application user sessions are
-/// valid for"; the console's default is one hour).
-const DEFAULT_SESSION: &str = "PT1H";
-
-/// `inline` with Hallpass's statement denying `users` (without it, when `users` is empty).
-/// Other statements are kept as they are. None: no statement is left (the inline policy
-/// goes). An inline policy that is not a JSON object is refused, never rewritten.
-pub fn with_blocked(
-    ps_name: &str,
-    inline: Option<&str>,
-    users: &BTreeSet<String>,
-) -> Result<Option<String>> {
-    let not_a_policy = || {
-        Error::InvalidInput(format!(
-            "the inline policy of permission set {ps_name} is not a JSON policy document, so Hallpass will not \
-             rewrite it to end sessions; fix it in the IAM Identity Center console first"
-        ))
-    };
-    let mut doc = match inline.filter(|t| !t.trim().is_empty()) {
-        Some(text) => match serde_json::from_str::<Value>(text) {
-            Ok(Value::Object(m)) => m,
-            _ => return Err(not_a_policy()),
-        },
-        None => serde_json::Map::new(),
-    };
-    let mut statements = match doc.remove("Statement") {
-        None => vec![],
-        Some(Value::Array(a)) => a,
-        Some(one @ Value::Object(_)) => vec![one],
-        Some(_) => return Err(not_a_policy()),
-    };
-    statements.retain(|s| s.get("Sid").and_then(Value::as_str) != Some(SID));
-    if !users.is_empty() {
-        statements.push(json!({
-            "Sid": SID,
-            "Effect": "Deny",
-            "Action": "*",
-            "Resource": "*",
-            "Condition": { "StringEquals": { "identitystore:userId": users } }
-        }));
-    }
-    if statements.is_empty() {
-        return Ok(None);
-    }
-    doc.entry("Version").or_insert(json!("2012-10-17"));
-    doc.insert("Statement".into(), Value::Array(statements));
-    Ok(Some(Value::Object(doc).to_string()))
-}
-
-fn too_large(ps_name: &str, n: usize) -> Error {
-    Error::InvalidInput(format!(
-        "ending these sessions would make the inline policy of permission set {ps_name} {n} characters long, over \
-         AWS's limit of {INLINE_POLICY_MAX}: nothing was changed. Shorten that inline policy (or move statements \
-         into a customer-managed policy), or revoke without ending sessions"
-    ))
-}
 
 /// The blocks that end the sessions the changes of `plan` take away: for a revoke, the
 /// user's (or every member of the group's) sessions of that permission set on that
@@ -127,7 +66,7 @@ pub fn blocks_for(conn: &Connection, plan: &Plan) -> Result<Vec<BlockSpec>> {
     let duration = |ps: &str| {
         sets.get(ps)
             .and_then(|p| p.session_duration.clone())
-            .unwrap_or_else(|| DEFAULT_SESSION.into())
+            .unwrap_or_else(|| crate::model::DEFAULT_SESSION_DURATION.into())
     };
     let mut out: Vec<BlockSpec> = Vec::new();
     let mut push = |b: BlockSpec| {
@@ -557,67 +496,4 @@ async fn write_policy(
 /// The open blocks, for `hallpass sessions` and the window.
 pub fn list(conn: &Connection, all: bool) -> Result<Vec<SessionBlock>> {
     stored::list(conn, !all)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn users(ids: &[&str]) -> BTreeSet<String> {
-        ids.iter().map(|s| s.to_string()).collect()
-    }
-
-    #[test]
-    fn the_statement_is_added_beside_the_admins_own_and_taken_out_again() {
-        let own = r#"{"Version":"2012-10-17","Statement":[{"Sid":"Own","Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}"#;
-        let blocked = with_blocked("Dev", Some(own), &users(&["u-1", "u-2"]))
-            .unwrap()
-            .unwrap();
-        let doc: Value = serde_json::from_str(&blocked).unwrap();
-        let statements = doc["Statement"].as_array().unwrap();
-        assert_eq!(statements.len(), 2);
-        assert_eq!(statements[0]["Sid"], "Own");
-        assert_eq!(statements[1]["Sid"], SID);
-        assert_eq!(statements[1]["Effect"], "Deny");
-        assert_eq!(statements[1]["Action"], "*");
-        assert_eq!(
-            statements[1]["Condition"]["StringEquals"]["identitystore:userId"],
-            json!(["u-1", "u-2"])
-        );
-        // Rewriting with fewer users replaces the statement, never adds a second one.
-        let one = with_blocked("Dev", Some(&blocked), &users(&["u-2"]))
-            .unwrap()
-            .unwrap();
-        let doc: Value = serde_json::from_str(&one).unwrap();
-        assert_eq!(doc["Statement"].as_array().unwrap().len(), 2);
-        // No user left: only the admin's statement.
-        let back = with_blocked("Dev", Some(&one), &users(&[]))
-            .unwrap()
-            .unwrap();
-        let doc: Value = serde_json::from_str(&back).unwrap();
-        assert_eq!(doc["Statement"].as_array().unwrap().len(), 1);
-        assert_eq!(doc["Statement"][0]["Sid"], "Own");
-    }
-
-    #[test]
-    fn a_permission_set_without_an_inline_policy_gets_one_and_loses_it_again() {
-        let blocked = with_blocked("Dev", None, &users(&["u-1"]))
-            .unwrap()
-            .unwrap();
-        let doc: Value = serde_json::from_str(&blocked).unwrap();
-        assert_eq!(doc["Version"], "2012-10-17");
-        assert_eq!(
-            with_blocked("Dev", Some(&blocked), &users(&[])).unwrap(),
-            None
-        );
-    }
-
-    #[test]
-    fn a_policy_that_is_not_json_is_refused_not_rewritten() {
-        let err = with_blocked("Dev", Some("not json"), &users(&["u-1"])).unwrap_err();
-        assert!(
-            err.to_string().contains("not a JSON policy document"),
-            "{err}"
-        );
-    }
 }
