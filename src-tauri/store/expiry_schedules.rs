@@ -1,6 +1,7 @@
 //! The expiry schedules Hallpass wrote to EventBridge Scheduler (table `expiry_schedules`):
 //! by name, what each ends (an assignment or a group membership) and when it fires.
 
+use rusqlite::types::Value;
 use rusqlite::Connection;
 
 use crate::clock::now_rfc3339;
@@ -40,33 +41,23 @@ pub fn list(conn: &Connection) -> Result<Vec<Written>> {
 
 /// Records a schedule written (or rewritten) to AWS.
 pub fn record(conn: &Connection, w: &Written) -> Result<()> {
-    let c = super::granted_params(&w.granted);
+    let head = [
+        Value::from(w.name.clone()),
+        Value::from(w.instance_arn.clone()),
+        Value::from(w.membership_id.clone()),
+        Value::from(w.fire_at.clone()),
+        Value::from(now_rfc3339()),
+    ];
     conn.execute(
         &format!(
             "INSERT INTO expiry_schedules(name, instance_arn, membership_id, fire_at, written_at, {})
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)
+             VALUES ({})
              ON CONFLICT(name) DO UPDATE SET fire_at = excluded.fire_at, membership_id = excluded.membership_id,
                  written_at = excluded.written_at",
-            super::GRANTED_COLS
+            super::GRANTED_COLS,
+            super::placeholders(head.len() + super::GRANTED_LEN)
         ),
-        rusqlite::params![
-            w.name,
-            w.instance_arn,
-            w.membership_id,
-            w.fire_at,
-            now_rfc3339(),
-            c[0],
-            c[1],
-            c[2],
-            c[3],
-            c[4],
-            c[5],
-            c[6],
-            c[7],
-            c[8],
-            c[9],
-            c[10]
-        ],
+        rusqlite::params_from_iter(super::with_granted(head, &w.granted, [])),
     )?;
     Ok(())
 }

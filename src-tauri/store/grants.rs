@@ -2,6 +2,7 @@
 //! applies, optionally time-bound, with who asked, why, and how it ended. The rules of ending them are in
 //! `provision::grants`.
 
+use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, Transaction};
 use serde::Serialize;
 use ts_rs::TS;
@@ -149,33 +150,23 @@ pub fn record(
     // Already there and not because of an active request: someone granted it outside
     // Hallpass (or permanently), so no request's end may take it away.
     let standing = exists_now && (others.is_empty() || others.iter().any(|g| g.standing));
-    let c = crate::store::granted_params(granted);
+    let head = [Value::from(instance_arn.to_owned())];
+    let tail = [
+        Value::from(asked.actor.to_owned()),
+        Value::from(asked.reason.map(str::to_owned)),
+        Value::from(now_rfc3339()),
+        Value::from(asked.expires_at.map(str::to_owned)),
+        Value::from(standing),
+        Value::from(asked.break_glass),
+    ];
     conn.execute(
         &format!(
-            "INSERT INTO grants(instance_arn, {}, actor, reason, created_at, expires_at, standing, state, break_glass)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, 'active', ?18)",
-            crate::store::GRANTED_COLS
+            "INSERT INTO grants(instance_arn, {}, actor, reason, created_at, expires_at, standing, break_glass, state)
+             VALUES ({}, 'active')",
+            crate::store::GRANTED_COLS,
+            crate::store::placeholders(head.len() + crate::store::GRANTED_LEN + tail.len())
         ),
-        rusqlite::params![
-            instance_arn,
-            c[0],
-            c[1],
-            c[2],
-            c[3],
-            c[4],
-            c[5],
-            c[6],
-            c[7],
-            c[8],
-            c[9],
-            c[10],
-            asked.actor,
-            asked.reason,
-            now_rfc3339(),
-            asked.expires_at,
-            standing,
-            asked.break_glass
-        ],
+        rusqlite::params_from_iter(crate::store::with_granted(head, granted, tail)),
     )?;
     Ok(conn.last_insert_rowid())
 }

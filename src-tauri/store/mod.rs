@@ -59,8 +59,36 @@ pub(crate) const GRANTED_COLS: &str =
     "target, account_id, account_name, permission_set_arn, permission_set_name, \
      principal_type, principal_id, principal_name, identity_store_id, group_id, group_name";
 
+/// How many columns [`GRANTED_COLS`] names.
+pub(crate) const GRANTED_LEN: usize = 11;
+
+/// `?1, ?2, … ?n`.
+pub(crate) fn placeholders(n: usize) -> String {
+    (1..=n)
+        .map(|i| format!("?{i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The parameters of an insert: `head`, then the values of [`GRANTED_COLS`] for `g`, then
+/// `tail` (in the order the statement names its columns).
+pub(crate) fn with_granted<const H: usize, const T: usize>(
+    head: [rusqlite::types::Value; H],
+    g: &crate::model::operation::Granted,
+    tail: [rusqlite::types::Value; T],
+) -> Vec<rusqlite::types::Value> {
+    head.into_iter()
+        .chain(
+            granted_params(g)
+                .into_iter()
+                .map(rusqlite::types::Value::from),
+        )
+        .chain(tail)
+        .collect()
+}
+
 /// The values of [`GRANTED_COLS`]; the other kind's columns are NULL.
-pub(crate) fn granted_params(g: &crate::model::operation::Granted) -> [Option<String>; 11] {
+fn granted_params(g: &crate::model::operation::Granted) -> [Option<String>; GRANTED_LEN] {
     use crate::model::operation::Granted;
     let o = |v: &Option<String>| v.clone();
     match g {
