@@ -12,7 +12,7 @@ use super::definition::Definition;
 /// One field's value before and after (none: not set).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 #[ts(export)]
-pub struct FieldChange {
+pub struct FieldEdit {
     pub field: String,
     pub before: Option<String>,
     pub after: Option<String>,
@@ -21,7 +21,7 @@ pub struct FieldChange {
 /// One place in the inline policy that changed, as JSON text (none: absent).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 #[ts(export)]
-pub struct PolicyChange {
+pub struct PolicyEdit {
     /// e.g. `Statement[DenySensitiveControls].Action`.
     pub path: String,
     pub before: Option<String>,
@@ -32,8 +32,8 @@ pub struct PolicyChange {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, TS)]
 #[ts(export)]
 pub struct DefinitionDiff {
-    pub fields: Vec<FieldChange>,
-    pub policy: Vec<PolicyChange>,
+    pub fields: Vec<FieldEdit>,
+    pub policy: Vec<PolicyEdit>,
     pub managed_added: Vec<String>,
     pub managed_removed: Vec<String>,
     /// Customer-managed references as `PATHNAME` (e.g. `/security/SecOpsResponderActions`).
@@ -94,7 +94,7 @@ pub fn diff(before: Option<&Definition>, after: &Definition) -> DefinitionDiff {
         ("permissions boundary", boundary(b), boundary(after)),
     ] {
         if x != y {
-            out.fields.push(FieldChange {
+            out.fields.push(FieldEdit {
                 field: field.into(),
                 before: x,
                 after: y,
@@ -109,7 +109,7 @@ pub fn diff(before: Option<&Definition>, after: &Definition) -> DefinitionDiff {
         (Some(x), Some(y)) => walk("", Some(&x), Some(&y), &mut out.policy),
         (x, y) if b.inline_policy != after.inline_policy => {
             // Added, removed, or not JSON on one side: the whole text.
-            out.policy.push(PolicyChange {
+            out.policy.push(PolicyEdit {
                 path: "(inline policy)".into(),
                 before: x.map(|v| v.to_string()).or_else(|| b.inline_policy.clone()),
                 after: y
@@ -154,7 +154,7 @@ fn join(path: &str, key: &str) -> String {
     }
 }
 
-fn walk(path: &str, before: Option<&Value>, after: Option<&Value>, out: &mut Vec<PolicyChange>) {
+fn walk(path: &str, before: Option<&Value>, after: Option<&Value>, out: &mut Vec<PolicyEdit>) {
     if before == after {
         return;
     }
@@ -194,7 +194,7 @@ fn walk(path: &str, before: Option<&Value>, after: Option<&Value>, out: &mut Vec
             if removed.is_empty() && added.is_empty() {
                 return;
             }
-            out.push(PolicyChange {
+            out.push(PolicyEdit {
                 path: path.to_owned(),
                 before: (!removed.is_empty())
                     .then(|| serde_json::to_string(&removed).unwrap_or_default()),
@@ -202,7 +202,7 @@ fn walk(path: &str, before: Option<&Value>, after: Option<&Value>, out: &mut Vec
                     .then(|| serde_json::to_string(&added).unwrap_or_default()),
             });
         }
-        _ => out.push(PolicyChange {
+        _ => out.push(PolicyEdit {
             path: path.to_owned(),
             before: before.map(Value::to_string),
             after: after.map(Value::to_string),
@@ -279,7 +279,7 @@ mod tests {
         );
         assert_eq!(
             x.policy,
-            vec![PolicyChange {
+            vec![PolicyEdit {
                 path: "Statement[DenySensitiveControls].Action".into(),
                 before: None,
                 after: Some(r#"["iam:*"]"#.into()),

@@ -3,7 +3,7 @@
 /**
  * One place in the inline policy that changed, as JSON text (none: absent).
  */
-export type PolicyChange = { 
+export type PolicyEdit = { 
 /**
  * e.g. `Statement[DenySensitiveControls].Action`.
  */
