@@ -109,6 +109,8 @@ pub enum ErrorCode {
     AwsPrincipalGone,
     /// Sent before an interruption, found not applied in AWS, and queued to be sent again.
     Resumed,
+    /// Held back: an earlier step of the same change did not succeed.
+    WaitsForEarlier,
     Keychain,
     Store,
     Internal,
@@ -118,7 +120,7 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 21] = [
+    pub const ALL: [ErrorCode; 22] = [
         ErrorCode::InvalidInput,
         ErrorCode::NotConnected,
         ErrorCode::ReadOnly,
@@ -134,6 +136,7 @@ impl ErrorCode {
         ErrorCode::AwsFailed,
         ErrorCode::AwsPrincipalGone,
         ErrorCode::Resumed,
+        ErrorCode::WaitsForEarlier,
         ErrorCode::Keychain,
         ErrorCode::Store,
         ErrorCode::Internal,
@@ -159,6 +162,7 @@ impl ErrorCode {
             ErrorCode::AwsFailed => "aws-failed",
             ErrorCode::AwsPrincipalGone => "aws-principal-gone",
             ErrorCode::Resumed => "resumed",
+            ErrorCode::WaitsForEarlier => "waits-for-earlier",
             ErrorCode::Keychain => "keychain",
             ErrorCode::Store => "store",
             ErrorCode::Internal => "internal",

@@ -106,7 +106,7 @@ pub fn of_operations(
                     "access revoked",
                     format!("{what}{why}"),
                 )),
-                OpChange::CreateUser(_) => {}
+                OpChange::CreateUser(_) | OpChange::PermissionSet(_) | OpChange::Provision(_) => {}
             },
             OpState::Failed => out.push(Notice::new(
                 Kind::Failed,

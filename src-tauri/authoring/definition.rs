@@ -3,15 +3,8 @@
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+pub use crate::model::Tag;
 use crate::model::{CustomerManagedRef, PermissionSet, PermissionsBoundary};
-
-/// A tag on the permission set.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, TS)]
-#[ts(export)]
-pub struct Tag {
-    pub key: String,
-    pub value: String,
-}
 
 /// What a permission set is: the fields of CreatePermissionSet and the policies attached
 /// to it. Managed policies by ARN; customer-managed policies by name and path (they must

@@ -60,3 +60,23 @@ pub fn history(conn: &Connection, name: &str) -> Result<Vec<Version>> {
     }
     Ok(out)
 }
+
+/// The definition `name` had in snapshot `snapshot` (to restore it).
+pub fn version(conn: &Connection, name: &str, snapshot: i64) -> Result<Definition> {
+    let versions = history(conn, name)?;
+    versions
+        .iter()
+        .find(|v| v.snapshot_id <= snapshot && v.until_snapshot.is_none_or(|u| snapshot < u))
+        .map(|v| v.definition.clone())
+        .ok_or_else(|| {
+            Error::InvalidInput(format!(
+                "snapshot {snapshot} holds no version of permission set {name:?}; its versions start in snapshots {} \
+                 (`hallpass permission-set history {name}`)",
+                versions
+                    .iter()
+                    .map(|v| v.snapshot_id.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))
+        })
+}

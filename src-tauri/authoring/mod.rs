@@ -6,6 +6,7 @@ pub mod definition;
 pub mod diff;
 pub mod history;
 pub mod lint;
+pub mod plan;
 pub mod templates;
 
 pub use definition::{Definition, Tag};

@@ -422,6 +422,13 @@ pub async fn set_inline_policy(
     Ok(())
 }
 
+/// A provisioning request's status as AWS described it.
+pub(super) fn provisioning_status(
+    s: Option<&aws_sdk_ssoadmin::types::PermissionSetProvisioningStatus>,
+) -> Result<AsyncStatus> {
+    status_of!(s)
+}
+
 /// Where a reprovisioning request stands.
 pub async fn reprovision_status(
     c: &Clients,

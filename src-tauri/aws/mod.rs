@@ -2,6 +2,7 @@
 
 pub mod arn;
 pub mod assignments;
+pub mod authoring;
 mod call;
 pub mod changes;
 mod classify;

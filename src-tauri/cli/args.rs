@@ -607,6 +607,47 @@ pub(crate) enum PermissionSetCommand {
         #[arg(value_name = "PERMISSION_SET")]
         set: String,
     },
+    /// Create a permission set from a template and/or flags. Shows the plan, then applies
+    /// it after confirmation (or --yes).
+    Create {
+        #[command(flatten)]
+        def: DefinitionArgs,
+        #[command(flatten)]
+        apply: ApplyArgs,
+    },
+    /// Change PERMISSION_SET (its name or ARN): each flag replaces what it names. Shows the
+    /// diff against what AWS holds, the accounts it is provisioned to and the users it
+    /// reaches; applies after confirmation (or --yes), then provisions it to every one of
+    /// those accounts.
+    Edit {
+        #[arg(value_name = "PERMISSION_SET")]
+        set: String,
+        #[command(flatten)]
+        def: DefinitionArgs,
+        #[command(flatten)]
+        apply: ApplyArgs,
+    },
+    /// Delete PERMISSION_SET. Refused while it is assigned (the places are listed), unless
+    /// --remove-assignments: those are revoked through the queue first.
+    Delete {
+        #[arg(value_name = "PERMISSION_SET")]
+        set: String,
+        /// Revoke every assignment of the set first, then delete it.
+        #[arg(long)]
+        remove_assignments: bool,
+        #[command(flatten)]
+        apply: ApplyArgs,
+    },
+    /// Put PERMISSION_SET back as snapshot SNAPSHOT held it (`history` lists them), through
+    /// the same plan and apply as an edit. Its tags stay as they are.
+    Restore {
+        #[arg(value_name = "PERMISSION_SET")]
+        set: String,
+        #[arg(long)]
+        snapshot: i64,
+        #[command(flatten)]
+        apply: ApplyArgs,
+    },
     /// What an edit would change in PERMISSION_SET (its name or ARN) as the newest snapshot holds it: its
     /// fields, its inline policy path by path, its attachments.
     Diff {

@@ -3,11 +3,15 @@
 
 use std::path::Path;
 
-use super::args::{Cli, DefinitionArgs, PermissionSetCommand};
-use super::output::{self, emit};
+use super::args::{ApplyArgs, Cli, DefinitionArgs, PermissionSetCommand};
+use super::output::{self, emit, table};
+use super::provision::{confirm, connect_and, exec_options, print_report, refuse_read_only};
+use crate::authoring::plan::{self as ps_plan, PermissionSetPlan};
 use crate::authoring::{diff, lint, templates, Definition, Tag};
 use crate::error::{Error, Result};
 use crate::model::{CustomerManagedRef, PermissionsBoundary};
+use crate::provision;
+use crate::store::operations;
 use crate::store::{self, queries, snapshots};
 
 fn customer_ref(text: &str) -> CustomerManagedRef {
@@ -119,6 +123,54 @@ pub(crate) fn permission_set(cli: &Cli, data_dir: &Path, cmd: &PermissionSetComm
             super::checks::exit_if_errors(&findings);
             Ok(())
         }
+        PermissionSetCommand::Create { def, apply } => {
+            refuse_read_only(data_dir)?;
+            // Linted before anything is sent (or any connection made).
+            ps_plan::refuse_errors(&def.definition(None)?)?;
+            plan_and_apply(cli, data_dir, apply, async |conn, session| {
+                ps_plan::plan_definition(conn, session, None, |_| def.definition(None)).await
+            })
+        }
+        PermissionSetCommand::Edit { set, def, apply } => {
+            refuse_read_only(data_dir)?;
+            let current = ps_plan::in_snapshot(&store::open(data_dir)?, set)?;
+            ps_plan::refuse_errors(&def.definition(Some(Definition::of(&current)))?)?;
+            plan_and_apply(cli, data_dir, apply, async |conn, session| {
+                ps_plan::plan_definition(conn, session, Some(set), |now| {
+                    def.definition(now.cloned())
+                })
+                .await
+            })
+        }
+        PermissionSetCommand::Restore {
+            set,
+            snapshot,
+            apply,
+        } => {
+            refuse_read_only(data_dir)?;
+            let old = crate::authoring::history::version(&store::open(data_dir)?, set, *snapshot)?;
+            ps_plan::refuse_errors(&old)?;
+            plan_and_apply(cli, data_dir, apply, async |conn, session| {
+                ps_plan::plan_definition(conn, session, Some(set), |now| {
+                    // The snapshots do not keep tags: the ones it has now stay.
+                    Ok(Definition {
+                        tags: now.map(|d| d.tags.clone()).unwrap_or_default(),
+                        ..old.clone()
+                    })
+                })
+                .await
+            })
+        }
+        PermissionSetCommand::Delete {
+            set,
+            remove_assignments,
+            apply,
+        } => {
+            refuse_read_only(data_dir)?;
+            plan_and_apply(cli, data_dir, apply, async |conn, session| {
+                ps_plan::plan_delete(conn, session, set, *remove_assignments).await
+            })
+        }
         PermissionSetCommand::History { set } => {
             let versions = crate::authoring::history::history(&store::open(data_dir)?, set)?;
             if cli.json {
@@ -184,6 +236,95 @@ pub(crate) fn permission_set(cli: &Cli, data_dir: &Path, cmd: &PermissionSetComm
             Ok(())
         }
     }
+}
+
+/// Plans against AWS, shows the plan, asks, then queues and runs it (the definition's
+/// calls one after another, then the provisioning to each account) and reports.
+fn plan_and_apply(
+    cli: &Cli,
+    data_dir: &Path,
+    a: &ApplyArgs,
+    make: impl AsyncFnOnce(&rusqlite::Connection, &crate::aws::Session) -> Result<PermissionSetPlan>,
+) -> Result<()> {
+    let reason = a.reason.as_deref().map(str::trim).filter(|r| !r.is_empty());
+    let mut conn = store::open(data_dir)?;
+    connect_and(cli, data_dir, a, async |session| {
+        let p = make(&conn, session).await?;
+        if a.dry_run || !cli.json {
+            print_plan(cli.json, &p);
+        }
+        if a.dry_run {
+            return Ok(());
+        }
+        if p.plan.changes() == 0 {
+            output::message(
+                cli.json,
+                &format!("Nothing to do: AWS holds {} as asked.", p.name),
+            );
+            return Ok(());
+        }
+        if !confirm(&format!("Apply {} change(s)?", p.plan.changes()), a.yes)? {
+            output::message(cli.json, "Not applied.");
+            return Ok(());
+        }
+        let batch =
+            provision::batch::enqueue(&mut conn, &p.plan, &provision::actor("cli"), reason)?;
+        let report =
+            provision::execute(&mut conn, session, &exec_options(cli, data_dir, a)?).await?;
+        let ops = operations::list(&conn, Some(batch), 10_000)?;
+        if cli.json {
+            output::json(&serde_json::json!({ "plan": p, "report": report, "operations": ops }));
+        } else {
+            print_report(false, &report, &ops);
+        }
+        Ok(())
+    })
+}
+
+fn print_plan(as_json: bool, p: &PermissionSetPlan) {
+    if as_json {
+        return output::json(p);
+    }
+    match (&p.before, &p.after) {
+        (None, Some(_)) => emit(&format!("New permission set {}:", p.name)),
+        (Some(_), None) => emit(&format!("Delete permission set {}:", p.name)),
+        _ => emit(&format!("Changes to permission set {}:", p.name)),
+    }
+    print_changes(&p.diff);
+    if !p.assigned.is_empty() {
+        emit(&format!(
+            "Assigned in {} place(s), revoked first:",
+            p.assigned.len()
+        ));
+        for a in &p.assigned {
+            emit(&format!("  {a}"));
+        }
+    }
+    super::checks::print_findings(false, &p.findings);
+    for w in &p.plan.warnings {
+        eprintln!("note: {w}");
+    }
+    if !p.accounts.is_empty() {
+        let names: Vec<String> = p
+            .accounts
+            .iter()
+            .map(|a| format!("{} ({})", a.name.as_deref().unwrap_or("?"), a.id))
+            .collect();
+        emit(&format!(
+            "Provisioned to {} account(s), reaching {} user(s); each is provisioned again: {}",
+            p.accounts.len(),
+            p.users_reached,
+            names.join(", ")
+        ));
+    }
+    let rows: Vec<Vec<String>> = p
+        .plan
+        .items
+        .iter()
+        .enumerate()
+        .map(|(i, item)| vec![(i + 1).to_string(), item.spec.describe()])
+        .collect();
+    table(&["STEP", "OPERATION"], &rows);
 }
 
 /// An edit's changes, one line each: `~` changed, `+` added, `-` removed.

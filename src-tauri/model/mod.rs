@@ -114,6 +114,14 @@ pub struct CustomerManagedRef {
     pub path: String,
 }
 
+/// A tag on a permission set.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct Tag {
+    pub key: String,
+    pub value: String,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[ts(export)]
 pub struct PermissionsBoundary {

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use super::{NewUser, PrincipalType};
+use super::{CustomerManagedRef, NewUser, PermissionsBoundary, PrincipalType, Tag};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
 #[ts(export)]
@@ -15,15 +15,21 @@ pub enum OpKind {
     RemoveMember,
     Grant,
     Revoke,
+    /// One call that changes a permission set's definition (or creates or deletes it).
+    PermissionSet,
+    /// ProvisionPermissionSet to one account.
+    Provision,
 }
 
 impl OpKind {
-    pub const ALL: [OpKind; 5] = [
+    pub const ALL: [OpKind; 7] = [
         OpKind::CreateUser,
         OpKind::AddMember,
         OpKind::RemoveMember,
         OpKind::Grant,
         OpKind::Revoke,
+        OpKind::PermissionSet,
+        OpKind::Provision,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -33,10 +39,16 @@ impl OpKind {
             OpKind::RemoveMember => "remove-member",
             OpKind::Grant => "grant",
             OpKind::Revoke => "revoke",
+            OpKind::PermissionSet => "permission-set",
+            OpKind::Provision => "provision",
         }
     }
     pub fn parse(s: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+    /// A permission set's own change (its definition, or provisioning it to an account).
+    pub fn is_permission_set(self) -> bool {
+        matches!(self, OpKind::PermissionSet | OpKind::Provision)
     }
     /// Assignment changes are asynchronous in AWS and limited per instance.
     pub fn is_assignment(self) -> bool {
@@ -120,6 +132,169 @@ pub enum OpChange {
     RemoveMember(MembershipSpec),
     Grant(AssignmentSpec),
     Revoke(AssignmentSpec),
+    PermissionSet(PermissionSetSpec),
+    Provision(ProvisionSpec),
+}
+
+/// One call that changes a permission set (IAM Identity Center API). The accounts get a
+/// changed definition only when it is provisioned to them ([`ProvisionSpec`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+#[serde(tag = "api", rename_all = "kebab-case")]
+pub enum PsCall {
+    CreatePermissionSet {
+        description: Option<String>,
+        session_duration: String,
+        relay_state: Option<String>,
+        tags: Vec<Tag>,
+    },
+    /// Sends every field it sets (AWS cannot clear a description or relay state).
+    UpdatePermissionSet {
+        description: Option<String>,
+        session_duration: String,
+        relay_state: Option<String>,
+    },
+    PutInlinePolicy {
+        policy: String,
+    },
+    DeleteInlinePolicy,
+    AttachManagedPolicy {
+        arn: String,
+    },
+    DetachManagedPolicy {
+        arn: String,
+    },
+    AttachCustomerManagedPolicy {
+        reference: CustomerManagedRef,
+    },
+    DetachCustomerManagedPolicy {
+        reference: CustomerManagedRef,
+    },
+    PutPermissionsBoundary {
+        boundary: PermissionsBoundary,
+    },
+    DeletePermissionsBoundary,
+    TagResource {
+        tags: Vec<Tag>,
+    },
+    UntagResource {
+        keys: Vec<String>,
+    },
+    DeletePermissionSet,
+}
+
+impl PsCall {
+    /// The IAM Identity Center action it calls (what the role needs `sso:` permission for).
+    pub fn action(&self) -> &'static str {
+        match self {
+            PsCall::CreatePermissionSet { .. } => "CreatePermissionSet",
+            PsCall::UpdatePermissionSet { .. } => "UpdatePermissionSet",
+            PsCall::PutInlinePolicy { .. } => "PutInlinePolicyToPermissionSet",
+            PsCall::DeleteInlinePolicy => "DeleteInlinePolicyFromPermissionSet",
+            PsCall::AttachManagedPolicy { .. } => "AttachManagedPolicyToPermissionSet",
+            PsCall::DetachManagedPolicy { .. } => "DetachManagedPolicyFromPermissionSet",
+            PsCall::AttachCustomerManagedPolicy { .. } => {
+                "AttachCustomerManagedPolicyReferenceToPermissionSet"
+            }
+            PsCall::DetachCustomerManagedPolicy { .. } => {
+                "DetachCustomerManagedPolicyReferenceFromPermissionSet"
+            }
+            PsCall::PutPermissionsBoundary { .. } => "PutPermissionsBoundaryToPermissionSet",
+            PsCall::DeletePermissionsBoundary => "DeletePermissionsBoundaryFromPermissionSet",
+            PsCall::TagResource { .. } => "TagResource",
+            PsCall::UntagResource { .. } => "UntagResource",
+            PsCall::DeletePermissionSet => "DeletePermissionSet",
+        }
+    }
+
+    /// Whether the accounts' roles must be provisioned again to hold the change (tags
+    /// are on the permission set only; a new or deleted set has no role to update).
+    pub fn needs_provisioning(&self) -> bool {
+        !matches!(
+            self,
+            PsCall::CreatePermissionSet { .. }
+                | PsCall::TagResource { .. }
+                | PsCall::UntagResource { .. }
+                | PsCall::DeletePermissionSet
+        )
+    }
+
+    /// "put the inline policy (1,234 characters) on", for "… permission set X".
+    fn describe(&self, name: &str) -> String {
+        let r = |c: &CustomerManagedRef| format!("{}{}", c.path, c.name);
+        match self {
+            PsCall::CreatePermissionSet { .. } => format!("create permission set {name}"),
+            PsCall::UpdatePermissionSet {
+                session_duration, ..
+            } => format!(
+                "update permission set {name} (description, session duration {session_duration}, relay state)"
+            ),
+            PsCall::PutInlinePolicy { policy } => format!(
+                "put the inline policy ({} characters) on permission set {name}",
+                policy.chars().count()
+            ),
+            PsCall::DeleteInlinePolicy => {
+                format!("delete the inline policy of permission set {name}")
+            }
+            PsCall::AttachManagedPolicy { arn } => {
+                format!("attach managed policy {arn} to permission set {name}")
+            }
+            PsCall::DetachManagedPolicy { arn } => {
+                format!("detach managed policy {arn} from permission set {name}")
+            }
+            PsCall::AttachCustomerManagedPolicy { reference } => format!(
+                "attach customer-managed policy {} to permission set {name}",
+                r(reference)
+            ),
+            PsCall::DetachCustomerManagedPolicy { reference } => format!(
+                "detach customer-managed policy {} from permission set {name}",
+                r(reference)
+            ),
+            PsCall::PutPermissionsBoundary { boundary } => format!(
+                "set the permissions boundary of permission set {name} to {}",
+                match (&boundary.managed_policy_arn, &boundary.customer_managed) {
+                    (Some(arn), _) => arn.clone(),
+                    (None, Some(c)) => r(c),
+                    (None, None) => "?".into(),
+                }
+            ),
+            PsCall::DeletePermissionsBoundary => {
+                format!("remove the permissions boundary of permission set {name}")
+            }
+            PsCall::TagResource { tags } => format!(
+                "tag permission set {name} with {}",
+                tags.iter()
+                    .map(|t| format!("{}={}", t.key, t.value))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            PsCall::UntagResource { keys } => {
+                format!("remove tags {} from permission set {name}", keys.join(", "))
+            }
+            PsCall::DeletePermissionSet => format!("delete permission set {name}"),
+        }
+    }
+}
+
+/// A call on one permission set. A set created in the same batch has no ARN until AWS
+/// made it; the operations after its creation get the ARN then.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct PermissionSetSpec {
+    pub permission_set_arn: Option<String>,
+    pub permission_set_name: String,
+    pub call: PsCall,
+}
+
+/// ProvisionPermissionSet of one permission set to one account: the account's role gets
+/// the set's current definition.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct ProvisionSpec {
+    pub account_id: String,
+    pub account_name: Option<String>,
+    pub permission_set_arn: String,
+    pub permission_set_name: String,
 }
 
 /// A new user in an identity store.
@@ -266,6 +441,8 @@ impl OpSpec {
             OpChange::RemoveMember(_) => OpKind::RemoveMember,
             OpChange::Grant(_) => OpKind::Grant,
             OpChange::Revoke(_) => OpKind::Revoke,
+            OpChange::PermissionSet(_) => OpKind::PermissionSet,
+            OpChange::Provision(_) => OpKind::Provision,
         }
     }
 
@@ -282,28 +459,59 @@ impl OpSpec {
         match &self.change {
             OpChange::CreateUser(u) => Some(&u.identity_store_id),
             OpChange::AddMember(m) | OpChange::RemoveMember(m) => Some(&m.identity_store_id),
-            OpChange::Grant(_) | OpChange::Revoke(_) => None,
+            _ => None,
         }
     }
 
-    /// The user or group the change is about: (type, id once known, name).
-    pub fn principal(&self) -> (PrincipalType, Option<&str>, Option<&str>) {
+    /// The user or group the change is about: (type, id once known, name); none for a
+    /// permission set's own changes.
+    pub fn principal(&self) -> Option<(PrincipalType, Option<&str>, Option<&str>)> {
         match &self.change {
-            OpChange::CreateUser(u) => (
+            OpChange::CreateUser(u) => Some((
                 PrincipalType::User,
                 u.principal_id.as_deref(),
                 Some(&u.new_user.user_name),
-            ),
-            OpChange::AddMember(m) | OpChange::RemoveMember(m) => (
+            )),
+            OpChange::AddMember(m) | OpChange::RemoveMember(m) => Some((
                 PrincipalType::User,
                 Some(&m.principal_id),
                 m.principal_name.as_deref(),
-            ),
-            OpChange::Grant(a) | OpChange::Revoke(a) => (
+            )),
+            OpChange::Grant(a) | OpChange::Revoke(a) => Some((
                 a.principal_type,
                 Some(&a.principal_id),
                 a.principal_name.as_deref(),
-            ),
+            )),
+            OpChange::PermissionSet(_) | OpChange::Provision(_) => None,
+        }
+    }
+
+    /// The permission set the change is about: (ARN once known, name).
+    pub fn permission_set(&self) -> Option<(Option<&str>, Option<&str>)> {
+        match &self.change {
+            OpChange::Grant(a) | OpChange::Revoke(a) => Some((
+                Some(&a.permission_set_arn),
+                a.permission_set_name.as_deref(),
+            )),
+            OpChange::PermissionSet(p) => Some((
+                p.permission_set_arn.as_deref(),
+                Some(&p.permission_set_name),
+            )),
+            OpChange::Provision(p) => {
+                Some((Some(&p.permission_set_arn), Some(&p.permission_set_name)))
+            }
+            _ => None,
+        }
+    }
+
+    /// The account the change is made in: (id, name).
+    pub fn account(&self) -> Option<(&str, Option<&str>)> {
+        match &self.change {
+            OpChange::Grant(a) | OpChange::Revoke(a) => {
+                Some((&a.account_id, a.account_name.as_deref()))
+            }
+            OpChange::Provision(p) => Some((&p.account_id, p.account_name.as_deref())),
+            _ => None,
         }
     }
 
@@ -323,6 +531,13 @@ impl OpSpec {
             ),
             OpChange::Grant(a) => format!("grant {}", a.describe("to")),
             OpChange::Revoke(a) => format!("revoke {}", a.describe("from")),
+            OpChange::PermissionSet(p) => p.call.describe(&p.permission_set_name),
+            OpChange::Provision(p) => format!(
+                "provision permission set {} to {} ({})",
+                p.permission_set_name,
+                p.account_name.as_deref().unwrap_or("?"),
+                p.account_id
+            ),
         }
     }
 

@@ -59,8 +59,12 @@ pub async fn execute(
     resume(conn, session, &clients, &open).await?;
     // Sessions to end are denied before their revokes are sent.
     let mut sessions = super::sessions::converge(conn, session, &opts.actor).await;
-    let open = operations::open(conn)?;
+    let (open, _) = operations::open(conn)?
+        .into_iter()
+        .partition::<Vec<_>, _>(|o| !o.spec.kind().is_permission_set());
     run(conn, session, &clients, open, opts, &mut report).await?;
+    // A permission set's changes after the assignments (a deletion after its revokes).
+    super::permission_sets::run(conn, session, &clients, opts, &mut report).await?;
     // The revokes that finished start their blocks' clocks; blocks whose time is over go.
     let after = super::sessions::converge(conn, session, &opts.actor).await;
     sessions.applied += after.applied;

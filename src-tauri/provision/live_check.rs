@@ -71,6 +71,9 @@ pub async fn live_check(session: &Session, conn: &Connection, plan: &mut Plan) -
                 item.noop = found.map(|_| "a user with this user name already exists".into());
                 continue;
             }
+            // A permission set's own changes are planned against AWS when they are made
+            // (`authoring::plan`).
+            OpChange::PermissionSet(_) | OpChange::Provision(_) => continue,
             OpChange::AddMember(m) | OpChange::RemoveMember(m) => {
                 let key = (m.identity_store_id.clone(), m.principal_id.clone());
                 if !groups_of.contains_key(&key) {

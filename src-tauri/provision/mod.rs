@@ -39,6 +39,7 @@ mod names;
 mod op;
 mod outcome;
 pub mod pending;
+mod permission_sets;
 pub mod plan;
 pub mod provisioning;
 pub mod refresh;
@@ -47,7 +48,7 @@ mod request;
 pub(crate) mod resolve;
 mod resume;
 mod send;
-mod session_policy;
+pub mod session_policy;
 pub mod sessions;
 mod sweep;
 

@@ -14,11 +14,11 @@ use crate::store::operations;
 const MAX_ATTEMPTS: i64 = 10;
 
 /// The IAM action a failure reason says was denied (`… is not authorized to perform: iam:CreateRole …`).
-fn iam_denied(reason: &str) -> Option<String> {
+pub(super) fn iam_denied(reason: &str) -> Option<String> {
     crate::aws::denied_action(reason).filter(|a| a.starts_with("iam:"))
 }
 
-fn management_denied_message(action: &str, reason: &str) -> String {
+pub(super) fn management_denied_message(action: &str, reason: &str) -> String {
     format!(
         "AWS denied {action}: in the management account IAM Identity Center creates and deletes its \
          AWSReservedSSO_* roles and AWSSSO_* SAML provider with the management role's own IAM permissions. Add \
@@ -35,12 +35,17 @@ fn principal_gone(reason: &str) -> bool {
 }
 
 fn principal_gone_message(op: &Operation, reason: &str) -> String {
+    let (kind, id) = op
+        .spec
+        .principal()
+        .map(|p| (p.0.as_str().to_lowercase(), p.1.unwrap_or("?")))
+        .unwrap_or_else(|| ("principal".into(), "?"));
     format!(
         "AWS will not remove this assignment: its {} {} no longer exists in the directory (AWS said: {reason}). \
          It grants nobody access, since no one can sign in as a deleted principal. Hallpass will not send it \
          again; AWS Support can remove it if it must go.",
-        op.spec.principal().0.as_str().to_lowercase(),
-        op.spec.principal().1.unwrap_or("?"),
+        kind,
+        id,
     )
 }
 

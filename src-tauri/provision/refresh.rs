@@ -126,6 +126,8 @@ pub struct Touched {
     pub assignments: BTreeMap<Principal, BTreeSet<(String, String)>>,
     /// (instance, permission set): where it is provisioned, and whether outdated.
     pub sets: BTreeSet<(String, String)>,
+    /// (instance, permission set): its definition (gone when the set was deleted).
+    pub definitions: BTreeSet<(String, String)>,
     /// (instance, identity store, group): its members.
     pub groups: BTreeSet<(String, String, String)>,
     /// (instance, identity store, user).
@@ -156,6 +158,16 @@ impl Touched {
                         m.identity_store_id.clone(),
                         m.group_id.clone(),
                     ));
+                }
+                OpChange::PermissionSet(p) => {
+                    if let Some(arn) = &p.permission_set_arn {
+                        t.definitions.insert((s.instance_arn.clone(), arn.clone()));
+                        t.sets.insert((s.instance_arn.clone(), arn.clone()));
+                    }
+                }
+                OpChange::Provision(p) => {
+                    t.sets
+                        .insert((s.instance_arn.clone(), p.permission_set_arn.clone()));
                 }
                 OpChange::CreateUser(u) => {
                     if let Some(id) = &u.principal_id {
@@ -190,12 +202,28 @@ pub async fn run(
     let Touched {
         assignments,
         sets,
+        definitions,
         groups,
         users,
     } = touched;
     refresh_assignments(&mut data, clients, session, assignments).await?;
+    let mut gone = BTreeSet::new();
+    for (instance, arn) in definitions {
+        data.permission_sets
+            .retain(|p| !(&p.instance_arn == instance && &p.arn == arn));
+        match aws::sso::permission_set(&clients[instance], gate, instance, arn).await {
+            Ok(ps) => data.permission_sets.push(ps),
+            // Deleted: gone from the snapshot with where it was provisioned.
+            Err(e) if e.aws_kind() == Some(crate::error::AwsErrorKind::NotFound) => {
+                data.provisioned
+                    .retain(|p| !(&p.instance_arn == instance && &p.permission_set_arn == arn));
+                gone.insert((instance.clone(), arn.clone()));
+            }
+            Err(e) => return Err(e),
+        }
+    }
     let mut by_instance: HashMap<&str, Vec<String>> = HashMap::new();
-    for (instance, ps) in sets {
+    for (instance, ps) in sets.difference(&gone) {
         by_instance.entry(instance).or_default().push(ps.clone());
     }
     for (instance, arns) in by_instance {

@@ -24,6 +24,7 @@ pub(super) async fn resume(
     let unsure: Vec<&Operation> = open
         .iter()
         .filter(|o| o.state == OpState::Submitted && o.request_id.is_none())
+        .filter(|o| !o.spec.kind().is_permission_set())
         .collect();
     // AWS's in-progress changes of each affected instance, by target.
     let mut in_flight: HashMap<(Change, String, String, String), String> = HashMap::new();
@@ -70,6 +71,8 @@ pub(super) async fn resume(
                     None => false,
                 }
             }
+            // Resumed by `permission_sets`, which runs them.
+            OpChange::PermissionSet(_) | OpChange::Provision(_) => continue,
             OpChange::AddMember(m) | OpChange::RemoveMember(m) => {
                 let groups =
                     aws_c::memberships_of(c, gate, &m.identity_store_id, &m.principal_id).await?;

@@ -156,6 +156,12 @@ pub(super) fn submit_job<'a>(c: &'a Clients, session: &'a Session, op: &Operatio
                 };
                 Event::Direct(r.map(Some))
             }
+            // Run one after another by `permission_sets`, never by the assignment executor.
+            OpChange::PermissionSet(_) | OpChange::Provision(_) => {
+                Event::Direct(Err(Error::Internal(format!(
+                    "operation {id} is a permission set's change, which `permission_sets` runs"
+                ))))
+            }
             OpChange::AddMember(m) => Event::Direct(
                 aws_c::add_member(c, gate, &m.identity_store_id, &m.group_id, &m.principal_id)
                     .await
@@ -209,7 +215,10 @@ pub(super) fn poll_job<'a>(
 
 /// The message for a denied call: which permissions the role lacks, and the fix.
 pub(super) fn denied(op: &Operation, e: &Error) -> String {
-    let actions = crate::setup::policies::change_actions(op.spec.kind()).join(" and ");
+    let actions = match &op.spec.change {
+        OpChange::PermissionSet(p) => format!("sso:{}", p.call.action()),
+        _ => crate::setup::policies::change_actions(op.spec.kind()).join(" and "),
+    };
     let said = match e {
         Error::Aws {
             action: Some(a), ..

@@ -59,6 +59,32 @@ pub fn with_blocked(
     Ok(Some(Value::Object(doc).to_string()))
 }
 
+/// The users Hallpass's statement in `inline` denies (none when it has no such statement,
+/// or is not a policy document).
+pub fn blocked_users(inline: Option<&str>) -> BTreeSet<String> {
+    let Some(doc) = inline.and_then(|t| serde_json::from_str::<Value>(t).ok()) else {
+        return BTreeSet::new();
+    };
+    let statements = match doc.get("Statement") {
+        Some(Value::Array(a)) => a.clone(),
+        Some(one @ Value::Object(_)) => vec![one.clone()],
+        _ => vec![],
+    };
+    statements
+        .iter()
+        .filter(|s| s.get("Sid").and_then(Value::as_str) == Some(SID))
+        .filter_map(|s| s.pointer("/Condition/StringEquals/identitystore:userId"))
+        .flat_map(|v| match v {
+            Value::String(one) => vec![one.clone()],
+            Value::Array(many) => many
+                .iter()
+                .filter_map(|u| u.as_str().map(str::to_owned))
+                .collect(),
+            _ => vec![],
+        })
+        .collect()
+}
+
 pub(super) fn too_large(ps_name: &str, n: usize) -> Error {
     Error::InvalidInput(format!(
         "ending these sessions would make the inline policy of permission set {ps_name} {n} characters long, over \

@@ -125,8 +125,33 @@ pub fn change_actions(kind: OpKind) -> &'static [&'static str] {
             "identitystore:DeleteGroupMembership",
             "identitystore:ListGroupMembershipsForMember",
         ],
+        OpKind::PermissionSet => PERMISSION_SET_ACTIONS,
+        OpKind::Provision => &[
+            "sso:ProvisionPermissionSet",
+            "sso:DescribePermissionSetProvisioningStatus",
+            "sso:ListPermissionSetProvisioningStatus",
+        ],
     }
 }
+
+/// Authoring permission sets: each call that creates, changes or deletes one, and the
+/// tag listing that tells whether a tag change was made.
+pub const PERMISSION_SET_ACTIONS: &[&str] = &[
+    "sso:CreatePermissionSet",
+    "sso:UpdatePermissionSet",
+    "sso:DeletePermissionSet",
+    "sso:PutInlinePolicyToPermissionSet",
+    "sso:DeleteInlinePolicyFromPermissionSet",
+    "sso:AttachManagedPolicyToPermissionSet",
+    "sso:DetachManagedPolicyFromPermissionSet",
+    "sso:AttachCustomerManagedPolicyReferenceToPermissionSet",
+    "sso:DetachCustomerManagedPolicyReferenceFromPermissionSet",
+    "sso:PutPermissionsBoundaryToPermissionSet",
+    "sso:DeletePermissionsBoundaryFromPermissionSet",
+    "sso:TagResource",
+    "sso:UntagResource",
+    "sso:ListTagsForResource",
+];
 
 /// Reprovisioning a permission set, and waiting for it.
 pub const REPROVISION_ACTIONS: &[&str] = &[

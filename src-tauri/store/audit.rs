@@ -59,20 +59,24 @@ pub(crate) struct Subject<'a> {
 
 impl<'a> Subject<'a> {
     fn of(spec: &'a OpSpec) -> Self {
-        let (principal_type, principal_id, principal_name) = spec.principal();
-        let a = spec.assignment();
+        let (principal_type, principal_id, principal_name) = match spec.principal() {
+            Some((t, id, name)) => (Some(t.as_str()), id, name),
+            None => (None, None, None),
+        };
+        let ps = spec.permission_set();
+        let account = spec.account();
         let group = match &spec.change {
             OpChange::AddMember(m) | OpChange::RemoveMember(m) => Some(m),
             _ => None,
         };
         Subject {
-            principal_type: Some(principal_type.as_str()),
+            principal_type,
             principal_id: principal_id.filter(|p| !p.is_empty()),
             principal_name,
-            account_id: a.map(|a| a.account_id.as_str()),
-            account_name: a.and_then(|a| a.account_name.as_deref()),
-            permission_set_arn: a.map(|a| a.permission_set_arn.as_str()),
-            permission_set_name: a.and_then(|a| a.permission_set_name.as_deref()),
+            account_id: account.map(|a| a.0),
+            account_name: account.and_then(|a| a.1),
+            permission_set_arn: ps.and_then(|p| p.0),
+            permission_set_name: ps.and_then(|p| p.1),
             group_id: group.map(|m| m.group_id.as_str()),
             group_name: group.and_then(|m| m.group_name.as_deref()),
         }

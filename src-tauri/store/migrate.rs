@@ -76,6 +76,11 @@ pub(super) const MIGRATIONS: &[Migration] = &[
         "break_glass",
         include_str!("../../migrations/0014_break_glass.sql"),
     ),
+    (
+        15,
+        "permission_set_operations",
+        include_str!("../../migrations/0015_permission_set_operations.sql"),
+    ),
 ];
 
 /// Applies the pending `migrations`; an existing database is backed up into the data

@@ -8,7 +8,8 @@ use super::grants;
 use crate::clock::now_rfc3339;
 use crate::error::{Error, ErrorCode, Result};
 use crate::model::operation::{
-    AssignmentSpec, Batch, MembershipSpec, OpChange, OpKind, OpSpec, OpState, Operation, UserSpec,
+    AssignmentSpec, Batch, MembershipSpec, OpChange, OpKind, OpSpec, OpState, Operation,
+    PermissionSetSpec, ProvisionSpec, UserSpec,
 };
 use crate::model::PrincipalType;
 
@@ -58,6 +59,32 @@ fn spec_columns(s: &OpSpec) -> [Option<String>; 11] {
             Some(a.principal_type.as_str().into()),
             Some(a.principal_id.clone()),
             o(&a.principal_name),
+            None,
+            None,
+            None,
+        ],
+        OpChange::PermissionSet(p) => [
+            Some(String::new()),
+            None,
+            None,
+            o(&p.permission_set_arn),
+            Some(p.permission_set_name.clone()),
+            None,
+            None,
+            None,
+            None,
+            None,
+            Some(serde_json::to_string(&p.call).unwrap_or_default()),
+        ],
+        OpChange::Provision(p) => [
+            Some(String::new()),
+            Some(p.account_id.clone()),
+            o(&p.account_name),
+            Some(p.permission_set_arn.clone()),
+            Some(p.permission_set_name.clone()),
+            None,
+            None,
+            None,
             None,
             None,
             None,
@@ -115,6 +142,21 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Operation> {
         OpKind::RemoveMember => OpChange::RemoveMember(membership()?),
         OpKind::Grant => OpChange::Grant(assignment()?),
         OpKind::Revoke => OpChange::Revoke(assignment()?),
+        OpKind::PermissionSet => {
+            let payload = need(15, "permission-set call")?;
+            OpChange::PermissionSet(PermissionSetSpec {
+                permission_set_arn: r.get(8)?,
+                permission_set_name: need(9, "permission set name")?,
+                call: serde_json::from_str(&payload)
+                    .map_err(|_| super::unknown_value(15, "permission-set call", &payload))?,
+            })
+        }
+        OpKind::Provision => OpChange::Provision(ProvisionSpec {
+            account_id: need(6, "account id")?,
+            account_name: r.get(7)?,
+            permission_set_arn: need(8, "permission set ARN")?,
+            permission_set_name: need(9, "permission set name")?,
+        }),
     };
     Ok(Operation {
         id: r.get(0)?,
@@ -250,6 +292,18 @@ pub fn set_principal_id(conn: &Connection, id: i64, principal_id: &str) -> Resul
     conn.execute(
         "UPDATE operations SET principal_id = ?2, updated_at = ?3 WHERE id = ?1",
         rusqlite::params![id, principal_id, now_rfc3339()],
+    )?;
+    Ok(())
+}
+
+/// A created permission set's ARN, recorded as soon as AWS returns it, on every operation
+/// of the batch that acts on the set by name and had no ARN yet.
+pub fn set_permission_set_arn(conn: &Connection, batch: i64, name: &str, arn: &str) -> Result<()> {
+    conn.execute(
+        "UPDATE operations SET permission_set_arn = ?3, updated_at = ?4
+         WHERE batch_id = ?1 AND kind = 'permission-set' AND permission_set_name = ?2
+           AND permission_set_arn IS NULL",
+        rusqlite::params![batch, name, arn, now_rfc3339()],
     )?;
     Ok(())
 }

@@ -32,9 +32,9 @@ MANAGEMENT_ACCOUNT = "123456789012"
 MANAGED_POLICIES = [
     "arn:aws:iam::aws:policy/AdministratorAccess",
     "arn:aws:iam::aws:policy/ReadOnlyAccess",
-    "arn:aws:iam::aws:policy/ViewOnlyAccess",
+    "arn:aws:iam::aws:policy/job-function/ViewOnlyAccess",
     "arn:aws:iam::aws:policy/PowerUserAccess",
-    "arn:aws:iam::aws:policy/Billing",
+    "arn:aws:iam::aws:policy/job-function/Billing",
     "arn:aws:iam::aws:policy/SecurityAudit",
 ]
 SESSION_DURATIONS = ["PT1H", "PT4H", "PT8H", "PT12H"]

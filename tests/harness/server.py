@@ -64,6 +64,7 @@ from moto.organizations.models import FakeDelegatedAdministrator
 from moto.moto_api._internal import mock_random
 from moto.ssoadmin.models import Instance as SsoInstance
 from moto.ssoadmin.models import PermissionSet as SsoPermissionSet
+from moto.ssoadmin.models import SSOAdminBackend as SsoAdminBackend
 from moto.ssoadmin.models import ssoadmin_backends
 from moto.sts.models import sts_backends
 
@@ -84,6 +85,28 @@ from wire import (
 if "sso.amazonaws.com" not in FakeDelegatedAdministrator.SUPPORTED_SERVICES:
     FakeDelegatedAdministrator.SUPPORTED_SERVICES.append("sso.amazonaws.com")
 
+
+def _find_aws_managed_policy(self: Any, managed_policy_arn: str) -> Any:
+    """An AWS managed policy by its real ARN, path included: job-function policies live
+    under /job-function/ (IAM user guide, "AWS managed policies for job functions": e.g.
+    arn:aws:iam::aws:policy/job-function/ViewOnlyAccess), and AttachManagedPolicyToPermissionSet
+    answers ResourceNotFoundException for an ARN that names no policy. moto reads the path
+    from a key its policy data does not have ("path" for "Path"), so it accepts
+    arn:aws:iam::aws:policy/ViewOnlyAccess, which does not exist, and refuses the real one."""
+    from moto.iam.aws_managed_policies import aws_managed_policies_data
+    from moto.ssoadmin.exceptions import ResourceNotFoundException
+    from moto.ssoadmin.models import ManagedPolicy
+
+    if self.aws_managed_policies is None:
+        self.aws_managed_policies = json.loads(aws_managed_policies_data)
+    name = managed_policy_arn.split("/")[-1]
+    policy = self.aws_managed_policies.get(name)
+    if policy is not None and managed_policy_arn == f"arn:{self.partition}:iam::aws:policy{policy.get('Path', '/')}{name}":
+        return ManagedPolicy(managed_policy_arn, name)
+    raise ResourceNotFoundException(f"Policy does not exist with ARN: {managed_policy_arn}")
+
+
+SsoAdminBackend._find_managed_policy = _find_aws_managed_policy
 
 
 def _aws_shaped_permission_set_arn(instance_arn: str) -> str:

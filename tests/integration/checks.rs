@@ -559,7 +559,7 @@ fn quota_and_posture_findings_and_their_fixes() {
     let all: Vec<String> = [
         "AdministratorAccess",
         "ReadOnlyAccess",
-        "ViewOnlyAccess",
+        "job-function/ViewOnlyAccess",
         "PowerUserAccess",
         "SecurityAudit",
         "AmazonS3ReadOnlyAccess",
@@ -581,7 +581,7 @@ fn quota_and_posture_findings_and_their_fixes() {
     assert_eq!(w.findings("session-duration")[0]["subject"], "ViewOnly");
     w.h.mutate(
         json!({ "kind": "set_managed_policies", "region": REGION, "permission_set_arn": ps,
-                       "policies": ["arn:aws:iam::aws:policy/ViewOnlyAccess"] }),
+                       "policies": ["arn:aws:iam::aws:policy/job-function/ViewOnlyAccess"] }),
     );
     w.h.mutate(json!({ "kind": "set_session_duration", "region": REGION, "permission_set_arn": ps, "duration": "PT4H" }));
     w.env.ok(&["sync"]);

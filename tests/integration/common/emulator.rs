@@ -160,6 +160,25 @@ impl Harness {
         self.inspect_only(members, &[])
     }
 
+    /// The permission set named `name` as an independent client (boto3) reads it: fields,
+    /// policies, tags, the accounts it is provisioned to and the outdated ones (`arn` is
+    /// null when there is none).
+    pub fn permission_set(&self, name: &str) -> Value {
+        let out = Command::new(python())
+            .arg(repo().join("tests/harness/inspect_permission_set.py"))
+            .arg(&self.url)
+            .arg(REGION)
+            .arg(name)
+            .output()
+            .expect("run the boto3 inspector");
+        assert!(
+            out.status.success(),
+            "inspector failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).expect("inspector JSON")
+    }
+
     /// [`Harness::inspect`] with only these permission sets' assignments listed.
     pub fn inspect_only(&self, members: &[&str], permission_sets: &[&str]) -> Inspected {
         let out = Command::new(python())

@@ -1,0 +1,358 @@
+//! The calls that author permission sets: one function sends one [`PsCall`], and the
+//! reads that tell whether a call was applied (tags, a set by name, the provisioning
+//! requests made since a moment).
+
+use aws_sdk_ssoadmin::types::{
+    CustomerManagedPolicyReference, PermissionsBoundary as SdkBoundary, Tag as SdkTag,
+};
+
+use super::call::Service;
+use super::changes::AsyncStatus;
+use super::{paginate, Clients, Gate};
+use crate::error::{AwsErrorKind, Error, Result};
+use crate::model::operation::PsCall;
+use crate::model::{CustomerManagedRef, PermissionsBoundary, Tag};
+
+const PAGE: i32 = 100;
+
+fn built<T>(what: &str, r: std::result::Result<T, impl std::fmt::Display>) -> Result<T> {
+    r.map_err(|e| Error::Internal(format!("{what}: {e}")))
+}
+
+fn sdk_tags(tags: &[Tag]) -> Result<Vec<SdkTag>> {
+    tags.iter()
+        .map(|t| {
+            built(
+                "a tag",
+                SdkTag::builder().key(&t.key).value(&t.value).build(),
+            )
+        })
+        .collect()
+}
+
+fn sdk_ref(r: &CustomerManagedRef) -> Result<CustomerManagedPolicyReference> {
+    built(
+        "a customer-managed policy reference",
+        CustomerManagedPolicyReference::builder()
+            .name(&r.name)
+            .path(&r.path)
+            .build(),
+    )
+}
+
+fn sdk_boundary(b: &PermissionsBoundary) -> Result<SdkBoundary> {
+    let mut out = SdkBoundary::builder().set_managed_policy_arn(b.managed_policy_arn.clone());
+    if let Some(r) = &b.customer_managed {
+        out = out.customer_managed_policy_reference(sdk_ref(r)?);
+    }
+    Ok(out.build())
+}
+
+/// Sends `call` for the permission set `arn` (none only for its creation). Returns the
+/// new permission set's ARN for a creation.
+pub async fn send(
+    c: &Clients,
+    gate: &Gate,
+    instance: &str,
+    arn: Option<&str>,
+    name: &str,
+    call: &PsCall,
+) -> Result<Option<String>> {
+    let action = call.action();
+    let ps = match (call, arn) {
+        (PsCall::CreatePermissionSet { .. }, _) => "",
+        (_, Some(arn)) => arn,
+        (_, None) => {
+            return Err(Error::Internal(format!(
+                "{action} on permission set {name} before AWS created it"
+            )))
+        }
+    };
+    macro_rules! call {
+        ($build:expr) => {
+            gate.call(Service::SsoAdmin, &c.account_id, action, || $build.send())
+                .await
+                .map(|_| None)
+        };
+    }
+    match call {
+        PsCall::CreatePermissionSet {
+            description,
+            session_duration,
+            relay_state,
+            tags,
+        } => {
+            let tags = sdk_tags(tags)?;
+            let out = gate
+                .call(Service::SsoAdmin, &c.account_id, action, || {
+                    c.sso
+                        .create_permission_set()
+                        .instance_arn(instance)
+                        .name(name)
+                        .set_description(description.clone())
+                        .session_duration(session_duration)
+                        .set_relay_state(relay_state.clone())
+                        .set_tags((!tags.is_empty()).then(|| tags.clone()))
+                        .send()
+                })
+                .await?;
+            let arn = out
+                .permission_set()
+                .and_then(|p| p.permission_set_arn())
+                .ok_or_else(|| {
+                    Error::Internal(format!(
+                        "AWS created permission set {name} without saying its ARN"
+                    ))
+                })?;
+            Ok(Some(arn.to_owned()))
+        }
+        PsCall::UpdatePermissionSet {
+            description,
+            session_duration,
+            relay_state,
+        } => call!(c
+            .sso
+            .update_permission_set()
+            .instance_arn(instance)
+            .permission_set_arn(ps)
+            .set_description(description.clone())
+            .session_duration(session_duration)
+            .set_relay_state(relay_state.clone())),
+        PsCall::PutInlinePolicy { policy } => call!(c
+            .sso
+            .put_inline_policy_to_permission_set()
+            .instance_arn(instance)
+            .permission_set_arn(ps)
+            .inline_policy(policy)),
+        PsCall::DeleteInlinePolicy => call!(c
+            .sso
+            .delete_inline_policy_from_permission_set()
+            .instance_arn(instance)
+            .permission_set_arn(ps)),
+        PsCall::AttachManagedPolicy { arn: policy } => call!(c
+            .sso
+            .attach_managed_policy_to_permission_set()
+            .instance_arn(instance)
+            .permission_set_arn(ps)
+            .managed_policy_arn(policy)),
+        PsCall::DetachManagedPolicy { arn: policy } => call!(c
+            .sso
+            .detach_managed_policy_from_permission_set()
+            .instance_arn(instance)
+            .permission_set_arn(ps)
+            .managed_policy_arn(policy)),
+        PsCall::AttachCustomerManagedPolicy { reference } => {
+            let r = sdk_ref(reference)?;
+            call!(c
+                .sso
+                .attach_customer_managed_policy_reference_to_permission_set()
+                .instance_arn(instance)
+                .permission_set_arn(ps)
+                .customer_managed_policy_reference(r.clone()))
+        }
+        PsCall::DetachCustomerManagedPolicy { reference } => {
+            let r = sdk_ref(reference)?;
+            call!(c
+                .sso
+                .detach_customer_managed_policy_reference_from_permission_set()
+                .instance_arn(instance)
+                .permission_set_arn(ps)
+                .customer_managed_policy_reference(r.clone()))
+        }
+        PsCall::PutPermissionsBoundary { boundary } => {
+            let b = sdk_boundary(boundary)?;
+            call!(c
+                .sso
+                .put_permissions_boundary_to_permission_set()
+                .instance_arn(instance)
+                .permission_set_arn(ps)
+                .permissions_boundary(b.clone()))
+        }
+        PsCall::DeletePermissionsBoundary => call!(c
+            .sso
+            .delete_permissions_boundary_from_permission_set()
+            .instance_arn(instance)
+            .permission_set_arn(ps)),
+        PsCall::TagResource { tags } => {
+            let tags = sdk_tags(tags)?;
+            call!(c
+                .sso
+                .tag_resource()
+                .instance_arn(instance)
+                .resource_arn(ps)
+                .set_tags(Some(tags.clone())))
+        }
+        PsCall::UntagResource { keys } => call!(c
+            .sso
+            .untag_resource()
+            .instance_arn(instance)
+            .resource_arn(ps)
+            .set_tag_keys(Some(keys.clone()))),
+        PsCall::DeletePermissionSet => call!(c
+            .sso
+            .delete_permission_set()
+            .instance_arn(instance)
+            .permission_set_arn(ps)),
+    }
+}
+
+/// The permission set's tags (ListTagsForResource).
+pub async fn tags(c: &Clients, gate: &Gate, instance: &str, arn: &str) -> Result<Vec<Tag>> {
+    let mut all: Vec<Tag> = paginate(|token| async move {
+        let out = gate
+            .call(
+                Service::SsoAdmin,
+                &c.account_id,
+                "ListTagsForResource",
+                || {
+                    c.sso
+                        .list_tags_for_resource()
+                        .instance_arn(instance)
+                        .resource_arn(arn)
+                        .set_next_token(token.clone())
+                        .send()
+                },
+            )
+            .await?;
+        let items = out
+            .tags()
+            .iter()
+            .map(|t| Tag {
+                key: t.key().to_owned(),
+                value: t.value().to_owned(),
+            })
+            .collect();
+        Ok((items, out.next_token().map(str::to_owned)))
+    })
+    .await?;
+    all.sort();
+    Ok(all)
+}
+
+/// The ARN of the instance's permission set named `name` (names are unique in an
+/// instance: CreatePermissionSet answers ConflictException for a second one).
+pub async fn find_by_name(
+    c: &Clients,
+    gate: &Gate,
+    instance: &str,
+    name: &str,
+) -> Result<Option<String>> {
+    for arn in super::sso::permission_set_arns(c, gate, instance).await? {
+        let out = gate
+            .call(
+                Service::SsoAdmin,
+                &c.account_id,
+                "DescribePermissionSet",
+                || {
+                    c.sso
+                        .describe_permission_set()
+                        .instance_arn(instance)
+                        .permission_set_arn(&arn)
+                        .send()
+                },
+            )
+            .await;
+        match out {
+            Ok(o) if o.permission_set().and_then(|p| p.name()) == Some(name) => {
+                return Ok(Some(arn))
+            }
+            Ok(_) => {}
+            // Deleted between the listing and the look: not the one.
+            Err(e) if e.aws_kind() == Some(AwsErrorKind::NotFound) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(None)
+}
+
+/// Whether the permission set exists.
+pub async fn exists(c: &Clients, gate: &Gate, instance: &str, arn: &str) -> Result<bool> {
+    let out = gate
+        .call(
+            Service::SsoAdmin,
+            &c.account_id,
+            "DescribePermissionSet",
+            || {
+                c.sso
+                    .describe_permission_set()
+                    .instance_arn(instance)
+                    .permission_set_arn(arn)
+                    .send()
+            },
+        )
+        .await;
+    match out {
+        Ok(_) => Ok(true),
+        Err(e) if e.aws_kind() == Some(AwsErrorKind::NotFound) => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
+/// The instance's provisioning requests made at or after `since` (seconds since the
+/// epoch, AWS's clock): ListPermissionSetProvisioningStatus gives each request's id and
+/// creation date.
+pub async fn provisioning_requests_since(
+    c: &Clients,
+    gate: &Gate,
+    instance: &str,
+    since: f64,
+) -> Result<Vec<String>> {
+    paginate(|token| async move {
+        let out = gate
+            .call(
+                Service::SsoAdmin,
+                &c.account_id,
+                "ListPermissionSetProvisioningStatus",
+                || {
+                    c.sso
+                        .list_permission_set_provisioning_status()
+                        .instance_arn(instance)
+                        .max_results(PAGE)
+                        .set_next_token(token.clone())
+                        .send()
+                },
+            )
+            .await?;
+        let ids = out
+            .permission_sets_provisioning_status()
+            .iter()
+            .filter(|s| s.created_date().is_none_or(|d| d.as_secs_f64() >= since))
+            .filter_map(|s| s.request_id().map(str::to_owned))
+            .collect();
+        Ok((ids, out.next_token().map(str::to_owned)))
+    })
+    .await
+}
+
+/// A provisioning request: where it stands, and what it provisions (permission set ARN,
+/// account; no account for a request to every provisioned account).
+pub async fn provisioning_request(
+    c: &Clients,
+    gate: &Gate,
+    instance: &str,
+    request_id: &str,
+) -> Result<(AsyncStatus, String, Option<String>)> {
+    let out = gate
+        .call(
+            Service::SsoAdmin,
+            &c.account_id,
+            "DescribePermissionSetProvisioningStatus",
+            || {
+                c.sso
+                    .describe_permission_set_provisioning_status()
+                    .instance_arn(instance)
+                    .provision_permission_set_request_id(request_id)
+                    .send()
+            },
+        )
+        .await?;
+    let s = out.permission_set_provisioning_status();
+    let status = super::changes::provisioning_status(s)?;
+    Ok((
+        status,
+        s.and_then(|s| s.permission_set_arn())
+            .unwrap_or_default()
+            .to_owned(),
+        s.and_then(|s| s.account_id()).map(str::to_owned),
+    ))
+}
