@@ -70,7 +70,7 @@ pub async fn send(
     };
     macro_rules! call {
         ($build:expr) => {
-            gate.call(Service::SsoAdmin, &c.account_id, action, || $build.send())
+            gate.change(Service::SsoAdmin, &c.account_id, action, || $build.send())
                 .await
                 .map(|_| None)
         };
@@ -84,7 +84,7 @@ pub async fn send(
         } => {
             let tags = sdk_tags(tags)?;
             let out = gate
-                .call(Service::SsoAdmin, &c.account_id, action, || {
+                .change(Service::SsoAdmin, &c.account_id, action, || {
                     c.sso
                         .create_permission_set()
                         .instance_arn(instance)

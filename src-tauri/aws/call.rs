@@ -140,7 +140,42 @@ impl Gate {
         service: Service,
         account: &str,
         operation: &str,
+        f: F,
+    ) -> Result<T>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = std::result::Result<T, SdkError<E>>>,
+        E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    {
+        self.send(service, account, operation, f, true).await
+    }
+
+    /// [`Gate::call`] for a change whose every sending must be accounted for: sent again
+    /// only when AWS refused it (throttled, or the session had expired), never after an
+    /// answer that was lost or an internal error, where it may have been applied. The
+    /// caller looks in AWS before sending it again.
+    pub async fn change<T, E, F, Fut>(
+        &self,
+        service: Service,
+        account: &str,
+        operation: &str,
+        f: F,
+    ) -> Result<T>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = std::result::Result<T, SdkError<E>>>,
+        E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    {
+        self.send(service, account, operation, f, false).await
+    }
+
+    async fn send<T, E, F, Fut>(
+        &self,
+        service: Service,
+        account: &str,
+        operation: &str,
         mut f: F,
+        retry_unknown: bool,
     ) -> Result<T>
     where
         F: FnMut() -> Fut,
@@ -178,7 +213,9 @@ impl Gate {
                 limiter.throttled().await;
             }
             let retries = match err.kind {
-                AwsErrorKind::Throttled | AwsErrorKind::Unavailable => THROTTLE_RETRIES,
+                AwsErrorKind::Throttled => THROTTLE_RETRIES,
+                _ if !retry_unknown => 0,
+                AwsErrorKind::Unavailable => THROTTLE_RETRIES,
                 AwsErrorKind::Network if err.cut_short => THROTTLE_RETRIES,
                 AwsErrorKind::Network => NETWORK_RETRIES,
                 _ => 0,

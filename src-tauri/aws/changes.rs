@@ -325,7 +325,7 @@ pub async fn reprovision(
 ) -> Result<AsyncStatus> {
     use aws_sdk_ssoadmin::types::ProvisionTargetType;
     let out = gate
-        .call(
+        .change(
             Service::SsoAdmin,
             &c.account_id,
             "ProvisionPermissionSet",

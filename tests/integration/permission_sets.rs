@@ -293,6 +293,11 @@ fn a_set_from_a_template_is_created_granted_edited_and_in_sync_in_every_account(
         .iter()
         .filter(|p| p.permission_set_arn == arn)
         .all(|p| !p.outdated));
+    let out_of_sync = out_of_sync(&w);
+    assert!(
+        !out_of_sync.iter().any(|f| f["subject"] == "Auditors"),
+        "{out_of_sync:#?}"
+    );
     let history = w.env.json(&["permission-set", "history", "Auditors"]);
     assert_eq!(
         history.as_array().unwrap().len(),
@@ -321,7 +326,6 @@ fn a_set_from_a_template_is_created_granted_edited_and_in_sync_in_every_account(
 fn a_customer_managed_policy_missing_in_one_account_fails_only_that_account() {
     let w = World::synced("small");
     // DataEngineer is provisioned to several accounts; a new policy exists in all but one.
-    let ps = w.truth.ps_arn("DataEngineer");
     let accounts: Vec<String> = w.h.permission_set("DataEngineer")["accounts"]
         .as_array()
         .unwrap()
@@ -368,7 +372,26 @@ fn a_customer_managed_policy_missing_in_one_account_fails_only_that_account() {
         .as_array()
         .unwrap()
         .contains(&serde_json::json!("/hallpass/AuditExtras")));
-    let _ = ps;
+    // The account that could not take it is the one `check` reports out of sync.
+    let out_of_sync = out_of_sync(&w);
+    let mine: Vec<_> = out_of_sync
+        .iter()
+        .filter(|f| f["subject"] == "DataEngineer")
+        .collect();
+    assert_eq!(mine.len(), 1, "{out_of_sync:#?}");
+    assert!(
+        mine[0]["evidence"].to_string().contains(&missing),
+        "{mine:#?}"
+    );
+}
+
+/// The `permission-set-out-of-sync` findings of a check run.
+fn out_of_sync(w: &World) -> Vec<serde_json::Value> {
+    let out = w
+        .env
+        .run(&["check", "--json", "--id", "permission-set-out-of-sync"]);
+    let run: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    run["findings"].as_array().unwrap().clone()
 }
 
 #[test]
