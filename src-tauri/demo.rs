@@ -283,6 +283,7 @@ pub fn organization() -> OrgData {
             permission_set_arn: ps,
             account_id,
             outdated: false,
+            failure: None,
         })
         .collect();
     data

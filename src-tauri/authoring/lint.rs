@@ -306,6 +306,64 @@ fn inline(d: &Definition, text: &str, out: &mut Vec<Finding>) {
     }
 }
 
+/// An account the set is provisioned to whose last provisioning failed, with AWS's reason.
+#[derive(Debug, Clone)]
+pub struct FailedAccount {
+    pub account_id: String,
+    pub account_name: Option<String>,
+    pub reason: String,
+}
+
+/// The customer-managed policies `d` references (attached or as its boundary) that a
+/// provisioning failure says are missing in an account, one finding per account. AWS
+/// needs the policy, same name and path, in every account the set is provisioned to
+/// (AttachCustomerManagedPolicyReferenceToPermissionSet API reference).
+pub fn missing_in_accounts(d: &Definition, failed: &[FailedAccount]) -> Vec<Finding> {
+    let mut refs: Vec<&crate::model::CustomerManagedRef> = d.customer_managed.iter().collect();
+    if let Some(c) = d
+        .boundary
+        .as_ref()
+        .and_then(|b| b.customer_managed.as_ref())
+    {
+        refs.push(c);
+    }
+    let mut out = Vec::new();
+    for f in failed {
+        for r in &refs {
+            // The reason names the policy by ARN: arn:aws:iam::ACCOUNT:policy{path}{name}.
+            let arn_tail = format!(":policy{}{}", r.path, r.name);
+            if !f.reason.contains(&arn_tail) {
+                continue;
+            }
+            let account = format!(
+                "{} ({})",
+                f.account_name.as_deref().unwrap_or("?"),
+                f.account_id
+            );
+            out.push(
+                Finding::new(
+                    "customer-managed-policy-missing",
+                    Severity::Warning,
+                    format!(
+                        "customer-managed policy {}{} is missing in account {account}, so the set cannot be \
+                         provisioned there",
+                        r.path, r.name
+                    ),
+                    format!(
+                        "Create an IAM policy named {} with path {} in account {account} (every account the set is \
+                         provisioned to needs it, same name and path), then apply again or retry the failed \
+                         provisioning with `hallpass ops retry`. Until then that account keeps the version it had.",
+                        r.name, r.path
+                    ),
+                )
+                .subject(account.clone())
+                .evidence("last provisioning failure", f.reason.clone()),
+            );
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -12,7 +12,7 @@ use ts_rs::TS;
 
 use super::definition::Definition;
 use super::diff::{diff, DefinitionDiff};
-use super::lint::lint;
+use super::lint::{lint, missing_in_accounts, FailedAccount};
 use crate::aws::{self, Clients, Session};
 use crate::error::{Error, Result};
 use crate::model::finding::{Finding, Severity};
@@ -177,7 +177,13 @@ pub async fn plan_definition(
         None => (None, None, BTreeSet::new()),
     };
     let after = edit(before.as_ref())?;
-    let findings = refuse_errors(&after)?;
+    let mut findings = refuse_errors(&after)?;
+    if let Some(arn) = &arn {
+        findings.extend(missing_in_accounts(
+            &after,
+            &failed_accounts(conn, ctx.snap, arn)?,
+        ));
+    }
     if arn.is_none() {
         {
             if let Some(arn) =
@@ -354,6 +360,25 @@ pub async fn plan_delete(
             break_glass: false,
         },
     })
+}
+
+/// The accounts where the last sync saw the set's provisioning fail (still outdated).
+pub fn failed_accounts(conn: &Connection, snap: i64, arn: &str) -> Result<Vec<FailedAccount>> {
+    let names: HashMap<String, String> = queries::accounts(conn, snap)?
+        .into_iter()
+        .map(|a| (a.id, a.name))
+        .collect();
+    Ok(queries::provisioned(conn, snap)?
+        .into_iter()
+        .filter(|p| p.permission_set_arn == arn && p.outdated)
+        .filter_map(|p| {
+            Some(FailedAccount {
+                account_name: names.get(&p.account_id).cloned(),
+                reason: p.failure?,
+                account_id: p.account_id,
+            })
+        })
+        .collect())
 }
 
 fn item(ctx: &Context, arn: Option<String>, name: &str, call: PsCall) -> PlanItem {

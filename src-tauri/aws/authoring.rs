@@ -7,13 +7,10 @@ use aws_sdk_ssoadmin::types::{
 };
 
 use super::call::Service;
-use super::changes::AsyncStatus;
 use super::{paginate, Clients, Gate};
 use crate::error::{AwsErrorKind, Error, Result};
 use crate::model::operation::PsCall;
 use crate::model::{CustomerManagedRef, PermissionsBoundary, Tag};
-
-const PAGE: i32 = 100;
 
 fn built<T>(what: &str, r: std::result::Result<T, impl std::fmt::Display>) -> Result<T> {
     r.map_err(|e| Error::Internal(format!("{what}: {e}")))
@@ -286,73 +283,4 @@ pub async fn exists(c: &Clients, gate: &Gate, instance: &str, arn: &str) -> Resu
         Err(e) if e.aws_kind() == Some(AwsErrorKind::NotFound) => Ok(false),
         Err(e) => Err(e),
     }
-}
-
-/// The instance's provisioning requests made at or after `since` (seconds since the
-/// epoch, AWS's clock): ListPermissionSetProvisioningStatus gives each request's id and
-/// creation date.
-pub async fn provisioning_requests_since(
-    c: &Clients,
-    gate: &Gate,
-    instance: &str,
-    since: f64,
-) -> Result<Vec<String>> {
-    paginate(|token| async move {
-        let out = gate
-            .call(
-                Service::SsoAdmin,
-                &c.account_id,
-                "ListPermissionSetProvisioningStatus",
-                || {
-                    c.sso
-                        .list_permission_set_provisioning_status()
-                        .instance_arn(instance)
-                        .max_results(PAGE)
-                        .set_next_token(token.clone())
-                        .send()
-                },
-            )
-            .await?;
-        let ids = out
-            .permission_sets_provisioning_status()
-            .iter()
-            .filter(|s| s.created_date().is_none_or(|d| d.as_secs_f64() >= since))
-            .filter_map(|s| s.request_id().map(str::to_owned))
-            .collect();
-        Ok((ids, out.next_token().map(str::to_owned)))
-    })
-    .await
-}
-
-/// A provisioning request: where it stands, and what it provisions (permission set ARN,
-/// account; no account for a request to every provisioned account).
-pub async fn provisioning_request(
-    c: &Clients,
-    gate: &Gate,
-    instance: &str,
-    request_id: &str,
-) -> Result<(AsyncStatus, String, Option<String>)> {
-    let out = gate
-        .call(
-            Service::SsoAdmin,
-            &c.account_id,
-            "DescribePermissionSetProvisioningStatus",
-            || {
-                c.sso
-                    .describe_permission_set_provisioning_status()
-                    .instance_arn(instance)
-                    .provision_permission_set_request_id(request_id)
-                    .send()
-            },
-        )
-        .await?;
-    let s = out.permission_set_provisioning_status();
-    let status = super::changes::provisioning_status(s)?;
-    Ok((
-        status,
-        s.and_then(|s| s.permission_set_arn())
-            .unwrap_or_default()
-            .to_owned(),
-        s.and_then(|s| s.account_id()).map(str::to_owned),
-    ))
 }

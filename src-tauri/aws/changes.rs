@@ -8,7 +8,7 @@ use aws_sdk_ssoadmin::types::{
 };
 
 use super::call::Service;
-use super::{paginate_at_most, Clients, Gate};
+use super::{paginate, paginate_at_most, Clients, Gate};
 use crate::error::{Error, Result};
 use crate::model::PrincipalType;
 
@@ -422,13 +422,6 @@ pub async fn set_inline_policy(
     Ok(())
 }
 
-/// A provisioning request's status as AWS described it.
-pub(super) fn provisioning_status(
-    s: Option<&aws_sdk_ssoadmin::types::PermissionSetProvisioningStatus>,
-) -> Result<AsyncStatus> {
-    status_of!(s)
-}
-
 /// Where a reprovisioning request stands.
 pub async fn reprovision_status(
     c: &Clients,
@@ -452,4 +445,73 @@ pub async fn reprovision_status(
         .await?;
     let s = out.permission_set_provisioning_status();
     status_of!(s)
+}
+
+/// The instance's provisioning requests made at or after `since` (seconds since the
+/// epoch, AWS's clock): ListPermissionSetProvisioningStatus gives each request's id and
+/// creation date.
+pub async fn provisioning_requests_since(
+    c: &Clients,
+    gate: &Gate,
+    instance: &str,
+    since: f64,
+) -> Result<Vec<String>> {
+    paginate(|token| async move {
+        let out = gate
+            .call(
+                Service::SsoAdmin,
+                &c.account_id,
+                "ListPermissionSetProvisioningStatus",
+                || {
+                    c.sso
+                        .list_permission_set_provisioning_status()
+                        .instance_arn(instance)
+                        .max_results(100)
+                        .set_next_token(token.clone())
+                        .send()
+                },
+            )
+            .await?;
+        let ids = out
+            .permission_sets_provisioning_status()
+            .iter()
+            .filter(|s| s.created_date().is_none_or(|d| d.as_secs_f64() >= since))
+            .filter_map(|s| s.request_id().map(str::to_owned))
+            .collect();
+        Ok((ids, out.next_token().map(str::to_owned)))
+    })
+    .await
+}
+
+/// A provisioning request: where it stands, and what it provisions (permission set ARN,
+/// account; no account for a request to every provisioned account).
+pub async fn provisioning_request(
+    c: &Clients,
+    gate: &Gate,
+    instance: &str,
+    request_id: &str,
+) -> Result<(AsyncStatus, String, Option<String>)> {
+    let out = gate
+        .call(
+            Service::SsoAdmin,
+            &c.account_id,
+            "DescribePermissionSetProvisioningStatus",
+            || {
+                c.sso
+                    .describe_permission_set_provisioning_status()
+                    .instance_arn(instance)
+                    .provision_permission_set_request_id(request_id)
+                    .send()
+            },
+        )
+        .await?;
+    let s = out.permission_set_provisioning_status();
+    let status = status_of!(s)?;
+    Ok((
+        status,
+        s.and_then(|s| s.permission_set_arn())
+            .unwrap_or_default()
+            .to_owned(),
+        s.and_then(|s| s.account_id()).map(str::to_owned),
+    ))
 }

@@ -296,14 +296,15 @@ async fn provisioned_accounts(
     .await
 }
 
-/// Where each permission set is provisioned, and where that copy is outdated.
+/// Where each permission set is provisioned, and where that copy is outdated (with why
+/// AWS's last provisioning to it failed, when it did).
 pub async fn provisioned(
     c: &Clients,
     gate: &Gate,
     instance: &str,
     arns: &[String],
 ) -> Result<Vec<Provisioned>> {
-    fan_out(arns, CONCURRENCY / 2, |ps| async move {
+    let mut all = fan_out(arns, CONCURRENCY / 2, |ps| async move {
         let (all, outdated) = futures::try_join!(
             provisioned_accounts(c, gate, instance, ps, None),
             provisioned_accounts(
@@ -321,9 +322,80 @@ pub async fn provisioned(
                     permission_set_arn: ps.clone(),
                     outdated: outdated.contains(&account_id),
                     account_id,
+                    failure: None,
                 })
                 .collect(),
         )
     })
-    .await
+    .await?;
+    if all.iter().any(|p| p.outdated) {
+        let failures = provisioning_failures(c, gate, instance).await?;
+        for p in all.iter_mut().filter(|p| p.outdated) {
+            p.failure = failures
+                .get(&(p.permission_set_arn.clone(), p.account_id.clone()))
+                .cloned();
+        }
+    }
+    Ok(all)
+}
+
+/// At most this many failed provisioning requests are described (newest first): the
+/// listing keeps every request AWS remembers, and only the latest failure per account
+/// matters.
+const FAILURES_DESCRIBED: usize = 50;
+
+/// Why provisioning failed, per (permission set, account): the newest FAILED requests
+/// (ListPermissionSetProvisioningStatus filtered on FAILED, then each described).
+async fn provisioning_failures(
+    c: &Clients,
+    gate: &Gate,
+    instance: &str,
+) -> Result<std::collections::HashMap<(String, String), String>> {
+    use aws_sdk_ssoadmin::types::{OperationStatusFilter, StatusValues};
+    let filter = OperationStatusFilter::builder()
+        .status(StatusValues::Failed)
+        .build();
+    let mut failed: Vec<(f64, String)> = paginate(|token| {
+        let filter = filter.clone();
+        async move {
+            let out = gate
+                .call(
+                    Service::SsoAdmin,
+                    &c.account_id,
+                    "ListPermissionSetProvisioningStatus",
+                    || {
+                        c.sso
+                            .list_permission_set_provisioning_status()
+                            .instance_arn(instance)
+                            .filter(filter.clone())
+                            .max_results(PAGE)
+                            .set_next_token(token.clone())
+                            .send()
+                    },
+                )
+                .await?;
+            let items = out
+                .permission_sets_provisioning_status()
+                .iter()
+                .filter(|s| s.status() == Some(&StatusValues::Failed))
+                .filter_map(|s| {
+                    let at = s.created_date().map(|d| d.as_secs_f64()).unwrap_or(0.0);
+                    s.request_id().map(|r| (at, r.to_owned()))
+                })
+                .collect();
+            Ok((items, out.next_token().map(str::to_owned)))
+        }
+    })
+    .await?;
+    failed.sort_by(|a, b| b.0.total_cmp(&a.0));
+    let mut out = std::collections::HashMap::new();
+    for (_, rid) in failed.into_iter().take(FAILURES_DESCRIBED) {
+        let (status, ps, account) =
+            super::changes::provisioning_request(c, gate, instance, &rid).await?;
+        if let (super::changes::Status::Failed(reason), Some(account)) = (status.status, account) {
+            // Newest first: an older failure does not replace a newer one.
+            out.entry((ps, account)).or_insert(reason);
+        }
+    }
+    Ok(out)
 }

@@ -212,7 +212,11 @@ pub(crate) fn permission_set(cli: &Cli, data_dir: &Path, cmd: &PermissionSetComm
             let tags = std::mem::take(&mut after.tags);
             let changes = diff::diff(Some(&before), &after);
             after.tags = tags;
-            let findings = lint::lint(&after);
+            let mut findings = lint::lint(&after);
+            findings.extend(lint::missing_in_accounts(
+                &after,
+                &ps_plan::failed_accounts(&conn, snap, &current.arn)?,
+            ));
             if cli.json {
                 output::json(&serde_json::json!({ "diff": changes, "findings": findings }));
                 return Ok(());

@@ -174,6 +174,10 @@ pub struct Provisioned {
     pub permission_set_arn: String,
     pub account_id: String,
     pub outdated: bool,
+    /// While outdated: why AWS's last provisioning of it to this account failed (its
+    /// FailureReason, e.g. a customer-managed policy missing in the account).
+    #[serde(default)]
+    pub failure: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]

@@ -90,7 +90,7 @@ enum Waits {
     /// Still open: the next run goes on.
     Open,
     /// Ended without succeeding: `op` is blocked until it is retried.
-    Ended(Operation),
+    Ended(Box<Operation>),
 }
 
 /// `before`: the operations of the batch that must succeed first.
@@ -104,7 +104,7 @@ fn waits_for(batch: &[Operation], before: impl Fn(&Operation) -> bool) -> Waits 
         if o.state.is_open() {
             return Waits::Open;
         }
-        out = Waits::Ended(o.clone());
+        out = Waits::Ended(Box::new(o.clone()));
     }
     out
 }
@@ -546,8 +546,8 @@ async fn find_request(
         .map(|t| t.unix_timestamp() as f64)
         .unwrap_or(0.0)
         - CLOCK_SLACK_SECS;
-    for rid in aws_a::provisioning_requests_since(c, gate, instance, since).await? {
-        let (_, ps, account) = aws_a::provisioning_request(c, gate, instance, &rid).await?;
+    for rid in aws_c::provisioning_requests_since(c, gate, instance, since).await? {
+        let (_, ps, account) = aws_c::provisioning_request(c, gate, instance, &rid).await?;
         if ps == p.permission_set_arn && account.as_deref() == Some(p.account_id.as_str()) {
             return Ok(Some(rid));
         }

@@ -231,6 +231,7 @@ impl Versioned for Provisioned {
         "permission_set_arn",
         "account_id",
         "outdated",
+        "failure",
     ];
     const KEY_LEN: usize = 3;
     fn to_row(&self) -> Vec<Value> {
@@ -239,6 +240,7 @@ impl Versioned for Provisioned {
             text(&self.permission_set_arn),
             text(&self.account_id),
             Value::Integer(self.outdated as i64),
+            opt(&self.failure),
         ]
     }
     fn from_row(r: &Row<'_>) -> rusqlite::Result<Self> {
@@ -247,6 +249,7 @@ impl Versioned for Provisioned {
             permission_set_arn: r.get(1)?,
             account_id: r.get(2)?,
             outdated: r.get(3)?,
+            failure: r.get(4)?,
         })
     }
 }

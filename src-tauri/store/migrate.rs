@@ -81,6 +81,11 @@ pub(super) const MIGRATIONS: &[Migration] = &[
         "permission_set_operations",
         include_str!("../../migrations/0015_permission_set_operations.sql"),
     ),
+    (
+        16,
+        "provisioning_failures",
+        include_str!("../../migrations/0016_provisioning_failures.sql"),
+    ),
 ];
 
 /// Applies the pending `migrations`; an existing database is backed up into the data

@@ -167,6 +167,7 @@ fn generate(size: &Size, rng: &mut StdRng) -> OrgData {
             permission_set_arn: a.permission_set_arn.clone(),
             account_id: a.account_id.clone(),
             outdated: false,
+            failure: None,
         })
         .collect();
     provisioned.sort_by(|a, b| {

@@ -302,10 +302,16 @@ class IdentityCenterMixin:
         return json_response({"PermissionSetProvisioningStatus": entry["status"]})
 
     def sso_ListPermissionSetProvisioningStatus(self, call: Call) -> Response:
+        """ListPermissionSetProvisioningStatus (API reference): the instance's provisioning
+        requests as PermissionSetProvisioningStatusMetadata (Status, RequestId, CreatedDate);
+        "Filter — Filters results based on the passed attribute value" (OperationStatusFilter,
+        its one attribute Status)."""
         self.settle_provisioning()
+        wanted = (call.params.get("Filter") or {}).get("Status")
         items = [
             {"Status": e["status"]["Status"], "RequestId": e["status"]["RequestId"], "CreatedDate": e["status"]["CreatedDate"]}
             for e in self.provisioning.values()
+            if wanted is None or e["status"]["Status"] == wanted
         ]
         return paged(call, items, "PermissionSetsProvisioningStatus", self.page_cap)
 

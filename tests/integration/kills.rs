@@ -439,7 +439,7 @@ fn killing_a_permission_set_rollout_resumes_with_each_call_made_once() {
     assert!(unfinished_after >= 1, "the kills hit the rollout in flight");
     assert_eq!(c.get("harness:cut_body"), Some(&2), "{c:?}");
     assert!(
-        c.get("sso:ListPermissionSetProvisioningStatus").is_some(),
+        c.contains_key("sso:ListPermissionSetProvisioningStatus"),
         "the provisioning whose answer was lost was looked up: {c:?}"
     );
     for call in [
