@@ -154,6 +154,14 @@ async fn live_definition(
     Ok((d, blocked))
 }
 
+/// The definition of the set named (or ARN'd) `name` as AWS holds it now, tags included
+/// and Hallpass's own statement left out: what an edit starts from.
+pub async fn current(conn: &Connection, session: &Session, name: &str) -> Result<Definition> {
+    let arn = in_snapshot(conn, name)?.arn;
+    let ctx = context(conn, session).await?;
+    Ok(live_definition(&ctx, session, &arn).await?.0)
+}
+
 /// Plans a new permission set (`existing` none) or an edit of the one named or ARN'd
 /// `existing`: `edit` makes the wanted definition from the one AWS holds now (none for a
 /// new set; tags included, Hallpass's own statement left out).

@@ -595,6 +595,9 @@ pub(crate) struct SecretArgs {
 pub(crate) enum PermissionSetCommand {
     /// The templates (reference 001 §4 and §7), or one template's definition.
     Template { name: Option<String> },
+    /// Well-known AWS managed policies whose name, ARN or summary contains every word of
+    /// SEARCH (all of them without one).
+    ManagedPolicies { search: Vec<String> },
     /// Lint a definition (a template and/or flags) before AWS sees it (exit status 3 on an
     /// error).
     Lint {

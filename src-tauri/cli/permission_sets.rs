@@ -116,6 +116,17 @@ pub(crate) fn permission_set(cli: &Cli, data_dir: &Path, cmd: &PermissionSetComm
             output::json(&templates::named(n)?.definition);
             Ok(())
         }
+        PermissionSetCommand::ManagedPolicies { search } => {
+            let found = crate::authoring::catalog::search(&search.join(" "));
+            if cli.json {
+                output::json(&found);
+            } else {
+                for p in &found {
+                    emit(&format!("{:<60} {}", p.arn, p.summary));
+                }
+            }
+            Ok(())
+        }
         PermissionSetCommand::Lint { def } => {
             let d = def.definition(None)?;
             let findings = lint::lint(&d);

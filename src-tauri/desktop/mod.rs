@@ -5,6 +5,7 @@ mod checks;
 mod commands;
 mod database;
 mod notices;
+mod permission_sets;
 mod provisioning;
 mod review;
 mod state;
@@ -100,6 +101,11 @@ pub fn run(demo: bool) {
             review::retention_days,
             review::set_retention,
             review::export_list,
+            permission_sets::permission_set_templates,
+            permission_sets::known_managed_policies,
+            permission_sets::lint_definition,
+            permission_sets::current_definition,
+            permission_sets::plan_permission_set,
             provisioning::plan_change,
             provisioning::apply_change,
             provisioning::discard_plan,

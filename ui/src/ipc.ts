@@ -3,6 +3,11 @@
 import { invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 import type { Version } from "./bindings/Version";
+import type { Definition } from "./bindings/Definition";
+import type { KnownPolicy } from "./bindings/KnownPolicy";
+import type { PlannedPermissionSet } from "./bindings/PlannedPermissionSet";
+import type { PsRequest } from "./bindings/PsRequest";
+import type { Template } from "./bindings/Template";
 import type { BreakGlassStatus } from "./bindings/BreakGlassStatus";
 import type { WebhookStatus } from "./bindings/WebhookStatus";
 import type { SessionBlock } from "./bindings/SessionBlock";
@@ -158,6 +163,13 @@ export const expiryPolicies = () => invoke<RolePolicies>("expiry_policies");
 export const setExpiryByAws = (on: boolean) => invoke<ExpiryStatus>("set_expiry_by_aws", { on });
 export const webhookStatus = () => invoke<WebhookStatus>("webhook_status");
 export const permissionSetHistory = (arn: string) => invoke<Version[]>("permission_set_history", { arn });
+export const permissionSetTemplates = () => invoke<Template[]>("permission_set_templates");
+export const knownManagedPolicies = (query: string) => invoke<KnownPolicy[]>("known_managed_policies", { query });
+export const lintDefinition = (definition: Definition) => invoke<Finding[]>("lint_definition", { definition });
+/** The definition AWS holds now (tags included): what an edit starts from. */
+export const currentDefinition = (arn: string) => invoke<Definition>("current_definition", { arn });
+/** Plans a permission-set change against AWS; confirmed with `applyChange(id, reason)`. */
+export const planPermissionSet = (request: PsRequest) => invoke<PlannedPermissionSet>("plan_permission_set", { request });
 export const breakGlassStatus = () => invoke<BreakGlassStatus>("break_glass_status");
 export const setBreakGlass = (permissionSet: string) => invoke<BreakGlassStatus>("set_break_glass", { permissionSet });
 export const setWebhook = (url: string | null) => invoke<WebhookStatus>("set_webhook", { url });

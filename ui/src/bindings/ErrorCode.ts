@@ -5,4 +5,4 @@
  * ended in one or was sent again (`aws-failed`, `aws-principal-gone` and `resumed` are
  * operations' own).
  */
-export type ErrorCode = "invalid-input" | "not-connected" | "read-only" | "aws-throttled" | "aws-access-denied" | "aws-not-found" | "aws-credentials" | "aws-network" | "aws-conflict" | "aws-unavailable" | "aws-quota-exceeded" | "aws-service" | "aws-failed" | "aws-principal-gone" | "resumed" | "keychain" | "store" | "internal" | "database-damaged" | "not-found" | "io";
+export type ErrorCode = "invalid-input" | "not-connected" | "read-only" | "aws-throttled" | "aws-access-denied" | "aws-not-found" | "aws-credentials" | "aws-network" | "aws-conflict" | "aws-unavailable" | "aws-quota-exceeded" | "aws-service" | "aws-failed" | "aws-principal-gone" | "resumed" | "waits-for-earlier" | "keychain" | "store" | "internal" | "database-damaged" | "not-found" | "io";

@@ -4,4 +4,9 @@
  * A permission set provisioned to an account; `outdated` when the account
  * holds an older version than the permission set's latest.
  */
-export type Provisioned = { instance_arn: string, permission_set_arn: string, account_id: string, outdated: boolean, };
+export type Provisioned = { instance_arn: string, permission_set_arn: string, account_id: string, outdated: boolean, 
+/**
+ * While outdated: why AWS's last provisioning of it to this account failed (its
+ * FailureReason, e.g. a customer-managed policy missing in the account).
+ */
+failure: string | null, };

@@ -3,6 +3,7 @@ import type { AccessRow } from "../bindings/AccessRow";
 import type { AssignmentSpec } from "../bindings/AssignmentSpec";
 import type { GrantRequest } from "../bindings/GrantRequest";
 import type { OpSpec } from "../bindings/OpSpec";
+import type { PsCall } from "../bindings/PsCall";
 import type { Request } from "../bindings/Request";
 import type { ChangePreset } from "../components/ChangeDialog.svelte";
 
@@ -74,6 +75,43 @@ export const describeSpec = (s: OpSpec): string => {
     case "grant":
     case "revoke":
       return `${s.kind} ${s.permission_set_name} on ${s.account_name} (${s.account_id}) ${s.kind === "grant" ? "to" : "from"} ${s.principal_type === "GROUP" ? "group" : "user"} ${s.principal_name}`;
+    case "permission-set":
+      return describeCall(s.call, s.permission_set_name);
+    case "provision":
+      return `provision permission set ${s.permission_set_name} to ${s.account_name ?? "?"} (${s.account_id})`;
+  }
+};
+
+/** One call on a permission set, in words (as `hallpass ops` says it). */
+export const describeCall = (c: PsCall, name: string): string => {
+  const ref = (r: { path: string; name: string }) => `${r.path}${r.name}`;
+  switch (c.api) {
+    case "create-permission-set":
+      return `create permission set ${name}`;
+    case "update-permission-set":
+      return `update permission set ${name} (description, session duration ${c.session_duration}, relay state)`;
+    case "put-inline-policy":
+      return `put the inline policy (${c.policy.length} characters) on permission set ${name}`;
+    case "delete-inline-policy":
+      return `delete the inline policy of permission set ${name}`;
+    case "attach-managed-policy":
+      return `attach managed policy ${c.arn} to permission set ${name}`;
+    case "detach-managed-policy":
+      return `detach managed policy ${c.arn} from permission set ${name}`;
+    case "attach-customer-managed-policy":
+      return `attach customer-managed policy ${ref(c.reference)} to permission set ${name}`;
+    case "detach-customer-managed-policy":
+      return `detach customer-managed policy ${ref(c.reference)} from permission set ${name}`;
+    case "put-permissions-boundary":
+      return `set the permissions boundary of permission set ${name} to ${c.boundary.managed_policy_arn ?? (c.boundary.customer_managed ? ref(c.boundary.customer_managed) : "?")}`;
+    case "delete-permissions-boundary":
+      return `remove the permissions boundary of permission set ${name}`;
+    case "tag-resource":
+      return `tag permission set ${name} with ${c.tags.map((t) => `${t.key}=${t.value}`).join(", ")}`;
+    case "untag-resource":
+      return `remove tags ${c.keys.join(", ")} from permission set ${name}`;
+    case "delete-permission-set":
+      return `delete permission set ${name}`;
   }
 };
 
