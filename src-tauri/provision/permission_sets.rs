@@ -320,6 +320,25 @@ async fn definition_call(
                 )?;
                 return Ok(true);
             }
+            Some(AwsErrorKind::Conflict)
+                if matches!(p.call, PsCall::DeletePermissionSet) && attempts >= MAX_ATTEMPTS =>
+            {
+                let why = format!(
+                    "AWS would not delete permission set {}: it still has account assignments (made since the plan, \
+                     or AWS is still removing the revoked ones). See where with `hallpass show permission-sets`, then \
+                     delete again with --remove-assignments. ({msg})",
+                    p.permission_set_name
+                );
+                finish(
+                    conn,
+                    report,
+                    op,
+                    OpState::Failed,
+                    None,
+                    Some((&why, e.code())),
+                )?;
+                return Ok(true);
+            }
             Some(AwsErrorKind::Throttled | AwsErrorKind::Conflict) if attempts < MAX_ATTEMPTS => {
                 // Refused, so nothing was applied: safe to send again.
                 operations::requeue(conn, op.id, &msg, e.code())?;

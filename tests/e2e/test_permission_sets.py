@@ -142,9 +142,24 @@ def test_create_from_a_template_edit_and_roll_out(harness, data_dir):
         assert outdated(harness.url, instance, edited["PermissionSetArn"]) == []
         app.shot("35-permission-set-rolled-out")
 
-        # The page shows the new definition without a sync, and its history.
+        # The page shows the new definition without a sync, and its history; the earlier
+        # version is restored through the same plan and apply.
         app.click("nav-permission-sets")
         app.click("ps-ViewOnly")
         app.wait_text("ps-history", "session duration")
+        app.wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, '[data-testid^="ps-restore-"]'))
+        app.driver.find_element(By.CSS_SELECTOR, '[data-testid^="ps-restore-"]').click()
+        diff = app.text_of("ps-plan-diff")
+        assert "PT2H" in diff and "PT8H" in diff, diff
+        assert "− managed policy arn:aws:iam::aws:policy/SecurityAudit" in diff, diff
+        app.shot("36-permission-set-restore-plan")
+        restore_steps = len(steps_of(app))
+        app.click("ps-plan-apply")
+        app.el("ops-table")
+        all_succeeded(app, n_steps + len(steps) + restore_steps)
+        restored = find_set(harness.url, instance, "ViewOnly")
+        assert restored["SessionDuration"] == "PT8H"
+        assert "arn:aws:iam::aws:policy/SecurityAudit" not in restored["Managed"]
+        assert outdated(harness.url, instance, restored["PermissionSetArn"]) == []
     finally:
         app.close()

@@ -229,6 +229,24 @@ class IdentityCenterMixin:
                 return f"Received a 404 status error: Policy {arn} does not exist or is not attachable."
         return None
 
+    def sso_DeletePermissionSet(self, call: Call) -> Response | None:
+        """AWS refuses to delete a permission set that still has account assignments: its
+        error list for DeletePermissionSet includes ConflictException (botocore sso-admin
+        model), and AWS's own sample for Identity Center states that "AWS SSO admin API does
+        not allow deleting a permission set that already has account assignments"
+        (aws-samples/aws-iam-identity-center-extensions#89; the error users report is
+        "ConflictException: Could not delete because …", hashicorp/terraform-provider-aws
+        #26757). The exact message is not documented. moto deletes it anyway."""
+        ps_arn = call.params.get("PermissionSetArn")
+        backend = self.backend_for(call)
+        if any(a.permission_set_arn == ps_arn for a in backend.account_assignments):
+            return json_error(
+                "ConflictException",
+                "Could not delete because the PermissionSet has account assignments.",
+                409,
+            )
+        return None
+
     def sso_ProvisionPermissionSet(self, call: Call) -> Response:
         """Asynchronous like AWS: IN_PROGRESS for `assignment_delay_ms`, then the accounts are current."""
         ps = self.find_ps(call)
