@@ -77,6 +77,42 @@ fn a_template_lints_clean_and_a_33000_character_policy_is_refused_without_a_call
             .map(|(_, n)| n)
             .sum();
     assert_eq!(calls, 0, "nothing reached AWS: {:?}", w.h.counters());
+
+    // Creating or editing with it is refused the same way, before any call (even the
+    // role's AssumeRole), and nothing is queued.
+    for args in [
+        vec![
+            "permission-set",
+            "create",
+            "--template",
+            "read-only",
+            "--name",
+            "Big",
+        ],
+        vec!["permission-set", "edit", "ReadOnly"],
+    ] {
+        let out = w.env.run(
+            &[
+                &args[..],
+                &["--inline-policy", big.to_str().unwrap(), "--yes"],
+            ]
+            .concat(),
+        );
+        assert!(!out.status.success());
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("not sent to AWS") && err.contains("32768"),
+            "{err}"
+        );
+    }
+    let calls: u64 =
+        w.h.counters()
+            .iter()
+            .filter(|(k, _)| k.contains(':') && !k.starts_with("harness:"))
+            .map(|(_, n)| n)
+            .sum();
+    assert_eq!(calls, 0, "nothing reached AWS: {:?}", w.h.counters());
+    assert!(w.ops().is_empty(), "nothing was queued");
 }
 
 #[test]
