@@ -65,9 +65,10 @@ pub async fn send(
             )))
         }
     };
+    // Each call names its service and action where it is made (the policy test reads them).
     macro_rules! call {
-        ($build:expr) => {
-            gate.change(Service::SsoAdmin, &c.account_id, action, || $build.send())
+        ($service:expr, $op:literal, $build:expr) => {
+            gate.change($service, &c.account_id, $op, || $build.send())
                 .await
                 .map(|_| None)
         };
@@ -81,17 +82,22 @@ pub async fn send(
         } => {
             let tags = sdk_tags(tags)?;
             let out = gate
-                .change(Service::SsoAdmin, &c.account_id, action, || {
-                    c.sso
-                        .create_permission_set()
-                        .instance_arn(instance)
-                        .name(name)
-                        .set_description(description.clone())
-                        .session_duration(session_duration)
-                        .set_relay_state(relay_state.clone())
-                        .set_tags((!tags.is_empty()).then(|| tags.clone()))
-                        .send()
-                })
+                .change(
+                    Service::SsoAdmin,
+                    &c.account_id,
+                    "CreatePermissionSet",
+                    || {
+                        c.sso
+                            .create_permission_set()
+                            .instance_arn(instance)
+                            .name(name)
+                            .set_description(description.clone())
+                            .session_duration(session_duration)
+                            .set_relay_state(relay_state.clone())
+                            .set_tags((!tags.is_empty()).then(|| tags.clone()))
+                            .send()
+                    },
+                )
                 .await?;
             let arn = out
                 .permission_set()
@@ -107,89 +113,125 @@ pub async fn send(
             description,
             session_duration,
             relay_state,
-        } => call!(c
-            .sso
-            .update_permission_set()
-            .instance_arn(instance)
-            .permission_set_arn(ps)
-            .set_description(description.clone())
-            .session_duration(session_duration)
-            .set_relay_state(relay_state.clone())),
-        PsCall::PutInlinePolicy { policy } => call!(c
-            .sso
-            .put_inline_policy_to_permission_set()
-            .instance_arn(instance)
-            .permission_set_arn(ps)
-            .inline_policy(policy)),
-        PsCall::DeleteInlinePolicy => call!(c
-            .sso
-            .delete_inline_policy_from_permission_set()
-            .instance_arn(instance)
-            .permission_set_arn(ps)),
-        PsCall::AttachManagedPolicy { arn: policy } => call!(c
-            .sso
-            .attach_managed_policy_to_permission_set()
-            .instance_arn(instance)
-            .permission_set_arn(ps)
-            .managed_policy_arn(policy)),
-        PsCall::DetachManagedPolicy { arn: policy } => call!(c
-            .sso
-            .detach_managed_policy_from_permission_set()
-            .instance_arn(instance)
-            .permission_set_arn(ps)
-            .managed_policy_arn(policy)),
-        PsCall::AttachCustomerManagedPolicy { reference } => {
-            let r = sdk_ref(reference)?;
-            call!(c
-                .sso
-                .attach_customer_managed_policy_reference_to_permission_set()
+        } => call!(
+            Service::SsoAdmin,
+            "UpdatePermissionSet",
+            c.sso
+                .update_permission_set()
                 .instance_arn(instance)
                 .permission_set_arn(ps)
-                .customer_managed_policy_reference(r.clone()))
+                .set_description(description.clone())
+                .session_duration(session_duration)
+                .set_relay_state(relay_state.clone())
+        ),
+        PsCall::PutInlinePolicy { policy } => call!(
+            Service::SsoAdmin,
+            "PutInlinePolicyToPermissionSet",
+            c.sso
+                .put_inline_policy_to_permission_set()
+                .instance_arn(instance)
+                .permission_set_arn(ps)
+                .inline_policy(policy)
+        ),
+        PsCall::DeleteInlinePolicy => call!(
+            Service::SsoAdmin,
+            "DeleteInlinePolicyFromPermissionSet",
+            c.sso
+                .delete_inline_policy_from_permission_set()
+                .instance_arn(instance)
+                .permission_set_arn(ps)
+        ),
+        PsCall::AttachManagedPolicy { arn: policy } => call!(
+            Service::SsoAdmin,
+            "AttachManagedPolicyToPermissionSet",
+            c.sso
+                .attach_managed_policy_to_permission_set()
+                .instance_arn(instance)
+                .permission_set_arn(ps)
+                .managed_policy_arn(policy)
+        ),
+        PsCall::DetachManagedPolicy { arn: policy } => call!(
+            Service::SsoAdmin,
+            "DetachManagedPolicyFromPermissionSet",
+            c.sso
+                .detach_managed_policy_from_permission_set()
+                .instance_arn(instance)
+                .permission_set_arn(ps)
+                .managed_policy_arn(policy)
+        ),
+        PsCall::AttachCustomerManagedPolicy { reference } => {
+            let r = sdk_ref(reference)?;
+            call!(
+                Service::SsoAdmin,
+                "AttachCustomerManagedPolicyReferenceToPermissionSet",
+                c.sso
+                    .attach_customer_managed_policy_reference_to_permission_set()
+                    .instance_arn(instance)
+                    .permission_set_arn(ps)
+                    .customer_managed_policy_reference(r.clone())
+            )
         }
         PsCall::DetachCustomerManagedPolicy { reference } => {
             let r = sdk_ref(reference)?;
-            call!(c
-                .sso
-                .detach_customer_managed_policy_reference_from_permission_set()
-                .instance_arn(instance)
-                .permission_set_arn(ps)
-                .customer_managed_policy_reference(r.clone()))
+            call!(
+                Service::SsoAdmin,
+                "DetachCustomerManagedPolicyReferenceFromPermissionSet",
+                c.sso
+                    .detach_customer_managed_policy_reference_from_permission_set()
+                    .instance_arn(instance)
+                    .permission_set_arn(ps)
+                    .customer_managed_policy_reference(r.clone())
+            )
         }
         PsCall::PutPermissionsBoundary { boundary } => {
             let b = sdk_boundary(boundary)?;
-            call!(c
-                .sso
-                .put_permissions_boundary_to_permission_set()
+            call!(
+                Service::SsoAdmin,
+                "PutPermissionsBoundaryToPermissionSet",
+                c.sso
+                    .put_permissions_boundary_to_permission_set()
+                    .instance_arn(instance)
+                    .permission_set_arn(ps)
+                    .permissions_boundary(b.clone())
+            )
+        }
+        PsCall::DeletePermissionsBoundary => call!(
+            Service::SsoAdmin,
+            "DeletePermissionsBoundaryFromPermissionSet",
+            c.sso
+                .delete_permissions_boundary_from_permission_set()
                 .instance_arn(instance)
                 .permission_set_arn(ps)
-                .permissions_boundary(b.clone()))
-        }
-        PsCall::DeletePermissionsBoundary => call!(c
-            .sso
-            .delete_permissions_boundary_from_permission_set()
-            .instance_arn(instance)
-            .permission_set_arn(ps)),
+        ),
         PsCall::TagResource { tags } => {
             let tags = sdk_tags(tags)?;
-            call!(c
-                .sso
-                .tag_resource()
+            call!(
+                Service::SsoAdmin,
+                "TagResource",
+                c.sso
+                    .tag_resource()
+                    .instance_arn(instance)
+                    .resource_arn(ps)
+                    .set_tags(Some(tags.clone()))
+            )
+        }
+        PsCall::UntagResource { keys } => call!(
+            Service::SsoAdmin,
+            "UntagResource",
+            c.sso
+                .untag_resource()
                 .instance_arn(instance)
                 .resource_arn(ps)
-                .set_tags(Some(tags.clone())))
-        }
-        PsCall::UntagResource { keys } => call!(c
-            .sso
-            .untag_resource()
-            .instance_arn(instance)
-            .resource_arn(ps)
-            .set_tag_keys(Some(keys.clone()))),
-        PsCall::DeletePermissionSet => call!(c
-            .sso
-            .delete_permission_set()
-            .instance_arn(instance)
-            .permission_set_arn(ps)),
+                .set_tag_keys(Some(keys.clone()))
+        ),
+        PsCall::DeletePermissionSet => call!(
+            Service::SsoAdmin,
+            "DeletePermissionSet",
+            c.sso
+                .delete_permission_set()
+                .instance_arn(instance)
+                .permission_set_arn(ps)
+        ),
     }
 }
 
