@@ -137,6 +137,24 @@ pub fn permission_sets(conn: &Connection, snap: Option<i64>) -> Result<Vec<Permi
     Ok(list)
 }
 
+/// Results per kind a search shows.
+pub const SEARCH_PER_KIND: usize = 8;
+
+/// What matches `query` in the snapshot (the newest when none), timed.
+pub fn search(
+    conn: &Connection,
+    snap: Option<i64>,
+    query: &str,
+) -> Result<crate::model::SearchResults> {
+    let clock = std::time::Instant::now();
+    let id = snapshots::resolve(conn, snap)?;
+    let hits = crate::store::search::search(conn, id, query, SEARCH_PER_KIND)?;
+    Ok(crate::model::SearchResults {
+        hits,
+        took_ms: clock.elapsed().as_secs_f64() * 1000.0,
+    })
+}
+
 pub fn permission_set_detail(
     conn: &Connection,
     snap: Option<i64>,

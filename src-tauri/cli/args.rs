@@ -60,6 +60,15 @@ pub(super) enum Command {
         #[arg(long)]
         snapshot: Option<i64>,
     },
+    /// Find accounts, OUs, users, groups and permission sets whose name, id, email or
+    /// description contains every word of QUERY.
+    Find {
+        #[arg(required = true)]
+        query: Vec<String>,
+        /// Snapshot id (default: the newest complete one).
+        #[arg(long)]
+        snapshot: Option<i64>,
+    },
     /// Effective access: which account, which permission set, direct or through which group.
     Access {
         #[arg(long, group = "who")]

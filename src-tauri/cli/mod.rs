@@ -344,6 +344,33 @@ fn run(cli: Cli) -> Result<()> {
             output::snapshots(cli.json, &snapshots::list(&conn)?);
             Ok(())
         }
+        Command::Find { query, snapshot } => {
+            let found =
+                crate::screens::search(&store::open(&data_dir)?, *snapshot, &query.join(" "))?;
+            if cli.json {
+                output::json(&found.hits);
+            } else if found.hits.is_empty() {
+                output::message(false, "Nothing matches.");
+            } else {
+                let rows: Vec<Vec<String>> = found
+                    .hits
+                    .iter()
+                    .map(|h| {
+                        vec![
+                            serde_json::to_value(h.kind)
+                                .ok()
+                                .and_then(|v| v.as_str().map(str::to_owned))
+                                .unwrap_or_default(),
+                            h.title.clone(),
+                            h.id.clone(),
+                            h.detail.clone().unwrap_or_default(),
+                        ]
+                    })
+                    .collect();
+                output::table(&["KIND", "NAME", "ID", "DETAIL"], &rows);
+            }
+            Ok(())
+        }
         Command::Show { what, snapshot } => {
             let conn = store::open(&data_dir)?;
             let snap = snapshots::resolve(&conn, *snapshot)?;

@@ -226,6 +226,16 @@ pub fn permission_set_detail(
     screens::permission_set_detail(&state.db()?, snapshot, &arn)
 }
 
+/// Find anything in a snapshot (Ctrl/Cmd+K): answered by SQLite, a few per kind.
+#[tauri::command]
+pub fn search(
+    state: State<'_, AppState>,
+    snapshot: Option<i64>,
+    query: String,
+) -> Result<crate::model::SearchResults> {
+    screens::search(&state.db()?, snapshot, &query)
+}
+
 /// Every version of a permission set the snapshots kept, and what each changed.
 #[tauri::command]
 pub fn permission_set_history(

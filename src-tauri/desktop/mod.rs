@@ -72,6 +72,7 @@ pub fn run(demo: bool) {
             commands::permission_sets,
             commands::permission_set_detail,
             commands::permission_set_history,
+            commands::search,
             commands::assignment_matrix,
             commands::snapshot_diff,
             commands::access_changes,

@@ -114,6 +114,37 @@ pub struct CustomerManagedRef {
     pub path: String,
 }
 
+/// What a search result is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+#[serde(rename_all = "kebab-case")]
+pub enum HitKind {
+    Account,
+    Ou,
+    User,
+    Group,
+    PermissionSet,
+}
+
+/// One thing that matches a search: its kind, its id (account id, OU id, user id, group
+/// id, permission set ARN), its name, and what tells it apart.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct SearchHit {
+    pub kind: HitKind,
+    pub id: String,
+    pub title: String,
+    pub detail: Option<String>,
+}
+
+/// A search's answer, and how long SQLite took to give it.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct SearchResults {
+    pub hits: Vec<SearchHit>,
+    pub took_ms: f64,
+}
+
 /// A tag on a permission set.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, TS)]
 #[ts(export)]

@@ -86,6 +86,11 @@ pub(super) const MIGRATIONS: &[Migration] = &[
         "provisioning_failures",
         include_str!("../../migrations/0016_provisioning_failures.sql"),
     ),
+    (
+        17,
+        "user_search",
+        include_str!("../../migrations/0017_user_search.sql"),
+    ),
 ];
 
 /// Applies the pending `migrations`; an existing database is backed up into the data

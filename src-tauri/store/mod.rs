@@ -19,6 +19,7 @@ pub mod queries;
 pub mod recover;
 pub mod retention;
 pub mod reviews;
+pub mod search;
 pub mod session_blocks;
 pub mod snapshots;
 mod versioned;

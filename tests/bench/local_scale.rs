@@ -5,6 +5,7 @@
 //!     cargo bench --no-default-features --bench local_scale -- --quick # a tenth, for CI
 //!     … -- --keep DIR [--write-only]   leaves the data folder in DIR (and stops there);
 //!                                       scripts/bench-app-start opens it
+//!     … -- --people                    100,000 users but a small rest (the search e2e test)
 //!
 //! Prints a table of figures; the targets are in issue 7 and tests/bench/RESULTS.md.
 
@@ -36,6 +37,20 @@ const FULL: Size = Size {
     assignments: 500_000,
     memberships: 1_000_000,
 };
+
+/// The quota ceiling's directory with a small organization around it: what the search
+/// test in the real window needs, written in seconds.
+fn people() -> Size {
+    Size {
+        accounts: 100,
+        ous: 10,
+        users: 100_000,
+        groups: 1_000,
+        permission_sets: 50,
+        assignments: 10_000,
+        memberships: 100_000,
+    }
+}
 
 fn quick() -> Size {
     Size {
@@ -255,7 +270,13 @@ fn ms(d: Duration) -> String {
 
 fn main() {
     let is_quick = std::env::args().any(|a| a == "--quick");
-    let size = if is_quick { quick() } else { FULL };
+    let size = if std::env::args().any(|a| a == "--people") {
+        people()
+    } else if is_quick {
+        quick()
+    } else {
+        FULL
+    };
     let mut rng = StdRng::seed_from_u64(7);
     // `--keep DIR` leaves the data folder there (for the app-start benchmark).
     let args: Vec<String> = std::env::args().collect();
@@ -273,7 +294,7 @@ fn main() {
         rows.push((what.into(), value, target.into()));
     };
     println!("local scale ({}): {} accounts, {} users, {} groups, {} permission sets, {} assignments, {} memberships",
-        if is_quick { "--quick, a tenth" } else { "full, AWS quota ceiling" },
+        if std::env::args().any(|a| a == "--people") { "--people: the ceiling's users, a small rest" } else if is_quick { "--quick, a tenth" } else { "full, AWS quota ceiling" },
         size.accounts, size.users, size.groups, size.permission_sets, size.assignments, size.memberships);
     println!("{:<52} {:>14}   target", "measure", "value");
 
@@ -333,6 +354,43 @@ fn main() {
             "≤ 5 ms",
         );
     }
+
+    // Find anything (Ctrl/Cmd+K): what a person types, from a prefix that matches many to
+    // a word that matches nothing (a whole pass over every table). Every answer is checked.
+    let mut times = Vec::with_capacity(1000);
+    for k in 0..1000 {
+        let i = rng.random_range(0..size.users);
+        let (query, wanted) = match k % 4 {
+            0 => (format!("user{:06}", i), Some(data.users[i].user_id.clone())),
+            1 => (format!("User {i}"), Some(data.users[i].user_id.clone())),
+            2 => {
+                let g = rng.random_range(0..size.groups);
+                (
+                    data.groups[g].display_name.clone(),
+                    Some(data.groups[g].group_id.clone()),
+                )
+            }
+            _ => (format!("no-such-thing-{i}"), None),
+        };
+        let t = Instant::now();
+        let found = hallpass::screens::search(&conn, Some(snap), &query).unwrap();
+        times.push(t.elapsed());
+        match wanted {
+            Some(id) => assert!(
+                found.hits.iter().any(|h| h.id == id),
+                "{query}: {:?}",
+                found.hits
+            ),
+            None => assert!(found.hits.is_empty(), "{query}: {:?}", found.hits),
+        }
+    }
+    let (p50, p99) = percentiles(times);
+    row("search (first results): p50", ms(p50), "");
+    row(
+        "search (first results): p99 (1,000 queries, a quarter matching nothing)",
+        ms(p99),
+        "≤ 50 ms",
+    );
 
     // An account as granted: its assignments, groups with their member counts (what the
     // account view lists first; the members of a group come on demand).

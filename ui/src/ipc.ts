@@ -8,6 +8,7 @@ import type { KnownPolicy } from "./bindings/KnownPolicy";
 import type { PlannedPermissionSet } from "./bindings/PlannedPermissionSet";
 import type { PsRequest } from "./bindings/PsRequest";
 import type { Template } from "./bindings/Template";
+import type { SearchResults } from "./bindings/SearchResults";
 import type { BreakGlassStatus } from "./bindings/BreakGlassStatus";
 import type { WebhookStatus } from "./bindings/WebhookStatus";
 import type { SessionBlock } from "./bindings/SessionBlock";
@@ -163,6 +164,8 @@ export const expiryPolicies = () => invoke<RolePolicies>("expiry_policies");
 export const setExpiryByAws = (on: boolean) => invoke<ExpiryStatus>("set_expiry_by_aws", { on });
 export const webhookStatus = () => invoke<WebhookStatus>("webhook_status");
 export const permissionSetHistory = (arn: string) => invoke<Version[]>("permission_set_history", { arn });
+/** Find anything in the snapshot (SQLite on the Rust side; a few results per kind). */
+export const search = (snapshot: SnapshotPin, query: string) => invoke<SearchResults>("search", { snapshot, query });
 export const permissionSetTemplates = () => invoke<Template[]>("permission_set_templates");
 export const knownManagedPolicies = (query: string) => invoke<KnownPolicy[]>("known_managed_policies", { query });
 export const lintDefinition = (definition: Definition) => invoke<Finding[]>("lint_definition", { definition });
