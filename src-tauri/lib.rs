@@ -16,6 +16,7 @@ pub mod model;
 pub mod notify;
 pub mod orgs;
 pub mod paths;
+pub mod portal;
 #[cfg(test)]
 mod property_tests;
 pub mod provision;

@@ -33,6 +33,8 @@ pub struct UserDetail {
     pub user: User,
     pub groups: Vec<Group>,
     pub access: Vec<AccessRow>,
+    /// Each account × permission set the user reaches, with its "Open in AWS console" link.
+    pub console: Vec<crate::portal::ConsoleLink>,
 }
 
 #[derive(Debug, Serialize, TS)]
@@ -110,9 +112,16 @@ pub fn user_detail(conn: &Connection, snap: Option<i64>, user_id: &str) -> Resul
         .into_iter()
         .find(|u| u.user_id == user_id)
         .ok_or_else(|| Error::NotFound(format!("no user {user_id} in snapshot {id}")))?;
+    let access = q::access(conn, id, &AccessQuery::UserId(user_id.to_owned()))?;
+    let console = crate::portal::links(
+        &q::instances(conn, id)?,
+        crate::portal::custom_portal(conn)?.as_deref(),
+        &access,
+    );
     Ok(UserDetail {
         groups: q::groups_of_user(conn, id, user_id)?,
-        access: q::access(conn, id, &AccessQuery::UserId(user_id.to_owned()))?,
+        access,
+        console,
         user,
     })
 }

@@ -60,6 +60,12 @@ pub(super) enum Command {
         #[arg(long)]
         snapshot: Option<i64>,
     },
+    /// The AWS access portal: its address (each instance's default, or one you set) and
+    /// the "open in the console" links of a user's access.
+    Portal {
+        #[command(subcommand)]
+        command: PortalCommand,
+    },
     /// Find accounts, OUs, users, groups and permission sets whose name, id, email or
     /// description contains every word of QUERY.
     Find {
@@ -598,6 +604,23 @@ pub(crate) struct SecretArgs {
     /// External ID for this run only (never stored).
     #[arg(long, env = "HALLPASS_EXTERNAL_ID", hide_env_values = true)]
     pub(super) external_id: Option<Sensitive<String>>,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum PortalCommand {
+    /// The portal address console links are built on.
+    Show,
+    /// Use this address (a custom subdomain, e.g. https://my-company.awsapps.com/start).
+    Set { url: String },
+    /// Back to each instance's default, https://<identity store id>.awsapps.com/start.
+    Clear,
+    /// Every account × permission set USER reaches, with its console link.
+    Links {
+        #[arg(long)]
+        user: String,
+        #[arg(long)]
+        snapshot: Option<i64>,
+    },
 }
 
 #[derive(Debug, Subcommand)]

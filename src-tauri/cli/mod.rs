@@ -344,6 +344,56 @@ fn run(cli: Cli) -> Result<()> {
             output::snapshots(cli.json, &snapshots::list(&conn)?);
             Ok(())
         }
+        Command::Portal { command } => {
+            let conn = store::open(&data_dir)?;
+            match command {
+                args::PortalCommand::Set { url } => {
+                    crate::portal::set_custom_portal(&conn, Some(url))?;
+                }
+                args::PortalCommand::Clear => {
+                    crate::portal::set_custom_portal(&conn, None)?;
+                }
+                args::PortalCommand::Show => {}
+                args::PortalCommand::Links { user, snapshot } => {
+                    let snap = snapshots::resolve(&conn, *snapshot)?;
+                    let rows =
+                        store::queries::access(&conn, snap, &AccessQuery::User(user.clone()))?;
+                    let links = crate::portal::links(
+                        &store::queries::instances(&conn, snap)?,
+                        crate::portal::custom_portal(&conn)?.as_deref(),
+                        &rows,
+                    );
+                    if cli.json {
+                        output::json(&links);
+                    } else {
+                        let rows: Vec<Vec<String>> = links
+                            .iter()
+                            .map(|l| {
+                                vec![
+                                    format!(
+                                        "{} ({})",
+                                        l.account_name.as_deref().unwrap_or("?"),
+                                        l.account_id
+                                    ),
+                                    l.permission_set.clone(),
+                                    l.url.clone(),
+                                ]
+                            })
+                            .collect();
+                        output::table(&["ACCOUNT", "PERMISSION SET", "OPEN IN THE CONSOLE"], &rows);
+                    }
+                    return Ok(());
+                }
+            }
+            match crate::portal::custom_portal(&conn)? {
+                Some(url) => output::message(cli.json, &format!("Access portal: {url} (set here)")),
+                None => output::message(
+                    cli.json,
+                    "Access portal: each instance's default, https://<identity store id>.awsapps.com/start",
+                ),
+            }
+            Ok(())
+        }
         Command::Find { query, snapshot } => {
             let found =
                 crate::screens::search(&store::open(&data_dir)?, *snapshot, &query.join(" "))?;

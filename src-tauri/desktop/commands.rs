@@ -236,6 +236,60 @@ pub fn search(
     screens::search(&state.db()?, snapshot, &query)
 }
 
+/// The access portal: the default address of each instance, and the custom one if set.
+#[derive(Debug, Clone, serde::Serialize, ts_rs::TS)]
+#[ts(export)]
+pub struct PortalSetting {
+    pub defaults: Vec<String>,
+    pub custom: Option<String>,
+}
+
+fn portal_setting_of(conn: &rusqlite::Connection) -> Result<PortalSetting> {
+    let defaults = match crate::store::snapshots::latest_complete(conn)? {
+        Some(snap) => crate::store::queries::instances(conn, snap)?
+            .iter()
+            .filter(|i| i.source == crate::model::InstanceSource::Organization)
+            .map(crate::portal::default_portal)
+            .collect(),
+        None => vec![],
+    };
+    Ok(PortalSetting {
+        defaults,
+        custom: crate::portal::custom_portal(conn)?,
+    })
+}
+
+#[tauri::command]
+pub fn portal_setting(state: State<'_, AppState>) -> Result<PortalSetting> {
+    portal_setting_of(&state.db()?)
+}
+
+/// Sets the custom access portal address (none: back to the default).
+#[tauri::command]
+pub fn set_portal_url(state: State<'_, AppState>, url: Option<String>) -> Result<PortalSetting> {
+    let conn = state.db()?;
+    crate::portal::set_custom_portal(&conn, url.as_deref())?;
+    portal_setting_of(&conn)
+}
+
+/// Opens a console link in the browser: only a link this organization's portal makes.
+#[tauri::command]
+pub fn open_console(app: tauri::AppHandle, state: State<'_, AppState>, url: String) -> Result<()> {
+    use tauri_plugin_opener::OpenerExt;
+    let conn = state.db()?;
+    let snap = crate::store::snapshots::resolve(&conn, None)?;
+    let instances = crate::store::queries::instances(&conn, snap)?;
+    let custom = crate::portal::custom_portal(&conn)?;
+    if !crate::portal::is_console_link(&instances, custom.as_deref(), &url) {
+        return Err(crate::error::Error::InvalidInput(
+            "only a console link of this organization's access portal can be opened".into(),
+        ));
+    }
+    app.opener().open_url(&url, None::<&str>).map_err(|e| {
+        crate::error::Error::InvalidInput(format!("cannot open the browser for {url}: {e}"))
+    })
+}
+
 /// Every version of a permission set the snapshots kept, and what each changed.
 #[tauri::command]
 pub fn permission_set_history(

@@ -39,6 +39,7 @@ pub fn run(demo: bool) {
     }
     let result = tauri::Builder::default()
         .plugin(tauri_plugin_notification::init())
+        .plugin(tauri_plugin_opener::init())
         .manage(state)
         .manage(notices::Announced::default())
         .setup(|app| {
@@ -73,6 +74,9 @@ pub fn run(demo: bool) {
             commands::permission_set_detail,
             commands::permission_set_history,
             commands::search,
+            commands::portal_setting,
+            commands::set_portal_url,
+            commands::open_console,
             commands::assignment_matrix,
             commands::snapshot_diff,
             commands::access_changes,

@@ -14,6 +14,7 @@ from selenium.webdriver.common.keys import Keys
 
 from conftest import REGION, App, app_env
 from test_changes import EXTERNAL_ID, cli
+from test_data_safety import invoke
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -29,7 +30,11 @@ def test_search_opens_the_page_of_what_it_finds(harness, data_dir):
     cli(env, "connect", "--role-arn", truth["role_arn"], "--external-id", EXTERNAL_ID)
     cli(env, "sync")
     account = next(a for a in truth["accounts"] if a["name"] == "acct-07")
-    user = next(u for u in truth["users"] if u["user_name"] == "user17")
+    main = next(i for i in truth["instances"] if i["owner_account_id"] == truth["management_account_id"])
+    # A user who reaches some account (through a group).
+    granted = {a["principal_id"] for a in truth["assignments"] if a["principal_type"] == "GROUP"}
+    holders = {m["user_id"] for m in truth["memberships"] if m["group_id"] in granted}
+    user = next(u for u in truth["users"] if u["user_id"] in holders)
     app = App(env)
     try:
         app.el("counts")
@@ -42,10 +47,32 @@ def test_search_opens_the_page_of_what_it_finds(harness, data_dir):
         app.wait_text("account-title", "acct-07")
         # A user by name, chosen with the arrow keys.
         open_search(app)
-        app.el("search-input").send_keys("user17")
+        app.el("search-input").send_keys(user["user_name"])
         app.el(f"search-hit-user-{user['user_id']}")
         app.el("search-input").send_keys(Keys.ENTER)
-        app.wait_text("user-title", "user17")
+        app.wait_text("user-title", user["user_name"])
+        # Each account × permission set the user reaches opens in the console through the
+        # access portal (its default address is the identity store's).
+        links = app.el("console-links").find_elements(By.TAG_NAME, "button")
+        assert links
+        url = links[0].get_attribute("data-url")
+        assert url.startswith(f"https://{main['identity_store_id']}.awsapps.com/start/#/console?account_id="), url
+        assert "&role_name=" in url, url
+        app.shot("42-console-links")
+        # The window cannot make Rust open any other address.
+        refused = invoke(app, "open_console", {"url": "https://attacker.example/#/console?account_id=1"})
+        assert "only a console link" in refused["error"]["message"], refused
+        # A custom portal address (Settings) is what the links use then.
+        app.click("nav-settings")
+        app.el("portal-url").send_keys("https://acme-corp.awsapps.com/start/")
+        app.click("portal-save")
+        open_search(app)
+        app.el("search-input").send_keys(user["user_name"])
+        app.el(f"search-hit-user-{user['user_id']}")
+        app.el("search-input").send_keys(Keys.ENTER)
+        app.wait_text("user-title", user["user_name"])
+        url = app.el("console-links").find_elements(By.TAG_NAME, "button")[0].get_attribute("data-url")
+        assert url.startswith("https://acme-corp.awsapps.com/start/#/console?account_id="), url
         # An action: Run checks.
         open_search(app)
         app.el("search-input").send_keys("run checks")

@@ -9,6 +9,7 @@ import type { PlannedPermissionSet } from "./bindings/PlannedPermissionSet";
 import type { PsRequest } from "./bindings/PsRequest";
 import type { Template } from "./bindings/Template";
 import type { SearchResults } from "./bindings/SearchResults";
+import type { PortalSetting } from "./bindings/PortalSetting";
 import type { BreakGlassStatus } from "./bindings/BreakGlassStatus";
 import type { WebhookStatus } from "./bindings/WebhookStatus";
 import type { SessionBlock } from "./bindings/SessionBlock";
@@ -164,6 +165,10 @@ export const expiryPolicies = () => invoke<RolePolicies>("expiry_policies");
 export const setExpiryByAws = (on: boolean) => invoke<ExpiryStatus>("set_expiry_by_aws", { on });
 export const webhookStatus = () => invoke<WebhookStatus>("webhook_status");
 export const permissionSetHistory = (arn: string) => invoke<Version[]>("permission_set_history", { arn });
+export const portalSetting = () => invoke<PortalSetting>("portal_setting");
+export const setPortalUrl = (url: string | null) => invoke<PortalSetting>("set_portal_url", { url });
+/** Opens a console link in the browser (Rust opens only this organization's portal links). */
+export const openConsole = (url: string) => invoke<void>("open_console", { url });
 /** Find anything in the snapshot (SQLite on the Rust side; a few results per kind). */
 export const search = (snapshot: SnapshotPin, query: string) => invoke<SearchResults>("search", { snapshot, query });
 export const permissionSetTemplates = () => invoke<Template[]>("permission_set_templates");
