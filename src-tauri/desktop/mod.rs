@@ -37,7 +37,23 @@ pub fn run(demo: bool) {
         eprintln!("error: cannot open the demo organization: {e}");
         std::process::exit(1);
     }
+    let mut context = tauri::generate_context!();
+    // One window per data folder: a second launch on the same folder focuses this window
+    // and exits (the single-instance plugin, keyed by the app's identifier, which carries
+    // the folder when it is not the default one).
+    if let Some(suffix) = folder_key(&state.live_dir()) {
+        let base = context.config().identifier.clone();
+        context.config_mut().identifier = format!("{base}.f{suffix}");
+    }
     let result = tauri::Builder::default()
+        .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
+            crate::logs::info("a second launch on this data folder: focusing this window");
+            if let Some(w) = tauri::Manager::get_webview_window(app, "main") {
+                let _ = w.unminimize();
+                let _ = w.show();
+                let _ = w.set_focus();
+            }
+        }))
         .plugin(tauri_plugin_notification::init())
         .plugin(tauri_plugin_opener::init())
         .manage(state)
@@ -131,10 +147,27 @@ pub fn run(demo: bool) {
             provisioning::audit_entries,
             provisioning::export_audit,
         ])
-        .run(tauri::generate_context!());
+        .run(context);
     if let Err(e) = result {
         crate::logs::error(format!("cannot start the Hallpass window: {e}"));
         eprintln!("error: cannot start the Hallpass window: {e}");
         std::process::exit(1);
     }
+}
+
+/// A short, stable key for a data folder other than the default one (none for the
+/// default, so a usual install keeps the plain identifier).
+fn folder_key(dir: &std::path::Path) -> Option<String> {
+    let default = crate::paths::data_dir(None).ok()?;
+    let canonical = |p: &std::path::Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_owned());
+    if canonical(dir) == canonical(&default) {
+        return None;
+    }
+    // FNV-1a over the folder's path: the same folder, the same key, on every launch.
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in canonical(dir).to_string_lossy().bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    Some(format!("{h:016x}"))
 }

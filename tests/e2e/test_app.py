@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import subprocess
+from pathlib import Path
 
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
-from conftest import EXTERNAL_ID_PLACEHOLDER, REGION, App, app_env
+from conftest import APP, EXTERNAL_ID_PLACEHOLDER, REGION, App, app_env
 
 
 def expected_access(truth: dict, account_id: str) -> set[str]:
@@ -27,6 +29,23 @@ def test_demo_organization_without_aws(data_dir):
         app.click("ps-Developer")
         assert '"iam:PassRole"' in app.text_of("inline-policy")
         app.shot("09-demo")
+    finally:
+        app.close()
+
+
+def test_a_second_launch_on_the_same_folder_focuses_the_running_window(data_dir):
+    env = app_env("http://127.0.0.1:9", data_dir)
+    app = App(env, ["--demo"])
+    try:
+        app.el("demo-banner")
+        # The same app on the same data folder again: it hands over to the running window
+        # and exits, and no second window opens.
+        second = subprocess.run([str(APP), "--demo"], env=app.env, capture_output=True, text=True, timeout=60)
+        assert second.returncode == 0, second.stderr
+        logs = "".join(p.read_text() for p in Path(data_dir, "logs").glob("*.log"))
+        assert "a second launch on this data folder: focusing this window" in logs, logs[-2000:]
+        app.el("demo-banner")
+        assert len(app.driver.window_handles) == 1
     finally:
         app.close()
 
