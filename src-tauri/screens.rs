@@ -306,3 +306,127 @@ mod tests {
         assert!(err.to_string().contains("no USER nobody"), "{err}");
     }
 }
+
+/// At most this many of each list the overview shows (the page behind it has them all).
+const HEALTH_LIST: usize = 10;
+
+/// Who gained or lost access between two snapshots (the newest and the one before).
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct AccessSince {
+    #[ts(type = "number")]
+    pub from: i64,
+    #[ts(type = "number")]
+    pub to: i64,
+    pub gained: Vec<crate::review::diff::NamedAssignment>,
+    pub lost: Vec<crate::review::diff::NamedAssignment>,
+    pub joined: Vec<crate::review::diff::NamedMembership>,
+    pub left: Vec<crate::review::diff::NamedMembership>,
+    /// Changes beyond the ones listed.
+    pub more: u32,
+}
+
+/// "Is everything all right?": the newest checks' errors and warnings, the time-bound
+/// access in force, the queue's work and what waits for the admin, and who gained or lost
+/// access since the previous sync.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct Health {
+    /// When the newest check run ran (none: never).
+    pub checked_at: Option<String>,
+    pub findings: Vec<crate::model::finding::Finding>,
+    /// Active time-bound grants and memberships, the soonest to end first.
+    pub grants: Vec<crate::store::grants::GrantRequest>,
+    /// Operations queued or in flight.
+    pub in_flight: u32,
+    /// Waiting for a fix (the error says which), retried on request.
+    pub blocked: Vec<crate::model::operation::Operation>,
+    /// Failed in the last seven days (not retried since).
+    pub failed: Vec<crate::model::operation::Operation>,
+    pub since: Option<AccessSince>,
+}
+
+fn first<T>(v: Vec<T>) -> Vec<T> {
+    v.into_iter().take(HEALTH_LIST).collect()
+}
+
+pub fn health(conn: &Connection) -> Result<Health> {
+    use crate::model::finding::Severity;
+    use crate::model::operation::OpState;
+    let run = crate::store::check_runs::latest(conn)?;
+    let mut findings: Vec<_> = run
+        .as_ref()
+        .map(|r| {
+            r.findings
+                .iter()
+                .filter(|f| f.severity != Severity::Info)
+                .cloned()
+                .collect()
+        })
+        .unwrap_or_default();
+    findings.sort_by_key(|f| f.severity);
+    let mut grants: Vec<_> = crate::store::grants::list(conn, true)?
+        .into_iter()
+        .filter(|g| g.expires_at.is_some())
+        .collect();
+    grants.sort_by(|a, b| a.expires_at.cmp(&b.expires_at));
+    let week_ago = (time::OffsetDateTime::now_utc() - time::Duration::days(7))
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default();
+    let ops = crate::store::operations::list(conn, None, 1_000)?;
+    let in_flight = ops.iter().filter(|o| o.state.is_open()).count() as u32;
+    let blocked: Vec<_> = ops
+        .iter()
+        .filter(|o| o.state == OpState::Blocked)
+        .take(HEALTH_LIST)
+        .cloned()
+        .collect();
+    let failed: Vec<_> = ops
+        .iter()
+        .filter(|o| {
+            o.state == OpState::Failed
+                && o.finished_at
+                    .as_deref()
+                    .is_some_and(|t| t >= week_ago.as_str())
+        })
+        .take(HEALTH_LIST)
+        .cloned()
+        .collect();
+    let since = match snapshots::latest_complete(conn)? {
+        Some(to) => match snapshots::previous_complete(conn, to)? {
+            Some(from) => {
+                let d = crate::review::diff::diff(conn, from, to)?;
+                let total = d.assignments_added.len()
+                    + d.assignments_removed.len()
+                    + d.memberships_added.len()
+                    + d.memberships_removed.len();
+                let since = AccessSince {
+                    from,
+                    to,
+                    gained: first(d.assignments_added),
+                    lost: first(d.assignments_removed),
+                    joined: first(d.memberships_added),
+                    left: first(d.memberships_removed),
+                    more: 0,
+                };
+                let shown =
+                    since.gained.len() + since.lost.len() + since.joined.len() + since.left.len();
+                Some(AccessSince {
+                    more: (total - shown) as u32,
+                    ..since
+                })
+            }
+            None => None,
+        },
+        None => None,
+    };
+    Ok(Health {
+        checked_at: run.map(|r| r.ran_at),
+        findings,
+        grants,
+        in_flight,
+        blocked,
+        failed,
+        since,
+    })
+}

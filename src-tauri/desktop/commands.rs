@@ -226,6 +226,13 @@ pub fn permission_set_detail(
     screens::permission_set_detail(&state.db()?, snapshot, &arn)
 }
 
+/// The overview's "is everything all right?": findings, time-bound access, the queue,
+/// who gained or lost access since the previous sync.
+#[tauri::command]
+pub fn health(state: State<'_, AppState>) -> Result<screens::Health> {
+    screens::health(&state.db()?)
+}
+
 /// Find anything in a snapshot (Ctrl/Cmd+K): answered by SQLite, a few per kind.
 #[tauri::command]
 pub fn search(

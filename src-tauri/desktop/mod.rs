@@ -90,6 +90,7 @@ pub fn run(demo: bool) {
             commands::permission_set_detail,
             commands::permission_set_history,
             commands::search,
+            commands::health,
             commands::portal_setting,
             commands::set_portal_url,
             commands::open_console,

@@ -10,6 +10,7 @@ import type { PsRequest } from "./bindings/PsRequest";
 import type { Template } from "./bindings/Template";
 import type { SearchResults } from "./bindings/SearchResults";
 import type { PortalSetting } from "./bindings/PortalSetting";
+import type { Health } from "./bindings/Health";
 import type { BreakGlassStatus } from "./bindings/BreakGlassStatus";
 import type { WebhookStatus } from "./bindings/WebhookStatus";
 import type { SessionBlock } from "./bindings/SessionBlock";
@@ -165,6 +166,7 @@ export const expiryPolicies = () => invoke<RolePolicies>("expiry_policies");
 export const setExpiryByAws = (on: boolean) => invoke<ExpiryStatus>("set_expiry_by_aws", { on });
 export const webhookStatus = () => invoke<WebhookStatus>("webhook_status");
 export const permissionSetHistory = (arn: string) => invoke<Version[]>("permission_set_history", { arn });
+export const health = () => invoke<Health>("health");
 export const portalSetting = () => invoke<PortalSetting>("portal_setting");
 export const setPortalUrl = (url: string | null) => invoke<PortalSetting>("set_portal_url", { url });
 /** Opens a console link in the browser (Rust opens only this organization's portal links). */

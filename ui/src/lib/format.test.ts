@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Account } from "../bindings/Account";
 import type { OrgUnit } from "../bindings/OrgUnit";
-import { age, buildTree, duration, matches, prettyJson, visibleRange } from "./format";
+import { age, buildTree, duration, matches, prettyJson, until, visibleRange } from "./format";
 
 describe("age", () => {
   const now = new Date("2026-11-22T12:00:00Z");
@@ -11,6 +11,18 @@ describe("age", () => {
     expect(age("2026-11-22T09:00:00Z", now)).toBe("3 hours ago");
     expect(age("2026-11-20T12:00:00Z", now)).toBe("2 days ago");
     expect(age("not a date", now)).toBe("at an unknown time");
+  });
+});
+
+describe("until", () => {
+  const now = new Date("2026-11-22T12:00:00Z");
+  it("says how long until a time in words", () => {
+    expect(until("2026-11-22T12:00:10Z", now)).toBe("now");
+    expect(until("2026-11-22T11:00:00Z", now)).toBe("now");
+    expect(until("2026-11-22T12:05:00Z", now)).toBe("in 5 minutes");
+    expect(until("2026-11-22T15:00:00Z", now)).toBe("in 3 hours");
+    expect(until("2026-11-24T12:00:00Z", now)).toBe("in 2 days");
+    expect(until("not a date", now)).toBe("at an unknown time");
   });
 });
 

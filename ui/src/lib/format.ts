@@ -22,6 +22,26 @@ export function age(iso: string, now: Date = new Date()): string {
   return "1 minute ago";
 }
 
+/** How long until `iso`: "in 5 minutes", "in 2 hours", "in 3 days" ("now" once it passed). */
+export function until(iso: string, now: Date = new Date()): string {
+  const then = new Date(iso).getTime();
+  if (Number.isNaN(then)) return "at an unknown time";
+  const s = Math.round((then - now.getTime()) / 1000);
+  if (s <= 30) return "now";
+  const units: [number, string][] = [
+    [86400, "day"],
+    [3600, "hour"],
+    [60, "minute"],
+  ];
+  for (const [size, name] of units) {
+    if (s >= size) {
+      const n = Math.round(s / size);
+      return `in ${n} ${name}${n === 1 ? "" : "s"}`;
+    }
+  }
+  return "in 1 minute";
+}
+
 /** 1234 ms → "1.2 s"; 75000 → "1 min 15 s". */
 export function duration(ms: number): string {
   if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
