@@ -171,14 +171,15 @@ pub async fn plan_definition(
     existing: Option<&str>,
     edit: impl FnOnce(Option<&Definition>) -> Result<Definition>,
 ) -> Result<PermissionSetPlan> {
-    if let Some(name) = existing {
-        in_snapshot(conn, name)?;
-    }
+    // An unknown set is refused before connecting.
+    let existing_arn = existing
+        .map(|name| in_snapshot(conn, name))
+        .transpose()?
+        .map(|p| p.arn);
     let ctx = context(conn, session).await?;
     let gate = &session.gate;
-    let (arn, before, blocked) = match existing {
-        Some(name) => {
-            let arn = in_snapshot(conn, name)?.arn;
+    let (arn, before, blocked) = match existing_arn {
+        Some(arn) => {
             let (d, blocked) = live_definition(&ctx, session, &arn).await?;
             (Some(arn), Some(d), blocked)
         }

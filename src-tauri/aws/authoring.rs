@@ -268,44 +268,8 @@ pub async fn tags(c: &Clients, gate: &Gate, instance: &str, arn: &str) -> Result
     Ok(all)
 }
 
-/// The ARN of the instance's permission set named `name` (names are unique in an
-/// instance: CreatePermissionSet answers ConflictException for a second one).
-pub async fn find_by_name(
-    c: &Clients,
-    gate: &Gate,
-    instance: &str,
-    name: &str,
-) -> Result<Option<String>> {
-    for arn in super::sso::permission_set_arns(c, gate, instance).await? {
-        let out = gate
-            .call(
-                Service::SsoAdmin,
-                &c.account_id,
-                "DescribePermissionSet",
-                || {
-                    c.sso
-                        .describe_permission_set()
-                        .instance_arn(instance)
-                        .permission_set_arn(&arn)
-                        .send()
-                },
-            )
-            .await;
-        match out {
-            Ok(o) if o.permission_set().and_then(|p| p.name()) == Some(name) => {
-                return Ok(Some(arn))
-            }
-            Ok(_) => {}
-            // Deleted between the listing and the look: not the one.
-            Err(e) if e.aws_kind() == Some(AwsErrorKind::NotFound) => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(None)
-}
-
-/// Whether the permission set exists.
-pub async fn exists(c: &Clients, gate: &Gate, instance: &str, arn: &str) -> Result<bool> {
+/// The permission set's name, or none when AWS has no such set (DescribePermissionSet).
+async fn name_of(c: &Clients, gate: &Gate, instance: &str, arn: &str) -> Result<Option<String>> {
     let out = gate
         .call(
             Service::SsoAdmin,
@@ -321,8 +285,35 @@ pub async fn exists(c: &Clients, gate: &Gate, instance: &str, arn: &str) -> Resu
         )
         .await;
     match out {
-        Ok(_) => Ok(true),
-        Err(e) if e.aws_kind() == Some(AwsErrorKind::NotFound) => Ok(false),
+        Ok(o) => Ok(Some(
+            o.permission_set()
+                .and_then(|p| p.name())
+                .unwrap_or_default()
+                .to_owned(),
+        )),
+        Err(e) if e.aws_kind() == Some(AwsErrorKind::NotFound) => Ok(None),
         Err(e) => Err(e),
     }
+}
+
+/// The ARN of the instance's permission set named `name` (names are unique in an
+/// instance: CreatePermissionSet answers ConflictException for a second one). A set
+/// deleted between the listing and the look is not the one.
+pub async fn find_by_name(
+    c: &Clients,
+    gate: &Gate,
+    instance: &str,
+    name: &str,
+) -> Result<Option<String>> {
+    for arn in super::sso::permission_set_arns(c, gate, instance).await? {
+        if name_of(c, gate, instance, &arn).await?.as_deref() == Some(name) {
+            return Ok(Some(arn));
+        }
+    }
+    Ok(None)
+}
+
+/// Whether the permission set exists.
+pub async fn exists(c: &Clients, gate: &Gate, instance: &str, arn: &str) -> Result<bool> {
+    Ok(name_of(c, gate, instance, arn).await?.is_some())
 }

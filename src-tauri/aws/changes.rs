@@ -429,22 +429,7 @@ pub async fn reprovision_status(
     instance: &str,
     request_id: &str,
 ) -> Result<AsyncStatus> {
-    let out = gate
-        .call(
-            Service::SsoAdmin,
-            &c.account_id,
-            "DescribePermissionSetProvisioningStatus",
-            || {
-                c.sso
-                    .describe_permission_set_provisioning_status()
-                    .instance_arn(instance)
-                    .provision_permission_set_request_id(request_id)
-                    .send()
-            },
-        )
-        .await?;
-    let s = out.permission_set_provisioning_status();
-    status_of!(s)
+    Ok(provisioning_request(c, gate, instance, request_id).await?.0)
 }
 
 /// The instance's provisioning requests made at or after `since` (seconds since the
